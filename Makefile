@@ -1,0 +1,59 @@
+# eShop-Go. `make help` lists the targets; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Every Go package of the workspace, as patterns go accepts from its root.
+PKGS := ./buildingblocks/... ./services/catalog/... ./services/basket/... \
+        ./services/ordering/... ./services/payment/...
+SERVICES := catalog basket ordering payment
+GO_FILES = $(shell git ls-files --cached --others --exclude-standard '*.go')
+
+# Tests break the broker connections of their own clients with rabbitmqctl.
+# Where it is not on the PATH but Docker is, reach the compose broker's.
+RABBITMQCTL ?= $(shell command -v rabbitmqctl >/dev/null 2>&1 && echo rabbitmqctl || echo "docker compose exec -T rabbitmq rabbitmqctl")
+export RABBITMQCTL
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+.PHONY: deps
+deps: ## make sure PostgreSQL and RabbitMQ answer (use, start with compose, or install)
+	@bash deploy/scripts/ensure-deps.sh
+
+.PHONY: build
+build: ## build bin/catalog, bin/basket, bin/ordering, bin/payment
+	@mkdir -p bin
+	@for s in $(SERVICES); do \
+		CGO_ENABLED=0 go build -trimpath -o bin/$$s ./services/$$s/cmd/$$s || exit 1; \
+	done
+	@echo "built: $(addprefix bin/,$(SERVICES))"
+
+.PHONY: fmt-check
+fmt-check: ## fail when gofmt would change a file
+	@out=$$(gofmt -l $(GO_FILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+.PHONY: vet
+vet: ## go vet every package
+	go vet $(PKGS)
+
+.PHONY: test
+test: deps fmt-check vet ## deps, gofmt check, go vet, then every test with -race
+	go test -race -count=1 -timeout 10m $(PKGS)
+	@$(MAKE) --no-print-directory test-disruptive
+
+.PHONY: test-disruptive
+test-disruptive: ## the tests that disturb the shared broker, alone (make test runs them)
+	go test -race -count=1 -timeout 10m -p 1 -tags disruptive -run 'Disruptive' $(PKGS)
+
+.PHONY: bench
+bench: deps ## benchmarks: event bus, outbox, HTTP (one run, figures printed)
+	go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 20m $(PKGS)
+
+.PHONY: run
+run: build ## run all services as local processes (Ctrl-C stops them)
+	@bash deploy/scripts/run-local.sh
+
+.PHONY: clean
+clean: ## remove build output
+	rm -rf bin

@@ -1,0 +1,67 @@
+package eventbus
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrClosed is returned by a Bus that has been closed.
+var ErrClosed = errors.New("eventbus: closed")
+
+// Handler handles one delivered message. Returning nil acknowledges it;
+// returning an error makes the transport retry it (and, after the configured
+// number of attempts, park it in the dead-letter queue).
+type Handler func(ctx context.Context, m Message) error
+
+// Publisher publishes messages. Publish returns nil only once the transport
+// has taken responsibility for the message (for RabbitMQ: the broker
+// confirmed it).
+type Publisher interface {
+	Publish(ctx context.Context, m Message) error
+}
+
+// Subscriber registers handlers for event names. Several handlers may be
+// subscribed to one name; each receives every message of that name.
+type Subscriber interface {
+	Subscribe(ctx context.Context, eventName string, h Handler) (Subscription, error)
+}
+
+// Subscription is one handler's registration. Unsubscribe stops delivery to
+// that handler; when the last handler of an event name goes, the service
+// stops receiving that event altogether.
+type Subscription interface {
+	Unsubscribe(ctx context.Context) error
+}
+
+// Bus is an event bus: a Publisher and a Subscriber that can be closed.
+// Close stops taking deliveries, waits for running handlers (bounded by ctx)
+// and releases the transport.
+type Bus interface {
+	Publisher
+	Subscriber
+	Close(ctx context.Context) error
+}
+
+// Publish encodes an event and publishes it, with the correlation id of ctx.
+func Publish(ctx context.Context, p Publisher, e Event) error {
+	m, err := Encode(e)
+	if err != nil {
+		return err
+	}
+	m.CorrelationID = CorrelationID(ctx)
+	return p.Publish(ctx, m)
+}
+
+// Subscribe subscribes a typed handler: the event name comes from E, and the
+// handler receives the decoded struct. A body that does not decode is an
+// error like any other and is retried, then dead-lettered.
+func Subscribe[E Event](ctx context.Context, s Subscriber, h func(ctx context.Context, e E) error) (Subscription, error) {
+	var zero E
+	return s.Subscribe(ctx, zero.EventName(), func(ctx context.Context, m Message) error {
+		e, err := Decode[E](m)
+		if err != nil {
+			return err
+		}
+		return h(ctx, e)
+	})
+}

@@ -1,0 +1,134 @@
+package testkit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// RabbitURL is the AMQP URL of the RabbitMQ broker the tests use.
+func RabbitURL() string {
+	if u := os.Getenv("TEST_RABBITMQ_URL"); u != "" {
+		return u
+	}
+	return "amqp://guest:guest@127.0.0.1:5672/"
+}
+
+// Broker returns a unique exchange name and a unique name prefix for this
+// test's queues (and connections). When the test ends, the exchange and every
+// queue and exchange whose name starts with them are deleted, so nothing is
+// left on the broker. It fails the test when the broker does not answer.
+func Broker(t testing.TB) (exchange, prefix string) {
+	t.Helper()
+	conn, err := amqp.Dial(RabbitURL())
+	if err != nil {
+		t.Fatalf("testkit: RabbitMQ at %s does not answer (run `make deps`): %v", redact(RabbitURL()), err)
+	}
+	conn.Close()
+	prefix = UniqueName(t, "t")
+	exchange = prefix + "_x"
+	t.Cleanup(func() { deleteBrokerObjects(t, prefix) })
+	return exchange, prefix
+}
+
+// deleteBrokerObjects deletes the queues and exchanges whose names start
+// with prefix. rabbitmqctl lists them; AMQP deletes them.
+func deleteBrokerObjects(t testing.TB, prefix string) {
+	queues, qerr := rabbitmqctlList("list_queues", "name")
+	exchanges, xerr := rabbitmqctlList("list_exchanges", "name")
+	if qerr != nil || xerr != nil {
+		t.Errorf("testkit: list broker objects: %v %v", qerr, xerr)
+		return
+	}
+	conn, err := amqp.Dial(RabbitURL())
+	if err != nil {
+		t.Errorf("testkit: delete broker objects: %v", err)
+		return
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Errorf("testkit: delete broker objects: %v", err)
+		return
+	}
+	defer ch.Close()
+	for _, q := range queues {
+		if strings.HasPrefix(q[0], prefix) {
+			if _, err := ch.QueueDelete(q[0], false, false, false); err != nil {
+				t.Errorf("testkit: delete queue %s: %v", q[0], err)
+				return
+			}
+		}
+	}
+	for _, x := range exchanges {
+		if strings.HasPrefix(x[0], prefix) {
+			if err := ch.ExchangeDelete(x[0], false, false); err != nil {
+				t.Errorf("testkit: delete exchange %s: %v", x[0], err)
+				return
+			}
+		}
+	}
+}
+
+// CloseConnections makes the broker close every client connection whose
+// name contains substr (the name a client gives in its connection_name
+// property), as `rabbitmqctl close_all_connections` would, but without
+// touching other tests' connections. It returns how many it closed.
+func CloseConnections(t testing.TB, substr string) int {
+	t.Helper()
+	conns, err := rabbitmqctlList("list_connections", "pid", "client_properties")
+	if err != nil {
+		t.Fatalf("testkit: list connections: %v", err)
+	}
+	closed := 0
+	for _, c := range conns {
+		if len(c) < 2 || !strings.Contains(c[1], substr) {
+			continue
+		}
+		if out, err := rabbitmqctl("close_connection", c[0], "testkit: forced close"); err != nil {
+			// The connection may have gone on its own meanwhile.
+			t.Logf("testkit: close connection %s: %v: %s", c[0], err, out)
+			continue
+		}
+		closed++
+	}
+	return closed
+}
+
+// rabbitmqctlList runs a rabbitmqctl list command and splits its rows into
+// tab-separated columns.
+func rabbitmqctlList(args ...string) ([][]string, error) {
+	out, err := rabbitmqctl(append(args, "--quiet", "--no-table-headers")...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", err, out)
+	}
+	var rows [][]string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if line := sc.Text(); line != "" {
+			rows = append(rows, strings.Split(line, "\t"))
+		}
+	}
+	return rows, sc.Err()
+}
+
+// rabbitmqctl runs the broker's control tool (RABBITMQCTL overrides the
+// command, e.g. "docker compose exec -T rabbitmq rabbitmqctl").
+func rabbitmqctl(args ...string) ([]byte, error) {
+	cmd := strings.Fields(os.Getenv("RABBITMQCTL"))
+	if len(cmd) == 0 {
+		cmd = []string{"rabbitmqctl"}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return exec.CommandContext(ctx, cmd[0], append(cmd[1:], args...)...).CombinedOutput()
+}

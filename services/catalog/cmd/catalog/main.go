@@ -1,0 +1,18 @@
+// Command catalog runs the catalog service.
+package main
+
+import (
+	"log"
+	"net/http"
+	"os"
+)
+
+func main() {
+	addr := os.Getenv("HTTP_ADDR")
+	if addr == "" {
+		addr = ":8081"
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	log.Fatal(http.ListenAndServe(addr, mux))
+}

@@ -1,0 +1,3 @@
+module github.com/eshop-go/eshop-go/services/catalog
+
+go 1.26

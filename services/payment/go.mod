@@ -1,0 +1,3 @@
+module github.com/eshop-go/eshop-go/services/payment
+
+go 1.26
