@@ -1,0 +1,116 @@
+// Package money is an amount of money as a decimal, never a float.
+//
+// Money wraps shopspring/decimal (exact decimal arithmetic) and adds what the
+// services need around it: JSON as a plain number ({"price":19.50}, the wire
+// contract), PostgreSQL NUMERIC through pgx, and the "at most two decimals"
+// rule of the APIs.
+package money
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
+)
+
+// Money is an exact decimal amount. The zero value is 0.
+type Money struct {
+	d decimal.Decimal
+}
+
+// Zero is no money.
+var Zero = Money{}
+
+// Parse reads a decimal such as "19.5" or "19.50".
+func Parse(s string) (Money, error) {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return Money{}, fmt.Errorf("money: %q is not a decimal number", s)
+	}
+	return Money{d}, nil
+}
+
+// MustParse is Parse for constants in code and tests; it panics on error.
+func MustParse(s string) Money {
+	m, err := Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// FromCents returns cents/100.
+func FromCents(cents int64) Money { return Money{decimal.New(cents, -2)} }
+
+// Add returns m + o.
+func (m Money) Add(o Money) Money { return Money{m.d.Add(o.d)} }
+
+// Sub returns m - o.
+func (m Money) Sub(o Money) Money { return Money{m.d.Sub(o.d)} }
+
+// Times returns m * n, e.g. a unit price times a quantity.
+func (m Money) Times(n int64) Money { return Money{m.d.Mul(decimal.NewFromInt(n))} }
+
+// Cmp compares m and o: -1, 0 or +1.
+func (m Money) Cmp(o Money) int { return m.d.Cmp(o.d) }
+
+// Equal reports whether m and o are the same amount (19.5 equals 19.50).
+func (m Money) Equal(o Money) bool { return m.d.Equal(o.d) }
+
+// IsPositive reports whether m > 0.
+func (m Money) IsPositive() bool { return m.d.IsPositive() }
+
+// IsNegative reports whether m < 0.
+func (m Money) IsNegative() bool { return m.d.IsNegative() }
+
+// HasCents reports whether m has at most two decimal places (19.50 does,
+// 19.505 does not).
+func (m Money) HasCents() bool { return m.d.Equal(m.d.Truncate(2)) }
+
+// String formats m with two decimals: "19.50".
+func (m Money) String() string { return m.d.StringFixed(2) }
+
+// Decimal returns the underlying decimal.
+func (m Money) Decimal() decimal.Decimal { return m.d }
+
+// MarshalJSON writes m as a JSON number with two decimals.
+func (m Money) MarshalJSON() ([]byte, error) { return []byte(m.d.StringFixed(2)), nil }
+
+// UnmarshalJSON reads a JSON number. A string, a boolean or null is an error,
+// so that a bad request is told so instead of being read as zero.
+func (m *Money) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] == '"' || bytes.Equal(b, []byte("null")) || bytes.Equal(b, []byte("true")) || bytes.Equal(b, []byte("false")) {
+		return errors.New("money: want a JSON number")
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return errors.New("money: want a JSON number")
+	}
+	d, err := decimal.NewFromString(n.String())
+	if err != nil {
+		return fmt.Errorf("money: %s is not a decimal number", n)
+	}
+	m.d = d
+	return nil
+}
+
+// ScanNumeric lets pgx read a NUMERIC column into m.
+func (m *Money) ScanNumeric(n pgtype.Numeric) error {
+	if !n.Valid {
+		return errors.New("money: NULL")
+	}
+	if n.NaN || n.InfinityModifier != pgtype.Finite {
+		return errors.New("money: not a finite number")
+	}
+	m.d = decimal.NewFromBigInt(n.Int, n.Exp)
+	return nil
+}
+
+// NumericValue lets pgx write m to a NUMERIC column.
+func (m Money) NumericValue() (pgtype.Numeric, error) {
+	return pgtype.Numeric{Int: m.d.Coefficient(), Exp: m.d.Exponent(), Valid: true}, nil
+}
