@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 # Every Go package of the workspace, as patterns go accepts from its root.
 PKGS := ./buildingblocks/... ./services/catalog/... ./services/basket/... \
-        ./services/ordering/... ./services/payment/...
+        ./services/ordering/... ./services/payment/... ./tests/deploy/...
 SERVICES := catalog basket ordering payment
 GO_FILES = $(shell git ls-files --cached --others --exclude-standard '*.go')
 
@@ -37,8 +37,17 @@ fmt-check: ## fail when gofmt would change a file
 vet: ## go vet every package
 	go vet $(PKGS)
 
+.PHONY: validate-compose
+validate-compose: ## docker-compose config on docker-compose.yml (installs Debian's docker-compose if missing)
+	@command -v docker-compose >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+		{ echo "installing docker-compose (Debian package) to validate the compose file"; \
+		  $$( [ "$$(id -u)" -eq 0 ] || echo sudo ) apt-get install -y -qq docker-compose >/dev/null || \
+		  { $$( [ "$$(id -u)" -eq 0 ] || echo sudo ) apt-get update -qq && $$( [ "$$(id -u)" -eq 0 ] || echo sudo ) apt-get install -y -qq docker-compose >/dev/null; }; }; }
+	docker-compose -f docker-compose.yml config -q
+	@echo "docker-compose.yml is valid"
+
 .PHONY: test
-test: deps fmt-check vet ## deps, gofmt check, go vet, then every test with -race
+test: deps fmt-check vet validate-compose ## deps, gofmt, go vet, compose check, then every test with -race
 	go test -race -count=1 -timeout 10m $(PKGS)
 	@$(MAKE) --no-print-directory test-disruptive
 

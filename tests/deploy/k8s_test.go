@@ -1,0 +1,107 @@
+// Package deploy checks the deployment files: the Kubernetes manifests
+// build with kustomize and every object decodes strictly into its API type,
+// and the compose file sets only settings the services read.
+package deploy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+// newObject returns an empty value of the API type for apiVersion/kind, so
+// that decoding into it rejects fields the type does not have.
+func newObject(apiVersion, kind string) (any, error) {
+	switch apiVersion + "/" + kind {
+	case "v1/Namespace":
+		return &corev1.Namespace{}, nil
+	case "v1/ConfigMap":
+		return &corev1.ConfigMap{}, nil
+	case "v1/Secret":
+		return &corev1.Secret{}, nil
+	case "v1/Service":
+		return &corev1.Service{}, nil
+	case "apps/v1/Deployment":
+		return &appsv1.Deployment{}, nil
+	case "apps/v1/StatefulSet":
+		return &appsv1.StatefulSet{}, nil
+	case "policy/v1/PodDisruptionBudget":
+		return &policyv1.PodDisruptionBudget{}, nil
+	}
+	return nil, fmt.Errorf("no API type known for %s %s: add it to newObject", apiVersion, kind)
+}
+
+func strictDecode(raw []byte, into any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(into)
+}
+
+func TestKustomizeBuildsAndEveryObjectDecodesStrictly(t *testing.T) {
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	resources, err := k.Run(filesys.MakeFsOnDisk(), "../../deploy/k8s")
+	if err != nil {
+		t.Fatalf("kustomize build deploy/k8s: %v", err)
+	}
+	deployments := map[string]*appsv1.Deployment{}
+	pdbs := map[string]bool{}
+	kinds := map[string]int{}
+	for _, r := range resources.Resources() {
+		raw, err := r.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj, err := newObject(r.GetApiVersion(), r.GetKind())
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if err := strictDecode(raw, obj); err != nil {
+			t.Errorf("%s %s does not decode strictly: %v", r.GetKind(), r.GetName(), err)
+			continue
+		}
+		kinds[r.GetKind()]++
+		if r.GetNamespace() != "eshop" && r.GetKind() != "Namespace" {
+			t.Errorf("%s %s is in namespace %q, want eshop", r.GetKind(), r.GetName(), r.GetNamespace())
+		}
+		switch o := obj.(type) {
+		case *appsv1.Deployment:
+			deployments[o.Name] = o
+		case *policyv1.PodDisruptionBudget:
+			pdbs[o.Name] = true
+		}
+	}
+	t.Logf("objects: %v", kinds)
+
+	for _, name := range []string{"catalog", "basket", "ordering", "payment"} {
+		d, ok := deployments[name]
+		if !ok {
+			t.Errorf("no Deployment %s", name)
+			continue
+		}
+		if !pdbs[name] {
+			t.Errorf("no PodDisruptionBudget for %s", name)
+		}
+		c := d.Spec.Template.Spec.Containers[0]
+		if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
+			t.Errorf("%s: liveness probe is not GET /healthz", name)
+		}
+		if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
+			t.Errorf("%s: readiness probe is not GET /readyz", name)
+		}
+		if c.Resources.Requests.Cpu().IsZero() || c.Resources.Limits.Memory().IsZero() {
+			t.Errorf("%s: no cpu request or memory limit", name)
+		}
+		if !strings.HasPrefix(c.Image, "eshop-go/"+name) {
+			t.Errorf("%s: image %q", name, c.Image)
+		}
+	}
+}
