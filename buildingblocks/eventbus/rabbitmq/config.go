@@ -1,0 +1,101 @@
+package rabbitmq
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Defaults of [Config]; a zero field takes the default.
+const (
+	DefaultURL          = "amqp://guest:guest@localhost:5672/"
+	DefaultExchange     = "eshop_event_bus"
+	DefaultConcurrency  = 16
+	DefaultMaxAttempts  = 5
+	DefaultRetryBackoff = 200 * time.Millisecond
+)
+
+// Timings that are not worth a setting.
+const (
+	// maxRetryBackoff caps the exponential delay between two attempts of a
+	// failing handler.
+	maxRetryBackoff = 10 * time.Second
+	// minReconnectDelay and maxReconnectDelay bound the exponential delay
+	// between two connection attempts.
+	minReconnectDelay = 100 * time.Millisecond
+	maxReconnectDelay = 5 * time.Second
+	// dialTimeout bounds the TCP connect and the AMQP handshake.
+	dialTimeout = 10 * time.Second
+	// heartbeat detects a broker or a network that went silent.
+	heartbeat = 10 * time.Second
+	// unhandledGrace is how long a delivery whose event name has no handler
+	// waits for one to be subscribed (a service subscribes its handlers one
+	// after the other at startup) before it is parked in the dead-letter
+	// queue.
+	unhandledGrace = 10 * time.Second
+	// publishChannels is the number of confirm-mode channels the publishers
+	// share. Each carries any number of unconfirmed messages at once.
+	publishChannels = 2
+)
+
+// Config configures a [Bus]. The zero value of a field means its default.
+type Config struct {
+	// URL is the broker's AMQP URL. Default DefaultURL.
+	URL string
+	// Exchange is the durable direct exchange every service publishes to.
+	// Default DefaultExchange.
+	Exchange string
+	// Queue is this service's queue (quorum, durable). Only needed to
+	// Subscribe and for the dead-letter functions. Its dead-letter exchange
+	// is "<Queue>.dlx" and its dead-letter queue "<Queue>.dlq".
+	Queue string
+	// AppID names this service: the app_id of what it publishes and the
+	// start of its connection names ("<AppID>-publish", "<AppID>-consume").
+	// Default: Queue, or "eshop" without a queue.
+	AppID string
+	// Prefetch bounds the unacknowledged deliveries the broker sends this
+	// process. Default 2 × Concurrency.
+	Prefetch int
+	// Concurrency is how many handlers run at once. Default
+	// DefaultConcurrency.
+	Concurrency int
+	// MaxAttempts is how often a failing handler is tried before its message
+	// is parked in the dead-letter queue. Default DefaultMaxAttempts.
+	MaxAttempts int
+	// RetryBackoff is the delay before the second attempt; it doubles with
+	// each further attempt (capped at 10s). Default DefaultRetryBackoff.
+	RetryBackoff time.Duration
+	// Logger receives connection and dead-letter events. Default
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.URL == "" {
+		c.URL = DefaultURL
+	}
+	if c.Exchange == "" {
+		c.Exchange = DefaultExchange
+	}
+	if c.AppID == "" {
+		c.AppID = c.Queue
+	}
+	if c.AppID == "" {
+		c.AppID = "eshop"
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.Prefetch <= 0 {
+		c.Prefetch = 2 * c.Concurrency
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.RetryBackoff <= 0 {
+		c.RetryBackoff = DefaultRetryBackoff
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}

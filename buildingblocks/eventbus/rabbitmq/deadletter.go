@@ -1,0 +1,151 @@
+package rabbitmq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// ListDeadLetters returns the messages parked in the dead-letter queue of
+// cfg.Queue, oldest first, and leaves them there. Headers include the
+// broker's string headers, e.g. x-first-death-reason.
+func ListDeadLetters(ctx context.Context, cfg Config) ([]eventbus.Message, error) {
+	var parked []eventbus.Message
+	err := withDeadLetters(ctx, cfg, "-dlq-list", func(ch *amqp.Channel, dlq string, n int) error {
+		// Get without ack: each message stays unacknowledged, so the next
+		// Get returns the next one, and closing the channel puts them all
+		// back.
+		for range n {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			d, ok, err := ch.Get(dlq, false)
+			if err != nil {
+				return fmt.Errorf("get from %s: %w", dlq, err)
+			}
+			if !ok {
+				break
+			}
+			parked = append(parked, message(d))
+		}
+		return nil
+	})
+	return parked, err
+}
+
+// ReplayDeadLetters moves the messages parked in the dead-letter queue of
+// cfg.Queue back to that queue only (through the default exchange, routing
+// key = the queue's name; consumers dispatch on the AMQP type, which is
+// kept), and returns how many it moved. Each message is removed from the
+// dead-letter queue only after the broker confirmed its copy, so a failure
+// midway loses nothing (a message may at worst be in both queues). Messages
+// parked while it runs are left for the next replay.
+func ReplayDeadLetters(ctx context.Context, cfg Config) (int, error) {
+	replayed := 0
+	err := withDeadLetters(ctx, cfg, "-dlq-replay", func(ch *amqp.Channel, dlq string, n int) error {
+		if err := ch.Confirm(false); err != nil {
+			return fmt.Errorf("confirm mode: %w", err)
+		}
+		returned := ch.NotifyReturn(make(chan amqp.Return, 1))
+		for range n {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			d, ok, err := ch.Get(dlq, false)
+			if err != nil {
+				return fmt.Errorf("get from %s: %w", dlq, err)
+			}
+			if !ok {
+				return nil
+			}
+			confirm, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", cfg.Queue, true, false, replay(d))
+			if err != nil {
+				return fmt.Errorf("publish to %s: %w", cfg.Queue, err)
+			}
+			acked, err := confirm.WaitContext(ctx)
+			if err != nil {
+				return err
+			}
+			select {
+			case r := <-returned:
+				return fmt.Errorf("publish to %s: returned: %s", cfg.Queue, r.ReplyText)
+			default:
+			}
+			if !acked {
+				return fmt.Errorf("publish to %s: broker refused the message", cfg.Queue)
+			}
+			if err := d.Ack(false); err != nil {
+				return fmt.Errorf("remove from %s: %w", dlq, err)
+			}
+			replayed++
+		}
+		return nil
+	})
+	return replayed, err
+}
+
+// replay is the publishing that puts a dead letter back: the same message,
+// without the delivery count of the dead-letter queue. The x-death history
+// stays, so a message parked again shows how often it was.
+func replay(d amqp.Delivery) amqp.Publishing {
+	headers := amqp.Table{}
+	for k, v := range d.Headers {
+		if k != headerDeliveryCount {
+			headers[k] = v
+		}
+	}
+	return amqp.Publishing{
+		Headers:         headers,
+		ContentType:     d.ContentType,
+		ContentEncoding: d.ContentEncoding,
+		DeliveryMode:    amqp.Persistent,
+		Priority:        d.Priority,
+		CorrelationId:   d.CorrelationId,
+		ReplyTo:         d.ReplyTo,
+		MessageId:       d.MessageId,
+		Timestamp:       d.Timestamp,
+		Type:            d.Type,
+		UserId:          d.UserId,
+		AppId:           d.AppId,
+		Body:            d.Body,
+	}
+}
+
+// withDeadLetters connects, checks that the service queue and its
+// dead-letter queue exist, and runs f with the number of messages parked.
+func withDeadLetters(ctx context.Context, cfg Config, connSuffix string, f func(ch *amqp.Channel, dlq string, n int) error) error {
+	cfg = cfg.withDefaults()
+	if cfg.Queue == "" {
+		return errors.New("rabbitmq: dead letters: Config.Queue is not set")
+	}
+	dlq := DeadLetterQueue(cfg.Queue)
+	conn, err := dial(cfg.URL, cfg.AppID+connSuffix)
+	if err != nil {
+		return fmt.Errorf("rabbitmq: dead letters: dial: %w", err)
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+
+	ch, err := conn.Channel()
+	if err != nil {
+		return fmt.Errorf("rabbitmq: dead letters: %w", err)
+	}
+	if _, err := ch.QueueDeclarePassive(cfg.Queue, true, false, false, false, nil); err != nil {
+		return fmt.Errorf("rabbitmq: dead letters: queue %s: %w", cfg.Queue, err)
+	}
+	q, err := ch.QueueDeclarePassive(dlq, true, false, false, false, nil)
+	if err != nil {
+		return fmt.Errorf("rabbitmq: dead letters: queue %s: %w", dlq, err)
+	}
+	if err := f(ch, dlq, q.Messages); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return fmt.Errorf("rabbitmq: dead letters of %s: %w", cfg.Queue, err)
+	}
+	return nil
+}

@@ -1,0 +1,111 @@
+package rabbitmq
+
+import (
+	"errors"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/google/uuid"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Header names of the wire contract and of the broker.
+const (
+	headerCorrelationID = "x-correlation-id"
+	// headerDeliveryCount is set by a quorum queue on every delivery: how
+	// often the message was delivered before and came back (nack with
+	// requeue, or a channel that closed with it unacknowledged).
+	headerDeliveryCount = "x-delivery-count"
+)
+
+var errNoEventName = errors.New("rabbitmq: message has no event name")
+
+// publishing maps a message to the AMQP properties of the wire contract.
+func publishing(m eventbus.Message, appID string) amqp.Publishing {
+	if m.AppID != "" {
+		appID = m.AppID
+	}
+	ts := m.Time
+	if ts.IsZero() {
+		ts = time.Now()
+	}
+	var headers amqp.Table
+	if len(m.Headers) > 0 || m.CorrelationID != "" {
+		headers = make(amqp.Table, len(m.Headers)+1)
+		for k, v := range m.Headers {
+			headers[k] = v
+		}
+		if m.CorrelationID != "" {
+			headers[headerCorrelationID] = m.CorrelationID
+		}
+	}
+	return amqp.Publishing{
+		ContentType:  "application/json",
+		DeliveryMode: amqp.Persistent,
+		MessageId:    m.ID.String(),
+		Type:         m.Name,
+		Timestamp:    ts.UTC(),
+		AppId:        appID,
+		Headers:      headers,
+		Body:         m.Body,
+	}
+}
+
+// message maps a delivery back to a message. The event name is the AMQP type;
+// the routing key only stands in for it when the type is missing, because a
+// replayed dead letter arrives with the queue's name as routing key.
+func message(d amqp.Delivery) eventbus.Message {
+	m := eventbus.Message{
+		Name:  d.Type,
+		Body:  d.Body,
+		AppID: d.AppId,
+	}
+	if m.Name == "" {
+		m.Name = d.RoutingKey
+	}
+	if id, err := uuid.Parse(d.MessageId); err == nil {
+		m.ID = id
+	}
+	if !d.Timestamp.IsZero() {
+		m.Time = d.Timestamp.UTC()
+	}
+	for k, v := range d.Headers {
+		s, ok := v.(string)
+		switch {
+		case !ok:
+			// x-death, x-delivery-count and other broker bookkeeping.
+		case k == headerCorrelationID:
+			m.CorrelationID = s
+		default:
+			if m.Headers == nil {
+				m.Headers = make(map[string]string)
+			}
+			m.Headers[k] = s
+		}
+	}
+	return m
+}
+
+// deliveryCount is how often the queue delivered d before (0 on the first
+// delivery).
+func deliveryCount(d amqp.Delivery) int {
+	switch n := d.Headers[headerDeliveryCount].(type) {
+	case int64:
+		return int(n)
+	case int32:
+		return int(n)
+	case int16:
+		return int(n)
+	case int8:
+		return int(n)
+	case int:
+		return n
+	case uint8:
+		return int(n)
+	case uint16:
+		return int(n)
+	case uint32:
+		return int(n)
+	}
+	return 0
+}

@@ -1,0 +1,277 @@
+package rabbitmq
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// publisher owns the publishing connection: it keeps one up (reconnecting
+// with backoff) and lets any number of goroutines publish on it at once.
+//
+// Confirms are pipelined: a publish takes the next of a few confirm-mode
+// channels, sends, and waits for its own confirm while others send behind
+// it; the broker acknowledges many messages with one basic.ack. When the
+// link goes away, amqp091 resolves every outstanding confirm as a nack and
+// the publish is sent again on the next link.
+type publisher struct {
+	cfg  Config
+	log  *slog.Logger
+	done <-chan struct{} // closed when the bus closes
+
+	mu      sync.Mutex
+	link    *pubLink      // nil while disconnected
+	up      chan struct{} // closed when link becomes non-nil
+	lastErr error
+	closed  bool
+
+	inflight sync.WaitGroup // Publish calls under way, for Close
+}
+
+// pubLink is one connection with its confirm channels.
+type pubLink struct {
+	conn  *amqp.Connection
+	chans []*amqp.Channel
+	next  atomic.Uint32
+	lost  <-chan struct{}
+}
+
+func newPublisher(cfg Config, done <-chan struct{}) *publisher {
+	return &publisher{
+		cfg:  cfg,
+		log:  cfg.Logger.With("component", "eventbus.rabbitmq.publisher", "app", cfg.AppID),
+		done: done,
+		up:   make(chan struct{}),
+	}
+}
+
+// run keeps a link up until the bus closes.
+func (p *publisher) run() {
+	delay := backoff{min: minReconnectDelay, max: maxReconnectDelay}
+	for {
+		link, err := p.connect()
+		if err != nil {
+			p.setLost(err)
+			p.log.Warn("event bus: cannot connect for publishing; retrying", "err", err)
+			if !delay.wait(p.done) {
+				return
+			}
+			continue
+		}
+		delay.reset()
+		if !p.setLink(link) {
+			_ = link.conn.Close()
+			return
+		}
+		select {
+		case <-link.lost:
+			if p.isClosed() {
+				return
+			}
+			p.log.Warn("event bus: publishing connection lost; reconnecting")
+			p.setLost(fmt.Errorf("rabbitmq: publishing connection lost"))
+			// Closing the connection resolves the confirms of every channel
+			// as nacks, so the waiting publishes retry on the next link.
+			_ = link.conn.Close()
+			if !sleep(jitter(minReconnectDelay), p.done) {
+				return
+			}
+		case <-p.done:
+			return
+		}
+	}
+}
+
+func (p *publisher) connect() (*pubLink, error) {
+	conn, err := dial(p.cfg.URL, p.cfg.AppID+"-publish")
+	if err != nil {
+		return nil, fmt.Errorf("rabbitmq: dial: %w", err)
+	}
+	link := &pubLink{conn: conn}
+	for range publishChannels {
+		ch, err := conn.Channel()
+		if err == nil {
+			err = ch.Confirm(false)
+		}
+		if err != nil {
+			_ = conn.Close()
+			return nil, fmt.Errorf("rabbitmq: open confirm channel: %w", err)
+		}
+		link.chans = append(link.chans, ch)
+	}
+	if err := declareExchange(link.chans[0], p.cfg.Exchange); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("rabbitmq: %w", err)
+	}
+	link.lost = watchLoss(conn, link.chans...)
+	return link, nil
+}
+
+// setLink makes l the current link, unless the publisher closed meanwhile.
+func (p *publisher) setLink(l *pubLink) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.link, p.lastErr = l, nil
+	close(p.up)
+	p.log.Info("event bus: connected for publishing")
+	return true
+}
+
+func (p *publisher) setLost(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.link != nil {
+		p.link = nil
+		p.up = make(chan struct{})
+	}
+	p.lastErr = err
+}
+
+func (p *publisher) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
+// current returns the link, waiting for one (bounded by ctx) while the
+// broker is unreachable.
+func (p *publisher) current(ctx context.Context) (*pubLink, error) {
+	for {
+		p.mu.Lock()
+		link, up, lastErr := p.link, p.up, p.lastErr
+		p.mu.Unlock()
+		if link != nil {
+			return link, nil
+		}
+		select {
+		case <-up:
+		case <-p.done:
+			return nil, eventbus.ErrClosed
+		case <-ctx.Done():
+			if lastErr != nil {
+				return nil, fmt.Errorf("rabbitmq: not connected (%v): %w", lastErr, ctx.Err())
+			}
+			return nil, fmt.Errorf("rabbitmq: not connected: %w", ctx.Err())
+		}
+	}
+}
+
+// connected reports whether a link is up.
+func (p *publisher) connected() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.link != nil {
+		return nil
+	}
+	if p.lastErr != nil {
+		return p.lastErr
+	}
+	return fmt.Errorf("rabbitmq: not connected yet")
+}
+
+// publish sends m and waits for the broker's confirm, retrying on every new
+// link until it is confirmed or ctx ends.
+func (p *publisher) publish(ctx context.Context, m eventbus.Message) error {
+	if m.Name == "" {
+		return errNoEventName
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return eventbus.ErrClosed
+	}
+	p.inflight.Add(1)
+	p.mu.Unlock()
+	defer p.inflight.Done()
+
+	msg := publishing(m, p.cfg.AppID)
+	nacks := 0
+	for {
+		link, err := p.current(ctx)
+		if err != nil {
+			return fmt.Errorf("publish %s %s: %w", m.Name, m.ID, err)
+		}
+		ch := link.chans[int(link.next.Add(1))%len(link.chans)]
+		confirm, err := ch.PublishWithDeferredConfirmWithContext(ctx, p.cfg.Exchange, m.Name, false, false, msg)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("publish %s %s: %w", m.Name, m.ID, ctx.Err())
+			}
+			// The channel is closing: wait for the next link.
+			if err := waitLost(ctx, link.lost, p.done); err != nil {
+				return fmt.Errorf("publish %s %s: %w", m.Name, m.ID, err)
+			}
+			continue
+		}
+		select {
+		case <-confirm.Done():
+		case <-ctx.Done():
+			// The broker may still confirm it: the caller retries and the
+			// consumers' inbox drops the duplicate.
+			return fmt.Errorf("publish %s %s: unconfirmed: %w", m.Name, m.ID, ctx.Err())
+		}
+		if confirm.Acked() {
+			return nil
+		}
+		if ch.IsClosed() {
+			// Not a refusal: the link went away before the confirm came.
+			if err := waitLost(ctx, link.lost, p.done); err != nil {
+				return fmt.Errorf("publish %s %s: unconfirmed: %w", m.Name, m.ID, err)
+			}
+			continue
+		}
+		// A real nack: the broker could not take the message (an internal
+		// error, or a queue over its length limit). Try again later.
+		nacks++
+		p.log.Warn("event bus: broker refused a message; retrying", "event", m.Name, "id", m.ID, "nacks", nacks)
+		if err := sleepCtx(ctx, retryDelay(p.cfg.RetryBackoff, nacks), p.done); err != nil {
+			return fmt.Errorf("publish %s %s: nacked: %w", m.Name, m.ID, err)
+		}
+	}
+}
+
+func waitLost(ctx context.Context, lost <-chan struct{}, done <-chan struct{}) error {
+	select {
+	case <-lost:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-done:
+		return eventbus.ErrClosed
+	}
+}
+
+// close refuses new publishes, waits for those under way (bounded by ctx)
+// and closes the link. The caller then stops run by closing done.
+func (p *publisher) close(ctx context.Context) error {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	waited := make(chan struct{})
+	go func() {
+		p.inflight.Wait()
+		close(waited)
+	}()
+	var err error
+	select {
+	case <-waited:
+	case <-ctx.Done():
+		err = fmt.Errorf("rabbitmq: publishes still unconfirmed at close: %w", ctx.Err())
+	}
+	p.mu.Lock()
+	link := p.link
+	p.link = nil
+	p.mu.Unlock()
+	if link != nil {
+		_ = link.conn.Close()
+	}
+	return err
+}

@@ -1,0 +1,60 @@
+package rabbitmq
+
+import (
+	"fmt"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// DeadLetterExchange is the name of the fanout exchange a queue's rejected
+// messages go through: "<queue>.dlx".
+func DeadLetterExchange(queue string) string { return queue + ".dlx" }
+
+// DeadLetterQueue is the name of the queue that holds a queue's parked
+// messages: "<queue>.dlq".
+func DeadLetterQueue(queue string) string { return queue + ".dlq" }
+
+// declareExchange declares the durable direct exchange all events go to.
+func declareExchange(ch *amqp.Channel, exchange string) error {
+	if err := ch.ExchangeDeclare(exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
+		return fmt.Errorf("declare exchange %s: %w", exchange, err)
+	}
+	return nil
+}
+
+// declareQueue declares a service's quorum queue and, first, where its dead
+// letters go: a fanout exchange "<queue>.dlx" bound to the quorum queue
+// "<queue>.dlq".
+//
+// Dead-lettering is at-least-once (x-dead-letter-strategy): the queue keeps a
+// rejected message until the dead-letter queue confirmed it, so a parked
+// message cannot be lost on the way. That strategy requires the
+// reject-publish overflow behaviour, which only matters if a length limit is
+// ever set by policy.
+//
+// Only arguments that follow from the queue's name are fixed here: a queue
+// cannot be re-declared with other arguments, so settings that may change
+// (the number of attempts, the backoff) are kept by the consumer instead.
+func declareQueue(ch *amqp.Channel, queue string) error {
+	dlx, dlq := DeadLetterExchange(queue), DeadLetterQueue(queue)
+	if err := ch.ExchangeDeclare(dlx, amqp.ExchangeFanout, true, false, false, false, nil); err != nil {
+		return fmt.Errorf("declare dead-letter exchange %s: %w", dlx, err)
+	}
+	if _, err := ch.QueueDeclare(dlq, true, false, false, false, amqp.Table{
+		amqp.QueueTypeArg: amqp.QueueTypeQuorum,
+	}); err != nil {
+		return fmt.Errorf("declare dead-letter queue %s: %w", dlq, err)
+	}
+	if err := ch.QueueBind(dlq, "", dlx, false, nil); err != nil {
+		return fmt.Errorf("bind dead-letter queue %s: %w", dlq, err)
+	}
+	if _, err := ch.QueueDeclare(queue, true, false, false, false, amqp.Table{
+		amqp.QueueTypeArg:        amqp.QueueTypeQuorum,
+		"x-dead-letter-exchange": dlx,
+		"x-dead-letter-strategy": "at-least-once",
+		amqp.QueueOverflowArg:    amqp.QueueOverflowRejectPublish,
+	}); err != nil {
+		return fmt.Errorf("declare queue %s: %w", queue, err)
+	}
+	return nil
+}
