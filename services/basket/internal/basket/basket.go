@@ -1,0 +1,119 @@
+// Package basket is the basket domain: a buyer's basket, its lines, the rules
+// a basket must keep, the checkout a buyer asks for, and a catalog price
+// change. It holds no SQL, no HTTP and no AMQP.
+package basket
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
+)
+
+// Limits of a basket.
+const (
+	MaxLines          = 100
+	MinQuantity       = 1
+	MaxQuantity       = 1000
+	MaxBuyerIDLength  = 100
+	MaxProductNameLen = 200
+	MaxPictureURLLen  = 2000
+)
+
+// MaxUnitPrice is the largest unit price a line may have.
+var MaxUnitPrice = money.MustParse("1000000000")
+
+// Errors of the basket rules.
+var (
+	// ErrEmptyBasket is returned when a buyer checks out a basket without lines.
+	ErrEmptyBasket = errors.New("basket: the basket is empty")
+	// ErrRequestIDTaken is returned when a checkout request id was already
+	// used by another buyer.
+	ErrRequestIDTaken = errors.New("basket: the request id was used by another buyer")
+)
+
+// Basket is a buyer's basket. A buyer has at most one; a buyer without one
+// has an empty basket.
+type Basket struct {
+	BuyerID string
+	Items   []Item
+}
+
+// Item is one line of a basket. ID is given by the store.
+type Item struct {
+	ID          string
+	ProductID   int64
+	ProductName string
+	// UnitPrice is the price the buyer sees; it follows catalog price changes.
+	UnitPrice money.Money
+	// OldUnitPrice is the unit price before the last catalog price change,
+	// nil while the price never changed.
+	OldUnitPrice *money.Money
+	Quantity     int
+	PictureURL   string
+}
+
+// Problems maps a field (as the API names it, e.g. "items[2].quantity") to
+// what is wrong with it. An empty Problems means valid.
+type Problems map[string][]string
+
+func (p Problems) add(field, format string, args ...any) {
+	p[field] = append(p[field], fmt.Sprintf(format, args...))
+}
+
+// ValidateBuyerID checks a buyer id as it comes in a path: 1 to 100
+// printable characters without spaces.
+func ValidateBuyerID(id string) error {
+	if id == "" || len(id) > MaxBuyerIDLength || !utf8.ValidString(id) {
+		return fmt.Errorf("must be 1 to %d characters", MaxBuyerIDLength)
+	}
+	for _, r := range id {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			return errors.New("must hold no spaces or control characters")
+		}
+	}
+	return nil
+}
+
+// ValidateItems checks the items a buyer puts in a basket: at most MaxLines
+// lines, each with a product id, a name, a non-negative price in cents and a
+// quantity from MinQuantity to MaxQuantity. A product may appear on several
+// lines, as in eShop.
+func ValidateItems(items []Item) Problems {
+	p := Problems{}
+	if len(items) > MaxLines {
+		p.add("items", "at most %d lines, got %d", MaxLines, len(items))
+		return p
+	}
+	for i, it := range items {
+		field := func(name string) string { return fmt.Sprintf("items[%d].%s", i, name) }
+		if it.ProductID <= 0 {
+			p.add(field("productId"), "must be a positive integer")
+		}
+		name := strings.TrimSpace(it.ProductName)
+		if name == "" {
+			p.add(field("productName"), "is required")
+		} else if utf8.RuneCountInString(it.ProductName) > MaxProductNameLen || !utf8.ValidString(it.ProductName) {
+			p.add(field("productName"), "must be at most %d characters of valid UTF-8", MaxProductNameLen)
+		}
+		if it.UnitPrice.IsNegative() {
+			p.add(field("unitPrice"), "must not be negative")
+		}
+		if it.UnitPrice.Cmp(MaxUnitPrice) > 0 {
+			p.add(field("unitPrice"), "must be at most %s", MaxUnitPrice)
+		}
+		if !it.UnitPrice.HasCents() {
+			p.add(field("unitPrice"), "must have at most 2 decimals")
+		}
+		if it.Quantity < MinQuantity || it.Quantity > MaxQuantity {
+			p.add(field("quantity"), "must be from %d to %d", MinQuantity, MaxQuantity)
+		}
+		if len(it.PictureURL) > MaxPictureURLLen || !utf8.ValidString(it.PictureURL) {
+			p.add(field("pictureUrl"), "must be at most %d bytes of valid UTF-8", MaxPictureURLLen)
+		}
+	}
+	return p
+}

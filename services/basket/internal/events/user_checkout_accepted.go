@@ -1,0 +1,87 @@
+package events
+
+import (
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
+	"github.com/google/uuid"
+)
+
+// UserCheckoutAccepted is the basket's UserCheckoutAcceptedIntegrationEvent:
+// a buyer checked out; ordering creates the order (one per RequestId). It
+// carries the card data ordering needs, so it is never logged.
+type UserCheckoutAccepted struct {
+	eventbus.IntegrationEvent
+	UserID             string         `json:"UserId"`
+	UserName           string         `json:"UserName"`
+	City               string         `json:"City"`
+	Street             string         `json:"Street"`
+	State              string         `json:"State"`
+	Country            string         `json:"Country"`
+	ZipCode            string         `json:"ZipCode"`
+	CardNumber         string         `json:"CardNumber"`
+	CardHolderName     string         `json:"CardHolderName"`
+	CardExpiration     time.Time      `json:"CardExpiration"`
+	CardSecurityNumber string         `json:"CardSecurityNumber"`
+	CardTypeID         int            `json:"CardTypeId"`
+	Buyer              string         `json:"Buyer"`
+	RequestID          uuid.UUID      `json:"RequestId"`
+	Basket             CustomerBasket `json:"Basket"`
+}
+
+// CustomerBasket is the basket as the event carries it.
+type CustomerBasket struct {
+	BuyerID string       `json:"BuyerId"`
+	Items   []BasketItem `json:"Items"`
+}
+
+// BasketItem is a basket line as the event carries it.
+type BasketItem struct {
+	ID           string      `json:"Id"`
+	ProductID    int64       `json:"ProductId"`
+	ProductName  string      `json:"ProductName"`
+	UnitPrice    money.Money `json:"UnitPrice"`
+	OldUnitPrice money.Money `json:"OldUnitPrice"`
+	Quantity     int         `json:"Quantity"`
+	PictureURL   string      `json:"PictureUrl"`
+}
+
+// EventName is the routing key.
+func (UserCheckoutAccepted) EventName() string { return "UserCheckoutAcceptedIntegrationEvent" }
+
+// NewUserCheckoutAccepted builds the event for checkout c of basket b.
+// UserId and Basket.BuyerId are the buyer id; UserName is the buyer's name
+// as given at checkout.
+func NewUserCheckoutAccepted(c basket.Checkout, b basket.Basket) UserCheckoutAccepted {
+	items := make([]BasketItem, len(b.Items))
+	for i, it := range b.Items {
+		old := money.Zero // eShop's "never changed", a number rather than null
+		if it.OldUnitPrice != nil {
+			old = *it.OldUnitPrice
+		}
+		items[i] = BasketItem{
+			ID: it.ID, ProductID: it.ProductID, ProductName: it.ProductName,
+			UnitPrice: it.UnitPrice, OldUnitPrice: old, Quantity: it.Quantity, PictureURL: it.PictureURL,
+		}
+	}
+	return UserCheckoutAccepted{
+		IntegrationEvent:   eventbus.NewIntegrationEvent(),
+		UserID:             c.BuyerID,
+		UserName:           c.Buyer,
+		City:               c.City,
+		Street:             c.Street,
+		State:              c.State,
+		Country:            c.Country,
+		ZipCode:            c.ZipCode,
+		CardNumber:         c.CardNumber,
+		CardHolderName:     c.CardHolderName,
+		CardExpiration:     c.CardExpiration.UTC(),
+		CardSecurityNumber: c.CardSecurityNumber,
+		CardTypeID:         c.CardTypeID,
+		Buyer:              c.BuyerID,
+		RequestID:          c.RequestID,
+		Basket:             CustomerBasket{BuyerID: b.BuyerID, Items: items},
+	}
+}

@@ -1,0 +1,145 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	sharedhttp "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
+	"github.com/go-chi/chi/v5"
+)
+
+// basketResponse is a basket as the API shows it.
+type basketResponse struct {
+	BuyerID string         `json:"buyerId"`
+	Items   []itemResponse `json:"items"`
+}
+
+type itemResponse struct {
+	ID           string       `json:"id"`
+	ProductID    int64        `json:"productId"`
+	ProductName  string       `json:"productName"`
+	UnitPrice    money.Money  `json:"unitPrice"`
+	OldUnitPrice *money.Money `json:"oldUnitPrice"`
+	Quantity     int          `json:"quantity"`
+	PictureURL   string       `json:"pictureUrl"`
+}
+
+func toResponse(b basket.Basket) basketResponse {
+	items := make([]itemResponse, len(b.Items))
+	for i, it := range b.Items {
+		items[i] = itemResponse{
+			ID: it.ID, ProductID: it.ProductID, ProductName: it.ProductName,
+			UnitPrice: it.UnitPrice, OldUnitPrice: it.OldUnitPrice, Quantity: it.Quantity, PictureURL: it.PictureURL,
+		}
+	}
+	return basketResponse{BuyerID: b.BuyerID, Items: items}
+}
+
+// updateBasketRequest is the body of PUT: the items that replace the
+// basket's. Pointers tell a missing field from a zero one.
+type updateBasketRequest struct {
+	Items *[]itemRequest `json:"items"`
+}
+
+type itemRequest struct {
+	ProductID   int64        `json:"productId"`
+	ProductName string       `json:"productName"`
+	UnitPrice   *money.Money `json:"unitPrice"`
+	Quantity    int          `json:"quantity"`
+	PictureURL  string       `json:"pictureUrl"`
+}
+
+// buyerID reads and checks the {buyerId} path parameter.
+func buyerID(r *http.Request) (string, *sharedhttp.Problem) {
+	id := chi.URLParam(r, "buyerId")
+	if err := basket.ValidateBuyerID(id); err != nil {
+		var v sharedhttp.Validation
+		v.Add("buyerId", err.Error())
+		return "", v.Err()
+	}
+	return id, nil
+}
+
+// decodeItems reads a PUT body into valid basket items, or a 4xx problem.
+func decodeItems(r *http.Request) ([]basket.Item, *sharedhttp.Problem) {
+	var req updateBasketRequest
+	if p := sharedhttp.DecodeJSON(r, &req); p != nil {
+		return nil, p
+	}
+	if req.Items == nil {
+		var v sharedhttp.Validation
+		v.Add("items", "is required (an empty array empties the basket)")
+		return nil, v.Err()
+	}
+	items := make([]basket.Item, len(*req.Items))
+	missingPrice := map[int]bool{}
+	for i, in := range *req.Items {
+		items[i] = basket.Item{
+			ProductID: in.ProductID, ProductName: in.ProductName,
+			Quantity: in.Quantity, PictureURL: in.PictureURL,
+		}
+		if in.UnitPrice == nil {
+			missingPrice[i] = true
+		} else {
+			items[i].UnitPrice = *in.UnitPrice
+		}
+	}
+	problems := basket.ValidateItems(items)
+	if len(items) <= basket.MaxLines {
+		for i := range missingPrice {
+			problems["items["+strconv.Itoa(i)+"].unitPrice"] = []string{"is required"}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, sharedhttp.Validation(problems).Err()
+	}
+	return items, nil
+}
+
+func (h *handlers) getBasket(w http.ResponseWriter, r *http.Request) {
+	id, p := buyerID(r)
+	if p != nil {
+		sharedhttp.WriteProblem(w, p)
+		return
+	}
+	b, err := h.store.Basket(r.Context(), id)
+	if err != nil {
+		sharedhttp.InternalError(w, r, err)
+		return
+	}
+	sharedhttp.WriteJSON(w, http.StatusOK, toResponse(b))
+}
+
+func (h *handlers) replaceBasket(w http.ResponseWriter, r *http.Request) {
+	id, p := buyerID(r)
+	if p != nil {
+		sharedhttp.WriteProblem(w, p)
+		return
+	}
+	items, p := decodeItems(r)
+	if p != nil {
+		sharedhttp.WriteProblem(w, p)
+		return
+	}
+	b, err := h.store.Replace(r.Context(), id, items)
+	if err != nil {
+		sharedhttp.InternalError(w, r, err)
+		return
+	}
+	sharedhttp.WriteJSON(w, http.StatusOK, toResponse(b))
+}
+
+func (h *handlers) deleteBasket(w http.ResponseWriter, r *http.Request) {
+	id, p := buyerID(r)
+	if p != nil {
+		sharedhttp.WriteProblem(w, p)
+		return
+	}
+	if err := h.store.Delete(r.Context(), id); err != nil {
+		sharedhttp.InternalError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

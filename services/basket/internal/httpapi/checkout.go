@@ -1,0 +1,87 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	sharedhttp "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
+	"github.com/eshop-go/eshop-go/services/basket/internal/events"
+	"github.com/google/uuid"
+)
+
+// RequestIDHeader carries the id that makes a checkout idempotent.
+const RequestIDHeader = "x-requestid"
+
+// checkoutRequest is the body of POST /checkout. It holds card data: it is
+// never logged.
+type checkoutRequest struct {
+	City               string    `json:"city"`
+	Street             string    `json:"street"`
+	State              string    `json:"state"`
+	Country            string    `json:"country"`
+	ZipCode            string    `json:"zipCode"`
+	CardNumber         string    `json:"cardNumber"`
+	CardHolderName     string    `json:"cardHolderName"`
+	CardExpiration     time.Time `json:"cardExpiration"`
+	CardSecurityNumber string    `json:"cardSecurityNumber"`
+	CardTypeID         int       `json:"cardTypeId"`
+	Buyer              string    `json:"buyer"`
+}
+
+type checkoutResponse struct {
+	RequestID uuid.UUID `json:"requestId"`
+}
+
+// checkout accepts the buyer's basket for ordering: it commits a
+// UserCheckoutAccepted event through the outbox and answers 202. The basket
+// stays until ordering's OrderStarted arrives. The same x-requestid is
+// accepted once; a retry gets 202 again without a second event.
+func (h *handlers) checkout(w http.ResponseWriter, r *http.Request) {
+	id, p := buyerID(r)
+	if p != nil {
+		sharedhttp.WriteProblem(w, p)
+		return
+	}
+	requestID, err := uuid.Parse(r.Header.Get(RequestIDHeader))
+	if err != nil || requestID == uuid.Nil {
+		var v sharedhttp.Validation
+		v.Add(RequestIDHeader, "the header is required and must be a UUID")
+		sharedhttp.WriteProblem(w, v.Err())
+		return
+	}
+	var req checkoutRequest
+	if p := sharedhttp.DecodeJSON(r, &req); p != nil {
+		sharedhttp.WriteProblem(w, p)
+		return
+	}
+	c := basket.Checkout{
+		BuyerID: id, RequestID: requestID,
+		City: req.City, Street: req.Street, State: req.State, Country: req.Country, ZipCode: req.ZipCode,
+		CardNumber: req.CardNumber, CardHolderName: req.CardHolderName, CardExpiration: req.CardExpiration,
+		CardSecurityNumber: req.CardSecurityNumber, CardTypeID: req.CardTypeID, Buyer: req.Buyer,
+	}
+	if problems := c.Validate(time.Now()); len(problems) > 0 {
+		sharedhttp.WriteProblem(w, sharedhttp.Validation(problems).Err())
+		return
+	}
+	replayed, err := h.store.Checkout(r.Context(), c, func(b basket.Basket) eventbus.Event {
+		return events.NewUserCheckoutAccepted(c, b)
+	})
+	switch {
+	case errors.Is(err, basket.ErrEmptyBasket):
+		sharedhttp.Fail(w, http.StatusBadRequest, "the basket is empty; put items in it before checking out")
+		return
+	case errors.Is(err, basket.ErrRequestIDTaken):
+		sharedhttp.Fail(w, http.StatusConflict, "this x-requestid was already used for another buyer's checkout")
+		return
+	case err != nil:
+		sharedhttp.InternalError(w, r, err)
+		return
+	}
+	sharedhttp.LoggerFrom(r.Context()).InfoContext(r.Context(), "checkout accepted",
+		"buyer_id", id, "checkout_request_id", requestID, "replayed", replayed)
+	sharedhttp.WriteJSON(w, http.StatusAccepted, checkoutResponse{RequestID: requestID})
+}

@@ -1,0 +1,133 @@
+// Package service wires the basket service: its configuration, the store,
+// the event bus, the inbox handlers, the outbox relay and the HTTP API,
+// into a host.Service.
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
+	"github.com/eshop-go/eshop-go/buildingblocks/host"
+	"github.com/eshop-go/eshop-go/buildingblocks/inbox"
+	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
+	sharedpg "github.com/eshop-go/eshop-go/buildingblocks/postgres"
+	"github.com/eshop-go/eshop-go/services/basket/internal/events"
+	"github.com/eshop-go/eshop-go/services/basket/internal/httpapi"
+	"github.com/eshop-go/eshop-go/services/basket/internal/postgres"
+	"github.com/jackc/pgx/v5"
+)
+
+// Name is the service's name: its app id on the bus.
+const Name = "basket"
+
+// Config is the basket's configuration. ConfigFromEnv fills it from the
+// environment, with these defaults.
+type Config struct {
+	HTTPAddr        string        // HTTP_ADDR, ":8082"
+	DatabaseURL     string        // DATABASE_URL, basketdb on localhost
+	RabbitMQURL     string        // RABBITMQ_URL
+	Exchange        string        // EVENTBUS_EXCHANGE, "eshop_event_bus"
+	Queue           string        // EVENTBUS_QUEUE, "basket"
+	LogLevel        string        // LOG_LEVEL, "info"
+	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT, 25s
+}
+
+// ConfigFromEnv reads the configuration from the environment.
+func ConfigFromEnv() (Config, error) {
+	shutdown, err := host.EnvDuration("SHUTDOWN_TIMEOUT", 25*time.Second)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{
+		HTTPAddr:        host.Env("HTTP_ADDR", ":8082"),
+		DatabaseURL:     host.Env("DATABASE_URL", "postgres://postgres@localhost:5432/basketdb?sslmode=disable"),
+		RabbitMQURL:     host.Env("RABBITMQ_URL", "amqp://guest:guest@localhost:5672/"),
+		Exchange:        host.Env("EVENTBUS_EXCHANGE", "eshop_event_bus"),
+		Queue:           host.Env("EVENTBUS_QUEUE", "basket"),
+		LogLevel:        host.Env("LOG_LEVEL", "info"),
+		ShutdownTimeout: shutdown,
+	}, nil
+}
+
+// New builds the basket service. Nothing connects yet: the service's Start
+// creates and migrates the database and subscribes the handlers, retried
+// until the database and the broker answer.
+func New(ctx context.Context, cfg Config, logger *slog.Logger) (host.Service, error) {
+	pool, err := sharedpg.NewPool(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return host.Service{}, err
+	}
+	bus, err := rabbitmq.New(ctx, rabbitmq.Config{
+		URL: cfg.RabbitMQURL, Exchange: cfg.Exchange, Queue: cfg.Queue, AppID: Name, Logger: logger,
+	})
+	if err != nil {
+		pool.Close()
+		return host.Service{}, err
+	}
+	store := postgres.NewStore(pool)
+	relay := outbox.NewRelay(pool, bus, outbox.RelayConfig{AppID: Name, Logger: logger})
+
+	health := host.NewHealth()
+	health.Add("database", pool.Ping)
+	health.Add("broker", bus.Check)
+
+	var migrated bool
+	var startMu sync.Mutex
+	var subscribed []eventbus.Subscription
+	start := func(ctx context.Context) error {
+		startMu.Lock()
+		defer startMu.Unlock()
+		if !migrated {
+			if err := sharedpg.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+				return err
+			}
+			if err := sharedpg.Migrate(ctx, pool, postgres.Migrations()); err != nil {
+				return err
+			}
+			migrated = true
+		}
+		// Each subscription is made once; a start retried after a failure
+		// goes on with the ones still missing.
+		handlers := []func(context.Context) (eventbus.Subscription, error){
+			func(ctx context.Context) (eventbus.Subscription, error) {
+				return eventbus.Subscribe(ctx, bus, inbox.Handler(pool, events.PriceChangeHandlerName,
+					events.FollowPriceChange(postgres.ApplyPriceChange)))
+			},
+			func(ctx context.Context) (eventbus.Subscription, error) {
+				return eventbus.Subscribe(ctx, bus, inbox.Handler(pool, events.OrderStartedHandlerName,
+					events.DeleteOrderedBasket(func(ctx context.Context, tx pgx.Tx, buyerID string) error {
+						return postgres.DeleteBasket(ctx, tx, buyerID)
+					})))
+			},
+		}
+		for _, subscribe := range handlers[len(subscribed):] {
+			sub, err := subscribe(ctx)
+			if err != nil {
+				return fmt.Errorf("subscribe: %w", err)
+			}
+			subscribed = append(subscribed, sub)
+		}
+		return nil
+	}
+
+	return host.Service{
+		Addr:            cfg.HTTPAddr,
+		Handler:         httpapi.NewRouter(logger, store, health),
+		Health:          health,
+		Logger:          logger,
+		Start:           start,
+		Workers:         []func(context.Context) error{relay.Run},
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		Stop: func(ctx context.Context) error {
+			// The bus first: it lets running handlers finish with the pool.
+			err := bus.Close(ctx)
+			pool.Close()
+			return err
+		},
+	}, nil
+}
