@@ -1,0 +1,12 @@
+// Package events holds ordering's integration events: the ones it publishes
+// (OrderStarted and the OrderStatusChangedTo… family, built from the
+// domain's status changes by [StatusEvent]) and the ones it consumes from
+// basket, catalog and payment, each with its handler in its own file.
+//
+// Every handler runs through the inbox (see [Subscribe]): its changes, the
+// events they cause (outbox) and the record that the event was handled
+// commit in one transaction, so a redelivered event has no second effect.
+// An event that comes too late for the order's status (a duplicate under
+// another id, a stock confirmation for a cancelled order) is logged and
+// acknowledged: retrying it could never succeed.
+package events

@@ -1,0 +1,138 @@
+package ordering
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ErrIllegalTransition is matched by the error of a command that does not
+// apply to the order's current status (shipping an order that is not paid,
+// confirming the stock of a cancelled one).
+var ErrIllegalTransition = errors.New("illegal status transition")
+
+// TransitionError tells which command was refused in which status.
+type TransitionError struct {
+	Command string
+	From    Status
+}
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("cannot %s an order that is %s", e.Command, e.From)
+}
+
+// Is makes a TransitionError match ErrIllegalTransition.
+func (e *TransitionError) Is(target error) bool { return target == ErrIllegalTransition }
+
+// StockItem is a product and how many units of it an order holds.
+type StockItem struct {
+	ProductID int
+	Units     int
+}
+
+// StatusChange is what an order tells the world when it changes status:
+// the content of an OrderStatusChangedTo…IntegrationEvent.
+type StatusChange struct {
+	OrderNumber int64
+	Status      Status
+	BuyerID     string
+	BuyerName   string
+	// StockItems is set for AwaitingValidation (catalog reserves them) and
+	// Paid (catalog makes the reservation final).
+	StockItems []StockItem
+}
+
+// Changes returns the status changes recorded since the order was created
+// or loaded, in the order they happened, and forgets them. The caller
+// publishes them in the transaction that saves the order.
+func (o *Order) Changes() []StatusChange {
+	out := make([]StatusChange, 0, len(o.changes))
+	for _, s := range o.changes {
+		c := StatusChange{OrderNumber: o.Number, Status: s, BuyerID: o.Buyer.ID, BuyerName: o.Buyer.Name}
+		if s == AwaitingValidation || s == Paid {
+			c.StockItems = o.StockItems()
+		}
+		out = append(out, c)
+	}
+	o.changes = nil
+	return out
+}
+
+// AwaitValidation moves a Submitted order whose grace period is over to
+// AwaitingValidation: catalog is asked to reserve its stock.
+func (o *Order) AwaitValidation() error {
+	return o.move("await validation for", AwaitingValidation, "", Submitted)
+}
+
+// ConfirmStock records that catalog reserved the order's stock.
+func (o *Order) ConfirmStock() error {
+	return o.move("confirm the stock of", StockConfirmed, "", AwaitingValidation)
+}
+
+// RejectStock cancels an order awaiting validation because catalog lacks
+// stock for the given products; the description names them.
+func (o *Order) RejectStock(productsWithoutStock []int) error {
+	return o.move("reject the stock of", Cancelled, o.noStockDescription(productsWithoutStock), AwaitingValidation)
+}
+
+// ConfirmPayment records that the payment succeeded.
+func (o *Order) ConfirmPayment() error {
+	return o.move("confirm the payment of", Paid, "", StockConfirmed)
+}
+
+// FailPayment cancels an order whose payment failed.
+func (o *Order) FailPayment() error {
+	return o.move("fail the payment of", Cancelled, "The payment was declined.", StockConfirmed)
+}
+
+// Ship ships a paid order.
+func (o *Order) Ship() error {
+	return o.move("ship", Shipped, "", Paid)
+}
+
+// Cancel cancels the order at the buyer's request. A paid or shipped order
+// can no longer be cancelled; a cancelled one stays as it is (no change, no
+// error).
+func (o *Order) Cancel() error {
+	if o.Status == Cancelled {
+		return nil
+	}
+	return o.move("cancel", Cancelled, "The order was cancelled by the buyer.", Submitted, AwaitingValidation, StockConfirmed)
+}
+
+// move sets status to and records the change when the order is in one of
+// from, else refuses with a *TransitionError.
+func (o *Order) move(command string, to Status, description string, from ...Status) error {
+	for _, f := range from {
+		if o.Status == f {
+			o.Status = to
+			if description != "" {
+				o.Description = description
+			}
+			o.changes = append(o.changes, to)
+			return nil
+		}
+	}
+	return &TransitionError{Command: command, From: o.Status}
+}
+
+// noStockDescription names the products catalog had no stock for, by name
+// when they are lines of the order.
+func (o *Order) noStockDescription(productIDs []int) string {
+	if len(productIDs) == 0 {
+		return "The order was cancelled: some products are out of stock."
+	}
+	names := make([]string, 0, len(productIDs))
+	for _, id := range productIDs {
+		name := "product " + strconv.Itoa(id)
+		for _, it := range o.Items {
+			if it.ProductID == id && it.ProductName != "" {
+				name = it.ProductName + " (product " + strconv.Itoa(id) + ")"
+				break
+			}
+		}
+		names = append(names, name)
+	}
+	return "The order was cancelled: out of stock: " + strings.Join(names, ", ") + "."
+}

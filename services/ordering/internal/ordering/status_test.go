@@ -1,0 +1,272 @@
+package ordering_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
+	"github.com/google/uuid"
+)
+
+// command is one thing that can happen to an order.
+type command struct {
+	name string
+	run  func(o *ordering.Order) error
+}
+
+var commands = []command{
+	{"AwaitValidation", (*ordering.Order).AwaitValidation},
+	{"ConfirmStock", (*ordering.Order).ConfirmStock},
+	{"RejectStock", func(o *ordering.Order) error { return o.RejectStock([]int{2}) }},
+	{"ConfirmPayment", (*ordering.Order).ConfirmPayment},
+	{"FailPayment", (*ordering.Order).FailPayment},
+	{"Ship", (*ordering.Order).Ship},
+	{"Cancel", (*ordering.Order).Cancel},
+}
+
+// outcome of a command in a status: the new status, or "" when the command
+// is refused as an illegal transition.
+type outcome = ordering.Status
+
+const refused ordering.Status = ""
+
+// machine is the whole state machine: every status × every command. A
+// status or command missing here fails the test, so a new one cannot be
+// added without deciding what it does everywhere.
+var machine = map[ordering.Status]map[string]outcome{
+	ordering.Submitted: {
+		"AwaitValidation": ordering.AwaitingValidation,
+		"ConfirmStock":    refused,
+		"RejectStock":     refused,
+		"ConfirmPayment":  refused,
+		"FailPayment":     refused,
+		"Ship":            refused,
+		"Cancel":          ordering.Cancelled,
+	},
+	ordering.AwaitingValidation: {
+		"AwaitValidation": refused,
+		"ConfirmStock":    ordering.StockConfirmed,
+		"RejectStock":     ordering.Cancelled,
+		"ConfirmPayment":  refused,
+		"FailPayment":     refused,
+		"Ship":            refused,
+		"Cancel":          ordering.Cancelled,
+	},
+	ordering.StockConfirmed: {
+		"AwaitValidation": refused,
+		"ConfirmStock":    refused,
+		"RejectStock":     refused,
+		"ConfirmPayment":  ordering.Paid,
+		"FailPayment":     ordering.Cancelled,
+		"Ship":            refused,
+		"Cancel":          ordering.Cancelled,
+	},
+	ordering.Paid: {
+		"AwaitValidation": refused,
+		"ConfirmStock":    refused,
+		"RejectStock":     refused,
+		"ConfirmPayment":  refused,
+		"FailPayment":     refused,
+		"Ship":            ordering.Shipped,
+		"Cancel":          refused,
+	},
+	ordering.Shipped: {
+		"AwaitValidation": refused,
+		"ConfirmStock":    refused,
+		"RejectStock":     refused,
+		"ConfirmPayment":  refused,
+		"FailPayment":     refused,
+		"Ship":            refused,
+		"Cancel":          refused,
+	},
+	ordering.Cancelled: {
+		"AwaitValidation": refused,
+		"ConfirmStock":    refused,
+		"RejectStock":     refused,
+		"ConfirmPayment":  refused,
+		"FailPayment":     refused,
+		"Ship":            refused,
+		"Cancel":          ordering.Cancelled, // idempotent: no change, no event
+	},
+}
+
+func loaded(status ordering.Status) *ordering.Order {
+	return &ordering.Order{
+		Number: 42,
+		Buyer:  ordering.Buyer{ID: "buyer-1", Name: "Alice"},
+		Status: status,
+		Items: []ordering.Item{
+			{ProductID: 1, ProductName: "Mug", UnitPrice: money.MustParse("8.50"), Units: 2},
+			{ProductID: 2, ProductName: "T-Shirt", UnitPrice: money.MustParse("12.00"), Units: 1},
+			{ProductID: 1, ProductName: "Mug", UnitPrice: money.MustParse("8.50"), Units: 1},
+		},
+	}
+}
+
+func TestStateMachineEveryStatusEveryCommand(t *testing.T) {
+	if len(machine) != len(ordering.Statuses) {
+		t.Fatalf("the table covers %d statuses, the domain has %d", len(machine), len(ordering.Statuses))
+	}
+	for _, from := range ordering.Statuses {
+		row, ok := machine[from]
+		if !ok || len(row) != len(commands) {
+			t.Fatalf("status %s: the table has %d commands, want %d", from, len(row), len(commands))
+		}
+		for _, c := range commands {
+			want, ok := row[c.name]
+			if !ok {
+				t.Fatalf("status %s: no expectation for %s", from, c.name)
+			}
+			t.Run(string(from)+"/"+c.name, func(t *testing.T) {
+				o := loaded(from)
+				err := c.run(o)
+				changes := o.Changes()
+
+				if want == refused {
+					var te *ordering.TransitionError
+					if !errors.Is(err, ordering.ErrIllegalTransition) || !errors.As(err, &te) || te.From != from {
+						t.Fatalf("err = %v, want an illegal transition from %s", err, from)
+					}
+					if o.Status != from || len(changes) != 0 || o.Description != "" {
+						t.Fatalf("a refused command changed the order: status %s, %d changes, description %q", o.Status, len(changes), o.Description)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("err = %v, want %s", err, want)
+				}
+				if o.Status != want {
+					t.Fatalf("status = %s, want %s", o.Status, want)
+				}
+				if from == want {
+					// Cancel of a cancelled order: nothing happens.
+					if len(changes) != 0 {
+						t.Fatalf("a no-op recorded %d changes", len(changes))
+					}
+					return
+				}
+				if len(changes) != 1 {
+					t.Fatalf("%d changes recorded, want 1", len(changes))
+				}
+				ch := changes[0]
+				if ch.Status != want || ch.OrderNumber != 42 || ch.BuyerID != "buyer-1" || ch.BuyerName != "Alice" {
+					t.Fatalf("change = %+v", ch)
+				}
+				wantStock := want == ordering.AwaitingValidation || want == ordering.Paid
+				if wantStock {
+					// One entry per product, units summed over lines.
+					if !slices.Equal(ch.StockItems, []ordering.StockItem{{ProductID: 1, Units: 3}, {ProductID: 2, Units: 1}}) {
+						t.Fatalf("stock items = %+v", ch.StockItems)
+					}
+				} else if ch.StockItems != nil {
+					t.Fatalf("stock items on a %s change: %+v", want, ch.StockItems)
+				}
+				if want == ordering.Cancelled && o.Description == "" {
+					t.Fatal("a cancelled order has no description")
+				}
+			})
+		}
+	}
+}
+
+func TestChangesAreTakenOnce(t *testing.T) {
+	o := loaded(ordering.Submitted)
+	for _, step := range []func() error{o.AwaitValidation, o.ConfirmStock, o.ConfirmPayment, o.Ship} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []ordering.Status
+	for _, c := range o.Changes() {
+		got = append(got, c.Status)
+	}
+	want := []ordering.Status{ordering.AwaitingValidation, ordering.StockConfirmed, ordering.Paid, ordering.Shipped}
+	if !slices.Equal(got, want) {
+		t.Fatalf("changes = %v, want %v", got, want)
+	}
+	if again := o.Changes(); len(again) != 0 {
+		t.Fatalf("changes returned twice: %v", again)
+	}
+}
+
+func TestRejectStockNamesTheProducts(t *testing.T) {
+	o := loaded(ordering.AwaitingValidation)
+	if err := o.RejectStock([]int{2, 99}); err != nil {
+		t.Fatal(err)
+	}
+	want := "The order was cancelled: out of stock: T-Shirt (product 2), product 99."
+	if o.Description != want {
+		t.Fatalf("description = %q, want %q", o.Description, want)
+	}
+}
+
+func TestNewOrder(t *testing.T) {
+	items := []ordering.Item{
+		{ProductID: 1, ProductName: "Mug", UnitPrice: money.MustParse("8.50"), Units: 3},
+		{ProductID: 2, ProductName: "T-Shirt", UnitPrice: money.MustParse("0.10"), Units: 3},
+	}
+	exp := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	o, err := ordering.NewOrder(uuid.New(), ordering.Buyer{ID: "b1"}, ordering.Address{City: "Seattle"}, 2, "4012 8888 8888 1881", "Alice", exp, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != ordering.Submitted {
+		t.Fatalf("status = %s", o.Status)
+	}
+	if o.Card.Masked != "XXXXXXXXXXXX1881" {
+		t.Fatalf("masked card = %q", o.Card.Masked)
+	}
+	if o.Buyer.Name != "b1" {
+		t.Fatalf("a buyer without a name is named %q, want its id", o.Buyer.Name)
+	}
+	// 25.50 + 0.30, exactly (0.1 × 3 is not 0.3 in float64).
+	if !o.Total().Equal(money.MustParse("25.80")) {
+		t.Fatalf("total = %s", o.Total())
+	}
+	changes := o.Changes()
+	if len(changes) != 1 || changes[0].Status != ordering.Submitted {
+		t.Fatalf("changes = %+v, want one Submitted", changes)
+	}
+
+	bad := []struct {
+		name  string
+		items []ordering.Item
+		req   uuid.UUID
+		buyer string
+		card  int
+	}{
+		{"no items", nil, uuid.New(), "b1", 1},
+		{"zero units", []ordering.Item{{ProductID: 1, UnitPrice: money.MustParse("1"), Units: 0}}, uuid.New(), "b1", 1},
+		{"negative price", []ordering.Item{{ProductID: 1, UnitPrice: money.MustParse("-1"), Units: 1}}, uuid.New(), "b1", 1},
+		{"fraction of a cent", []ordering.Item{{ProductID: 1, UnitPrice: money.MustParse("1.001"), Units: 1}}, uuid.New(), "b1", 1},
+		{"no product", []ordering.Item{{UnitPrice: money.MustParse("1"), Units: 1}}, uuid.New(), "b1", 1},
+		{"no request id", items, uuid.Nil, "b1", 1},
+		{"no buyer", items, uuid.New(), " ", 1},
+		{"no card type", items, uuid.New(), "b1", 0},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ordering.NewOrder(tc.req, ordering.Buyer{ID: tc.buyer}, ordering.Address{}, tc.card, "4012888888881881", "A", exp, tc.items)
+			if !errors.Is(err, ordering.ErrInvalidOrder) {
+				t.Fatalf("err = %v, want ErrInvalidOrder", err)
+			}
+		})
+	}
+}
+
+func TestMaskCardNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		"4012888888881881":    "XXXXXXXXXXXX1881",
+		"4012-8888-8888-1881": "XXXXXXXXXXXX1881",
+		"378282246310005":     "XXXXXXXXXXXX0005",
+		"123":                 "XXXXXXXXXXXX",
+		"":                    "XXXXXXXXXXXX",
+	} {
+		if got := ordering.MaskCardNumber(in); got != want {
+			t.Errorf("MaskCardNumber(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

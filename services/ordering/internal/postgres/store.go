@@ -1,0 +1,194 @@
+// Package postgres is ordering's store: orders, their lines, buyers and
+// card types in PostgreSQL, and the embedded migrations that create them.
+//
+// Every write that changes an order's status stores the status events the
+// order recorded (ordering.Order.Changes) in the outbox, in the same
+// transaction, so a status is never committed without its event nor an
+// event published for a status that was rolled back.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
+	bbpostgres "github.com/eshop-go/eshop-go/buildingblocks/postgres"
+	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrate creates or updates the outbox and inbox tables and ordering's own.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	own, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	return bbpostgres.Migrate(ctx, pool, own)
+}
+
+// StatusEvent turns a status change into the integration event that
+// announces it. The events package provides it; the store only needs to
+// put the result in the outbox.
+type StatusEvent func(ordering.StatusChange) eventbus.Event
+
+// Store keeps orders in PostgreSQL.
+type Store struct {
+	pool        *pgxpool.Pool
+	statusEvent StatusEvent
+}
+
+// NewStore returns a store on pool that announces status changes with
+// statusEvent.
+func NewStore(pool *pgxpool.Pool, statusEvent StatusEvent) *Store {
+	return &Store{pool: pool, statusEvent: statusEvent}
+}
+
+// Create saves a new order in tx, with its buyer and lines, and stores its
+// status events (Submitted) in the outbox. When an order of the same
+// request id exists already it saves nothing and returns false: that is
+// how a repeated checkout never makes a second order.
+func (s *Store) Create(ctx context.Context, tx pgx.Tx, o *ordering.Order) (created bool, err error) {
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO buyers (id, name) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
+		WHERE buyers.name <> EXCLUDED.name`, o.Buyer.ID, o.Buyer.Name); err != nil {
+		return false, fmt.Errorf("save buyer: %w", err)
+	}
+	// ON CONFLICT DO NOTHING waits for a concurrent insert of the same
+	// request id to commit or roll back, so two deliveries racing each
+	// other still make one order.
+	err = tx.QueryRow(ctx, `
+		INSERT INTO orders (request_id, buyer_id, status, description, street, city, state, country, zip_code,
+			card_type_id, card_number_masked, card_holder_name, card_expiration, total)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (request_id) DO NOTHING
+		RETURNING order_number, created_at`,
+		o.RequestID, o.Buyer.ID, o.Status, o.Description,
+		o.Address.Street, o.Address.City, o.Address.State, o.Address.Country, o.Address.ZipCode,
+		o.Card.TypeID, o.Card.Masked, o.Card.HolderName, o.Card.Expiration, o.Total(),
+	).Scan(&o.Number, &o.Date)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("save order: %w", err)
+	}
+	rows := make([][]any, len(o.Items))
+	for i, it := range o.Items {
+		rows[i] = []any{o.Number, i + 1, it.ProductID, it.ProductName, it.UnitPrice, it.Units, it.PictureURL}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"order_items"},
+		[]string{"order_number", "line", "product_id", "product_name", "unit_price", "units", "picture_url"},
+		pgx.CopyFromRows(rows)); err != nil {
+		return false, fmt.Errorf("save order items: %w", err)
+	}
+	if err := s.addEvents(ctx, tx, o.Changes()); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// Change loads order number for update, applies change to it and saves
+// what changed, with its status events, in one transaction. An error of
+// change (e.g. an illegal transition) is returned as is and nothing is
+// saved. It returns the order as it is after the change.
+func (s *Store) Change(ctx context.Context, number int64, change func(*ordering.Order) error) (*ordering.Order, error) {
+	var o *ordering.Order
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		o, err = s.ChangeTx(ctx, tx, number, change)
+		return err
+	})
+	return o, err
+}
+
+// ChangeTx is Change in the caller's transaction (an inbox handler's).
+func (s *Store) ChangeTx(ctx context.Context, tx pgx.Tx, number int64, change func(*ordering.Order) error) (*ordering.Order, error) {
+	o, err := load(ctx, tx, number, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := change(o); err != nil {
+		return nil, err
+	}
+	if err := s.save(ctx, tx, o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// save writes o's status and description when it recorded changes, and its
+// status events to the outbox.
+func (s *Store) save(ctx context.Context, tx pgx.Tx, o *ordering.Order) error {
+	changes := o.Changes()
+	if len(changes) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE orders SET status = $2, description = $3, updated_at = now() WHERE order_number = $1`,
+		o.Number, o.Status, o.Description); err != nil {
+		return fmt.Errorf("save order %d: %w", o.Number, err)
+	}
+	return s.addEvents(ctx, tx, changes)
+}
+
+func (s *Store) addEvents(ctx context.Context, tx pgx.Tx, changes []ordering.StatusChange) error {
+	events := make([]eventbus.Event, len(changes))
+	for i, c := range changes {
+		events[i] = s.statusEvent(c)
+	}
+	return outbox.Add(ctx, tx, events...)
+}
+
+// AwaitValidation moves up to batch orders that have been Submitted for at
+// least gracePeriod (by the database's clock) to AwaitingValidation, with
+// their events, in one transaction, and returns their numbers. The rows are
+// claimed with FOR UPDATE SKIP LOCKED: another process running the same
+// query at the same time skips them instead of waiting, and finds them no
+// longer Submitted once this one commits, so each order moves once.
+func (s *Store) AwaitValidation(ctx context.Context, gracePeriod time.Duration, batch int) ([]int64, error) {
+	var moved []int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		moved = moved[:0]
+		rows, err := tx.Query(ctx, `
+			SELECT order_number FROM orders
+			WHERE status = 'Submitted' AND created_at <= now() - $1::interval
+			ORDER BY created_at, order_number
+			LIMIT $2
+			FOR UPDATE SKIP LOCKED`, gracePeriod, batch)
+		if err != nil {
+			return fmt.Errorf("claim submitted orders: %w", err)
+		}
+		numbers, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return fmt.Errorf("claim submitted orders: %w", err)
+		}
+		for _, n := range numbers {
+			// Locked by the claim above; load does not need to lock again.
+			o, err := load(ctx, tx, n, false)
+			if err != nil {
+				return err
+			}
+			if err := o.AwaitValidation(); err != nil {
+				return err
+			}
+			if err := s.save(ctx, tx, o); err != nil {
+				return err
+			}
+			moved = append(moved, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return moved, nil
+}
