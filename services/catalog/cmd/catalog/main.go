@@ -1,18 +1,43 @@
-// Command catalog runs the catalog service.
+// Command catalog runs the catalog service: the product catalog, its prices
+// and its stock. `catalog healthcheck` asks a running instance whether it is
+// ready (for container health checks).
 package main
 
 import (
-	"log"
-	"net/http"
+	"context"
+	"fmt"
 	"os"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/host"
+	"github.com/eshop-go/eshop-go/services/catalog/internal/service"
 )
 
 func main() {
-	addr := os.Getenv("HTTP_ADDR")
-	if addr == "" {
-		addr = ":8081"
+	os.Exit(run())
+}
+
+func run() int {
+	cfg, err := service.ConfigFromEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "catalog:", err)
+		return 2
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-	log.Fatal(http.ListenAndServe(addr, mux))
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		return host.Healthcheck(cfg.HTTPAddr)
+	}
+	log, err := host.NewLogger(os.Stderr, cfg.LogLevel, "catalog")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "catalog:", err)
+		return 2
+	}
+	svc, err := service.New(cfg, log)
+	if err != nil {
+		log.Error("cannot build the service", "error", err)
+		return 1
+	}
+	if err := host.Run(context.Background(), svc); err != nil {
+		log.Error("stopped with an error", "error", err)
+		return 1
+	}
+	return 0
 }

@@ -1,0 +1,233 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
+	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
+	"github.com/eshop-go/eshop-go/services/catalog/internal/events"
+	"github.com/jackc/pgx/v5"
+)
+
+const itemColumns = `id, name, description, price, price_version, picture_file_name,
+	catalog_type_id, catalog_brand_id, available_stock, restock_threshold, max_stock_threshold, on_reorder`
+
+func scanItem(row pgx.Row) (catalog.Item, error) {
+	var it catalog.Item
+	err := row.Scan(&it.ID, &it.Name, &it.Description, &it.Price, &it.PriceVersion, &it.PictureFileName,
+		&it.CatalogTypeID, &it.CatalogBrandID, &it.AvailableStock, &it.RestockThreshold, &it.MaxStockThreshold, &it.OnReorder)
+	return it, err
+}
+
+func collectItems(rows pgx.Rows) ([]catalog.Item, error) {
+	items := []catalog.Item{}
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	return items, rows.Err()
+}
+
+// Item returns the item id, or catalog.ErrNotFound.
+func (s *Store) Item(ctx context.Context, id int64) (catalog.Item, error) {
+	it, err := scanItem(s.pool.QueryRow(ctx, `SELECT `+itemColumns+` FROM catalog_items WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return catalog.Item{}, catalog.ErrNotFound
+	}
+	if err != nil {
+		return catalog.Item{}, fmt.Errorf("get item %d: %w", id, err)
+	}
+	return it, nil
+}
+
+// ItemsByIDs returns the items of ids that exist, ordered by id.
+func (s *Store) ItemsByIDs(ctx context.Context, ids []int64) ([]catalog.Item, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+itemColumns+` FROM catalog_items WHERE id = ANY($1) ORDER BY id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("get items by ids: %w", err)
+	}
+	items, err := collectItems(rows)
+	if err != nil {
+		return nil, fmt.Errorf("get items by ids: %w", err)
+	}
+	return items, nil
+}
+
+// The filters of a page: $1 a lower-case LIKE pattern, $2 a type id, $3 a
+// brand id; a NULL parameter matches everything.
+const itemFilter = `($1::text IS NULL OR lower(name) LIKE $1)
+	AND ($2::bigint IS NULL OR catalog_type_id = $2)
+	AND ($3::bigint IS NULL OR catalog_brand_id = $3)`
+
+// Items returns a page of the items that match f, ordered by name, and how
+// many match in all. The count and the page are read in one round trip.
+func (s *Store) Items(ctx context.Context, f catalog.ItemFilter) (catalog.ItemPage, error) {
+	var pattern *string
+	if f.NamePrefix != "" {
+		p := likePrefix(strings.ToLower(f.NamePrefix))
+		pattern = &p
+	}
+	typeID, brandID := nullID(f.TypeID), nullID(f.BrandID)
+
+	var page catalog.ItemPage
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT count(*) FROM catalog_items WHERE `+itemFilter, pattern, typeID, brandID).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&page.Count) })
+	batch.Queue(`SELECT `+itemColumns+` FROM catalog_items WHERE `+itemFilter+`
+		ORDER BY name, id LIMIT $4 OFFSET $5`,
+		pattern, typeID, brandID, f.PageSize, int64(f.PageIndex)*int64(f.PageSize)).
+		Query(func(rows pgx.Rows) (err error) {
+			page.Items, err = collectItems(rows)
+			return err
+		})
+	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
+		return catalog.ItemPage{}, fmt.Errorf("list items: %w", err)
+	}
+	return page, nil
+}
+
+// likePrefix turns a prefix into a LIKE pattern that matches it literally.
+func likePrefix(prefix string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(prefix) + "%"
+}
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// CreateItem stores a new item and returns it with its id. An unknown type
+// or brand is reported as catalog.FieldErrors.
+func (s *Store) CreateItem(ctx context.Context, it catalog.Item) (catalog.Item, error) {
+	var created catalog.Item
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := checkReferences(ctx, tx, it); err != nil {
+			return err
+		}
+		var err error
+		created, err = scanItem(tx.QueryRow(ctx, `
+			INSERT INTO catalog_items (name, description, price, picture_file_name, catalog_type_id,
+				catalog_brand_id, available_stock, restock_threshold, max_stock_threshold, on_reorder)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			RETURNING `+itemColumns,
+			it.Name, it.Description, it.Price, it.PictureFileName, it.CatalogTypeID,
+			it.CatalogBrandID, it.AvailableStock, it.RestockThreshold, it.MaxStockThreshold, it.OnReorder))
+		return err
+	})
+	if err != nil {
+		return catalog.Item{}, fmt.Errorf("create item: %w", err)
+	}
+	return created, nil
+}
+
+// UpdateItem replaces the item it.ID. When the price changes it counts the
+// change in the item's price version and stores ProductPriceChanged in the
+// outbox, in the same transaction: the change and its event commit together
+// or not at all. It returns catalog.ErrNotFound for an unknown id.
+func (s *Store) UpdateItem(ctx context.Context, it catalog.Item) (catalog.Item, error) {
+	var updated catalog.Item
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		before, err := scanItem(tx.QueryRow(ctx, `SELECT `+itemColumns+` FROM catalog_items WHERE id = $1 FOR UPDATE`, it.ID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return catalog.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkReferences(ctx, tx, it); err != nil {
+			return err
+		}
+		priceChanged := !before.Price.Equal(it.Price)
+		updated, err = scanItem(tx.QueryRow(ctx, `
+			UPDATE catalog_items SET name = $2, description = $3, price = $4, picture_file_name = $5,
+				catalog_type_id = $6, catalog_brand_id = $7, available_stock = $8, restock_threshold = $9,
+				max_stock_threshold = $10, on_reorder = $11,
+				price_version = price_version + CASE WHEN $12 THEN 1 ELSE 0 END
+			WHERE id = $1
+			RETURNING `+itemColumns,
+			it.ID, it.Name, it.Description, it.Price, it.PictureFileName, it.CatalogTypeID, it.CatalogBrandID,
+			it.AvailableStock, it.RestockThreshold, it.MaxStockThreshold, it.OnReorder, priceChanged))
+		if err != nil {
+			return err
+		}
+		if !priceChanged {
+			return nil
+		}
+		return outbox.Add(ctx, tx, events.NewProductPriceChanged(before, updated))
+	})
+	if err != nil {
+		return catalog.Item{}, fmt.Errorf("update item %d: %w", it.ID, err)
+	}
+	return updated, nil
+}
+
+// checkReferences reports an unknown type or brand as catalog.FieldErrors.
+func checkReferences(ctx context.Context, tx pgx.Tx, it catalog.Item) error {
+	var typeExists, brandExists bool
+	err := tx.QueryRow(ctx, `SELECT
+		EXISTS (SELECT 1 FROM catalog_types WHERE id = $1),
+		EXISTS (SELECT 1 FROM catalog_brands WHERE id = $2)`,
+		it.CatalogTypeID, it.CatalogBrandID).Scan(&typeExists, &brandExists)
+	if err != nil {
+		return err
+	}
+	errs := catalog.FieldErrors{}
+	if !typeExists {
+		errs.Add("catalogTypeId", fmt.Sprintf("there is no catalog type %d", it.CatalogTypeID))
+	}
+	if !brandExists {
+		errs.Add("catalogBrandId", fmt.Sprintf("there is no catalog brand %d", it.CatalogBrandID))
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// DeleteItem deletes the item id, or returns catalog.ErrNotFound.
+func (s *Store) DeleteItem(ctx context.Context, id int64) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM catalog_items WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("delete item %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return catalog.ErrNotFound
+	}
+	return nil
+}
+
+// Types returns the catalog types, ordered by id.
+func (s *Store) Types(ctx context.Context) ([]catalog.Type, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, type FROM catalog_types ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list types: %w", err)
+	}
+	types, err := pgx.CollectRows(rows, pgx.RowToStructByPos[catalog.Type])
+	if err != nil {
+		return nil, fmt.Errorf("list types: %w", err)
+	}
+	return types, nil
+}
+
+// Brands returns the catalog brands, ordered by id.
+func (s *Store) Brands(ctx context.Context) ([]catalog.Brand, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, brand FROM catalog_brands ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list brands: %w", err)
+	}
+	brands, err := pgx.CollectRows(rows, pgx.RowToStructByPos[catalog.Brand])
+	if err != nil {
+		return nil, fmt.Errorf("list brands: %w", err)
+	}
+	return brands, nil
+}
