@@ -1,0 +1,156 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/tests/e2e/shop"
+	"github.com/google/uuid"
+)
+
+// The demo's story, across the four real binaries.
+func TestTheDemoStory(t *testing.T) {
+	s := StartShop(t)
+	out, err := s.story(t).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range services {
+		if logs := s.Logs(name); strings.Contains(logs, shop.TestCard.CardNumber) || strings.Contains(logs, `"123"`) && strings.Contains(logs, "CardSecurityNumber") {
+			t.Errorf("%s logged card data", name)
+		}
+	}
+	o, err := s.Client.Order(context.Background(), out.OrderNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newPrice := out.Product.Price.Add(money.MustParse("1.00"))
+	for _, it := range o.OrderItems {
+		if it.ProductID == out.Product.ID && !it.UnitPrice.Equal(newPrice) {
+			t.Errorf("the order charged %s for %q, want the changed price %s", it.UnitPrice, out.Product.Name, newPrice)
+		}
+	}
+}
+
+// An order for more than the stock is cancelled and takes no stock from any
+// of its lines.
+func TestStockRejectionCancelsAndTakesNothing(t *testing.T) {
+	ctx := context.Background()
+	s := StartShop(t)
+	st := s.story(t)
+	if err := st.Eventually(ctx, "the shop to be ready", func() (bool, string, error) {
+		err := s.Client.Ready(ctx)
+		return err == nil, fmt.Sprint(err), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.Client.Items(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scarce, plenty := page.Data[0], page.Data[1]
+	scarce.AvailableStock = 3
+	if _, err := s.Client.UpdateItem(ctx, scarce); err != nil {
+		t.Fatal(err)
+	}
+	plentyBefore := plenty.AvailableStock
+
+	buyer := "rejected-" + uuid.NewString()[:8]
+	if _, err := s.Client.SetBasket(ctx, buyer, []shop.BasketItem{
+		{ProductID: scarce.ID, ProductName: scarce.Name, UnitPrice: scarce.Price, Quantity: 4},
+		{ProductID: plenty.ID, ProductName: plenty.Name, UnitPrice: plenty.Price, Quantity: 1},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Client.Checkout(ctx, buyer, uuid.NewString(), shop.TestCard); err != nil {
+		t.Fatal(err)
+	}
+	var number int
+	if err := st.Eventually(ctx, "the order", func() (bool, string, error) {
+		orders, err := s.Client.Orders(ctx, buyer)
+		if err != nil || len(orders) == 0 {
+			return false, fmt.Sprint(err), nil
+		}
+		number = orders[0].OrderNumber
+		return true, "", nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FollowOrder(ctx, number, "Cancelled"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct {
+		id, stock int
+	}{{scarce.ID, 3}, {plenty.ID, plentyBefore}} {
+		it, err := s.Client.Item(ctx, want.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it.AvailableStock != want.stock {
+			t.Errorf("stock of %q is %d after the rejected order, want %d", it.Name, it.AvailableStock, want.stock)
+		}
+	}
+}
+
+// Two checkouts with one x-requestid make one order. A later checkout of the
+// same buyer, with a new request id, is the sentinel: once its order exists,
+// the duplicate has had every chance to make a second one.
+func TestRepeatedCheckoutMakesOneOrder(t *testing.T) {
+	ctx := context.Background()
+	s := StartShop(t)
+	st := s.story(t)
+	if err := st.Eventually(ctx, "the shop to be ready", func() (bool, string, error) {
+		err := s.Client.Ready(ctx)
+		return err == nil, fmt.Sprint(err), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.Client.Items(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := page.Data[0]
+	buyer := "twice-" + uuid.NewString()[:8]
+	fill := func() {
+		if _, err := s.Client.SetBasket(ctx, buyer, []shop.BasketItem{{ProductID: it.ID, ProductName: it.Name, UnitPrice: it.Price, Quantity: 1}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	countOrders := func(want int) {
+		if err := st.Eventually(ctx, fmt.Sprintf("%d orders", want), func() (bool, string, error) {
+			orders, err := s.Client.Orders(ctx, buyer)
+			if err != nil {
+				return false, "", err
+			}
+			if len(orders) > want {
+				return false, "", fmt.Errorf("%d orders, want %d", len(orders), want)
+			}
+			return len(orders) == want, fmt.Sprintf("%d orders", len(orders)), nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	fill()
+	requestID := uuid.NewString()
+	for range 2 {
+		if err := s.Client.Checkout(ctx, buyer, requestID, shop.TestCard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	countOrders(1)
+	if err := st.Eventually(ctx, "the basket to be emptied", func() (bool, string, error) {
+		b, err := s.Client.Basket(ctx, buyer)
+		return err == nil && len(b.Items) == 0, fmt.Sprint(len(b.Items), err), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fill()
+	if err := s.Client.Checkout(ctx, buyer, uuid.NewString(), shop.TestCard); err != nil {
+		t.Fatal(err)
+	}
+	countOrders(2)
+}

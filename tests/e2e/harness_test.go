@@ -1,0 +1,198 @@
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/eshop-go/eshop-go/tests/e2e/shop"
+)
+
+var services = []string{"catalog", "basket", "ordering", "payment"}
+
+// binDir holds the four binaries, built once for the whole test binary.
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+func buildBinaries(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "eshop-e2e-bin")
+		if buildErr != nil {
+			return
+		}
+		for _, s := range services {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, s), "./services/"+s+"/cmd/"+s)
+			cmd.Dir = "../.."
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("build %s: %v\n%s", s, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// Shop is the four services running as processes, each with its own
+// database, all on this test's own exchange and queues.
+type Shop struct {
+	t      *testing.T
+	bins   string
+	logDir string
+	env    map[string][]string
+	addr   map[string]string
+	mu     sync.Mutex
+	procs  map[string]*exec.Cmd
+	Client *shop.Client
+}
+
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// StartShop starts the shop; extra settings (NAME=value) go to every service.
+func StartShop(t *testing.T, extra ...string) *Shop {
+	t.Helper()
+	s := &Shop{t: t, bins: buildBinaries(t), logDir: t.TempDir(), env: map[string][]string{}, addr: map[string]string{}, procs: map[string]*exec.Cmd{}}
+	exchange, prefix := testkit.Broker(t)
+	dbs := map[string]string{
+		"catalog":  testkit.NewDatabase(t),
+		"basket":   testkit.NewDatabase(t),
+		"ordering": testkit.NewDatabase(t),
+	}
+	for _, name := range services {
+		s.addr[name] = freePort(t)
+		env := []string{
+			"HTTP_ADDR=" + s.addr[name],
+			"RABBITMQ_URL=" + testkit.RabbitURL(),
+			"EVENTBUS_EXCHANGE=" + exchange,
+			"EVENTBUS_QUEUE=" + prefix + "_" + name,
+			"LOG_LEVEL=debug",
+			"GRACE_PERIOD=1s",
+			"PAYMENT_SUCCEEDED=true",
+		}
+		if db, ok := dbs[name]; ok {
+			env = append(env, "DATABASE_URL="+db)
+		}
+		s.env[name] = append(env, extra...)
+	}
+	t.Cleanup(s.stopAll)
+	for _, name := range services {
+		s.Start(name)
+	}
+	s.Client = &shop.Client{
+		CatalogURL:  "http://" + s.addr["catalog"],
+		BasketURL:   "http://" + s.addr["basket"],
+		OrderingURL: "http://" + s.addr["ordering"],
+		PaymentURL:  "http://" + s.addr["payment"],
+	}
+	return s
+}
+
+// Start starts (or restarts) one service; its log is appended to a file
+// that is printed when the test fails.
+func (s *Shop) Start(name string) {
+	s.t.Helper()
+	logFile, err := os.OpenFile(filepath.Join(s.logDir, name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(s.bins, name))
+	cmd.Env = append(os.Environ(), s.env[name]...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("start %s: %v", name, err)
+	}
+	s.mu.Lock()
+	s.procs[name] = cmd
+	s.mu.Unlock()
+}
+
+// Kill kills a service with SIGKILL: no graceful stop, no flush.
+func (s *Shop) Kill(name string) {
+	s.mu.Lock()
+	cmd := s.procs[name]
+	delete(s.procs, name)
+	s.mu.Unlock()
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+}
+
+// stopAll stops every service with SIGTERM and checks that each exits 0
+// (a graceful stop), then prints the logs if the test failed.
+func (s *Shop) stopAll() {
+	s.mu.Lock()
+	procs := s.procs
+	s.procs = map[string]*exec.Cmd{}
+	s.mu.Unlock()
+	for name, cmd := range procs {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				s.t.Errorf("%s did not stop cleanly on SIGTERM: %v", name, err)
+			}
+		case <-time.After(40 * time.Second):
+			cmd.Process.Kill()
+			s.t.Errorf("%s did not stop within 40s of SIGTERM", name)
+		}
+	}
+	if s.t.Failed() {
+		for _, name := range services {
+			b, _ := os.ReadFile(filepath.Join(s.logDir, name+".log"))
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			if len(lines) > 60 {
+				lines = lines[len(lines)-60:]
+			}
+			s.t.Logf("---- last lines of %s's log:\n%s", name, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+// Logs returns everything a service has logged so far.
+func (s *Shop) Logs(name string) string {
+	b, _ := os.ReadFile(filepath.Join(s.logDir, name+".log"))
+	return string(b)
+}
+
+func (s *Shop) story(t *testing.T) *shop.Story {
+	return &shop.Story{Client: s.Client, Out: testWriter{t}, Patience: 90 * time.Second}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+

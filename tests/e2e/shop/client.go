@@ -1,0 +1,227 @@
+// Package shop drives a running eShop-Go through its public HTTP APIs only,
+// as a user would: it knows the contract (http-api.md), not the services'
+// code. `make demo` and the end-to-end tests walk the same story with it.
+package shop
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
+)
+
+// Client talks to the four services.
+type Client struct {
+	CatalogURL, BasketURL, OrderingURL, PaymentURL string
+	HTTP                                           *http.Client
+}
+
+// Item is a catalog item.
+type Item struct {
+	ID                int         `json:"id,omitempty"`
+	Name              string      `json:"name"`
+	Description       string      `json:"description"`
+	Price             money.Money `json:"price"`
+	PictureFileName   string      `json:"pictureFileName"`
+	CatalogTypeID     int         `json:"catalogTypeId"`
+	CatalogBrandID    int         `json:"catalogBrandId"`
+	AvailableStock    int         `json:"availableStock"`
+	RestockThreshold  int         `json:"restockThreshold"`
+	MaxStockThreshold int         `json:"maxStockThreshold"`
+	OnReorder         bool        `json:"onReorder"`
+}
+
+// Page is a page of catalog items.
+type Page struct {
+	PageIndex int    `json:"pageIndex"`
+	PageSize  int    `json:"pageSize"`
+	Count     int    `json:"count"`
+	Data      []Item `json:"data"`
+}
+
+// BasketItem is a line of a basket.
+type BasketItem struct {
+	ID           string       `json:"id,omitempty"`
+	ProductID    int          `json:"productId"`
+	ProductName  string       `json:"productName"`
+	UnitPrice    money.Money  `json:"unitPrice"`
+	OldUnitPrice *money.Money `json:"oldUnitPrice,omitempty"`
+	Quantity     int          `json:"quantity"`
+	PictureURL   string       `json:"pictureUrl"`
+}
+
+// Basket is a buyer's basket.
+type Basket struct {
+	BuyerID string       `json:"buyerId"`
+	Items   []BasketItem `json:"items"`
+}
+
+// Checkout is the body of a checkout.
+type Checkout struct {
+	City               string `json:"city"`
+	Street             string `json:"street"`
+	State              string `json:"state"`
+	Country            string `json:"country"`
+	ZipCode            string `json:"zipCode"`
+	CardNumber         string `json:"cardNumber"`
+	CardHolderName     string `json:"cardHolderName"`
+	CardExpiration     string `json:"cardExpiration"`
+	CardSecurityNumber string `json:"cardSecurityNumber"`
+	CardTypeID         int    `json:"cardTypeId"`
+	Buyer              string `json:"buyer"`
+}
+
+// OrderSummary is a line of a buyer's order list.
+type OrderSummary struct {
+	OrderNumber int         `json:"orderNumber"`
+	Date        time.Time   `json:"date"`
+	Status      string      `json:"status"`
+	Total       money.Money `json:"total"`
+}
+
+// Order is an order's details.
+type Order struct {
+	OrderNumber int         `json:"orderNumber"`
+	Status      string      `json:"status"`
+	Description string      `json:"description"`
+	Total       money.Money `json:"total"`
+	BuyerID     string      `json:"buyerId"`
+	OrderItems  []struct {
+		ProductID   int         `json:"productId"`
+		ProductName string      `json:"productName"`
+		UnitPrice   money.Money `json:"unitPrice"`
+		Units       int         `json:"units"`
+	} `json:"orderItems"`
+}
+
+// StatusError is an answer with an unexpected status code.
+type StatusError struct {
+	Method, URL string
+	Status      int
+	Body        string
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s %s: status %d: %s", e.Method, e.URL, e.Status, e.Body)
+}
+
+func (c *Client) do(ctx context.Context, method, url string, headers map[string]string, in, out any, want ...int) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	ok := false
+	for _, w := range want {
+		ok = ok || res.StatusCode == w
+	}
+	if !ok {
+		return &StatusError{Method: method, URL: url, Status: res.StatusCode, Body: string(raw)}
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return fmt.Errorf("%s %s: decode answer: %w", method, url, err)
+		}
+	}
+	return nil
+}
+
+// Items returns the first page of the catalog (pageSize items).
+func (c *Client) Items(ctx context.Context, pageSize int) (Page, error) {
+	var p Page
+	err := c.do(ctx, "GET", fmt.Sprintf("%s/api/catalog/items?pageIndex=0&pageSize=%d", c.CatalogURL, pageSize), nil, nil, &p, 200)
+	return p, err
+}
+
+// Item returns one catalog item.
+func (c *Client) Item(ctx context.Context, id int) (Item, error) {
+	var it Item
+	err := c.do(ctx, "GET", fmt.Sprintf("%s/api/catalog/items/%d", c.CatalogURL, id), nil, nil, &it, 200)
+	return it, err
+}
+
+// UpdateItem replaces a catalog item (a changed price publishes an event).
+func (c *Client) UpdateItem(ctx context.Context, it Item) (Item, error) {
+	var out Item
+	err := c.do(ctx, "PUT", fmt.Sprintf("%s/api/catalog/items/%d", c.CatalogURL, it.ID), nil, it, &out, 200)
+	return out, err
+}
+
+// Basket returns a buyer's basket.
+func (c *Client) Basket(ctx context.Context, buyerID string) (Basket, error) {
+	var b Basket
+	err := c.do(ctx, "GET", c.BasketURL+"/api/basket/"+buyerID, nil, nil, &b, 200)
+	return b, err
+}
+
+// SetBasket replaces a buyer's basket items.
+func (c *Client) SetBasket(ctx context.Context, buyerID string, items []BasketItem) (Basket, error) {
+	var b Basket
+	err := c.do(ctx, "PUT", c.BasketURL+"/api/basket/"+buyerID, nil, map[string]any{"items": items}, &b, 200)
+	return b, err
+}
+
+// Checkout checks a basket out with requestID as x-requestid.
+func (c *Client) Checkout(ctx context.Context, buyerID, requestID string, co Checkout) error {
+	return c.do(ctx, "POST", c.BasketURL+"/api/basket/"+buyerID+"/checkout", map[string]string{"x-requestid": requestID}, co, nil, 202)
+}
+
+// Orders lists a buyer's orders, newest first.
+func (c *Client) Orders(ctx context.Context, buyerID string) ([]OrderSummary, error) {
+	var os []OrderSummary
+	err := c.do(ctx, "GET", c.OrderingURL+"/api/orders?buyerId="+buyerID, nil, nil, &os, 200)
+	return os, err
+}
+
+// Order returns an order's details.
+func (c *Client) Order(ctx context.Context, number int) (Order, error) {
+	var o Order
+	err := c.do(ctx, "GET", fmt.Sprintf("%s/api/orders/%d", c.OrderingURL, number), nil, nil, &o, 200)
+	return o, err
+}
+
+// Ship ships a paid order.
+func (c *Client) Ship(ctx context.Context, number int) error {
+	return c.do(ctx, "PUT", fmt.Sprintf("%s/api/orders/%d/ship", c.OrderingURL, number), nil, nil, nil, 200)
+}
+
+// Ready reports whether every service answers /readyz with 200.
+func (c *Client) Ready(ctx context.Context) error {
+	for _, base := range []string{c.CatalogURL, c.BasketURL, c.OrderingURL, c.PaymentURL} {
+		if err := c.do(ctx, "GET", base+"/readyz", nil, nil, nil, 200); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,238 @@
+package shop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/google/uuid"
+)
+
+// Story walks the demo: the catalog, a basket, a price change the basket
+// follows, a checkout, the order through every status to Paid, the stock it
+// took, and shipping. Each step is printed to Out; a step that does not
+// happen within Patience is an error that says what was last seen.
+type Story struct {
+	Client *Client
+	Out    io.Writer
+	// Patience bounds each wait for an asynchronous effect (default 60s).
+	// It is a give-up limit, not a measurement.
+	Patience time.Duration
+}
+
+// Outcome is what the story made, for the tests to check further.
+type Outcome struct {
+	BuyerID     string
+	RequestID   string
+	OrderNumber int
+	Product     Item // as it was before the story
+	Units       int
+}
+
+// TestCard is a card for the demo; the services store it masked.
+var TestCard = Checkout{
+	City: "Redmond", Street: "15703 NE 61st Ct", State: "WA", Country: "U.S.", ZipCode: "98052",
+	CardNumber: "4012888888881881", CardHolderName: "Demo Buyer", CardExpiration: "2030-12-31T00:00:00Z",
+	CardSecurityNumber: "123", CardTypeID: 2, Buyer: "Demo Buyer",
+}
+
+func (s *Story) say(format string, args ...any) {
+	if s.Out != nil {
+		fmt.Fprintf(s.Out, format+"\n", args...)
+	}
+}
+
+// Eventually polls cond until it reports done, fails, or Patience runs out;
+// then the error names what was awaited and the last state seen.
+func (s *Story) Eventually(ctx context.Context, what string, cond func() (done bool, state string, err error)) error {
+	patience := s.Patience
+	if patience == 0 {
+		patience = 60 * time.Second
+	}
+	deadline := time.Now().Add(patience)
+	last := "nothing yet"
+	for {
+		done, state, err := cond()
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if state != "" {
+			last = state
+		}
+		if done {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not happen within %s; last seen: %s", what, patience, last)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Run walks the whole story.
+func (s *Story) Run(ctx context.Context) (Outcome, error) {
+	c := s.Client
+	var out Outcome
+	if err := s.Eventually(ctx, "every service ready", func() (bool, string, error) {
+		err := c.Ready(ctx)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		return true, "", nil
+	}); err != nil {
+		return out, err
+	}
+
+	s.say("\n== 1. The catalog")
+	page, err := c.Items(ctx, 10)
+	if err != nil {
+		return out, err
+	}
+	s.say("%d items; the first %d:", page.Count, len(page.Data))
+	var product, other *Item
+	for i := range page.Data {
+		it := &page.Data[i]
+		s.say("  #%-3d %-40s %8s  stock %d", it.ID, it.Name, it.Price, it.AvailableStock)
+		switch {
+		case product == nil && it.AvailableStock >= 2:
+			product = it
+		case other == nil && it.AvailableStock >= 1:
+			other = it
+		}
+	}
+	if product == nil || other == nil {
+		return out, errors.New("the first page has no two items in stock")
+	}
+	out.Product, out.Units = *product, 2
+
+	out.BuyerID = "demo-" + uuid.NewString()[:8]
+	s.say("\n== 2. Buyer %s fills a basket", out.BuyerID)
+	basket, err := c.SetBasket(ctx, out.BuyerID, []BasketItem{
+		{ProductID: product.ID, ProductName: product.Name, UnitPrice: product.Price, Quantity: out.Units, PictureURL: product.PictureFileName},
+		{ProductID: other.ID, ProductName: other.Name, UnitPrice: other.Price, Quantity: 1, PictureURL: other.PictureFileName},
+	})
+	if err != nil {
+		return out, err
+	}
+	for _, l := range basket.Items {
+		s.say("  %d x %-40s %8s", l.Quantity, l.ProductName, l.UnitPrice)
+	}
+
+	newPrice := product.Price.Add(money.MustParse("1.00"))
+	s.say("\n== 3. Catalog changes the price of %q: %s -> %s", product.Name, product.Price, newPrice)
+	changed := *product
+	changed.Price = newPrice
+	if _, err := c.UpdateItem(ctx, changed); err != nil {
+		return out, err
+	}
+	if err := s.Eventually(ctx, "the basket line following the new price", func() (bool, string, error) {
+		b, err := c.Basket(ctx, out.BuyerID)
+		if err != nil {
+			return false, "", err
+		}
+		for _, l := range b.Items {
+			if l.ProductID == product.ID {
+				state := fmt.Sprintf("unitPrice %s, oldUnitPrice %v", l.UnitPrice, l.OldUnitPrice)
+				ok := l.UnitPrice.Equal(newPrice) && l.OldUnitPrice != nil && l.OldUnitPrice.Equal(product.Price)
+				if ok {
+					s.say("  basket line: unitPrice %s, oldUnitPrice %s (ProductPriceChangedIntegrationEvent arrived)", l.UnitPrice, *l.OldUnitPrice)
+				}
+				return ok, state, nil
+			}
+		}
+		return false, "the line is gone", nil
+	}); err != nil {
+		return out, err
+	}
+
+	out.RequestID = uuid.NewString()
+	s.say("\n== 4. Checkout (x-requestid %s)", out.RequestID)
+	if err := c.Checkout(ctx, out.BuyerID, out.RequestID, TestCard); err != nil {
+		return out, err
+	}
+	s.say("  202 Accepted")
+
+	s.say("\n== 5. The order, through every status")
+	if err := s.Eventually(ctx, "the order to be created", func() (bool, string, error) {
+		orders, err := c.Orders(ctx, out.BuyerID)
+		if err != nil {
+			return false, "", err
+		}
+		if len(orders) == 0 {
+			return false, "no order", nil
+		}
+		out.OrderNumber = orders[0].OrderNumber
+		s.say("  order #%d created, total %s", orders[0].OrderNumber, orders[0].Total)
+		return true, "", nil
+	}); err != nil {
+		return out, err
+	}
+	if err := s.FollowOrder(ctx, out.OrderNumber, "Paid"); err != nil {
+		return out, err
+	}
+	if err := s.Eventually(ctx, "the basket to be emptied after OrderStarted", func() (bool, string, error) {
+		b, err := c.Basket(ctx, out.BuyerID)
+		if err != nil {
+			return false, "", err
+		}
+		return len(b.Items) == 0, fmt.Sprintf("%d lines", len(b.Items)), nil
+	}); err != nil {
+		return out, err
+	}
+	s.say("  the basket is empty again (OrderStartedIntegrationEvent)")
+
+	s.say("\n== 6. The stock it took")
+	after, err := c.Item(ctx, product.ID)
+	if err != nil {
+		return out, err
+	}
+	s.say("  %q: stock %d -> %d", product.Name, product.AvailableStock, after.AvailableStock)
+	if want := product.AvailableStock - out.Units; after.AvailableStock > want {
+		return out, fmt.Errorf("stock of %q is %d, want at most %d after the order", product.Name, after.AvailableStock, want)
+	}
+
+	s.say("\n== 7. Ship it")
+	if err := c.Ship(ctx, out.OrderNumber); err != nil {
+		return out, err
+	}
+	o, err := c.Order(ctx, out.OrderNumber)
+	if err != nil {
+		return out, err
+	}
+	if o.Status != "Shipped" {
+		return out, fmt.Errorf("order #%d is %s after shipping, want Shipped", o.OrderNumber, o.Status)
+	}
+	s.say("  order #%d: %s. The story is complete.", o.OrderNumber, o.Status)
+	return out, nil
+}
+
+// FollowOrder prints each status the order goes through until it reaches
+// want; reaching another final status first is an error.
+func (s *Story) FollowOrder(ctx context.Context, number int, want string) error {
+	seen := ""
+	return s.Eventually(ctx, fmt.Sprintf("order #%d to reach %s", number, want), func() (bool, string, error) {
+		o, err := s.Client.Order(ctx, number)
+		if err != nil {
+			return false, "", err
+		}
+		if o.Status != seen {
+			seen = o.Status
+			detail := ""
+			if o.Description != "" {
+				detail = " (" + o.Description + ")"
+			}
+			s.say("  order #%d: %s%s", number, o.Status, detail)
+		}
+		if o.Status != want && (o.Status == "Cancelled" || o.Status == "Shipped") {
+			return false, "", fmt.Errorf("order #%d ended %s, want %s", number, o.Status, want)
+		}
+		return o.Status == want, o.Status, nil
+	})
+}
