@@ -3,13 +3,45 @@ package host
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 )
 
+// The names of the settings this process has looked up, so that a process
+// can tell which environment variables it reads (see SettingsRead).
+var (
+	readMu sync.Mutex
+	read   = map[string]bool{}
+)
+
+func getenv(key string) string {
+	readMu.Lock()
+	read[key] = true
+	readMu.Unlock()
+	return os.Getenv(key)
+}
+
+// SettingsRead returns, sorted, the name of every environment variable
+// looked up so far through Env, EnvDuration, EnvBool and EnvInt. After a
+// service has read its configuration, it is the list of settings the service
+// understands: `<binary> settings` prints it, and the deployment tests check
+// that compose and Kubernetes set nothing else.
+func SettingsRead() []string {
+	readMu.Lock()
+	defer readMu.Unlock()
+	names := make([]string, 0, len(read))
+	for k := range read {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // Env returns the environment variable key, or def when it is unset or empty.
 func Env(key, def string) string {
-	if v := os.Getenv(key); v != "" {
+	if v := getenv(key); v != "" {
 		return v
 	}
 	return def
@@ -17,7 +49,7 @@ func Env(key, def string) string {
 
 // EnvDuration reads a Go duration ("90s", "1m") or returns def.
 func EnvDuration(key string, def time.Duration) (time.Duration, error) {
-	v := os.Getenv(key)
+	v := getenv(key)
 	if v == "" {
 		return def, nil
 	}
@@ -30,7 +62,7 @@ func EnvDuration(key string, def time.Duration) (time.Duration, error) {
 
 // EnvBool reads true/false (as strconv.ParseBool) or returns def.
 func EnvBool(key string, def bool) (bool, error) {
-	v := os.Getenv(key)
+	v := getenv(key)
 	if v == "" {
 		return def, nil
 	}
@@ -43,7 +75,7 @@ func EnvBool(key string, def bool) (bool, error) {
 
 // EnvInt reads a positive integer or returns def.
 func EnvInt(key string, def int) (int, error) {
-	v := os.Getenv(key)
+	v := getenv(key)
 	if v == "" {
 		return def, nil
 	}

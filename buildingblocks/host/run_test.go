@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -136,5 +137,19 @@ func TestNotReadyUntilStartSucceedsThenGracefulStop(t *testing.T) {
 	}
 	if code := host.Healthcheck(addr); code == 0 {
 		t.Fatal("healthcheck passed after the service stopped")
+	}
+}
+
+func TestSettingsReadListsWhatWasLookedUp(t *testing.T) {
+	t.Setenv("HOST_TEST_SETTING", "5s")
+	if d, err := host.EnvDuration("HOST_TEST_SETTING", 0); err != nil || d != 5*time.Second {
+		t.Fatalf("EnvDuration = %v, %v", d, err)
+	}
+	host.Env("HOST_TEST_UNSET", "default")
+	got := host.SettingsRead()
+	for _, want := range []string{"HOST_TEST_SETTING", "HOST_TEST_UNSET"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("SettingsRead() = %v, want it to hold %s", got, want)
+		}
 	}
 }
