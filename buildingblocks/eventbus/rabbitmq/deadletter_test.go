@@ -1,0 +1,186 @@
+package rabbitmq_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+func TestFailingHandlerIsParkedWhileOthersFlowAndReplayBringsItBack(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx := within(t)
+	cfg := tb.config("ordering")
+	cfg.MaxAttempts = 3
+	bus := tb.bus(cfg)
+
+	const good = 100
+	flowing := newSeen()
+	if _, err := bus.Subscribe(ctx, "StockConfirmed", flowing.handler); err != nil {
+		t.Fatal(err)
+	}
+	othersDone := make(chan struct{})
+	var healthy atomic.Bool
+	var mu sync.Mutex
+	var attempts []int
+	handled := make(chan eventbus.Message, 1)
+	if _, err := bus.Subscribe(ctx, "PaymentSucceeded", func(ctx context.Context, m eventbus.Message) error {
+		if healthy.Load() {
+			handled <- m
+			return nil
+		}
+		mu.Lock()
+		attempts = append(attempts, m.Attempt)
+		mu.Unlock()
+		if m.Attempt == 2 {
+			// While this message is being retried, the others go on: the
+			// second attempt fails only once all of them were handled.
+			select {
+			case <-othersDone:
+			case <-ctx.Done():
+			}
+		}
+		if m.Attempt == 3 {
+			panic("a panicking handler is a failing handler")
+		}
+		return errors.New("payment service unavailable")
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	poison := message("PaymentSucceeded")
+	poison.CorrelationID = "req-7"
+	if err := bus.Publish(ctx, poison); err != nil {
+		t.Fatal(err)
+	}
+	for range good {
+		if err := bus.Publish(ctx, message("StockConfirmed")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flowing.waitDistinct(t, good)
+	close(othersDone)
+
+	var parked []eventbus.Message
+	waitUntil(t, "the message in the dead-letter queue", func() bool {
+		var err error
+		parked, err = rabbitmq.ListDeadLetters(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(parked) > 0
+	})
+	if len(parked) != 1 || parked[0].ID != poison.ID || parked[0].Name != poison.Name ||
+		parked[0].CorrelationID != "req-7" || parked[0].Headers["x-first-death-reason"] != "rejected" {
+		t.Fatalf("dead letters = %+v, want the one poison message, rejected", parked)
+	}
+	mu.Lock()
+	if !slices.Equal(attempts, []int{1, 2, 3}) {
+		t.Errorf("attempts = %v, want [1 2 3]", attempts)
+	}
+	mu.Unlock()
+	// Listing leaves the message where it is.
+	if again, err := rabbitmq.ListDeadLetters(ctx, cfg); err != nil || len(again) != 1 {
+		t.Fatalf("second listing = %d messages, %v; want the same one", len(again), err)
+	}
+
+	healthy.Store(true)
+	n, err := rabbitmq.ReplayDeadLetters(ctx, cfg)
+	if err != nil || n != 1 {
+		t.Fatalf("ReplayDeadLetters = %d, %v; want 1", n, err)
+	}
+	select {
+	case m := <-handled:
+		if m.ID != poison.ID || m.Attempt != 1 || m.CorrelationID != "req-7" {
+			t.Errorf("replayed message handled as %+v, want id %s, attempt 1, correlation req-7", m, poison.ID)
+		}
+	case <-ctx.Done():
+		t.Fatal("replayed message not handled")
+	}
+	if left, err := rabbitmq.ListDeadLetters(ctx, cfg); err != nil || len(left) != 0 {
+		t.Errorf("dead letters after replay: %d, %v; want none", len(left), err)
+	}
+}
+
+func TestMessageDeliveredTooOftenIsParkedWithoutRunningTheHandler(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx := within(t)
+	cfg := tb.config("catalog")
+	cfg.MaxAttempts = 3
+
+	// The queue exists (a subscriber declared it) and holds a message that
+	// was delivered MaxAttempts times to consumers that died before they
+	// acknowledged it, like a message that crashes its service each time.
+	setup := tb.bus(cfg)
+	if _, err := setup.Subscribe(ctx, "OrderPaid", newSeen().handler); err != nil {
+		t.Fatal(err)
+	}
+	if err := setup.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw := tb.raw()
+	deadly := message("OrderPaid")
+	if err := raw.PublishWithContext(ctx, "", cfg.Queue, false, false, amqp.Publishing{
+		Type: deadly.Name, MessageId: deadly.ID.String(), Body: deadly.Body, DeliveryMode: amqp.Persistent,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for range cfg.MaxAttempts {
+		conn, err := amqp.Dial(cfg.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := conn.Channel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "the message", func() bool {
+			_, ok, err := ch.Get(cfg.Queue, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		})
+		conn.Close()
+	}
+
+	var calls atomic.Int32
+	if _, err := tb.bus(cfg).Subscribe(ctx, "OrderPaid", func(context.Context, eventbus.Message) error {
+		calls.Add(1)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the message in the dead-letter queue", func() bool {
+		parked, err := rabbitmq.ListDeadLetters(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(parked) == 1 && parked[0].ID == deadly.ID
+	})
+	if n := calls.Load(); n != 0 {
+		t.Errorf("handler ran %d times, want 0", n)
+	}
+}
+
+func TestDeadLetterFunctionsNeedTheQueue(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx := within(t)
+	cfg := tb.config("nobody")
+	if _, err := rabbitmq.ListDeadLetters(ctx, cfg); err == nil {
+		t.Error("ListDeadLetters of a queue that does not exist succeeded")
+	}
+	if _, err := rabbitmq.ReplayDeadLetters(ctx, cfg); err == nil {
+		t.Error("ReplayDeadLetters of a queue that does not exist succeeded")
+	}
+	cfg.Queue = ""
+	if _, err := rabbitmq.ListDeadLetters(ctx, cfg); err == nil {
+		t.Error("ListDeadLetters without a queue succeeded")
+	}
+}

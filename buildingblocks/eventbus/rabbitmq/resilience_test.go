@@ -1,0 +1,329 @@
+package rabbitmq_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/google/uuid"
+)
+
+// stream publishes n events of one name from several goroutines.
+type stream struct {
+	n, goroutines int
+	// pause, between two publishes of one goroutine, stretches the stream
+	// so that the test can disturb it midway.
+	pause time.Duration
+	// The events from holdFrom on wait for hold to close, so that the
+	// stream cannot end before the test disturbed it.
+	holdFrom int
+	hold     <-chan struct{}
+
+	published atomic.Int64 // confirmed so far
+}
+
+// start publishes in the background and returns the events' ids and a
+// channel that yields the first publish error (or nil) once all returned.
+func (s *stream) start(ctx context.Context, bus eventbus.Publisher, name string) ([]uuid.UUID, <-chan error) {
+	msgs := make([]eventbus.Message, s.n)
+	ids := make([]uuid.UUID, s.n)
+	for i := range msgs {
+		msgs[i] = message(name)
+		ids[i] = msgs[i].ID
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, s.goroutines)
+	for range s.goroutines {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= s.n {
+					return
+				}
+				if s.hold != nil && i >= s.holdFrom {
+					<-s.hold
+				}
+				if err := bus.Publish(ctx, msgs[i]); err != nil {
+					errs <- err
+					return
+				}
+				s.published.Add(1)
+				if s.pause > 0 {
+					time.Sleep(s.pause)
+				}
+			}
+		})
+	}
+	done := make(chan error, 1)
+	go func() {
+		wg.Wait()
+		close(errs)
+		done <- <-errs
+	}()
+	return ids, done
+}
+
+func TestNoEventLostWhileConnectionsAreClosedAndConsumerRestarts(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx := within(t)
+	publisher := tb.bus(tb.config("catalog"))
+	consumerCfg := tb.config("basket")
+	handled := newSeen()
+	startConsumer := func() *rabbitmq.Bus {
+		b, err := rabbitmq.New(ctx, consumerCfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close(context.Background()) })
+		if _, err := b.Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	consumer := startConsumer()
+
+	// 32 publishers, about 1,000 events/s, and the last tenth held back
+	// until the disturbances are over.
+	const total = 10_000
+	disturbed := make(chan struct{})
+	s := &stream{n: total, goroutines: 32, pause: 30 * time.Millisecond, holdFrom: 9 * total / 10, hold: disturbed}
+	ids, publishErr := s.start(ctx, publisher, "PriceChanged")
+
+	// The broker closes this test's connections (publishing and consuming)
+	// three times while the events flow, and the consumer is closed and
+	// started again in between.
+	closed := 0
+	for _, at := range []int64{total / 10, 3 * total / 10, 6 * total / 10} {
+		waitUntil(t, "publishing progress", func() bool { return s.published.Load() >= at })
+		from := s.published.Load()
+		n := testkit.CloseConnections(t, tb.prefix)
+		t.Logf("broker closed %d connections while events %d to %d were published", n, from, s.published.Load())
+		closed += n
+		if at == 3*total/10 {
+			waitUntil(t, "consuming progress", func() bool { return handled.distinct() >= total/5 })
+			closeCtx, cancel := context.WithTimeout(ctx, patience)
+			if err := consumer.Close(closeCtx); err != nil {
+				t.Errorf("consumer Close: %v", err)
+			}
+			cancel()
+			t.Logf("consumer restarted after %d handled", handled.distinct())
+			consumer = startConsumer()
+		}
+	}
+	close(disturbed)
+	if closed < 3 {
+		t.Errorf("the broker closed %d connections in all, want at least one each time", closed)
+	}
+
+	if err := <-publishErr; err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	handled.waitDistinct(t, total)
+	for _, id := range ids {
+		if !handled.has(id) {
+			t.Fatalf("event %s never handled", id)
+		}
+	}
+	t.Logf("%d events handled, %d redelivered duplicates", total, handled.duplicates())
+	if err := consumer.Close(ctx); err != nil {
+		t.Errorf("consumer Close: %v", err)
+	}
+	raw := tb.raw()
+	if n := queueDepth(t, raw, consumerCfg.Queue); n != 0 {
+		t.Errorf("queue still holds %d messages", n)
+	}
+	if n := queueDepth(t, raw, rabbitmq.DeadLetterQueue(consumerCfg.Queue)); n != 0 {
+		t.Errorf("dead-letter queue holds %d messages", n)
+	}
+}
+
+func TestGracefulCloseMidStreamLosesNothing(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx := within(t)
+	publisher := tb.bus(tb.config("catalog"))
+	consumerCfg := tb.config("basket")
+	consumerCfg.Concurrency = 8
+
+	// The 300th handler call is still running when Close begins.
+	const total, slowOne = 3000, 300
+	var calls atomic.Int64
+	closing := make(chan struct{})
+	slowStarted := make(chan struct{})
+	var slowFinished atomic.Bool
+	before, after := newSeen(), newSeen()
+	first, err := rabbitmq.New(ctx, consumerCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { first.Close(context.Background()) })
+	if _, err := first.Subscribe(ctx, "PriceChanged", func(ctx context.Context, m eventbus.Message) error {
+		if calls.Add(1) == slowOne {
+			close(slowStarted)
+			<-closing
+			time.Sleep(50 * time.Millisecond)
+			slowFinished.Store(true)
+		}
+		before.add(m.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	s := &stream{n: total, goroutines: 8}
+	ids, publishErr := s.start(ctx, publisher, "PriceChanged")
+	select {
+	case <-slowStarted:
+	case <-ctx.Done():
+		t.Fatal("handlers did not run")
+	}
+	close(closing)
+	if err := first.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if !slowFinished.Load() {
+		t.Fatal("Close returned before the running handler finished")
+	}
+	t.Logf("closed after %d handled, %d published", before.distinct(), s.published.Load())
+
+	second := tb.bus(consumerCfg)
+	if _, err := second.Subscribe(ctx, "PriceChanged", after.handler); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-publishErr; err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	waitUntil(t, "every event handled", func() bool { return before.distinct()+after.distinct() >= total })
+	for _, id := range ids {
+		if before.has(id) && after.has(id) {
+			t.Errorf("event %s handled before Close and again after: its ack was lost", id)
+		}
+		if !before.has(id) && !after.has(id) {
+			t.Errorf("event %s never handled", id)
+		}
+	}
+	if d := before.duplicates() + after.duplicates(); d != 0 {
+		t.Errorf("%d duplicate deliveries, want none", d)
+	}
+}
+
+func TestPublishWaitsForTheBrokerDuringAnOutage(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx := within(t)
+	proxy := testkit.NewProxy(t, brokerAddr(t))
+	cfg := tb.config("catalog")
+	cfg.URL = proxy.URL(cfg.URL)
+	bus := tb.bus(cfg)
+	handled := newSeen()
+	if _, err := tb.bus(tb.config("basket")).Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Publish(ctx, message("PriceChanged")); err != nil {
+		t.Fatal(err)
+	}
+
+	proxy.Cut()
+	waitUntil(t, "Check to see the outage", func() bool { return bus.Check(ctx) != nil })
+
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	err := bus.Publish(short, message("PriceChanged"))
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Publish during the outage with a short deadline = %v, want DeadlineExceeded", err)
+	}
+
+	waiting := message("PriceChanged")
+	result := make(chan error, 1)
+	go func() { result <- bus.Publish(ctx, waiting) }()
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case err := <-result:
+		t.Fatalf("Publish returned during the outage: %v", err)
+	default:
+	}
+
+	proxy.Restore()
+	if err := <-result; err != nil {
+		t.Fatalf("Publish after the broker came back: %v", err)
+	}
+	waitUntil(t, "the event published during the outage", func() bool { return handled.has(waiting.ID) })
+	if err := bus.Check(ctx); err != nil {
+		t.Errorf("Check after the outage: %v", err)
+	}
+}
+
+func TestNewAndSubscribeWhileTheBrokerIsDown(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx := within(t)
+	proxy := testkit.NewProxy(t, brokerAddr(t))
+	proxy.Cut()
+	cfg := tb.config("basket")
+	cfg.URL = proxy.URL(cfg.URL)
+	bus := tb.bus(cfg)
+	if err := bus.Check(ctx); err == nil {
+		t.Fatal("Check succeeded without a broker")
+	}
+
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err := bus.Subscribe(short, "PriceChanged", newSeen().handler)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Subscribe without a broker and a short deadline = %v, want DeadlineExceeded", err)
+	}
+
+	proxy.Restore()
+	handled := newSeen()
+	if _, err := bus.Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
+		t.Fatal(err)
+	}
+	m := message("PriceChanged")
+	if err := bus.Publish(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	handled.waitDistinct(t, 1)
+	waitUntil(t, "Check to succeed", func() bool { return bus.Check(ctx) == nil })
+}
+
+func TestConsumerResumesAfterItsConnectionDrops(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx := within(t)
+	proxy := testkit.NewProxy(t, brokerAddr(t))
+	cfg := tb.config("basket")
+	cfg.URL = proxy.URL(cfg.URL)
+	consumer := tb.bus(cfg)
+	handled := newSeen()
+	if _, err := consumer.Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
+		t.Fatal(err)
+	}
+	publisher := tb.bus(tb.config("catalog"))
+	if err := publisher.Publish(ctx, message("PriceChanged")); err != nil {
+		t.Fatal(err)
+	}
+	handled.waitDistinct(t, 1)
+
+	// Events published while the consumer is away wait in its queue.
+	proxy.Cut()
+	for range 10 {
+		if err := publisher.Publish(ctx, message("PriceChanged")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	proxy.Restore()
+	handled.waitDistinct(t, 11)
+}
+
+// brokerAddr is the host:port of the test broker.
+func brokerAddr(t testing.TB) string {
+	u, err := url.Parse(testkit.RabbitURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Host
+}
