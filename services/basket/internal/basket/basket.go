@@ -96,8 +96,8 @@ func ValidateItems(items []Item) Problems {
 		name := strings.TrimSpace(it.ProductName)
 		if name == "" {
 			p.add(field("productName"), "is required")
-		} else if utf8.RuneCountInString(it.ProductName) > MaxProductNameLen || !utf8.ValidString(it.ProductName) {
-			p.add(field("productName"), "must be at most %d characters of valid UTF-8", MaxProductNameLen)
+		} else if utf8.RuneCountInString(it.ProductName) > MaxProductNameLen || !plainText(it.ProductName) {
+			p.add(field("productName"), "must be at most %d characters of text without control characters", MaxProductNameLen)
 		}
 		if it.UnitPrice.IsNegative() {
 			p.add(field("unitPrice"), "must not be negative")
@@ -111,9 +111,23 @@ func ValidateItems(items []Item) Problems {
 		if it.Quantity < MinQuantity || it.Quantity > MaxQuantity {
 			p.add(field("quantity"), "must be from %d to %d", MinQuantity, MaxQuantity)
 		}
-		if len(it.PictureURL) > MaxPictureURLLen || !utf8.ValidString(it.PictureURL) {
-			p.add(field("pictureUrl"), "must be at most %d bytes of valid UTF-8", MaxPictureURLLen)
+		if len(it.PictureURL) > MaxPictureURLLen || !plainText(it.PictureURL) {
+			p.add(field("pictureUrl"), "must be at most %d bytes of text without control characters", MaxPictureURLLen)
 		}
 	}
 	return p
+}
+
+// plainText reports whether s is valid UTF-8 without control characters
+// (PostgreSQL text cannot even hold a NUL).
+func plainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }

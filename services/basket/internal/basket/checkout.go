@@ -43,8 +43,8 @@ func (c Checkout) Validate(now time.Time) Problems {
 		switch {
 		case strings.TrimSpace(v) == "":
 			p.add(field, "is required")
-		case utf8.RuneCountInString(v) > maxTextLen || !utf8.ValidString(v):
-			p.add(field, "must be at most %d characters of valid UTF-8", maxTextLen)
+		case utf8.RuneCountInString(v) > maxTextLen || !plainText(v):
+			p.add(field, "must be at most %d characters of text without control characters", maxTextLen)
 		}
 	}
 	if !digits(c.CardNumber, 12, 19) {

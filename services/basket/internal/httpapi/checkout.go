@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	sharedhttp "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	sharedhttp "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/eshop-go/eshop-go/services/basket/internal/events"
 	"github.com/google/uuid"

@@ -8,8 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 
-	sharedhttp "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	sharedhttp "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/go-chi/chi/v5"
 )
@@ -35,12 +35,10 @@ func NewRouter(logger *slog.Logger, store Store, probes Probes) chi.Router {
 	r := sharedhttp.NewRouter(logger)
 	r.Get("/healthz", probes.Live)
 	r.Get("/readyz", probes.Ready)
-	r.Route("/api/basket/{buyerId}", func(r chi.Router) {
-		r.Get("/", h.getBasket)
-		r.Put("/", h.replaceBasket)
-		r.Delete("/", h.deleteBasket)
-		r.Post("/checkout", h.checkout)
-	})
+	r.Get("/api/basket/{buyerId}", h.getBasket)
+	r.Put("/api/basket/{buyerId}", h.replaceBasket)
+	r.Delete("/api/basket/{buyerId}", h.deleteBasket)
+	r.Post("/api/basket/{buyerId}/checkout", h.checkout)
 	return r
 }
 

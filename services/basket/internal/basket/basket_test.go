@@ -1,0 +1,127 @@
+package basket_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
+	"github.com/google/uuid"
+)
+
+func validItem() basket.Item {
+	return basket.Item{ProductID: 1, ProductName: "Mug", UnitPrice: money.MustParse("9.50"), Quantity: 2}
+}
+
+func TestValidateItems(t *testing.T) {
+	cases := []struct {
+		name  string
+		edit  func(*basket.Item)
+		field string
+	}{
+		{"product id zero", func(i *basket.Item) { i.ProductID = 0 }, "items[0].productId"},
+		{"product name blank", func(i *basket.Item) { i.ProductName = "  " }, "items[0].productName"},
+		{"product name too long", func(i *basket.Item) { i.ProductName = strings.Repeat("x", 201) }, "items[0].productName"},
+		{"negative price", func(i *basket.Item) { i.UnitPrice = money.MustParse("-0.01") }, "items[0].unitPrice"},
+		{"three decimals", func(i *basket.Item) { i.UnitPrice = money.MustParse("1.005") }, "items[0].unitPrice"},
+		{"huge price", func(i *basket.Item) { i.UnitPrice = money.MustParse("1000000000.01") }, "items[0].unitPrice"},
+		{"quantity zero", func(i *basket.Item) { i.Quantity = 0 }, "items[0].quantity"},
+		{"quantity 1001", func(i *basket.Item) { i.Quantity = 1001 }, "items[0].quantity"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			it := validItem()
+			c.edit(&it)
+			p := basket.ValidateItems([]basket.Item{it})
+			if len(p[c.field]) == 0 {
+				t.Fatalf("problems %v do not name %s", p, c.field)
+			}
+		})
+	}
+
+	ok := validItem()
+	ok.UnitPrice = money.Zero // a free item is allowed
+	ok.Quantity = basket.MaxQuantity
+	lines := make([]basket.Item, basket.MaxLines)
+	for i := range lines {
+		lines[i] = ok
+	}
+	if p := basket.ValidateItems(lines); len(p) != 0 {
+		t.Fatalf("%d valid lines: problems %v", basket.MaxLines, p)
+	}
+	if p := basket.ValidateItems(append(lines, ok)); len(p["items"]) == 0 {
+		t.Fatalf("%d lines: problems %v, want items", basket.MaxLines+1, p)
+	}
+}
+
+func TestValidateBuyerID(t *testing.T) {
+	for _, id := range []string{"alice", "6f1c9f0e-1b9e-4d3c-9d7e-0c1c2b3a4d5e", "bob@example.com"} {
+		if err := basket.ValidateBuyerID(id); err != nil {
+			t.Errorf("%q: %v", id, err)
+		}
+	}
+	for _, id := range []string{"", "a b", "tab\there", strings.Repeat("x", 101), "nul\x00"} {
+		if basket.ValidateBuyerID(id) == nil {
+			t.Errorf("%q accepted", id)
+		}
+	}
+}
+
+func validCheckout(now time.Time) basket.Checkout {
+	return basket.Checkout{
+		BuyerID: "alice", RequestID: uuid.New(),
+		City: "Redmond", Street: "15703 NE 61st Ct", State: "WA", Country: "U.S.", ZipCode: "98052",
+		CardNumber: "4012888888881881", CardHolderName: "Alice", CardExpiration: now.AddDate(1, 0, 0),
+		CardSecurityNumber: "123", CardTypeID: 1, Buyer: "Alice",
+	}
+}
+
+func TestCheckoutValidate(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	if p := validCheckout(now).Validate(now); len(p) != 0 {
+		t.Fatalf("valid checkout: %v", p)
+	}
+	cases := []struct {
+		field string
+		edit  func(*basket.Checkout)
+	}{
+		{"city", func(c *basket.Checkout) { c.City = "" }},
+		{"street", func(c *basket.Checkout) { c.Street = " " }},
+		{"state", func(c *basket.Checkout) { c.State = "" }},
+		{"country", func(c *basket.Checkout) { c.Country = "" }},
+		{"zipCode", func(c *basket.Checkout) { c.ZipCode = "" }},
+		{"cardHolderName", func(c *basket.Checkout) { c.CardHolderName = "" }},
+		{"buyer", func(c *basket.Checkout) { c.Buyer = "" }},
+		{"cardNumber", func(c *basket.Checkout) { c.CardNumber = "" }},
+		{"cardNumber", func(c *basket.Checkout) { c.CardNumber = "4012-8888-8888" }},
+		{"cardSecurityNumber", func(c *basket.Checkout) { c.CardSecurityNumber = "12" }},
+		{"cardExpiration", func(c *basket.Checkout) { c.CardExpiration = time.Time{} }},
+		{"cardExpiration", func(c *basket.Checkout) { c.CardExpiration = now.Add(-time.Hour) }},
+		{"cardTypeId", func(c *basket.Checkout) { c.CardTypeID = 0 }},
+	}
+	for _, c := range cases {
+		co := validCheckout(now)
+		c.edit(&co)
+		p := co.Validate(now)
+		if len(p[c.field]) == 0 {
+			t.Errorf("%s: problems %v do not name it", c.field, p)
+		}
+		for _, msgs := range p {
+			for _, m := range msgs {
+				if strings.Contains(m, "4012888888881881") {
+					t.Errorf("a problem repeats the card number: %q", m)
+				}
+			}
+		}
+	}
+}
+
+func TestMaskCardNumber(t *testing.T) {
+	if got := basket.MaskCardNumber("4012888888881881"); got != "************1881" {
+		t.Fatalf("got %q", got)
+	}
+	if got := basket.MaskCardNumber("123"); got != "***" {
+		t.Fatalf("got %q", got)
+	}
+}

@@ -1,0 +1,59 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
+)
+
+// FuzzDecodeItems feeds arbitrary PUT bodies to the decoding and validation
+// of a basket: it must never panic, and it must either refuse the body with
+// a 4xx problem or return items that keep every basket rule.
+func FuzzDecodeItems(f *testing.F) {
+	for _, seed := range []string{
+		`{"items":[{"productId":1,"productName":"Mug","unitPrice":9.5,"quantity":2,"pictureUrl":"1.png"}]}`,
+		`{"items":[]}`,
+		`{}`,
+		`{"items":null}`,
+		`{"items":[{"productId":1,"productName":"Mug","quantity":2}]}`,
+		`{"items":[{"productId":-1,"productName":"","unitPrice":-1,"quantity":0}]}`,
+		`{"items":[{"productId":1,"productName":"Mug","unitPrice":1.005,"quantity":1001}]}`,
+		`{"items":[{"productId":1,"productName":"Mug","unitPrice":"1.00","quantity":1}]}`,
+		`{"items":[{"productId":1e30,"productName":"Mug","unitPrice":1e30,"quantity":1}]}`,
+		`{"items":[{"productId":1,"productName":"Mug","unitPrice":1e-7,"quantity":1.5}]}`,
+		`{"items":{}}`,
+		`[]`,
+		`{"items":[{}]} {}`,
+		`{"items":[{"productId":1,"productName":"\u0000","unitPrice":0,"quantity":1}]}`,
+		`{"items":[{"productId":1,"productName":"Mug","unitPrice":0,"quantity":1,"pictureUrl":"a\u0000"}]}`,
+		``,
+		`nul`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest(http.MethodPut, "/api/basket/alice", strings.NewReader(body))
+		items, p := decodeItems(r)
+		if p != nil {
+			if p.Status != http.StatusBadRequest && p.Status != http.StatusRequestEntityTooLarge {
+				t.Fatalf("status %d for %q, want 400 or 413", p.Status, body)
+			}
+			if items != nil {
+				t.Fatalf("items returned along with a problem for %q", body)
+			}
+			return
+		}
+		if problems := basket.ValidateItems(items); len(problems) > 0 {
+			t.Fatalf("accepted %q with problems %v", body, problems)
+		}
+		for _, it := range items {
+			if it.ProductID <= 0 || it.Quantity < 1 || it.Quantity > 1000 || it.UnitPrice.IsNegative() || !it.UnitPrice.HasCents() || strings.TrimSpace(it.ProductName) == "" ||
+				strings.ContainsRune(it.ProductName, 0) || strings.ContainsRune(it.PictureURL, 0) {
+				t.Fatalf("accepted a bad line %+v from %q", it, body)
+			}
+		}
+	})
+}

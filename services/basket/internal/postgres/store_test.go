@@ -1,0 +1,259 @@
+package postgres_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	sharedpg "github.com/eshop-go/eshop-go/buildingblocks/postgres"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
+	"github.com/eshop-go/eshop-go/services/basket/internal/postgres"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// newStore returns a store on a fresh, migrated database.
+func newStore(t testing.TB) (*postgres.Store, *pgxpool.Pool) {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := sharedpg.NewPool(ctx, testkit.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := sharedpg.Migrate(ctx, pool, postgres.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	return postgres.NewStore(pool), pool
+}
+
+func line(product int64, price string) basket.Item {
+	return basket.Item{ProductID: product, ProductName: "product", UnitPrice: money.MustParse(price), Quantity: 1}
+}
+
+// priceOf returns the unit price and old unit price ("" for none) of the
+// buyer's line at index i.
+func priceOf(t *testing.T, s *postgres.Store, buyer string, i int) (string, string) {
+	t.Helper()
+	b, err := s.Basket(context.Background(), buyer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i >= len(b.Items) {
+		t.Fatalf("%s has %d lines, no line %d", buyer, len(b.Items), i)
+	}
+	old := ""
+	if b.Items[i].OldUnitPrice != nil {
+		old = b.Items[i].OldUnitPrice.String()
+	}
+	return b.Items[i].UnitPrice.String(), old
+}
+
+func mustReplace(t *testing.T, s *postgres.Store, buyer string, items ...basket.Item) {
+	t.Helper()
+	if _, err := s.Replace(context.Background(), buyer, items); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// change applies c in its own transaction, as the inbox would.
+func change(t *testing.T, pool *pgxpool.Pool, c basket.PriceChange) int64 {
+	t.Helper()
+	var n int64
+	err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
+		var err error
+		n, err = postgres.ApplyPriceChange(context.Background(), tx, c)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func priceChange(product int64, oldPrice, newPrice string, version int64) basket.PriceChange {
+	return basket.PriceChange{ProductID: product, OldPrice: money.MustParse(oldPrice), NewPrice: money.MustParse(newPrice), Version: version}
+}
+
+func TestReplaceGetDelete(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	b, err := s.Basket(ctx, "nobody")
+	if err != nil || len(b.Items) != 0 || b.BuyerID != "nobody" {
+		t.Fatalf("unknown buyer: %+v %v, want an empty basket", b, err)
+	}
+	mustReplace(t, s, "alice", line(2, "5.00"), line(1, "10.50"), line(2, "5.00"))
+	b, err = s.Basket(ctx, "alice")
+	if err != nil || len(b.Items) != 3 {
+		t.Fatalf("basket %+v %v, want 3 lines", b, err)
+	}
+	if b.Items[0].ProductID != 2 || b.Items[1].ProductID != 1 || b.Items[1].UnitPrice.String() != "10.50" {
+		t.Fatalf("lines %+v are not in the order they were put", b.Items)
+	}
+	mustReplace(t, s, "alice", line(3, "1.00"))
+	if b, _ = s.Basket(ctx, "alice"); len(b.Items) != 1 || b.Items[0].ProductID != 3 {
+		t.Fatalf("after a second PUT: %+v, want only product 3", b.Items)
+	}
+	if err := s.Delete(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ = s.Basket(ctx, "alice"); len(b.Items) != 0 {
+		t.Fatalf("after delete: %+v", b.Items)
+	}
+	if err := s.Delete(ctx, "alice"); err != nil {
+		t.Fatalf("deleting a missing basket: %v", err)
+	}
+}
+
+// The rule of a price change, case by case. Product 7's catalog prices are
+// v1 10.00, v2 12.00, v3 15.00.
+func TestPriceChangeInOrder(t *testing.T) {
+	s, pool := newStore(t)
+	mustReplace(t, s, "a", line(7, "10.00"))
+	mustReplace(t, s, "b", line(7, "10.00"), line(8, "10.00"))
+	if n := change(t, pool, priceChange(7, "10.00", "12.00", 2)); n != 2 {
+		t.Fatalf("v2 updated %d lines, want 2 (one per basket)", n)
+	}
+	change(t, pool, priceChange(7, "12.00", "15.00", 3))
+	for _, buyer := range []string{"a", "b"} {
+		if price, old := priceOf(t, s, buyer, 0); price != "15.00" || old != "12.00" {
+			t.Errorf("%s: %s (was %s), want 15.00 (was 12.00)", buyer, price, old)
+		}
+	}
+	if price, old := priceOf(t, s, "b", 1); price != "10.00" || old != "" {
+		t.Errorf("another product's line moved: %s (was %s)", price, old)
+	}
+}
+
+func TestPriceChangeOutOfOrderEndsAtTheLastPrice(t *testing.T) {
+	s, pool := newStore(t)
+	mustReplace(t, s, "a", line(7, "10.00"))
+	// v3 arrives first: the line is at 10, not at v3's old price 12, so it
+	// waits; v2 (10 → 12) then moves it straight to the latest price, 15.
+	change(t, pool, priceChange(7, "12.00", "15.00", 3))
+	if price, _ := priceOf(t, s, "a", 0); price != "10.00" {
+		t.Fatalf("after v3 alone: %s, want 10.00 still", price)
+	}
+	change(t, pool, priceChange(7, "10.00", "12.00", 2))
+	if price, old := priceOf(t, s, "a", 0); price != "15.00" || old != "10.00" {
+		t.Fatalf("after v3 then v2: %s (was %s), want 15.00 (was 10.00), never the stale 12.00", price, old)
+	}
+}
+
+func TestPriceChangeStaleEventAfterNewerOneChangesNothing(t *testing.T) {
+	s, pool := newStore(t)
+	change(t, pool, priceChange(7, "9.00", "10.00", 1))
+	// The buyer put the product at the known catalog price: the line is
+	// tracked at v1 and follows v3 even though v3's old price (12) is not
+	// the line's.
+	mustReplace(t, s, "a", line(7, "10.00"))
+	change(t, pool, priceChange(7, "12.00", "15.00", 3))
+	change(t, pool, priceChange(7, "10.00", "12.00", 2))
+	if price, old := priceOf(t, s, "a", 0); price != "15.00" || old != "10.00" {
+		t.Fatalf("%s (was %s), want 15.00 (was 10.00)", price, old)
+	}
+}
+
+func TestPriceChangeDuplicateChangesNothing(t *testing.T) {
+	s, pool := newStore(t)
+	mustReplace(t, s, "a", line(7, "10.00"))
+	change(t, pool, priceChange(7, "10.00", "12.00", 2))
+	if n := change(t, pool, priceChange(7, "10.00", "12.00", 2)); n != 0 {
+		t.Fatalf("a duplicate updated %d lines", n)
+	}
+	// Even an unversioned duplicate: the line is at 12, not at 10.
+	if n := change(t, pool, priceChange(7, "10.00", "12.00", 0)); n != 0 {
+		t.Fatalf("an unversioned duplicate updated %d lines", n)
+	}
+	if price, old := priceOf(t, s, "a", 0); price != "12.00" || old != "10.00" {
+		t.Fatalf("%s (was %s), want 12.00 (was 10.00)", price, old)
+	}
+}
+
+func TestPriceChangeLeavesCustomPricesAlone(t *testing.T) {
+	s, pool := newStore(t)
+	change(t, pool, priceChange(7, "9.00", "10.00", 1))
+	// 8.00 never was a catalog price of product 7: the line is not tracked.
+	mustReplace(t, s, "a", line(7, "8.00"), line(7, "10.00"))
+	change(t, pool, priceChange(7, "10.00", "12.00", 2))
+	if price, old := priceOf(t, s, "a", 0); price != "8.00" || old != "" {
+		t.Fatalf("custom price moved: %s (was %s)", price, old)
+	}
+	if price, _ := priceOf(t, s, "a", 1); price != "12.00" {
+		t.Fatalf("catalog-priced line: %s, want 12.00", price)
+	}
+}
+
+func TestPriceChangeWithoutVersionIsTheEShopRule(t *testing.T) {
+	s, pool := newStore(t)
+	mustReplace(t, s, "a", line(7, "10.00"), line(7, "11.00"), line(9, "10.00"))
+	if n := change(t, pool, priceChange(7, "10.00", "12.00", 0)); n != 1 {
+		t.Fatalf("updated %d lines, want 1", n)
+	}
+	for i, want := range []string{"12.00", "11.00", "10.00"} {
+		if price, _ := priceOf(t, s, "a", i); price != want {
+			t.Errorf("line %d: %s, want %s", i, price, want)
+		}
+	}
+}
+
+func TestCheckoutRecordsTheRequestOnce(t *testing.T) {
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustReplace(t, s, "alice", line(7, "10.00"))
+	c := basket.Checkout{BuyerID: "alice", RequestID: uuid.New()}
+	accepted := func(b basket.Basket) eventbus.Event { return testEvent{eventbus.NewIntegrationEvent(), b.BuyerID, len(b.Items)} }
+
+	replayed, err := s.Checkout(ctx, c, accepted)
+	if err != nil || replayed {
+		t.Fatalf("first checkout: replayed %v, %v", replayed, err)
+	}
+	replayed, err = s.Checkout(ctx, c, accepted)
+	if err != nil || !replayed {
+		t.Fatalf("second checkout: replayed %v, %v; want a replay", replayed, err)
+	}
+	other := c
+	other.BuyerID = "bob"
+	mustReplace(t, s, "bob", line(7, "10.00"))
+	if _, err := s.Checkout(ctx, other, accepted); !errors.Is(err, basket.ErrRequestIDTaken) {
+		t.Fatalf("another buyer with the same request id: %v, want ErrRequestIDTaken", err)
+	}
+	empty := basket.Checkout{BuyerID: "carol", RequestID: uuid.New()}
+	if _, err := s.Checkout(ctx, empty, accepted); !errors.Is(err, basket.ErrEmptyBasket) {
+		t.Fatalf("empty basket: %v, want ErrEmptyBasket", err)
+	}
+
+	rows, err := pool.Query(ctx, `SELECT event_name, content::text FROM integration_event_log`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type logged struct{ Name, Content string }
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[logged])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Name != "TestEvent" {
+		t.Fatalf("outbox holds %+v, want exactly one TestEvent", got)
+	}
+	var body testEvent
+	if err := json.Unmarshal([]byte(got[0].Content), &body); err != nil || body.Buyer != "alice" || body.Lines != 1 {
+		t.Fatalf("outbox event %s (%v), want alice's one line", got[0].Content, err)
+	}
+	// The basket stays until the order starts.
+	if b, _ := s.Basket(ctx, "alice"); len(b.Items) != 1 {
+		t.Fatalf("basket after checkout: %+v", b.Items)
+	}
+}
+
+type testEvent struct {
+	eventbus.IntegrationEvent
+	Buyer string
+	Lines int
+}
+
+func (testEvent) EventName() string { return "TestEvent" }
