@@ -1,0 +1,135 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+const priceChanged = "ProductPriceChangedIntegrationEvent"
+
+// priceChangedBody is the wire format of events.md, read strictly: the
+// numbers are kept as they were written.
+type priceChangedBody struct {
+	ID           string      `json:"Id"`
+	CreationDate string      `json:"CreationDate"`
+	ProductID    int64       `json:"ProductId"`
+	NewPrice     json.Number `json:"NewPrice"`
+	OldPrice     json.Number `json:"OldPrice"`
+	PriceVersion int64       `json:"PriceVersion"`
+}
+
+func decodePriceChanged(t *testing.T, d amqp.Delivery) priceChangedBody {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(string(d.Body)))
+	dec.UseNumber()
+	var e priceChangedBody
+	if err := dec.Decode(&e); err != nil {
+		t.Fatalf("decode %s: %v", d.Body, err)
+	}
+	return e
+}
+
+// putPrice updates item id with a new price (and description), keeping the
+// rest, and returns the response status.
+func (c *catalogUnderTest) putPrice(id int64, price, description, requestID string) int {
+	c.t.Helper()
+	var it item
+	c.json("GET", fmt.Sprintf("/api/catalog/items/%d", id), "", 200, &it)
+	body := fmt.Sprintf(`{"name":%q,"description":%q,"price":%s,"pictureFileName":%q,"catalogTypeId":%d,"catalogBrandId":%d,
+		"availableStock":%d,"restockThreshold":%d,"maxStockThreshold":%d,"onReorder":%t}`,
+		it.Name, description, price, it.PictureFileName, it.CatalogTypeID, it.CatalogBrandID,
+		it.AvailableStock, it.RestockThreshold, it.MaxStockThreshold, it.OnReorder)
+	req, _ := http.NewRequest("PUT", fmt.Sprintf("%s/api/catalog/items/%d", c.URL, id), strings.NewReader(body))
+	req.Header.Set("X-Request-Id", requestID)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func TestPriceChangePublishesOneEventInTheItemsTransaction(t *testing.T) {
+	c := startCatalog(t)
+	events := c.observe(priceChanged)
+	var seeded item
+	c.json("GET", "/api/catalog/items/1", "", 200, &seeded) // Alder Daypack 22 at 64.00
+
+	if s := c.putPrice(1, "59.5", "on sale", "req-price-1"); s != 200 {
+		t.Fatalf("PUT: %d", s)
+	}
+	d := next(t, events)
+	e := decodePriceChanged(t, d)
+	if e.ProductID != 1 || e.NewPrice != "59.50" || e.OldPrice != "64.00" || e.PriceVersion != 1 {
+		t.Fatalf("event %s, want ProductId 1, NewPrice 59.50, OldPrice 64.00, PriceVersion 1", compactJSON(d.Body))
+	}
+	if d.ContentType != "application/json" || d.DeliveryMode != amqp.Persistent || d.Type != priceChanged ||
+		d.RoutingKey != priceChanged || d.AppId != "catalog" || d.MessageId != e.ID || d.Timestamp.IsZero() ||
+		e.CreationDate == "" || d.Headers["x-correlation-id"] != "req-price-1" {
+		t.Fatalf("envelope: content type %q, mode %d, type %q, key %q, app %q, message id %q (body Id %q), headers %v",
+			d.ContentType, d.DeliveryMode, d.Type, d.RoutingKey, d.AppId, d.MessageId, e.ID, d.Headers)
+	}
+
+	// The same price again (the description changes): no event. The next
+	// event on the queue is the next real change, which the single relay
+	// publishes after anything committed before it.
+	if s := c.putPrice(1, "59.50", "still on sale", "req-price-2"); s != 200 {
+		t.Fatalf("PUT: %d", s)
+	}
+	if s := c.putPrice(1, "61", "back up", "req-price-3"); s != 200 {
+		t.Fatalf("PUT: %d", s)
+	}
+	d = next(t, events)
+	e = decodePriceChanged(t, d)
+	if e.NewPrice != "61.00" || e.OldPrice != "59.50" || e.PriceVersion != 2 || d.Headers["x-correlation-id"] != "req-price-3" {
+		t.Fatalf("second event %s (correlation %v), want 59.50 → 61.00, version 2", compactJSON(d.Body), d.Headers["x-correlation-id"])
+	}
+
+	// A transaction that fails at commit (a deferred trigger on the outbox
+	// table makes it) keeps neither the new price nor the event.
+	ctx := context.Background()
+	if _, err := c.DB.Exec(ctx, `
+		CREATE FUNCTION fail_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'injected commit failure'; END $$;
+		CREATE CONSTRAINT TRIGGER fail_commit AFTER INSERT ON integration_event_log
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_commit();`); err != nil {
+		t.Fatal(err)
+	}
+	if s := c.putPrice(1, "70", "never", "req-price-4"); s != 500 {
+		t.Fatalf("PUT with a failing commit: %d, want 500", s)
+	}
+	var after item
+	c.json("GET", "/api/catalog/items/1", "", 200, &after)
+	if after.Price != 61 || after.Description != "back up" {
+		t.Fatalf("after the rollback: %+v, want price 61 and description \"back up\"", after)
+	}
+	if _, err := c.DB.Exec(ctx, `DROP TRIGGER fail_commit ON integration_event_log; DROP FUNCTION fail_commit();`); err != nil {
+		t.Fatal(err)
+	}
+	if s := c.putPrice(1, "62", "after", "req-price-5"); s != 200 {
+		t.Fatalf("PUT: %d", s)
+	}
+	d = next(t, events)
+	e = decodePriceChanged(t, d)
+	if e.NewPrice != "62.00" || e.OldPrice != "61.00" || e.PriceVersion != 3 {
+		t.Fatalf("event after the rollback %s, want 61.00 → 62.00, version 3 (nothing from the rolled-back change)", compactJSON(d.Body))
+	}
+	var logged int
+	if err := c.DB.QueryRow(ctx, `SELECT count(*) FROM integration_event_log WHERE event_name = $1`, priceChanged).Scan(&logged); err != nil {
+		t.Fatal(err)
+	}
+	if logged != 3 {
+		t.Fatalf("%d price events in the outbox, want 3", logged)
+	}
+	select {
+	case d := <-events:
+		t.Fatalf("unexpected extra event %s", compactJSON(d.Body))
+	default:
+	}
+}
