@@ -1,0 +1,280 @@
+package service_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/eshop-go/eshop-go/services/ordering/internal/service"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// The order's events, as the test observes them on its own queue.
+var orderingEvents = []string{
+	"OrderStartedIntegrationEvent",
+	"OrderStatusChangedToSubmittedIntegrationEvent",
+	"OrderStatusChangedToAwaitingValidationIntegrationEvent",
+	"OrderStatusChangedToStockConfirmedIntegrationEvent",
+	"OrderStatusChangedToPaidIntegrationEvent",
+	"OrderStatusChangedToShippedIntegrationEvent",
+	"OrderStatusChangedToCancelledIntegrationEvent",
+}
+
+const (
+	cardNumber   = "4012888888881881"
+	securityCode = "9731"
+)
+
+// checkout is basket's UserCheckoutAcceptedIntegrationEvent payload.
+func checkout(buyer string, requestID uuid.UUID) map[string]any {
+	return map[string]any{
+		"UserId": buyer, "UserName": "Alice " + buyer,
+		"City": "Redmond", "Street": "15703 NE 61st Ct", "State": "WA", "Country": "U.S.", "ZipCode": "98052",
+		"CardNumber": cardNumber, "CardHolderName": "Alice", "CardExpiration": "2030-12-31T00:00:00Z",
+		"CardSecurityNumber": securityCode, "CardTypeId": 2, "Buyer": "Alice", "RequestId": requestID.String(),
+		"Basket": map[string]any{"BuyerId": buyer, "Items": []map[string]any{
+			{"Id": "a1", "ProductId": 1, "ProductName": ".NET Bot Black Hoodie", "UnitPrice": 19.5, "OldUnitPrice": 0, "Quantity": 2, "PictureUrl": "1.png"},
+			{"Id": "a2", "ProductId": 2, "ProductName": ".NET Black & White Mug", "UnitPrice": 8.5, "Quantity": 1, "PictureUrl": "2.png"},
+		}},
+	}
+}
+
+type sagaFixture struct {
+	t     *testing.T
+	base  string
+	db    string
+	wire  *wire
+	logs  *logBuffer
+	grace time.Duration
+}
+
+func newSaga(t *testing.T) *sagaFixture {
+	exchange, prefix := testkit.Broker(t)
+	db := testkit.NewDatabase(t)
+	logs := &logBuffer{}
+	w := newWire(t, exchange, prefix+"_observer", orderingEvents...)
+	base := startOrdering(t, service.Config{
+		DatabaseURL: db, RabbitMQURL: testkit.RabbitURL(), Exchange: exchange, Queue: prefix + "_ordering",
+		GracePeriod: 300 * time.Millisecond, ShutdownTimeout: 10 * time.Second,
+	}, logs)
+	return &sagaFixture{t: t, base: base, db: db, wire: w, logs: logs}
+}
+
+// submit checks out for buyer and returns the order number of its
+// Submitted event, after checking the order's first events.
+func (f *sagaFixture) submit(buyer string) float64 {
+	f.t.Helper()
+	f.wire.publish("UserCheckoutAcceptedIntegrationEvent", "basket", uuid.New(), checkout(buyer, uuid.New()))
+	return f.submitted(buyer)
+}
+
+func (f *sagaFixture) submitted(buyer string) float64 {
+	f.t.Helper()
+	var order float64
+	waitFor(f.t, "the Submitted event of "+buyer, func() bool {
+		for _, m := range f.wire.all("OrderStatusChangedToSubmittedIntegrationEvent") {
+			if m.body["BuyerIdentityGuid"] == buyer {
+				order, _ = m.body["OrderId"].(float64)
+				return true
+			}
+		}
+		return false
+	})
+	return order
+}
+
+func (f *sagaFixture) status(order float64) string {
+	f.t.Helper()
+	var o struct {
+		Status      string `json:"status"`
+		Description string `json:"description"`
+	}
+	if code := getJSON(f.t, f.orderURL(order), &o); code != http.StatusOK {
+		f.t.Fatalf("GET order %v = %d", order, code)
+	}
+	return o.Status
+}
+
+func (f *sagaFixture) orderURL(order float64) string {
+	return f.base + "/api/orders/" + strconv.FormatInt(int64(order), 10)
+}
+
+// query runs one scalar query on ordering's database.
+func (f *sagaFixture) count(sql string, args ...any) int {
+	f.t.Helper()
+	conn, err := pgx.Connect(context.Background(), f.db)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
+func checkStockItems(t *testing.T, body map[string]any) {
+	t.Helper()
+	items, _ := body["OrderStockItems"].([]any)
+	if len(items) != 2 {
+		t.Fatalf("OrderStockItems = %v", body["OrderStockItems"])
+	}
+	first, _ := items[0].(map[string]any)
+	second, _ := items[1].(map[string]any)
+	if first["ProductId"] != 1.0 || first["Units"] != 2.0 || second["ProductId"] != 2.0 || second["Units"] != 1.0 {
+		t.Fatalf("OrderStockItems = %v", items)
+	}
+}
+
+// The whole saga over the wire: basket's checkout (delivered twice, and
+// repeated under a new event id), the grace period, catalog's stock
+// confirmation and payment's success reach Paid; shipping over HTTP reaches
+// Shipped. Each step's event is observed on the test's own queue.
+func TestSagaReachesPaidThenShipped(t *testing.T) {
+	f := newSaga(t)
+	buyer := "buyer-" + uuid.NewString()
+	request := uuid.New()
+	eventID := uuid.New()
+	f.wire.publish("UserCheckoutAcceptedIntegrationEvent", "basket", eventID, checkout(buyer, request))
+	f.wire.publish("UserCheckoutAcceptedIntegrationEvent", "basket", eventID, checkout(buyer, request))    // redelivered
+	f.wire.publish("UserCheckoutAcceptedIntegrationEvent", "basket", uuid.New(), checkout(buyer, request)) // repeated checkout
+
+	order := f.submitted(buyer)
+	submitted := f.wire.await("OrderStatusChangedToSubmittedIntegrationEvent", order)
+	if submitted["OrderStatus"] != "Submitted" || submitted["BuyerName"] != "Alice "+buyer {
+		t.Fatalf("Submitted event = %v", submitted)
+	}
+	waitFor(t, "OrderStarted", func() bool {
+		for _, m := range f.wire.all("OrderStartedIntegrationEvent") {
+			if m.body["UserId"] == buyer {
+				if m.delivery.AppId != "ordering" || m.delivery.MessageId != m.body["Id"] || m.delivery.ContentType != "application/json" {
+					t.Fatalf("OrderStarted properties: app_id %q message_id %q content_type %q", m.delivery.AppId, m.delivery.MessageId, m.delivery.ContentType)
+				}
+				return true
+			}
+		}
+		return false
+	})
+
+	// The grace period passes on its own.
+	awaiting := f.wire.await("OrderStatusChangedToAwaitingValidationIntegrationEvent", order)
+	if awaiting["OrderStatus"] != "AwaitingValidation" || awaiting["BuyerIdentityGuid"] != buyer {
+		t.Fatalf("AwaitingValidation event = %v", awaiting)
+	}
+	checkStockItems(t, awaiting)
+
+	// Catalog reserved the stock.
+	f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order})
+	f.wire.await("OrderStatusChangedToStockConfirmedIntegrationEvent", order)
+
+	// Payment charged it (and its answer arrives twice, with one id).
+	paymentID := uuid.New()
+	f.wire.publish("OrderPaymentSucceededIntegrationEvent", "payment", paymentID, map[string]any{"OrderId": order})
+	f.wire.publish("OrderPaymentSucceededIntegrationEvent", "payment", paymentID, map[string]any{"OrderId": order})
+	paid := f.wire.await("OrderStatusChangedToPaidIntegrationEvent", order)
+	checkStockItems(t, paid)
+	if got := f.status(order); got != "Paid" {
+		t.Fatalf("status = %s, want Paid", got)
+	}
+
+	// A late stock confirmation is a logged no-op; cancel is refused.
+	late := f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order})
+	waitFor(t, "the late event to be handled", func() bool {
+		return f.count(`SELECT count(*) FROM integration_event_inbox WHERE event_id = $1`, late) == 1
+	})
+	if code := put(t, f.orderURL(order)+"/cancel"); code != http.StatusConflict {
+		t.Fatalf("cancel a paid order = %d, want 409", code)
+	}
+
+	if code := put(t, f.orderURL(order)+"/ship"); code != http.StatusOK {
+		t.Fatalf("ship = %d, want 200", code)
+	}
+	shipped := f.wire.await("OrderStatusChangedToShippedIntegrationEvent", order)
+	if shipped["OrderStatus"] != "Shipped" {
+		t.Fatalf("Shipped event = %v", shipped)
+	}
+
+	// One order for the three checkout deliveries, each status announced once.
+	waitFor(t, "both checkout event ids to be handled", func() bool {
+		return f.count(`SELECT count(*) FROM integration_event_inbox WHERE handler = 'ordering.create_order'`) == 2
+	})
+	if n := f.count(`SELECT count(*) FROM orders WHERE request_id = $1`, request); n != 1 {
+		t.Fatalf("%d orders for one checkout request, want 1", n)
+	}
+	var list []map[string]any
+	getJSON(t, f.base+"/api/orders?buyerId="+buyer, &list)
+	if len(list) != 1 || list[0]["status"] != "Shipped" || list[0]["total"] != 47.5 {
+		t.Fatalf("the buyer's orders = %v", list)
+	}
+	for _, name := range orderingEvents[1:6] {
+		if n := f.count(`SELECT count(*) FROM integration_event_log WHERE event_name = $1`, name); n != 1 {
+			t.Fatalf("%d %s stored, want 1", n, name)
+		}
+	}
+
+	// The card is stored masked; neither it nor the security code is logged.
+	if n := f.count(`SELECT count(*) FROM orders WHERE card_number_masked = 'XXXXXXXXXXXX1881'`); n != 1 {
+		t.Fatal("the card is not stored masked")
+	}
+	if n := f.count(`SELECT count(*) FROM orders o WHERE row_to_json(o)::text LIKE '%' || $1 || '%'`, cardNumber); n != 0 {
+		t.Fatal("the full card number is stored")
+	}
+	if logs := f.logs.String(); strings.Contains(logs, cardNumber) || strings.Contains(logs, securityCode) {
+		t.Fatal("the card number or security code reached the logs")
+	}
+}
+
+// Catalog lacks stock: the order ends Cancelled, says which product, and
+// OrderStatusChangedToCancelled tells catalog to release what it holds.
+func TestSagaStockRejectedCancels(t *testing.T) {
+	f := newSaga(t)
+	order := f.submit("buyer-" + uuid.NewString())
+	f.wire.await("OrderStatusChangedToAwaitingValidationIntegrationEvent", order)
+
+	f.wire.publish("OrderStockRejectedIntegrationEvent", "catalog", uuid.New(), map[string]any{
+		"OrderId": order, "OrderStockItems": []map[string]any{{"ProductId": 1, "HasStock": false}, {"ProductId": 2, "HasStock": true}},
+	})
+	cancelled := f.wire.await("OrderStatusChangedToCancelledIntegrationEvent", order)
+	if cancelled["OrderStatus"] != "Cancelled" {
+		t.Fatalf("Cancelled event = %v", cancelled)
+	}
+	var o struct{ Status, Description string }
+	getJSON(t, f.orderURL(order), &o)
+	if o.Status != "Cancelled" || !strings.Contains(o.Description, ".NET Bot Black Hoodie") || strings.Contains(o.Description, "Mug") {
+		t.Fatalf("order = %+v, want Cancelled naming the hoodie only", o)
+	}
+	// A late payment answer for the cancelled order changes nothing.
+	late := f.wire.publish("OrderPaymentSucceededIntegrationEvent", "payment", uuid.New(), map[string]any{"OrderId": order})
+	waitFor(t, "the late payment to be handled", func() bool {
+		return f.count(`SELECT count(*) FROM integration_event_inbox WHERE event_id = $1`, late) == 1
+	})
+	if got := f.status(order); got != "Cancelled" {
+		t.Fatalf("status = %s after a late payment, want Cancelled", got)
+	}
+}
+
+// Payment fails: the order ends Cancelled with OrderStatusChangedToCancelled.
+func TestSagaPaymentFailedCancels(t *testing.T) {
+	f := newSaga(t)
+	order := f.submit("buyer-" + uuid.NewString())
+	f.wire.await("OrderStatusChangedToAwaitingValidationIntegrationEvent", order)
+	f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order})
+	f.wire.await("OrderStatusChangedToStockConfirmedIntegrationEvent", order)
+
+	f.wire.publish("OrderPaymentFailedIntegrationEvent", "payment", uuid.New(), map[string]any{"OrderId": order})
+	f.wire.await("OrderStatusChangedToCancelledIntegrationEvent", order)
+	var o struct{ Status, Description string }
+	getJSON(t, f.orderURL(order), &o)
+	if o.Status != "Cancelled" || !strings.Contains(o.Description, "payment") {
+		t.Fatalf("order = %+v, want Cancelled for its payment", o)
+	}
+	if code := put(t, f.orderURL(order)+"/ship"); code != http.StatusConflict {
+		t.Fatalf("ship a cancelled order = %d, want 409", code)
+	}
+}
