@@ -207,7 +207,9 @@ func TestCheckoutRecordsTheRequestOnce(t *testing.T) {
 	ctx := context.Background()
 	mustReplace(t, s, "alice", line(7, "10.00"))
 	c := basket.Checkout{BuyerID: "alice", RequestID: uuid.New()}
-	accepted := func(b basket.Basket) eventbus.Event { return testEvent{eventbus.NewIntegrationEvent(), b.BuyerID, len(b.Items)} }
+	accepted := func(b basket.Basket) eventbus.Event {
+		return testEvent{eventbus.NewIntegrationEvent(), b.BuyerID, len(b.Items)}
+	}
 
 	replayed, err := s.Checkout(ctx, c, accepted)
 	if err != nil || replayed {

@@ -95,14 +95,14 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (host.Service, er
 		// goes on with the ones still missing.
 		handlers := []func(context.Context) (eventbus.Subscription, error){
 			func(ctx context.Context) (eventbus.Subscription, error) {
-				return eventbus.Subscribe(ctx, bus, inbox.Handler(pool, events.PriceChangeHandlerName,
-					events.FollowPriceChange(postgres.ApplyPriceChange)))
+				return eventbus.Subscribe(ctx, bus, logHandled(logger, inbox.Handler(pool, events.PriceChangeHandlerName,
+					events.FollowPriceChange(postgres.ApplyPriceChange))))
 			},
 			func(ctx context.Context) (eventbus.Subscription, error) {
-				return eventbus.Subscribe(ctx, bus, inbox.Handler(pool, events.OrderStartedHandlerName,
+				return eventbus.Subscribe(ctx, bus, logHandled(logger, inbox.Handler(pool, events.OrderStartedHandlerName,
 					events.DeleteOrderedBasket(func(ctx context.Context, tx pgx.Tx, buyerID string) error {
 						return postgres.DeleteBasket(ctx, tx, buyerID)
-					})))
+					}))))
 			},
 		}
 		for _, subscribe := range handlers[len(subscribed):] {
@@ -130,4 +130,18 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (host.Service, er
 			return err
 		},
 	}, nil
+}
+
+// logHandled logs each delivery a handler settled, at debug level, also the
+// duplicates the inbox skipped. It logs the event's name and id, never its
+// body.
+func logHandled[E eventbus.Event](logger *slog.Logger, h func(context.Context, E) error) func(context.Context, E) error {
+	return func(ctx context.Context, e E) error {
+		err := h(ctx, e)
+		if err == nil {
+			logger.DebugContext(ctx, "event handled", "event", e.EventName(), "event_id", e.EventID().String(),
+				"correlation_id", eventbus.CorrelationID(ctx))
+		}
+		return err
+	}
 }

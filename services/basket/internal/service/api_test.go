@@ -1,0 +1,148 @@
+package service_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+type problemJSON struct {
+	Type   string              `json:"type"`
+	Title  string              `json:"title"`
+	Status int                 `json:"status"`
+	Detail string              `json:"detail"`
+	Errors map[string][]string `json:"errors"`
+}
+
+// wantProblem checks a problem details answer with status that names field
+// (when field is not "").
+func wantProblem(t *testing.T, status int, body []byte, header http.Header, wantStatus int, field string) {
+	t.Helper()
+	if status != wantStatus {
+		t.Fatalf("status %d, want %d: %s", status, wantStatus, body)
+	}
+	if ct := header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type %q, want application/problem+json", ct)
+	}
+	var p problemJSON
+	if err := json.Unmarshal(body, &p); err != nil || p.Status != wantStatus || p.Title == "" {
+		t.Fatalf("problem %s (%v)", body, err)
+	}
+	if field != "" && len(p.Errors[field]) == 0 {
+		t.Fatalf("problem %s does not name %s", body, field)
+	}
+}
+
+func TestBasketAPI(t *testing.T) {
+	s := startBasket(t, "")
+
+	t.Run("unknown buyer has an empty basket", func(t *testing.T) {
+		status, body, header := s.do(t, http.MethodGet, "/api/basket/nobody", nil)
+		if status != http.StatusOK || header.Get("X-Request-Id") == "" {
+			t.Fatalf("%d %s, X-Request-Id %q", status, body, header.Get("X-Request-Id"))
+		}
+		if got := strings.TrimSpace(string(body)); got != `{"buyerId":"nobody","items":[]}` {
+			t.Fatalf("body %s", got)
+		}
+	})
+
+	t.Run("put replaces the items and get returns them", func(t *testing.T) {
+		s.putBasket(t, "alice", item(1, "1.00"))
+		b := s.putBasket(t, "alice", item(7, "19.50"), item(8, "0.00"))
+		if len(b.Items) != 2 || b.Items[0].ProductID != 7 || b.Items[0].ID == "" || b.BuyerID != "alice" {
+			t.Fatalf("PUT answered %+v", b)
+		}
+		got := s.getBasket(t, "alice")
+		if !slices.Equal(got.prices(), []string{"19.50/-", "0.00/-"}) || got.Items[0].ID != b.Items[0].ID {
+			t.Fatalf("GET %+v, want the two lines put", got)
+		}
+		if got.Items[0].PictureURL != "p.png" || got.Items[0].ProductName != "product" || got.Items[0].Quantity != 1 {
+			t.Fatalf("line %+v lost a field", got.Items[0])
+		}
+	})
+
+	t.Run("bad puts get problems and change nothing", func(t *testing.T) {
+		s.putBasket(t, "bob", item(7, "10.00"))
+		line := func(edit func(m map[string]any)) string {
+			m := map[string]any{"productId": 7, "productName": "Mug", "unitPrice": 10, "quantity": 1, "pictureUrl": ""}
+			edit(m)
+			raw, _ := json.Marshal(map[string]any{"items": []any{m}})
+			return string(raw)
+		}
+		many := make([]itemJSON, 101)
+		for i := range many {
+			many[i] = item(int64(i+1), "1.00")
+		}
+		tooMany, _ := json.Marshal(map[string]any{"items": many})
+		cases := []struct {
+			name, body string
+			status     int
+			field      string
+		}{
+			{"quantity 0", line(func(m map[string]any) { m["quantity"] = 0 }), 400, "items[0].quantity"},
+			{"quantity 1001", line(func(m map[string]any) { m["quantity"] = 1001 }), 400, "items[0].quantity"},
+			{"negative price", line(func(m map[string]any) { m["unitPrice"] = -1 }), 400, "items[0].unitPrice"},
+			{"three decimals", line(func(m map[string]any) { m["unitPrice"] = json.Number("1.005") }), 400, "items[0].unitPrice"},
+			{"missing price", line(func(m map[string]any) { delete(m, "unitPrice") }), 400, "items[0].unitPrice"},
+			{"price as string", line(func(m map[string]any) { m["unitPrice"] = "10" }), 400, ""},
+			{"product id 0", line(func(m map[string]any) { m["productId"] = 0 }), 400, "items[0].productId"},
+			{"no product name", line(func(m map[string]any) { m["productName"] = "" }), 400, "items[0].productName"},
+			{"NUL in name", line(func(m map[string]any) { m["productName"] = "a\x00b" }), 400, "items[0].productName"},
+			{"quantity as string", line(func(m map[string]any) { m["quantity"] = "1" }), 400, "items.quantity"},
+			{"101 lines", string(tooMany), 400, "items"},
+			{"no items field", `{}`, 400, "items"},
+			{"not json", `{"items":[`, 400, ""},
+			{"empty body", ``, 400, ""},
+			{"over 1 MiB", `{"items":[],"x":"` + strings.Repeat("a", 1<<20) + `"}`, 413, ""},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				status, body, header := s.do(t, http.MethodPut, "/api/basket/bob", c.body)
+				wantProblem(t, status, body, header, c.status, c.field)
+				if got := s.getBasket(t, "bob").prices(); !slices.Equal(got, []string{"10.00/-"}) {
+					t.Fatalf("a refused PUT changed the basket: %v", got)
+				}
+			})
+		}
+	})
+
+	t.Run("bad buyer ids get problems", func(t *testing.T) {
+		for _, path := range []string{"/api/basket/a%20b", "/api/basket/" + strings.Repeat("x", 101)} {
+			status, body, header := s.do(t, http.MethodGet, path, nil)
+			wantProblem(t, status, body, header, 400, "buyerId")
+			status, body, header = s.do(t, http.MethodPut, path, `{"items":[]}`)
+			wantProblem(t, status, body, header, 400, "buyerId")
+			status, body, header = s.do(t, http.MethodDelete, path, nil)
+			wantProblem(t, status, body, header, 400, "buyerId")
+		}
+	})
+
+	t.Run("delete answers 204, also for no basket", func(t *testing.T) {
+		s.putBasket(t, "carol", item(1, "1.00"))
+		for range 2 {
+			if status, body, _ := s.do(t, http.MethodDelete, "/api/basket/carol", nil); status != http.StatusNoContent || len(body) != 0 {
+				t.Fatalf("DELETE: %d %s", status, body)
+			}
+		}
+		if b := s.getBasket(t, "carol"); len(b.Items) != 0 {
+			t.Fatalf("after DELETE: %+v", b)
+		}
+	})
+
+	t.Run("unknown routes and methods get problems", func(t *testing.T) {
+		status, body, header := s.do(t, http.MethodGet, "/api/nothing", nil)
+		wantProblem(t, status, body, header, 404, "")
+		status, body, header = s.do(t, http.MethodPatch, "/api/basket/alice", `{}`)
+		wantProblem(t, status, body, header, 405, "")
+	})
+
+	t.Run("health", func(t *testing.T) {
+		for _, path := range []string{"/healthz", "/readyz"} {
+			if status, body, _ := s.do(t, http.MethodGet, path, nil); status != http.StatusOK {
+				t.Fatalf("%s: %d %s", path, status, body)
+			}
+		}
+	})
+}

@@ -1,0 +1,244 @@
+package service_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/google/uuid"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+const (
+	checkoutAccepted = "UserCheckoutAcceptedIntegrationEvent"
+	cardNumber       = "4012888888881881"
+	securityNumber   = "7310"
+)
+
+func checkoutBody(buyerName string) map[string]any {
+	return map[string]any{
+		"city": "Redmond", "street": "15703 NE 61st Ct", "state": "WA", "country": "U.S.", "zipCode": "98052",
+		"cardNumber": cardNumber, "cardHolderName": "Alice Smith",
+		"cardExpiration":     time.Now().AddDate(2, 0, 0).UTC().Format(time.RFC3339),
+		"cardSecurityNumber": securityNumber, "cardTypeId": 1, "buyer": buyerName,
+	}
+}
+
+// orderingQueue binds a queue of the test's own to the exchange, as
+// ordering would, and returns its deliveries.
+func (s *basketService) orderingQueue(t *testing.T) <-chan amqp.Delivery {
+	t.Helper()
+	conn, err := amqp.Dial(testkit.RabbitURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := s.prefix + "_ordering"
+	if _, err := ch.QueueDeclare(q, false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind(q, checkoutAccepted, s.exchange, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	deliveries, err := ch.Consume(q, "", true, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return deliveries
+}
+
+type acceptedEvent struct {
+	ID                 uuid.UUID `json:"Id"`
+	CreationDate       time.Time
+	UserID             string `json:"UserId"`
+	UserName           string
+	City               string
+	Street             string
+	State              string
+	Country            string
+	ZipCode            string
+	CardNumber         string
+	CardHolderName     string
+	CardExpiration     time.Time
+	CardSecurityNumber string
+	CardTypeID         int `json:"CardTypeId"`
+	Buyer              string
+	RequestID          uuid.UUID `json:"RequestId"`
+	Basket             struct {
+		BuyerID string `json:"BuyerId"`
+		Items   []struct {
+			ID           string `json:"Id"`
+			ProductID    int64  `json:"ProductId"`
+			ProductName  string
+			UnitPrice    json.Number
+			OldUnitPrice json.Number
+			Quantity     int
+			PictureURL   string `json:"PictureUrl"`
+		}
+	}
+}
+
+func TestCheckoutPublishesOneUserCheckoutAccepted(t *testing.T) {
+	s := startBasket(t, "")
+	deliveries := s.orderingQueue(t)
+	s.putBasket(t, "alice", item(7, "19.50"), itemJSON{ProductID: 8, ProductName: "Cap", UnitPrice: "5.00", Quantity: 3, PictureURL: "8.png"})
+
+	requestID := uuid.New()
+	for range 2 { // the retry of a client that lost the first answer
+		status, body, _ := s.do(t, http.MethodPost, "/api/basket/alice/checkout", checkoutBody("Alice Smith"),
+			"x-requestid", requestID.String(), "X-Request-Id", "corr-123")
+		if status != http.StatusAccepted || strings.TrimSpace(string(body)) != `{"requestId":"`+requestID.String()+`"}` {
+			t.Fatalf("checkout: %d %s", status, body)
+		}
+	}
+	// The basket stays until the order starts.
+	if b := s.getBasket(t, "alice"); len(b.Items) != 2 {
+		t.Fatalf("basket after checkout: %+v", b)
+	}
+	// A later checkout of another buyer: its event is stored after any
+	// second event of alice's, and the relay publishes in that order, so
+	// once it arrives a duplicate would have arrived too.
+	s.putBasket(t, "bob", item(7, "19.50"))
+	if status, body, _ := s.do(t, http.MethodPost, "/api/basket/bob/checkout", checkoutBody("Bob"),
+		"x-requestid", uuid.NewString()); status != http.StatusAccepted {
+		t.Fatalf("bob's checkout: %d %s", status, body)
+	}
+
+	var alice []amqp.Delivery
+	timeout := time.After(30 * time.Second)
+	for done := false; !done; {
+		select {
+		case d := <-deliveries:
+			var e acceptedEvent
+			if err := json.Unmarshal(d.Body, &e); err != nil {
+				t.Fatalf("body %s: %v", d.Body, err)
+			}
+			switch e.UserID {
+			case "alice":
+				alice = append(alice, d)
+			case "bob":
+				done = true
+			}
+		case <-timeout:
+			t.Fatalf("gave up waiting for the events; got %d of alice's", len(alice))
+		}
+	}
+	if len(alice) != 1 {
+		t.Fatalf("alice's checkout was published %d times, want once", len(alice))
+	}
+
+	d := alice[0]
+	var e acceptedEvent
+	dec := json.NewDecoder(bytes.NewReader(d.Body))
+	dec.UseNumber()
+	if err := dec.Decode(&e); err != nil {
+		t.Fatal(err)
+	}
+	if d.ContentType != "application/json" || d.DeliveryMode != amqp.Persistent || d.Type != checkoutAccepted ||
+		d.AppId != "basket" || d.MessageId != e.ID.String() || d.Timestamp.IsZero() || e.ID == uuid.Nil {
+		t.Errorf("properties: content_type %q delivery_mode %d type %q app_id %q message_id %q (body Id %s) timestamp %v",
+			d.ContentType, d.DeliveryMode, d.Type, d.AppId, d.MessageId, e.ID, d.Timestamp)
+	}
+	if got := d.Headers["x-correlation-id"]; got != "corr-123" {
+		t.Errorf("x-correlation-id %v, want the request's corr-123", got)
+	}
+	var raw map[string]any
+	json.Unmarshal(d.Body, &raw)
+	for _, field := range []string{"Id", "CreationDate", "UserId", "UserName", "City", "Street", "State", "Country", "ZipCode",
+		"CardNumber", "CardHolderName", "CardExpiration", "CardSecurityNumber", "CardTypeId", "Buyer", "RequestId", "Basket"} {
+		if _, ok := raw[field]; !ok {
+			t.Errorf("the body has no %s: %s", field, d.Body)
+		}
+	}
+	if e.UserID != "alice" || e.Buyer != "alice" || e.Basket.BuyerID != "alice" || e.UserName != "Alice Smith" ||
+		e.RequestID != requestID || e.City != "Redmond" || e.Street != "15703 NE 61st Ct" || e.State != "WA" ||
+		e.Country != "U.S." || e.ZipCode != "98052" || e.CardNumber != cardNumber || e.CardHolderName != "Alice Smith" ||
+		e.CardSecurityNumber != securityNumber || e.CardTypeID != 1 || e.CardExpiration.IsZero() || e.CreationDate.IsZero() {
+		t.Errorf("event fields: %s", d.Body)
+	}
+	if len(e.Basket.Items) != 2 {
+		t.Fatalf("items: %s", d.Body)
+	}
+	it := e.Basket.Items[1]
+	if it.ID == "" || it.ProductID != 8 || it.ProductName != "Cap" || it.UnitPrice != "5.00" || it.OldUnitPrice != "0.00" ||
+		it.Quantity != 3 || it.PictureURL != "8.png" {
+		t.Errorf("item %+v", it)
+	}
+
+	// The card data went to ordering and nowhere else: not in the logs,
+	// which were at debug level.
+	logs := s.logs.String()
+	if !strings.Contains(logs, "checkout accepted") {
+		t.Fatalf("the logs do not show the checkout; is this the right capture?\n%s", logs)
+	}
+	if strings.Contains(logs, cardNumber) || strings.Contains(logs, `"`+securityNumber+`"`) {
+		t.Fatalf("card data in the logs:\n%s", logs)
+	}
+}
+
+func TestCheckoutRefusals(t *testing.T) {
+	s := startBasket(t, "")
+	s.putBasket(t, "alice", item(7, "10.00"))
+	s.putBasket(t, "bob", item(7, "10.00"))
+	good := uuid.NewString()
+	withField := func(field string, v any) map[string]any {
+		b := checkoutBody("Alice")
+		if v == nil {
+			delete(b, field)
+		} else {
+			b[field] = v
+		}
+		return b
+	}
+	cases := []struct {
+		name, buyer, requestID string
+		body                   any
+		status                 int
+		field                  string
+	}{
+		{"no x-requestid", "alice", "", checkoutBody("Alice"), 400, "x-requestid"},
+		{"x-requestid not a UUID", "alice", "42", checkoutBody("Alice"), 400, "x-requestid"},
+		{"empty basket", "nobody", good, checkoutBody("Alice"), 400, ""},
+		{"no city", "alice", good, withField("city", nil), 400, "city"},
+		{"no street", "alice", good, withField("street", nil), 400, "street"},
+		{"no state", "alice", good, withField("state", nil), 400, "state"},
+		{"no country", "alice", good, withField("country", nil), 400, "country"},
+		{"no zip code", "alice", good, withField("zipCode", nil), 400, "zipCode"},
+		{"no card number", "alice", good, withField("cardNumber", nil), 400, "cardNumber"},
+		{"card number not digits", "alice", good, withField("cardNumber", "4012-8888"), 400, "cardNumber"},
+		{"no card holder", "alice", good, withField("cardHolderName", nil), 400, "cardHolderName"},
+		{"no expiration", "alice", good, withField("cardExpiration", nil), 400, "cardExpiration"},
+		{"expired", "alice", good, withField("cardExpiration", "2020-01-01T00:00:00Z"), 400, "cardExpiration"},
+		{"expiration not a date", "alice", good, withField("cardExpiration", "soon"), 400, ""},
+		{"no security number", "alice", good, withField("cardSecurityNumber", nil), 400, "cardSecurityNumber"},
+		{"no card type", "alice", good, withField("cardTypeId", nil), 400, "cardTypeId"},
+		{"card type a string", "alice", good, withField("cardTypeId", "visa"), 400, "cardTypeId"},
+		{"no buyer", "alice", good, withField("buyer", nil), 400, "buyer"},
+		{"not json", "alice", good, `{"city":`, 400, ""},
+		{"bad buyer id", "a%20b", good, checkoutBody("Alice"), 400, "buyerId"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, body, header := s.do(t, http.MethodPost, "/api/basket/"+c.buyer+"/checkout", c.body, "x-requestid", c.requestID)
+			wantProblem(t, status, body, header, c.status, c.field)
+			if strings.Contains(string(body), cardNumber) {
+				t.Fatalf("the problem repeats the card number: %s", body)
+			}
+		})
+	}
+	// None of the refusals used up the request id.
+	if status, body, _ := s.do(t, http.MethodPost, "/api/basket/alice/checkout", checkoutBody("Alice"), "x-requestid", good); status != http.StatusAccepted {
+		t.Fatalf("checkout after the refusals: %d %s", status, body)
+	}
+	// The same request id for another buyer is a conflict.
+	status, body, header := s.do(t, http.MethodPost, "/api/basket/bob/checkout", checkoutBody("Bob"), "x-requestid", good)
+	wantProblem(t, status, body, header, 409, "")
+}

@@ -1,0 +1,96 @@
+package service_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+const priceChanged = "ProductPriceChangedIntegrationEvent"
+
+// priceChangedBody is catalog's event as events.md puts it on the wire,
+// with an extra field a consumer must ignore.
+func priceChangedBody(id uuid.UUID, product int64, oldPrice, newPrice string, version int64) string {
+	versionField := ""
+	if version > 0 {
+		versionField = fmt.Sprintf(`,"PriceVersion":%d`, version)
+	}
+	return fmt.Sprintf(`{"Id":%q,"CreationDate":%q,"ProductId":%d,"NewPrice":%s,"OldPrice":%s%s,"SomethingNew":true}`,
+		id, time.Now().UTC().Format(time.RFC3339Nano), product, newPrice, oldPrice, versionField)
+}
+
+func TestPriceChangeFromTheBusUpdatesTheRightLines(t *testing.T) {
+	s := startBasket(t, "")
+	s.putBasket(t, "a", item(7, "10.00"), item(8, "10.00"))
+	s.putBasket(t, "b", item(9, "3.00"), item(7, "10.00"), item(7, "11.00"))
+	s.putBasket(t, "c", item(9, "10.00"))
+
+	v2 := uuid.New()
+	s.publishRaw(t, priceChanged, v2, priceChangedBody(v2, 7, "10.00", "12.50", 2))
+	s.waitHandled(t, v2, 1)
+	want := map[string][]string{
+		"a": {"12.50/10.00", "10.00/-"},           // product 8 untouched
+		"b": {"3.00/-", "12.50/10.00", "11.00/-"}, // the buyer's own 11.00 untouched
+		"c": {"10.00/-"},                          // product 9 at the old price untouched
+	}
+	for buyer, prices := range want {
+		if got := s.getBasket(t, buyer).prices(); !slices.Equal(got, prices) {
+			t.Errorf("%s: %v, want %v", buyer, got, prices)
+		}
+	}
+
+	// Out of order: v4 (13.00 → 14.00) before v3 (12.50 → 13.00). The
+	// lines end at 14.00, the price catalog committed last.
+	v3, v4 := uuid.New(), uuid.New()
+	s.publishRaw(t, priceChanged, v4, priceChangedBody(v4, 7, "13.00", "14.00", 4))
+	s.waitHandled(t, v4, 1)
+	s.publishRaw(t, priceChanged, v3, priceChangedBody(v3, 7, "12.50", "13.00", 3))
+	s.waitHandled(t, v3, 1)
+	if got := s.getBasket(t, "a").prices(); !slices.Equal(got, []string{"14.00/12.50", "10.00/-"}) {
+		t.Errorf("after v4 then v3: %v, want 14.00 (was 12.50)", got)
+	}
+}
+
+func TestDuplicatePriceChangeHasNoSecondEffect(t *testing.T) {
+	s := startBasket(t, "")
+	s.putBasket(t, "a", item(7, "10.00"))
+
+	// No PriceVersion: only the inbox protects against a duplicate.
+	id := uuid.New()
+	body := priceChangedBody(id, 7, "10.00", "12.00", 0)
+	s.publishRaw(t, priceChanged, id, body)
+	s.waitHandled(t, id, 1)
+	if got := s.getBasket(t, "a").prices(); !slices.Equal(got, []string{"12.00/10.00"}) {
+		t.Fatalf("after the event: %v", got)
+	}
+	// A line at the old price again, then the same event again: the
+	// duplicate must not move it.
+	s.putBasket(t, "b", item(7, "10.00"))
+	s.publishRaw(t, priceChanged, id, body)
+	s.waitHandled(t, id, 2)
+	if got := s.getBasket(t, "b").prices(); !slices.Equal(got, []string{"10.00/-"}) {
+		t.Fatalf("the duplicate moved a line: %v", got)
+	}
+	if got := s.getBasket(t, "a").prices(); !slices.Equal(got, []string{"12.00/10.00"}) {
+		t.Fatalf("the duplicate changed the first line: %v", got)
+	}
+}
+
+func TestOrderStartedDeletesTheBuyersBasket(t *testing.T) {
+	s := startBasket(t, "")
+	s.putBasket(t, "alice", item(7, "10.00"))
+	s.putBasket(t, "bob", item(7, "10.00"))
+	id := uuid.New()
+	s.publishRaw(t, "OrderStartedIntegrationEvent", id,
+		fmt.Sprintf(`{"Id":%q,"CreationDate":%q,"UserId":"alice"}`, id, time.Now().UTC().Format(time.RFC3339)))
+	s.waitHandled(t, id, 1)
+	if b := s.getBasket(t, "alice"); len(b.Items) != 0 {
+		t.Fatalf("alice's basket after OrderStarted: %+v", b)
+	}
+	if b := s.getBasket(t, "bob"); len(b.Items) != 1 {
+		t.Fatalf("bob's basket was touched: %+v", b)
+	}
+}

@@ -1,0 +1,274 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/host"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/eshop-go/eshop-go/services/basket/internal/service"
+	"github.com/google/uuid"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// basketService is a running basket service with its own database, exchange
+// and queue, and its logs captured.
+type basketService struct {
+	url      string
+	exchange string
+	prefix   string
+	logs     *logBuffer
+}
+
+// startBasket starts the real service on a free port and waits until it is
+// ready. dbURL overrides the fresh database (e.g. to go through a proxy).
+func startBasket(t testing.TB, dbURL string) *basketService {
+	t.Helper()
+	exchange, prefix := testkit.Broker(t)
+	if dbURL == "" {
+		dbURL = testkit.NewDatabase(t)
+	}
+	addr := freeAddr(t)
+	logs := &logBuffer{}
+	logger, err := host.NewLogger(logs, "debug", service.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := service.Config{
+		HTTPAddr: addr, DatabaseURL: dbURL, RabbitMQURL: testkit.RabbitURL(),
+		Exchange: exchange, Queue: prefix + "_basket", LogLevel: "debug", ShutdownTimeout: 15 * time.Second,
+	}
+	svc, err := service.New(context.Background(), cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- host.Run(ctx, svc) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("the service did not stop cleanly: %v", err)
+		}
+	})
+	s := &basketService{url: "http://" + addr, exchange: exchange, prefix: prefix, logs: logs}
+	s.waitReady(t)
+	return s
+}
+
+func (s *basketService) waitReady(t testing.TB) {
+	t.Helper()
+	eventually(t, "the service to be ready", func() bool {
+		res, err := http.Get(s.url + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+}
+
+func freeAddr(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// eventually polls cond. The bound only keeps a broken service from hanging
+// the test; nothing asserts how long it took.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// do sends a request with a JSON body (nil for none) and returns the
+// status and the body.
+func (s *basketService) do(t testing.TB, method, path string, body any, headers ...string) (int, []byte, http.Header) {
+	t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, s.url+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, out, res.Header
+}
+
+type basketJSON struct {
+	BuyerID string     `json:"buyerId"`
+	Items   []itemJSON `json:"items"`
+}
+
+type itemJSON struct {
+	ID           string       `json:"id,omitempty"`
+	ProductID    int64        `json:"productId"`
+	ProductName  string       `json:"productName"`
+	UnitPrice    json.Number  `json:"unitPrice"` // the digits as sent: "10.00"
+	OldUnitPrice *json.Number `json:"oldUnitPrice,omitempty"`
+	Quantity     int          `json:"quantity"`
+	PictureURL   string       `json:"pictureUrl"`
+}
+
+func item(product int64, price string) itemJSON {
+	return itemJSON{ProductID: product, ProductName: "product", UnitPrice: json.Number(price), Quantity: 1, PictureURL: "p.png"}
+}
+
+// prices returns each line's "unitPrice/oldUnitPrice" ("-" for no old price).
+func (b basketJSON) prices() []string {
+	out := make([]string, len(b.Items))
+	for i, it := range b.Items {
+		old := "-"
+		if it.OldUnitPrice != nil {
+			old = string(*it.OldUnitPrice)
+		}
+		out[i] = string(it.UnitPrice) + "/" + old
+	}
+	return out
+}
+
+func (s *basketService) getBasket(t testing.TB, buyer string) basketJSON {
+	t.Helper()
+	status, body, _ := s.do(t, http.MethodGet, "/api/basket/"+buyer, nil)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", buyer, status, body)
+	}
+	var b basketJSON
+	if err := decodeNumbers(body, &b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (s *basketService) putBasket(t testing.TB, buyer string, items ...itemJSON) basketJSON {
+	t.Helper()
+	status, body, _ := s.do(t, http.MethodPut, "/api/basket/"+buyer, map[string]any{"items": items})
+	if status != http.StatusOK {
+		t.Fatalf("PUT %s: %d %s", buyer, status, body)
+	}
+	var b basketJSON
+	if err := decodeNumbers(body, &b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// publishRaw publishes an event the way another service's event bus does,
+// with amqp091 and the wire contract of events.md, not with this service's
+// types. It waits for the broker's confirm.
+func (s *basketService) publishRaw(t testing.TB, name string, id uuid.UUID, body string) {
+	t.Helper()
+	conn, err := amqp.Dial(testkit.RabbitURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Confirm(false); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	confirm, err := ch.PublishWithDeferredConfirmWithContext(ctx, s.exchange, name, true, false, amqp.Publishing{
+		ContentType: "application/json", DeliveryMode: amqp.Persistent,
+		MessageId: id.String(), Type: name, Timestamp: time.Now().UTC(), AppId: "test",
+		Headers: amqp.Table{"x-correlation-id": "raw-" + id.String()},
+		Body:    []byte(body),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := confirm.WaitContext(ctx); err != nil || !ok {
+		t.Fatalf("publish %s: confirmed %v, %v", name, ok, err)
+	}
+}
+
+// waitHandled waits until the service has settled n deliveries of the
+// event id (the inbox skips duplicates, but they are settled and logged).
+func (s *basketService) waitHandled(t testing.TB, id uuid.UUID, n int) {
+	t.Helper()
+	eventually(t, "the event to be handled", func() bool {
+		return s.logs.count(`"msg":"event handled"`, id.String()) >= n
+	})
+}
+
+// logBuffer collects the service's log lines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// count returns how many lines contain every one of parts.
+func (l *logBuffer) count(parts ...string) int {
+	n := 0
+	for _, line := range strings.Split(l.String(), "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
+}
+
+func decodeNumbers(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
