@@ -36,7 +36,7 @@ func wantProblem(t *testing.T, status int, body []byte, header http.Header, want
 }
 
 func TestBasketAPI(t *testing.T) {
-	s := startBasket(t, "")
+	s := startBasket(t)
 
 	t.Run("unknown buyer has an empty basket", func(t *testing.T) {
 		status, body, header := s.do(t, http.MethodGet, "/api/basket/nobody", nil)

@@ -23,7 +23,7 @@ func priceChangedBody(id uuid.UUID, product int64, oldPrice, newPrice string, ve
 }
 
 func TestPriceChangeFromTheBusUpdatesTheRightLines(t *testing.T) {
-	s := startBasket(t, "")
+	s := startBasket(t)
 	s.putBasket(t, "a", item(7, "10.00"), item(8, "10.00"))
 	s.putBasket(t, "b", item(9, "3.00"), item(7, "10.00"), item(7, "11.00"))
 	s.putBasket(t, "c", item(9, "10.00"))
@@ -55,7 +55,7 @@ func TestPriceChangeFromTheBusUpdatesTheRightLines(t *testing.T) {
 }
 
 func TestDuplicatePriceChangeHasNoSecondEffect(t *testing.T) {
-	s := startBasket(t, "")
+	s := startBasket(t)
 	s.putBasket(t, "a", item(7, "10.00"))
 
 	// No PriceVersion: only the inbox protects against a duplicate.
@@ -80,7 +80,7 @@ func TestDuplicatePriceChangeHasNoSecondEffect(t *testing.T) {
 }
 
 func TestOrderStartedDeletesTheBuyersBasket(t *testing.T) {
-	s := startBasket(t, "")
+	s := startBasket(t)
 	s.putBasket(t, "alice", item(7, "10.00"))
 	s.putBasket(t, "bob", item(7, "10.00"))
 	id := uuid.New()

@@ -28,14 +28,20 @@ type basketService struct {
 	logs     *logBuffer
 }
 
-// startBasket starts the real service on a free port and waits until it is
-// ready. dbURL overrides the fresh database (e.g. to go through a proxy).
-func startBasket(t testing.TB, dbURL string) *basketService {
+// startBasket starts the real service on a free port, with a fresh
+// database, and waits until it is ready.
+func startBasket(t testing.TB) *basketService {
+	t.Helper()
+	s := launchBasket(t, testkit.NewDatabase(t), testkit.RabbitURL())
+	s.waitReady(t)
+	return s
+}
+
+// launchBasket starts the service on dbURL and rabbitURL and returns at
+// once, ready or not.
+func launchBasket(t testing.TB, dbURL, rabbitURL string) *basketService {
 	t.Helper()
 	exchange, prefix := testkit.Broker(t)
-	if dbURL == "" {
-		dbURL = testkit.NewDatabase(t)
-	}
 	addr := freeAddr(t)
 	logs := &logBuffer{}
 	logger, err := host.NewLogger(logs, "debug", service.Name)
@@ -43,7 +49,7 @@ func startBasket(t testing.TB, dbURL string) *basketService {
 		t.Fatal(err)
 	}
 	cfg := service.Config{
-		HTTPAddr: addr, DatabaseURL: dbURL, RabbitMQURL: testkit.RabbitURL(),
+		HTTPAddr: addr, DatabaseURL: dbURL, RabbitMQURL: rabbitURL,
 		Exchange: exchange, Queue: prefix + "_basket", LogLevel: "debug", ShutdownTimeout: 15 * time.Second,
 	}
 	svc, err := service.New(context.Background(), cfg, logger)
@@ -59,9 +65,7 @@ func startBasket(t testing.TB, dbURL string) *basketService {
 			t.Errorf("the service did not stop cleanly: %v", err)
 		}
 	})
-	s := &basketService{url: "http://" + addr, exchange: exchange, prefix: prefix, logs: logs}
-	s.waitReady(t)
-	return s
+	return &basketService{url: "http://" + addr, exchange: exchange, prefix: prefix, logs: logs}
 }
 
 func (s *basketService) waitReady(t testing.TB) {

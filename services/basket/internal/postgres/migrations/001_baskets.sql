@@ -20,7 +20,10 @@ CREATE TABLE basket_lines (
     -- when the buyer's price was never matched to a catalog version.
     catalog_version bigint NULL,
     UNIQUE (buyer_id, position)
-);
+) WITH (fillfactor = 70);
+-- The free space fillfactor leaves in each page lets a price change update a
+-- line in place (a HOT update: no indexed column changes), without a new
+-- entry in every index for each of the many lines it touches.
 
 -- A price change touches the lines of one product across all baskets: one
 -- set-based UPDATE through this index, however many baskets there are.

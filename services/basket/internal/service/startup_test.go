@@ -1,0 +1,50 @@
+package service_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+)
+
+// TestStartsWithDependenciesDown starts the service while the database and
+// the broker are unreachable: it serves /healthz, reports not ready, and
+// becomes ready and works once they come up.
+func TestStartsWithDependenciesDown(t *testing.T) {
+	dbURL := testkit.NewDatabase(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := testkit.NewProxy(t, u.Host)
+	rabbitURL, err := url.Parse(testkit.RabbitURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	broker := testkit.NewProxy(t, rabbitURL.Host)
+	db.Cut()
+	broker.Cut()
+
+	s := launchBasket(t, db.URL(dbURL), broker.URL(testkit.RabbitURL()))
+	eventually(t, "the service to listen", func() bool {
+		res, err := http.Get(s.url + "/healthz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+	if status, body, _ := s.do(t, http.MethodGet, "/readyz", nil); status != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with nothing reachable: %d %s, want 503", status, body)
+	}
+
+	db.Restore()
+	broker.Restore()
+	s.waitReady(t)
+	s.putBasket(t, "alice", item(7, "10.00"))
+	if got := s.getBasket(t, "alice").prices(); !slices.Equal(got, []string{"10.00/-"}) {
+		t.Fatalf("basket after the start: %v", got)
+	}
+}
