@@ -31,6 +31,7 @@ type catalogUnderTest struct {
 	DB       *pgxpool.Pool
 	Exchange string
 	Prefix   string // every queue of the test starts with it
+	openapi  *responseChecker
 }
 
 func freeAddr(t testing.TB) string {
@@ -70,7 +71,7 @@ func startCatalog(t testing.TB) *catalogUnderTest {
 			t.Errorf("service stopped with %v", err)
 		}
 	})
-	c := &catalogUnderTest{t: t, URL: "http://" + addr, Exchange: exchange, Prefix: prefix}
+	c := &catalogUnderTest{t: t, URL: "http://" + addr, Exchange: exchange, Prefix: prefix, openapi: newResponseChecker(t)}
 	waitFor(t, "the catalog to be ready", func() bool {
 		res, err := http.Get(c.URL + "/readyz")
 		if err != nil {
@@ -122,6 +123,7 @@ func (c *catalogUnderTest) do(method, path, body string) (int, http.Header, []by
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	c.openapi.check(c.t, req, res.StatusCode, res.Header, b)
 	return res.StatusCode, res.Header, b
 }
 

@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
+)
+
+// FuzzDecodeItem feeds arbitrary bodies to the decoding and validation of
+// an item, the path every POST and PUT body takes. It must never panic;
+// what it accepts must follow the item rules, and what it refuses must be a
+// 400 or 413 problem. `make test` runs it over the seed corpus; `go test
+// -fuzz FuzzDecodeItem` explores further.
+func FuzzDecodeItem(f *testing.F) {
+	for _, seed := range []string{
+		`{"name":"Lantern","description":"d","price":12.5,"pictureFileName":"1.webp","catalogTypeId":1,"catalogBrandId":2,"availableStock":3,"restockThreshold":1,"maxStockThreshold":9,"onReorder":false}`,
+		`{"name":"x","price":0.01,"catalogTypeId":1,"catalogBrandId":1}`,
+		`{"name":"x","price":1.005,"catalogTypeId":1,"catalogBrandId":1}`,
+		`{"name":"x","price":1e-9999,"catalogTypeId":1,"catalogBrandId":1}`,
+		`{"name":"x","price":9e9999,"catalogTypeId":1,"catalogBrandId":1}`,
+		`{"name":"x","price":-0,"catalogTypeId":1,"catalogBrandId":1}`,
+		`{"name":"x","price":"1","catalogTypeId":1,"catalogBrandId":1}`,
+		`{"name":"x","price":null}`,
+		`{"name":"\u0000","price":1,"catalogTypeId":1,"catalogBrandId":1}`,
+		`{"name":"` + strings.Repeat("é", 101) + `","price":1}`,
+		`{"availableStock":1e3}`,
+		`{"availableStock":99999999999999999999}`,
+		`{"catalogTypeId":-1,"catalogBrandId":9223372036854775807}`,
+		`[]`, `null`, `"x"`, `{`, `{} {}`, ``, "\xff\xfe",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := httptest.NewRequest(http.MethodPost, "/api/catalog/items", strings.NewReader(string(body)))
+		it, p := decodeItem(r)
+		if p != nil {
+			if (p.Status != http.StatusBadRequest && p.Status != http.StatusRequestEntityTooLarge) || p.Title == "" {
+				t.Fatalf("refused with %+v, want a 400 or 413 problem", p)
+			}
+			return
+		}
+		if n := utf8.RuneCountInString(it.Name); n < 1 || n > catalog.MaxNameLength || strings.TrimSpace(it.Name) == "" {
+			t.Fatalf("accepted name %q", it.Name)
+		}
+		if !it.Price.IsPositive() || !it.Price.HasCents() || it.Price.Cmp(catalog.MaxPrice) > 0 {
+			t.Fatalf("accepted price %s", it.Price)
+		}
+		if it.AvailableStock < 0 || it.RestockThreshold < 0 || it.MaxStockThreshold < 0 ||
+			it.AvailableStock > catalog.MaxStock || it.CatalogTypeID <= 0 || it.CatalogBrandID <= 0 {
+			t.Fatalf("accepted %+v", it)
+		}
+		if strings.ContainsRune(it.Name+it.Description+it.PictureFileName, 0) {
+			t.Fatalf("accepted a NUL character in %+v", it)
+		}
+	})
+}
