@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestRunSendsExactlyNRequestsOverCConnections(t *testing.T) {
+	var served atomic.Int64
+	conns := map[string]bool{}
+	connCh := make(chan string, 1000)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		w.Write([]byte("ok"))
+	}))
+	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			connCh <- c.RemoteAddr().String()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+
+	res, err := Run(context.Background(), Config{URL: srv.URL, Connections: 4, Requests: 500, Warmup: 8, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(connCh)
+	for c := range connCh {
+		conns[c] = true
+	}
+	if res.Requests != 500 || served.Load() != 508 || res.Errors != 0 || res.Non2xx != 0 {
+		t.Fatalf("result %+v, server saw %d requests; want 500 counted of 508 served", res, served.Load())
+	}
+	if len(conns) > 4 {
+		t.Fatalf("%d connections, want at most 4", len(conns))
+	}
+	if res.RPS <= 0 || res.Latency.P50 <= 0 || res.Latency.P50 > res.Latency.P99 || res.Latency.P99 > res.Latency.Max {
+		t.Fatalf("latency %+v, rps %f: want 0 < p50 <= p99 <= max", res.Latency, res.RPS)
+	}
+}
+
+func TestRunCountsFailures(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	res, err := Run(context.Background(), Config{URL: srv.URL, Connections: 2, Requests: 10, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Non2xx != 10 || res.FirstError == "" {
+		t.Fatalf("result %+v, want 10 non-2xx answers and a first error", res)
+	}
+	srv.Close()
+	res, _ = Run(context.Background(), Config{URL: srv.URL, Connections: 2, Requests: 10, Timeout: time.Second})
+	if res.Errors != 10 {
+		t.Fatalf("result %+v against a closed server, want 10 errors", res)
+	}
+}
+
+func TestSummarizeUsesNearestRank(t *testing.T) {
+	var ls []time.Duration
+	for i := 100; i >= 1; i-- {
+		ls = append(ls, time.Duration(i)*time.Millisecond)
+	}
+	got := summarize(ls)
+	if got.P50 != 50 || got.P90 != 90 || got.P99 != 99 || got.Max != 100 || got.Mean != 50.5 {
+		t.Fatalf("summarize = %+v", got)
+	}
+}
