@@ -251,3 +251,13 @@ func put(t testing.TB, url string) int {
 	res.Body.Close()
 	return res.StatusCode
 }
+
+// ready counts the messages waiting in a queue.
+func (w *wire) ready(queue string) int {
+	w.t.Helper()
+	q, err := w.ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return q.Messages
+}

@@ -46,6 +46,7 @@ func checkout(buyer string, requestID uuid.UUID) map[string]any {
 
 type sagaFixture struct {
 	t     *testing.T
+	queue string
 	base  string
 	db    string
 	wire  *wire
@@ -62,7 +63,7 @@ func newSaga(t *testing.T) *sagaFixture {
 		DatabaseURL: db, RabbitMQURL: testkit.RabbitURL(), Exchange: exchange, Queue: prefix + "_ordering",
 		GracePeriod: 300 * time.Millisecond, ShutdownTimeout: 10 * time.Second,
 	}, logs)
-	return &sagaFixture{t: t, base: base, db: db, wire: w, logs: logs}
+	return &sagaFixture{t: t, queue: prefix + "_ordering", base: base, db: db, wire: w, logs: logs}
 }
 
 // submit checks out for buyer and returns the order number of its
@@ -276,5 +277,30 @@ func TestSagaPaymentFailedCancels(t *testing.T) {
 	}
 	if code := put(t, f.orderURL(order)+"/ship"); code != http.StatusConflict {
 		t.Fatalf("ship a cancelled order = %d, want 409", code)
+	}
+}
+
+// A checkout that cannot become an order (no items, an unknown card type)
+// makes none: after its attempts it is parked in ordering's dead-letter
+// queue, where a person can look at it, and the events behind it flow on.
+func TestInvalidCheckoutIsParked(t *testing.T) {
+	f := newSaga(t)
+	empty := checkout("buyer-empty", uuid.New())
+	empty["Basket"] = map[string]any{"BuyerId": "buyer-empty", "Items": []any{}}
+	f.wire.publish("UserCheckoutAcceptedIntegrationEvent", "basket", uuid.New(), empty)
+	unknownCard := checkout("buyer-card", uuid.New())
+	unknownCard["CardTypeId"] = 99
+	f.wire.publish("UserCheckoutAcceptedIntegrationEvent", "basket", uuid.New(), unknownCard)
+	order := f.submit("buyer-valid")
+
+	waitFor(t, "both checkouts in the dead-letter queue", func() bool { return f.wire.ready(f.queue+".dlq") == 2 })
+	if n := f.count(`SELECT count(*) FROM orders`); n != 1 {
+		t.Fatalf("%d orders, want only the valid checkout's", n)
+	}
+	if f.status(order) != "Submitted" && f.status(order) != "AwaitingValidation" {
+		t.Fatalf("the valid order is %s", f.status(order))
+	}
+	if logs := f.logs.String(); strings.Contains(logs, cardNumber) || strings.Contains(logs, securityCode) {
+		t.Fatal("the card number or security code reached the logs")
 	}
 }
