@@ -23,27 +23,25 @@ import (
 // Without a version it is the plain eShop rule: lines at OldPrice go to
 // NewPrice.
 func ApplyPriceChange(ctx context.Context, tx pgx.Tx, c basket.PriceChange) (int64, error) {
+	if err := lockProduct(ctx, tx, c.ProductID); err != nil {
+		return 0, err
+	}
 	if !c.Versioned() {
 		return applyUnversioned(ctx, tx, c)
 	}
-	// ON CONFLICT DO UPDATE locks the product's row even when its WHERE
-	// keeps the stored (newer) price, so changes of one product apply one
-	// after the other; RETURNING then gives nothing and the SELECT reads
-	// the newer row.
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO product_prices AS p (product_id, version, price) VALUES ($1, $2, $3)
+		ON CONFLICT (product_id) DO UPDATE SET version = EXCLUDED.version, price = EXCLUDED.price
+			WHERE p.version < EXCLUDED.version`,
+		c.ProductID, c.Version, c.NewPrice); err != nil {
+		return 0, fmt.Errorf("price change of product %d: record price: %w", c.ProductID, err)
+	}
+	// A statement of its own, so that its snapshot is taken after the lock:
+	// it sees what an earlier change of the product committed.
 	var latestVersion int64
 	var latestPrice string
-	err := tx.QueryRow(ctx, `
-		WITH upserted AS (
-			INSERT INTO product_prices AS p (product_id, version, price) VALUES ($1, $2, $3)
-			ON CONFLICT (product_id) DO UPDATE SET version = EXCLUDED.version, price = EXCLUDED.price
-				WHERE p.version < EXCLUDED.version
-			RETURNING version, price
-		)
-		SELECT version, price::text FROM upserted
-		UNION ALL
-		SELECT version, price::text FROM product_prices WHERE product_id = $1 AND NOT EXISTS (SELECT FROM upserted)`,
-		c.ProductID, c.Version, c.NewPrice).Scan(&latestVersion, &latestPrice)
-	if err != nil {
+	if err := tx.QueryRow(ctx, `SELECT version, price::text FROM product_prices WHERE product_id = $1`,
+		c.ProductID).Scan(&latestVersion, &latestPrice); err != nil {
 		return 0, fmt.Errorf("price change of product %d: latest price: %w", c.ProductID, err)
 	}
 	tag, err := tx.Exec(ctx, `
@@ -59,6 +57,37 @@ func ApplyPriceChange(ctx context.Context, tx pgx.Tx, c basket.PriceChange) (int
 		return 0, fmt.Errorf("price change of product %d: update lines: %w", c.ProductID, err)
 	}
 	return tag.RowsAffected(), nil
+}
+
+// lockProduct takes the product's lock exclusively until tx ends: price
+// changes of one product apply one after the other, and none runs while a
+// basket PUT that holds the lock shared (see lockProductsShared) is
+// writing lines of the product. Without it, a change could commit while a
+// PUT inserts a line at the old price, which the change's UPDATE cannot
+// see, and the line would stay behind. The lock key is the product id
+// (transaction-scoped advisory locks of the basket database).
+func lockProduct(ctx context.Context, tx pgx.Tx, productID int64) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, productID); err != nil {
+		return fmt.Errorf("price change of product %d: lock: %w", productID, err)
+	}
+	return nil
+}
+
+// lockProductsShared takes the locks of the products shared until tx ends,
+// in product order. A PUT takes them before it touches any line, so it
+// never holds a line a price change waits for while it waits for that
+// change.
+func lockProductsShared(ctx context.Context, tx pgx.Tx, productIDs []int64) error {
+	if len(productIDs) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `
+		SELECT pg_advisory_xact_lock_shared(product_id)
+		FROM (SELECT DISTINCT unnest($1::bigint[]) AS product_id ORDER BY 1) AS products`, productIDs)
+	if err != nil {
+		return fmt.Errorf("lock products: %w", err)
+	}
+	return nil
 }
 
 // applyUnversioned is the eShop rule for a publisher that sends no version.

@@ -81,7 +81,16 @@ func readBasket(ctx context.Context, q querier, buyerID string) (basket.Basket, 
 // another price (the buyer's own) is not.
 func (s *Store) Replace(ctx context.Context, buyerID string, items []basket.Item) (basket.Basket, error) {
 	var b basket.Basket
+	products := make([]int64, len(items))
+	for i, it := range items {
+		products[i] = it.ProductID
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// First, so that the catalog versions the lines get are the ones
+		// of the last price change committed (see lockProduct).
+		if err := lockProductsShared(ctx, tx, products); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO baskets (buyer_id) VALUES ($1)
 			ON CONFLICT (buyer_id) DO UPDATE SET updated_at = now()`, buyerID); err != nil {

@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
@@ -259,3 +263,96 @@ type testEvent struct {
 }
 
 func (testEvent) EventName() string { return "TestEvent" }
+
+// Concurrent, shuffled changes of one product (as several consumers of the
+// queue would run them) leave every line at the last catalog price.
+func TestConcurrentPriceChangesEndAtTheLastPrice(t *testing.T) {
+	s, pool := newStore(t)
+	const versions = 20
+	price := func(v int) string { return fmt.Sprintf("%d.00", 10+v) }
+	for i := range 10 {
+		mustReplace(t, s, fmt.Sprintf("buyer-%d", i), line(7, price(0)), line(8, price(0)))
+	}
+	order := rand.Perm(versions)
+	var wg sync.WaitGroup
+	errs := make(chan error, versions)
+	for _, v := range order {
+		wg.Go(func() {
+			c := priceChange(7, price(v), price(v+1), int64(v+1))
+			errs <- pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
+				_, err := postgres.ApplyPriceChange(context.Background(), tx, c)
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 10 {
+		buyer := fmt.Sprintf("buyer-%d", i)
+		if p, _ := priceOf(t, s, buyer, 0); p != price(versions) {
+			t.Errorf("%s: product 7 at %s after the changes in order %v, want %s", buyer, p, order, price(versions))
+		}
+		if p, _ := priceOf(t, s, buyer, 1); p != price(0) {
+			t.Errorf("%s: product 8 moved to %s", buyer, p)
+		}
+	}
+}
+
+// A change that waits for a newer change of the same product to commit must
+// see that newer price, not the one from before it waited.
+func TestPriceChangeWaitingForANewerOneSeesIt(t *testing.T) {
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustReplace(t, s, "a", line(7, "10.00")) // before catalog is heard of: untracked
+	change(t, pool, priceChange(7, "9.00", "10.00", 1))
+
+	newer, err := pool.Begin(ctx) // v3 11 → 12, not committed yet
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer newer.Rollback(ctx)
+	if _, err := postgres.ApplyPriceChange(ctx, newer, priceChange(7, "11.00", "12.00", 3)); err != nil {
+		t.Fatal(err)
+	}
+	older := make(chan error, 1) // v2 10 → 11 arrives meanwhile and waits
+	go func() {
+		older <- pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			_, err := postgres.ApplyPriceChange(ctx, tx, priceChange(7, "10.00", "11.00", 2))
+			return err
+		})
+	}()
+	waitForLockWait(t, pool)
+	if err := newer.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-older; err != nil {
+		t.Fatal(err)
+	}
+	if price, old := priceOf(t, s, "a", 0); price != "12.00" || old != "10.00" {
+		t.Fatalf("%s (was %s), want 12.00 (was 10.00): the waiting change used a stale latest price", price, old)
+	}
+}
+
+// waitForLockWait waits until a session of the test's database waits for
+// a lock.
+func waitForLockWait(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	for range 1000 {
+		var n int
+		if err := pool.QueryRow(context.Background(), `
+			SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("gave up waiting for the second change to wait for the first")
+}
