@@ -60,29 +60,17 @@ func (s *Store) ItemsByIDs(ctx context.Context, ids []int64) ([]catalog.Item, er
 	return items, nil
 }
 
-// The filters of a page: $1 a lower-case LIKE pattern, $2 a type id, $3 a
-// brand id; a NULL parameter matches everything.
-const itemFilter = `($1::text IS NULL OR lower(name) LIKE $1)
-	AND ($2::bigint IS NULL OR catalog_type_id = $2)
-	AND ($3::bigint IS NULL OR catalog_brand_id = $3)`
-
 // Items returns a page of the items that match f, ordered by name, and how
 // many match in all. The count and the page are read in one round trip.
 func (s *Store) Items(ctx context.Context, f catalog.ItemFilter) (catalog.ItemPage, error) {
-	var pattern *string
-	if f.NamePrefix != "" {
-		p := likePrefix(strings.ToLower(f.NamePrefix))
-		pattern = &p
-	}
-	typeID, brandID := nullID(f.TypeID), nullID(f.BrandID)
-
+	where, args := itemFilter(f)
 	var page catalog.ItemPage
 	batch := &pgx.Batch{}
-	batch.Queue(`SELECT count(*) FROM catalog_items WHERE `+itemFilter, pattern, typeID, brandID).
+	batch.Queue(`SELECT count(*) FROM catalog_items`+where, args...).
 		QueryRow(func(row pgx.Row) error { return row.Scan(&page.Count) })
-	batch.Queue(`SELECT `+itemColumns+` FROM catalog_items WHERE `+itemFilter+`
-		ORDER BY name, id LIMIT $4 OFFSET $5`,
-		pattern, typeID, brandID, f.PageSize, int64(f.PageIndex)*int64(f.PageSize)).
+	n := len(args)
+	batch.Queue(fmt.Sprintf(`SELECT %s FROM catalog_items%s ORDER BY name, id LIMIT $%d OFFSET $%d`, itemColumns, where, n+1, n+2),
+		append(args, f.PageSize, int64(f.PageIndex)*int64(f.PageSize))...).
 		Query(func(rows pgx.Rows) (err error) {
 			page.Items, err = collectItems(rows)
 			return err
@@ -93,17 +81,35 @@ func (s *Store) Items(ctx context.Context, f catalog.ItemFilter) (catalog.ItemPa
 	return page, nil
 }
 
+// itemFilter returns the WHERE clause of the filters that f sets, and its
+// arguments. Only the conditions in use are in the SQL, so that each
+// combination gets a plan of its own, and the unfiltered first page is the
+// plainest query there is.
+func itemFilter(f catalog.ItemFilter) (string, []any) {
+	var conds []string
+	var args []any
+	if f.NamePrefix != "" {
+		args = append(args, likePrefix(strings.ToLower(f.NamePrefix)))
+		conds = append(conds, fmt.Sprintf("lower(name) LIKE $%d", len(args)))
+	}
+	if f.TypeID != 0 {
+		args = append(args, f.TypeID)
+		conds = append(conds, fmt.Sprintf("catalog_type_id = $%d", len(args)))
+	}
+	if f.BrandID != 0 {
+		args = append(args, f.BrandID)
+		conds = append(conds, fmt.Sprintf("catalog_brand_id = $%d", len(args)))
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
 // likePrefix turns a prefix into a LIKE pattern that matches it literally.
 func likePrefix(prefix string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(prefix) + "%"
-}
-
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
 }
 
 // CreateItem stores a new item and returns it with its id. An unknown type

@@ -1,0 +1,247 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/host"
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/eshop-go/eshop-go/services/catalog/internal/service"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// The load of one measurement: requests over connections, from httpload
+// in its own process. Each round measures the reference and the catalog
+// back to back (in alternating order), so that a change in the machine's
+// load (it is shared) hits both alike; the share of the reference is the
+// median of the rounds' shares.
+const (
+	benchRequests    = 4000
+	benchConnections = 16
+	benchRounds      = 8
+)
+
+// BenchmarkHTTP measures GET /api/catalog/items/{id} and the first page of
+// GET /api/catalog/items on the real service (its router, middleware with
+// an info-level access log, store) against a reference: a bare net/http
+// handler on pgxpool running the same queries on the same database. It
+// reports requests/s and p99 of both and the catalog's share of the
+// reference's throughput (the goal is at least 90%). Each run does one fixed
+// workload; b.N is not used.
+func BenchmarkHTTP(b *testing.B) {
+	loadgen := buildHTTPLoad(b)
+	dbURL := testkit.NewDatabase(b)
+	exchange, prefix := testkit.Broker(b)
+	catalogURL := runCatalog(b, dbURL, exchange, prefix)
+	referenceURL := runReference(b, dbURL)
+
+	for _, bc := range []struct{ name, path string }{
+		{"item_by_id", "/api/catalog/items/7"},
+		{"first_page", "/api/catalog/items?pageIndex=0&pageSize=10"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var catalog, reference loadResult
+			var shares []float64
+			for round := range benchRounds {
+				var c, r httploadResult
+				if round%2 == 0 {
+					r = runLoad(b, loadgen, referenceURL+bc.path)
+					c = runLoad(b, loadgen, catalogURL+bc.path)
+				} else {
+					c = runLoad(b, loadgen, catalogURL+bc.path)
+					r = runLoad(b, loadgen, referenceURL+bc.path)
+				}
+				catalog.add(c)
+				reference.add(r)
+				shares = append(shares, 100*r.Seconds/c.Seconds) // same request count: the time ratio
+			}
+			slices.Sort(shares)
+			b.ReportMetric(catalog.rps(), "catalog_req/s")
+			b.ReportMetric(reference.rps(), "reference_req/s")
+			b.ReportMetric((shares[len(shares)/2-1]+shares[len(shares)/2])/2, "%_of_reference")
+			b.ReportMetric(catalog.worstP99, "catalog_p99_ms")
+			b.ReportMetric(reference.worstP99, "reference_p99_ms")
+			b.ReportMetric(0, "ns/op") // one fixed workload: time per op means nothing
+		})
+	}
+}
+
+// loadResult adds up the rounds of one server.
+type loadResult struct {
+	requests int
+	seconds  float64
+	worstP99 float64
+}
+
+func (l *loadResult) add(r httploadResult) {
+	l.requests += r.Requests
+	l.seconds += r.Seconds
+	l.worstP99 = max(l.worstP99, r.Latency.P99)
+}
+
+func (l loadResult) rps() float64 { return float64(l.requests) / l.seconds }
+
+// httploadResult is the JSON line httpload prints.
+type httploadResult struct {
+	Requests int     `json:"requests"`
+	Errors   int     `json:"errors"`
+	Non2xx   int     `json:"non_2xx"`
+	Seconds  float64 `json:"seconds"`
+	Latency  struct {
+		P50 float64 `json:"p50"`
+		P99 float64 `json:"p99"`
+	} `json:"latency_ms"`
+}
+
+func buildHTTPLoad(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "httpload")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/eshop-go/eshop-go/buildingblocks/cmd/httpload").CombinedOutput()
+	if err != nil {
+		b.Fatalf("build httpload: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func runLoad(b *testing.B, loadgen, url string) httploadResult {
+	b.Helper()
+	out, err := exec.Command(loadgen, "-url", url, "-c", strconv.Itoa(benchConnections),
+		"-n", strconv.Itoa(benchRequests), "-warmup", strconv.Itoa(4*benchConnections)).Output()
+	if err != nil {
+		b.Fatalf("httpload %s: %v\n%s", url, err, out)
+	}
+	var r httploadResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		b.Fatalf("httpload output %q: %v", out, err)
+	}
+	if r.Errors > 0 || r.Non2xx > 0 || r.Requests != benchRequests {
+		b.Fatalf("httpload %s: %+v", url, r)
+	}
+	return r
+}
+
+// runCatalog starts the real service with an info-level JSON log (the
+// access log costs what it costs in production) written nowhere.
+func runCatalog(b *testing.B, dbURL, exchange, prefix string) string {
+	b.Helper()
+	addr := freeAddr(b)
+	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	svc, err := service.New(service.Config{
+		HTTPAddr: addr, DatabaseURL: dbURL, RabbitMQURL: testkit.RabbitURL(),
+		Exchange: exchange, Queue: prefix + "_catalog",
+	}, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- host.Run(ctx, svc) }()
+	b.Cleanup(func() { cancel(); <-done })
+	waitFor(b, "the catalog to be ready", func() bool {
+		res, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+	return "http://" + addr
+}
+
+// referenceItem is the item JSON, as the catalog writes it.
+type referenceItem struct {
+	ID                int64       `json:"id"`
+	Name              string      `json:"name"`
+	Description       string      `json:"description"`
+	Price             money.Money `json:"price"`
+	PictureFileName   string      `json:"pictureFileName"`
+	CatalogTypeID     int64       `json:"catalogTypeId"`
+	CatalogBrandID    int64       `json:"catalogBrandId"`
+	AvailableStock    int         `json:"availableStock"`
+	RestockThreshold  int         `json:"restockThreshold"`
+	MaxStockThreshold int         `json:"maxStockThreshold"`
+	OnReorder         bool        `json:"onReorder"`
+}
+
+const referenceColumns = `id, name, description, price, picture_file_name, catalog_type_id,
+	catalog_brand_id, available_stock, restock_threshold, max_stock_threshold, on_reorder`
+
+func scanReference(row pgx.Row) (referenceItem, error) {
+	var it referenceItem
+	err := row.Scan(&it.ID, &it.Name, &it.Description, &it.Price, &it.PictureFileName, &it.CatalogTypeID,
+		&it.CatalogBrandID, &it.AvailableStock, &it.RestockThreshold, &it.MaxStockThreshold, &it.OnReorder)
+	return it, err
+}
+
+// runReference serves the two measured requests with nothing but net/http
+// and pgxpool: no router, no middleware, no validation beyond the minimum.
+func runReference(b *testing.B, dbURL string) string {
+	b.Helper()
+	pool, err := pgxpool.New(context.Background(), dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/catalog/items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		it, err := scanReference(pool.QueryRow(r.Context(), `SELECT `+referenceColumns+` FROM catalog_items WHERE id = $1`, id))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(it)
+	})
+	mux.HandleFunc("GET /api/catalog/items", func(w http.ResponseWriter, r *http.Request) {
+		size, _ := strconv.Atoi(r.URL.Query().Get("pageSize"))
+		index, _ := strconv.Atoi(r.URL.Query().Get("pageIndex"))
+		var page struct {
+			PageIndex int             `json:"pageIndex"`
+			PageSize  int             `json:"pageSize"`
+			Count     int             `json:"count"`
+			Data      []referenceItem `json:"data"`
+		}
+		page.PageIndex, page.PageSize = index, size
+		batch := &pgx.Batch{}
+		batch.Queue(`SELECT count(*) FROM catalog_items`).QueryRow(func(row pgx.Row) error { return row.Scan(&page.Count) })
+		batch.Queue(`SELECT `+referenceColumns+` FROM catalog_items ORDER BY name, id LIMIT $1 OFFSET $2`, size, index*size).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					it, err := scanReference(rows)
+					if err != nil {
+						return err
+					}
+					page.Data = append(page.Data, it)
+				}
+				return rows.Err()
+			})
+		if err := pool.SendBatch(r.Context(), batch).Close(); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(page)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	b.Cleanup(func() { srv.Close() })
+	return fmt.Sprintf("http://%s", ln.Addr())
+}
