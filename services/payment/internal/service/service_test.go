@@ -110,6 +110,7 @@ type broker struct {
 }
 
 func newBroker(t testing.TB) (*broker, service.Config) {
+	t.Helper()
 	exchange, prefix := testkit.Broker(t)
 	conn, err := amqp.Dial(testkit.RabbitURL())
 	if err != nil {
