@@ -135,6 +135,7 @@ func (s *basketService) do(t testing.TB, method, path string, body any, headers 
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkContract(t, req, res.StatusCode, res.Header, out)
 	return res.StatusCode, out, res.Header
 }
 
