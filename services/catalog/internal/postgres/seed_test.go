@@ -1,0 +1,94 @@
+package postgres_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	bbpostgres "github.com/eshop-go/eshop-go/buildingblocks/postgres"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
+	"github.com/eshop-go/eshop-go/services/catalog/internal/postgres"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// TestSeedOnceEvenFromReplicasStartingTogether seeds a fresh database from
+// several stores at once, as replicas starting together do, then again:
+// the sample catalog is there once.
+func TestSeedOnceEvenFromReplicasStartingTogether(t *testing.T) {
+	ctx := context.Background()
+	dbURL := testkit.NewDatabase(t)
+	var wg sync.WaitGroup
+	for range 3 {
+		pool, err := pgxpool.New(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		wg.Go(func() {
+			if err := bbpostgres.Migrate(ctx, pool, postgres.Migrations()); err != nil {
+				t.Error(err)
+				return
+			}
+			if err := postgres.NewStore(pool).Seed(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	store := postgres.NewStore(pool)
+	if err := store.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	page, err := store.Items(ctx, catalog.ItemFilter{PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	types, _ := store.Types(ctx)
+	brands, _ := store.Brands(ctx)
+	if page.Count != 15 || len(types) != 5 || len(brands) != 4 {
+		t.Fatalf("%d items, %d types, %d brands; want the sample catalog once: 15, 5, 4", page.Count, len(types), len(brands))
+	}
+	for _, it := range page.Items {
+		if it.AvailableStock <= 0 || !it.Price.IsPositive() || it.Description == "" {
+			t.Fatalf("sample item %+v has no stock, price or description", it)
+		}
+	}
+}
+
+// TestSeedLeavesACatalogWithDataAlone: a catalog whose items were all
+// deleted still has its types and brands, and is not seeded again.
+func TestSeedLeavesACatalogWithDataAlone(t *testing.T) {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, testkit.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := bbpostgres.Migrate(ctx, pool, postgres.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.NewStore(pool)
+	if err := store.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM catalog_items`); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	page, err := store.Items(ctx, catalog.ItemFilter{PageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Count != 0 {
+		t.Fatalf("%d items after seeding a catalog that had types and brands, want 0", page.Count)
+	}
+}

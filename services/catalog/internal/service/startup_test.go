@@ -1,0 +1,77 @@
+package service_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/host"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/eshop-go/eshop-go/services/catalog/internal/service"
+)
+
+func hostOf(t *testing.T, raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Host
+}
+
+// TestStartsWithDependenciesDownAndBecomesReady starts the service while
+// neither PostgreSQL nor RabbitMQ can be reached: it serves /healthz, is not
+// ready, and becomes ready (database created, migrated, seeded) once they
+// come up.
+func TestStartsWithDependenciesDownAndBecomesReady(t *testing.T) {
+	dbURL := testkit.NewDatabase(t)
+	exchange, prefix := testkit.Broker(t)
+	pg := testkit.NewProxy(t, hostOf(t, dbURL))
+	mq := testkit.NewProxy(t, hostOf(t, testkit.RabbitURL()))
+	pg.Cut()
+	mq.Cut()
+
+	addr := freeAddr(t)
+	svc, err := service.New(service.Config{
+		HTTPAddr: addr, DatabaseURL: pg.URL(dbURL), RabbitMQURL: mq.URL(testkit.RabbitURL()),
+		Exchange: exchange, Queue: prefix + "_catalog",
+	}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- host.Run(ctx, svc) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("service stopped with %v", err)
+		}
+	}()
+
+	status := func(path string) int {
+		res, err := http.Get("http://" + addr + path)
+		if err != nil {
+			return 0
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	waitFor(t, "the service to listen", func() bool { return status("/healthz") == http.StatusOK })
+	if s := status("/readyz"); s != http.StatusServiceUnavailable {
+		t.Fatalf("readyz = %d with the database and the broker down, want 503", s)
+	}
+	if code := host.Healthcheck(addr); code == 0 {
+		t.Fatal("healthcheck passed while not ready")
+	}
+
+	pg.Restore()
+	mq.Restore()
+	waitFor(t, "readiness", func() bool { return status("/readyz") == http.StatusOK })
+	if code := host.Healthcheck(addr); code != 0 {
+		t.Fatalf("healthcheck exit code %d when ready, want 0", code)
+	}
+	if s := status("/api/catalog/items/1"); s != http.StatusOK {
+		t.Fatalf("GET a seeded item: %d", s)
+	}
+}
