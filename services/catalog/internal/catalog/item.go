@@ -96,8 +96,8 @@ const MaxStock = math.MaxInt32
 
 // checkPrice returns what is wrong with a price, or "". It looks at the
 // decimal's digits and exponent before comparing, because comparing or
-// truncating a number such as 1e-6000 would first expand it to a
-// billion digits.
+// truncating a number such as 1e-6000 first expands it to thousands of
+// digits, work a request should not be able to ask for.
 func checkPrice(p money.Money) string {
 	if !p.IsPositive() {
 		return "must be greater than 0"
