@@ -1,0 +1,72 @@
+package events_test
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/eshop-go/eshop-go/services/ordering/internal/events"
+	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
+)
+
+// Every status has its event, named and shaped as events.md says.
+func TestStatusEventWireFormat(t *testing.T) {
+	base := []string{"BuyerIdentityGuid", "BuyerName", "CreationDate", "Id", "OrderId", "OrderStatus"}
+	withStock := append(slices.Clone(base), "OrderStockItems")
+	slices.Sort(withStock)
+	for _, status := range ordering.Statuses {
+		t.Run(string(status), func(t *testing.T) {
+			c := ordering.StatusChange{OrderNumber: 12, Status: status, BuyerID: "b1", BuyerName: "Alice"}
+			if status == ordering.AwaitingValidation || status == ordering.Paid {
+				c.StockItems = []ordering.StockItem{{ProductID: 3, Units: 2}}
+			}
+			e := events.StatusEvent(c)
+			if want := "OrderStatusChangedTo" + string(status) + "IntegrationEvent"; e.EventName() != want {
+				t.Fatalf("name %s, want %s", e.EventName(), want)
+			}
+			b, err := json.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body map[string]any
+			if err := json.Unmarshal(b, &body); err != nil {
+				t.Fatal(err)
+			}
+			keys := slices.Sorted(maps.Keys(body))
+			want := base
+			if c.StockItems != nil {
+				want = withStock
+			}
+			if !slices.Equal(keys, want) {
+				t.Fatalf("fields %v, want %v", keys, want)
+			}
+			if body["OrderId"] != 12.0 || body["OrderStatus"] != string(status) || body["BuyerIdentityGuid"] != "b1" ||
+				body["BuyerName"] != "Alice" || body["Id"] != e.EventID().String() {
+				t.Fatalf("body %s", b)
+			}
+			if c.StockItems != nil && string(mustJSON(t, body["OrderStockItems"])) != `[{"ProductId":3,"Units":2}]` {
+				t.Fatalf("OrderStockItems %s", mustJSON(t, body["OrderStockItems"]))
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The checkout event's log value leaves the card out.
+func TestCheckoutLogValueHidesTheCard(t *testing.T) {
+	e := events.UserCheckoutAcceptedIntegrationEvent{CardNumber: "4012888888881881", CardSecurityNumber: "987"}
+	s := e.LogValue().String()
+	if strings.Contains(s, "4012888888881881") || strings.Contains(s, "987") {
+		t.Fatalf("log value %s shows the card", s)
+	}
+}
