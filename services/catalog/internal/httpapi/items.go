@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -63,8 +64,9 @@ func decodeItem(r *http.Request) (catalog.Item, *httpkit.Problem) {
 		return catalog.Item{}, p
 	}
 	it := in.item()
-	if err := it.Validate(); err != nil {
-		return catalog.Item{}, httpkit.Validation(err.(catalog.FieldErrors)).Err()
+	var fields catalog.FieldErrors
+	if err := it.Validate(); errors.As(err, &fields) {
+		return catalog.Item{}, httpkit.Validation(fields).Err()
 	}
 	return it, nil
 }

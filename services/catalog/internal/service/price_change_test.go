@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -39,20 +40,39 @@ func decodePriceChanged(t *testing.T, d amqp.Delivery) priceChangedBody {
 // rest, and returns the response status.
 func (c *catalogUnderTest) putPrice(id int64, price, description, requestID string) int {
 	c.t.Helper()
-	var it item
-	c.json("GET", fmt.Sprintf("/api/catalog/items/%d", id), "", 200, &it)
-	body := fmt.Sprintf(`{"name":%q,"description":%q,"price":%s,"pictureFileName":%q,"catalogTypeId":%d,"catalogBrandId":%d,
-		"availableStock":%d,"restockThreshold":%d,"maxStockThreshold":%d,"onReorder":%t}`,
-		it.Name, description, price, it.PictureFileName, it.CatalogTypeID, it.CatalogBrandID,
-		it.AvailableStock, it.RestockThreshold, it.MaxStockThreshold, it.OnReorder)
-	req, _ := http.NewRequest("PUT", fmt.Sprintf("%s/api/catalog/items/%d", c.URL, id), strings.NewReader(body))
-	req.Header.Set("X-Request-Id", requestID)
-	res, err := http.DefaultClient.Do(req)
+	status, err := c.put(id, c.priceBody(id, price, description), requestID)
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	return status
+}
+
+// priceBody is the PUT body of item id as it is now, with another price
+// and description.
+func (c *catalogUnderTest) priceBody(id int64, price, description string) string {
+	c.t.Helper()
+	var it item
+	c.json("GET", fmt.Sprintf("/api/catalog/items/%d", id), "", 200, &it)
+	return fmt.Sprintf(`{"name":%q,"description":%q,"price":%s,"pictureFileName":%q,"catalogTypeId":%d,"catalogBrandId":%d,
+		"availableStock":%d,"restockThreshold":%d,"maxStockThreshold":%d,"onReorder":%t}`,
+		it.Name, description, price, it.PictureFileName, it.CatalogTypeID, it.CatalogBrandID,
+		it.AvailableStock, it.RestockThreshold, it.MaxStockThreshold, it.OnReorder)
+}
+
+// put sends PUT /api/catalog/items/{id}; it may be called from any
+// goroutine.
+func (c *catalogUnderTest) put(id int64, body, requestID string) (int, error) {
+	req, err := http.NewRequest("PUT", fmt.Sprintf("%s/api/catalog/items/%d", c.URL, id), strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("X-Request-Id", requestID)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
 	res.Body.Close()
-	return res.StatusCode
+	return res.StatusCode, nil
 }
 
 func TestPriceChangePublishesOneEventInTheItemsTransaction(t *testing.T) {
@@ -131,5 +151,50 @@ func TestPriceChangePublishesOneEventInTheItemsTransaction(t *testing.T) {
 	case d := <-events:
 		t.Fatalf("unexpected extra event %s", compactJSON(d.Body))
 	default:
+	}
+}
+
+// TestConcurrentPriceChangesFormOneChain changes one item's price from many
+// requests at once: every change yields one event, their PriceVersions are
+// 1..n, and in version order each OldPrice is the previous NewPrice, so a
+// consumer that applies the highest version ends at the price committed
+// last.
+func TestConcurrentPriceChangesFormOneChain(t *testing.T) {
+	c := startCatalog(t)
+	events := c.observe(priceChanged)
+	const n = 12
+	var wg sync.WaitGroup
+	for i := range n {
+		body := c.priceBody(3, fmt.Sprintf("%d.25", 100+i), "busy")
+		wg.Go(func() {
+			if s, err := c.put(3, body, fmt.Sprintf("req-%d", i)); err != nil || s != 200 {
+				t.Errorf("PUT %d: %d %v", i, s, err)
+			}
+		})
+	}
+	wg.Wait()
+	byVersion := map[int64]priceChangedBody{}
+	for range n {
+		e := decodePriceChanged(t, next(t, events))
+		if e.ProductID != 3 {
+			t.Fatalf("event for product %d", e.ProductID)
+		}
+		byVersion[e.PriceVersion] = e
+	}
+	prev := json.Number("89.99") // the seeded price of item 3
+	for v := int64(1); v <= n; v++ {
+		e, ok := byVersion[v]
+		if !ok {
+			t.Fatalf("no event with PriceVersion %d among %v", v, byVersion)
+		}
+		if e.OldPrice != prev {
+			t.Fatalf("version %d: OldPrice %s, want the NewPrice of version %d, %s", v, e.OldPrice, v-1, prev)
+		}
+		prev = e.NewPrice
+	}
+	var final item
+	c.json("GET", "/api/catalog/items/3", "", 200, &final)
+	if fmt.Sprintf("%.2f", final.Price) != string(prev) {
+		t.Fatalf("item price %.2f, last event's NewPrice %s", final.Price, prev)
 	}
 }
