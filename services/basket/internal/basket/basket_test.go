@@ -1,6 +1,7 @@
 package basket_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,25 @@ func TestMaskCardNumber(t *testing.T) {
 	}
 	if got := basket.MaskCardNumber("123"); got != "***" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+func TestPriceChangeValidate(t *testing.T) {
+	ok := basket.PriceChange{ProductID: 7, OldPrice: money.MustParse("10.00"), NewPrice: money.MustParse("0"), Version: 0}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("valid change: %v", err)
+	}
+	for name, edit := range map[string]func(*basket.PriceChange){
+		"product id 0":       func(c *basket.PriceChange) { c.ProductID = 0 },
+		"negative version":   func(c *basket.PriceChange) { c.Version = -1 },
+		"negative new price": func(c *basket.PriceChange) { c.NewPrice = money.MustParse("-1") },
+		"three decimals":     func(c *basket.PriceChange) { c.OldPrice = money.MustParse("1.001") },
+		"too large":          func(c *basket.PriceChange) { c.NewPrice = money.MustParse("1e12") },
+	} {
+		c := ok
+		edit(&c)
+		if err := c.Validate(); !errors.Is(err, basket.ErrInvalidPriceChange) {
+			t.Errorf("%s: %v, want ErrInvalidPriceChange", name, err)
+		}
 	}
 }

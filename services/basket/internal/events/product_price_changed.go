@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
@@ -34,12 +35,16 @@ type PriceUpdater func(ctx context.Context, tx pgx.Tx, c basket.PriceChange) (in
 // runs inside the inbox transaction tx.
 func FollowPriceChange(update PriceUpdater) func(ctx context.Context, tx pgx.Tx, e ProductPriceChanged) error {
 	return func(ctx context.Context, tx pgx.Tx, e ProductPriceChanged) error {
-		_, err := update(ctx, tx, basket.PriceChange{
+		change := basket.PriceChange{
 			ProductID: e.ProductID,
 			OldPrice:  e.OldPrice,
 			NewPrice:  e.NewPrice,
 			Version:   e.PriceVersion,
-		})
+		}
+		if err := change.Validate(); err != nil {
+			return fmt.Errorf("%s %s: %w", e.EventName(), e.ID, err)
+		}
+		_, err := update(ctx, tx, change)
 		return err
 	}
 }

@@ -94,3 +94,21 @@ func TestOrderStartedDeletesTheBuyersBasket(t *testing.T) {
 		t.Fatalf("bob's basket was touched: %+v", b)
 	}
 }
+
+// An event no catalog would send is refused, retried, then parked in the
+// dead-letter queue; it changes nothing and the events after it still flow.
+func TestInvalidPriceChangeIsParked(t *testing.T) {
+	s := startBasket(t)
+	s.putBasket(t, "a", item(7, "10.00"))
+	bad := uuid.New()
+	s.publishRaw(t, priceChanged, bad, priceChangedBody(bad, 7, "10.00", "-5.00", 2))
+	eventually(t, "the invalid event in the dead-letter queue", func() bool {
+		return s.queueLength(t, s.prefix+"_basket.dlq") == 1
+	})
+	good := uuid.New()
+	s.publishRaw(t, priceChanged, good, priceChangedBody(good, 7, "10.00", "11.00", 3))
+	s.waitHandled(t, good, 1)
+	if got := s.getBasket(t, "a").prices(); !slices.Equal(got, []string{"11.00/10.00"}) {
+		t.Fatalf("basket %v, want only the valid change applied", got)
+	}
+}

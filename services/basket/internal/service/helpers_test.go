@@ -277,3 +277,22 @@ func decodeNumbers(body []byte, v any) error {
 	dec.UseNumber()
 	return dec.Decode(v)
 }
+
+// queueLength returns the number of ready messages in queue.
+func (s *basketService) queueLength(t testing.TB, queue string) int {
+	t.Helper()
+	conn, err := amqp.Dial(testkit.RabbitURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+	if err != nil {
+		t.Fatalf("queue %s: %v", queue, err)
+	}
+	return q.Messages
+}
