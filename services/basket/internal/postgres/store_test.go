@@ -85,6 +85,7 @@ func priceChange(product int64, oldPrice, newPrice string, version int64) basket
 }
 
 func TestReplaceGetDelete(t *testing.T) {
+	t.Parallel()
 	s, _ := newStore(t)
 	ctx := context.Background()
 	b, err := s.Basket(ctx, "nobody")
@@ -117,6 +118,7 @@ func TestReplaceGetDelete(t *testing.T) {
 // The rule of a price change, case by case. Product 7's catalog prices are
 // v1 10.00, v2 12.00, v3 15.00.
 func TestPriceChangeInOrder(t *testing.T) {
+	t.Parallel()
 	s, pool := newStore(t)
 	mustReplace(t, s, "a", line(7, "10.00"))
 	mustReplace(t, s, "b", line(7, "10.00"), line(8, "10.00"))
@@ -135,6 +137,7 @@ func TestPriceChangeInOrder(t *testing.T) {
 }
 
 func TestPriceChangeOutOfOrderEndsAtTheLastPrice(t *testing.T) {
+	t.Parallel()
 	s, pool := newStore(t)
 	mustReplace(t, s, "a", line(7, "10.00"))
 	// v3 arrives first: the line is at 10, not at v3's old price 12, so it
@@ -150,6 +153,7 @@ func TestPriceChangeOutOfOrderEndsAtTheLastPrice(t *testing.T) {
 }
 
 func TestPriceChangeStaleEventAfterNewerOneChangesNothing(t *testing.T) {
+	t.Parallel()
 	s, pool := newStore(t)
 	change(t, pool, priceChange(7, "9.00", "10.00", 1))
 	// The buyer put the product at the known catalog price: the line is
@@ -164,6 +168,7 @@ func TestPriceChangeStaleEventAfterNewerOneChangesNothing(t *testing.T) {
 }
 
 func TestPriceChangeDuplicateChangesNothing(t *testing.T) {
+	t.Parallel()
 	s, pool := newStore(t)
 	mustReplace(t, s, "a", line(7, "10.00"))
 	change(t, pool, priceChange(7, "10.00", "12.00", 2))
@@ -180,6 +185,7 @@ func TestPriceChangeDuplicateChangesNothing(t *testing.T) {
 }
 
 func TestPriceChangeLeavesCustomPricesAlone(t *testing.T) {
+	t.Parallel()
 	s, pool := newStore(t)
 	change(t, pool, priceChange(7, "9.00", "10.00", 1))
 	// 8.00 never was a catalog price of product 7: the line is not tracked.
@@ -194,6 +200,7 @@ func TestPriceChangeLeavesCustomPricesAlone(t *testing.T) {
 }
 
 func TestPriceChangeWithoutVersionIsTheEShopRule(t *testing.T) {
+	t.Parallel()
 	s, pool := newStore(t)
 	mustReplace(t, s, "a", line(7, "10.00"), line(7, "11.00"), line(9, "10.00"))
 	if n := change(t, pool, priceChange(7, "10.00", "12.00", 0)); n != 1 {
@@ -207,6 +214,7 @@ func TestPriceChangeWithoutVersionIsTheEShopRule(t *testing.T) {
 }
 
 func TestCheckoutRecordsTheRequestOnce(t *testing.T) {
+	t.Parallel()
 	s, pool := newStore(t)
 	ctx := context.Background()
 	mustReplace(t, s, "alice", line(7, "10.00"))
@@ -267,6 +275,7 @@ func (testEvent) EventName() string { return "TestEvent" }
 // Concurrent, shuffled changes of one product (as several consumers of the
 // queue would run them) leave every line at the last catalog price.
 func TestConcurrentPriceChangesEndAtTheLastPrice(t *testing.T) {
+	t.Parallel()
 	s, pool := newStore(t)
 	const versions = 20
 	price := func(v int) string { return fmt.Sprintf("%d.00", 10+v) }
@@ -306,6 +315,7 @@ func TestConcurrentPriceChangesEndAtTheLastPrice(t *testing.T) {
 // A change that waits for a newer change of the same product to commit must
 // see that newer price, not the one from before it waited.
 func TestPriceChangeWaitingForANewerOneSeesIt(t *testing.T) {
+	t.Parallel()
 	s, pool := newStore(t)
 	ctx := context.Background()
 	mustReplace(t, s, "a", line(7, "10.00")) // before catalog is heard of: untracked

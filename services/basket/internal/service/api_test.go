@@ -36,6 +36,7 @@ func wantProblem(t *testing.T, status int, body []byte, header http.Header, want
 }
 
 func TestBasketAPI(t *testing.T) {
+	t.Parallel()
 	s := startBasket(t)
 
 	t.Run("unknown buyer has an empty basket", func(t *testing.T) {

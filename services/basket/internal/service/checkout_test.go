@@ -87,6 +87,7 @@ type acceptedEvent struct {
 }
 
 func TestCheckoutPublishesOneUserCheckoutAccepted(t *testing.T) {
+	t.Parallel()
 	s := startBasket(t)
 	deliveries := s.orderingQueue(t)
 	s.putBasket(t, "alice", item(7, "19.50"), itemJSON{ProductID: 8, ProductName: "Cap", UnitPrice: "5.00", Quantity: 3, PictureURL: "8.png"})
@@ -185,6 +186,7 @@ func TestCheckoutPublishesOneUserCheckoutAccepted(t *testing.T) {
 }
 
 func TestCheckoutRefusals(t *testing.T) {
+	t.Parallel()
 	s := startBasket(t)
 	s.putBasket(t, "alice", item(7, "10.00"))
 	s.putBasket(t, "bob", item(7, "10.00"))

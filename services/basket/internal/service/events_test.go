@@ -23,6 +23,7 @@ func priceChangedBody(id uuid.UUID, product int64, oldPrice, newPrice string, ve
 }
 
 func TestPriceChangeFromTheBusUpdatesTheRightLines(t *testing.T) {
+	t.Parallel()
 	s := startBasket(t)
 	s.putBasket(t, "a", item(7, "10.00"), item(8, "10.00"))
 	s.putBasket(t, "b", item(9, "3.00"), item(7, "10.00"), item(7, "11.00"))
@@ -55,6 +56,7 @@ func TestPriceChangeFromTheBusUpdatesTheRightLines(t *testing.T) {
 }
 
 func TestDuplicatePriceChangeHasNoSecondEffect(t *testing.T) {
+	t.Parallel()
 	s := startBasket(t)
 	s.putBasket(t, "a", item(7, "10.00"))
 
@@ -80,6 +82,7 @@ func TestDuplicatePriceChangeHasNoSecondEffect(t *testing.T) {
 }
 
 func TestOrderStartedDeletesTheBuyersBasket(t *testing.T) {
+	t.Parallel()
 	s := startBasket(t)
 	s.putBasket(t, "alice", item(7, "10.00"))
 	s.putBasket(t, "bob", item(7, "10.00"))
@@ -98,6 +101,7 @@ func TestOrderStartedDeletesTheBuyersBasket(t *testing.T) {
 // An event no catalog would send is refused, retried, then parked in the
 // dead-letter queue; it changes nothing and the events after it still flow.
 func TestInvalidPriceChangeIsParked(t *testing.T) {
+	t.Parallel()
 	s := startBasket(t)
 	s.putBasket(t, "a", item(7, "10.00"))
 	bad := uuid.New()

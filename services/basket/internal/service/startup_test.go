@@ -13,6 +13,7 @@ import (
 // the broker are unreachable: it serves /healthz, reports not ready, and
 // becomes ready and works once they come up.
 func TestStartsWithDependenciesDown(t *testing.T) {
+	t.Parallel()
 	dbURL := testkit.NewDatabase(t)
 	u, err := url.Parse(dbURL)
 	if err != nil {
