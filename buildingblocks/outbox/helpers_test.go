@@ -1,0 +1,168 @@
+package outbox_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// patience bounds every wait of these tests so that a broken relay fails
+// the test instead of hanging it. It is not a performance assertion.
+const patience = 60 * time.Second
+
+// orderPlaced is the event of these tests.
+type orderPlaced struct {
+	eventbus.IntegrationEvent
+	OrderID int `json:"OrderId"`
+}
+
+func (orderPlaced) EventName() string { return "OrderPlacedTestEvent" }
+
+// orders is the business table of the producing service in these tests.
+var orders = fstest.MapFS{"001_orders.sql": {Data: []byte(
+	"CREATE TABLE orders (id bigint PRIMARY KEY);")}}
+
+// placeOrder commits a business row and its event in one transaction, as a
+// producing service does.
+func placeOrder(ctx context.Context, pool *pgxpool.Pool, id int) (orderPlaced, error) {
+	e := orderPlaced{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: id}
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO orders (id) VALUES ($1)", id); err != nil {
+			return err
+		}
+		return outbox.Add(ctx, tx, e)
+	})
+	return e, err
+}
+
+// startRelay runs a relay until the test ends or the returned stop is
+// called; stop waits for Run to return.
+func startRelay(t testing.TB, pool *pgxpool.Pool, pub eventbus.Publisher, cfg outbox.RelayConfig) (stop func()) {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = testLogger(t)
+	}
+	relay := outbox.NewRelay(pool, pub, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := relay.Run(ctx); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(patience):
+				t.Errorf("Run did not return after its context ended")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// waitFor polls cond until it holds, failing the test after patience.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(patience)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// recorder is a Publisher that keeps what it was given, in order. Fail,
+// when set, decides whether a call fails instead.
+type recorder struct {
+	mu    sync.Mutex
+	msgs  []eventbus.Message
+	calls int
+	Fail  func(call int, m eventbus.Message) error
+}
+
+func (r *recorder) Publish(_ context.Context, m eventbus.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls++
+	if r.Fail != nil {
+		if err := r.Fail(r.calls, m); err != nil {
+			return err
+		}
+	}
+	r.msgs = append(r.msgs, m)
+	return nil
+}
+
+func (r *recorder) published() []eventbus.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]eventbus.Message(nil), r.msgs...)
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.msgs)
+}
+
+// batchRecorder is a recorder that is also an outbox.BatchPublisher.
+type batchRecorder struct {
+	recorder
+	batches int
+}
+
+func (b *batchRecorder) PublishBatch(ctx context.Context, msgs []eventbus.Message) error {
+	b.mu.Lock()
+	b.batches++
+	b.mu.Unlock()
+	for _, m := range msgs {
+		if err := b.Publish(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errBrokerDown = errors.New("broker down (test)")
+
+func ids(msgs []eventbus.Message) []uuid.UUID {
+	out := make([]uuid.UUID, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.ID
+	}
+	return out
+}
+
+// testLogger logs through t when VERBOSE_TEST_LOGS is set, else nowhere.
+func testLogger(t testing.TB) *slog.Logger {
+	if os.Getenv("VERBOSE_TEST_LOGS") == "" {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.New(slog.NewTextHandler(tWriter{t}, nil))
+}
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}
