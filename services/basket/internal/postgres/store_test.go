@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -365,4 +366,44 @@ func waitForLockWait(t *testing.T, pool *pgxpool.Pool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatal("gave up waiting for the second change to wait for the first")
+}
+
+// Concurrent checkouts with one request id (a client retrying before the
+// first answer came) store one event.
+func TestConcurrentCheckoutsWithOneRequestIDStoreOneEvent(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustReplace(t, s, "alice", line(7, "10.00"))
+	c := basket.Checkout{BuyerID: "alice", RequestID: uuid.New()}
+	accepted := func(b basket.Basket) eventbus.Event {
+		return testEvent{eventbus.NewIntegrationEvent(), b.BuyerID, len(b.Items)}
+	}
+	const tries = 8
+	var wg sync.WaitGroup
+	results := make(chan error, tries)
+	var firsts atomic.Int32
+	for range tries {
+		wg.Go(func() {
+			replayed, err := s.Checkout(ctx, c, accepted)
+			if err == nil && !replayed {
+				firsts.Add(1)
+			}
+			results <- err
+		})
+	}
+	wg.Wait()
+	close(results)
+	for err := range results {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM integration_event_log`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || firsts.Load() != 1 {
+		t.Fatalf("%d events stored, %d checkouts not replays; want 1 and 1", n, firsts.Load())
+	}
 }
