@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -41,6 +42,11 @@ const (
 // reports requests/s and p99 of both and the catalog's share of the
 // reference's throughput (the goal is at least 90%). Each run does one fixed
 // workload; b.N is not used.
+//
+// On a shared machine throughput moves with the neighbours' load, so it
+// also reports the CPU time this process (the server under load; the other
+// one idles) spent per request, which moves much less: the cost of the
+// catalog's router, middleware and handler over the bare one.
 func BenchmarkHTTP(b *testing.B) {
 	loadgen := buildHTTPLoad(b)
 	dbURL := testkit.NewDatabase(b)
@@ -74,6 +80,8 @@ func BenchmarkHTTP(b *testing.B) {
 			b.ReportMetric((shares[len(shares)/2-1]+shares[len(shares)/2])/2, "%_of_reference")
 			b.ReportMetric(catalog.worstP99, "catalog_p99_ms")
 			b.ReportMetric(reference.worstP99, "reference_p99_ms")
+			b.ReportMetric(catalog.cpuPerRequest(), "catalog_cpu_us/req")
+			b.ReportMetric(reference.cpuPerRequest(), "reference_cpu_us/req")
 			b.ReportMetric(0, "ns/op") // one fixed workload: time per op means nothing
 		})
 	}
@@ -83,16 +91,31 @@ func BenchmarkHTTP(b *testing.B) {
 type loadResult struct {
 	requests int
 	seconds  float64
+	cpu      time.Duration // of this process, which serves the load
 	worstP99 float64
 }
 
 func (l *loadResult) add(r httploadResult) {
 	l.requests += r.Requests
 	l.seconds += r.Seconds
+	l.cpu += r.serverCPU
 	l.worstP99 = max(l.worstP99, r.Latency.P99)
 }
 
 func (l loadResult) rps() float64 { return float64(l.requests) / l.seconds }
+
+func (l loadResult) cpuPerRequest() float64 {
+	return float64(l.cpu.Microseconds()) / float64(l.requests+benchRounds*4*benchConnections) // with the warm-ups
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // httploadResult is the JSON line httpload prints.
 type httploadResult struct {
@@ -104,6 +127,7 @@ type httploadResult struct {
 		P50 float64 `json:"p50"`
 		P99 float64 `json:"p99"`
 	} `json:"latency_ms"`
+	serverCPU time.Duration
 }
 
 func buildHTTPLoad(b *testing.B) string {
@@ -118,6 +142,7 @@ func buildHTTPLoad(b *testing.B) string {
 
 func runLoad(b *testing.B, loadgen, url string) httploadResult {
 	b.Helper()
+	cpuBefore := processCPU(b)
 	out, err := exec.Command(loadgen, "-url", url, "-c", strconv.Itoa(benchConnections),
 		"-n", strconv.Itoa(benchRequests), "-warmup", strconv.Itoa(4*benchConnections)).Output()
 	if err != nil {
@@ -130,6 +155,7 @@ func runLoad(b *testing.B, loadgen, url string) httploadResult {
 	if r.Errors > 0 || r.Non2xx > 0 || r.Requests != benchRequests {
 		b.Fatalf("httpload %s: %+v", url, r)
 	}
+	r.serverCPU = processCPU(b) - cpuBefore
 	return r
 }
 
