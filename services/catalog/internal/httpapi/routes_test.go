@@ -20,7 +20,9 @@ type brokenStore struct{ Store }
 
 var errDatabaseDown = errors.New("dial tcp 10.0.0.7:5432: connection refused")
 
-func (brokenStore) Item(context.Context, int64) (catalog.Item, error) { return catalog.Item{}, errDatabaseDown }
+func (brokenStore) Item(context.Context, int64) (catalog.Item, error) {
+	return catalog.Item{}, errDatabaseDown
+}
 func (brokenStore) Items(context.Context, catalog.ItemFilter) (catalog.ItemPage, error) {
 	return catalog.ItemPage{}, errDatabaseDown
 }
