@@ -37,20 +37,28 @@ func startBasket(t testing.TB) *basketService {
 	return s
 }
 
-// launchBasket starts the service on dbURL and rabbitURL and returns at
-// once, ready or not.
+// launchBasket starts the service on dbURL and rabbitURL, with its debug
+// logs captured, and returns at once, ready or not.
 func launchBasket(t testing.TB, dbURL, rabbitURL string) *basketService {
+	t.Helper()
+	logs := &logBuffer{}
+	s := launchBasketLogging(t, dbURL, rabbitURL, logs, "debug")
+	s.logs = logs
+	return s
+}
+
+// launchBasketLogging is launchBasket with the logs written to w at level.
+func launchBasketLogging(t testing.TB, dbURL, rabbitURL string, w io.Writer, level string) *basketService {
 	t.Helper()
 	exchange, prefix := testkit.Broker(t)
 	addr := freeAddr(t)
-	logs := &logBuffer{}
-	logger, err := host.NewLogger(logs, "debug", service.Name)
+	logger, err := host.NewLogger(w, level, service.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := service.Config{
 		HTTPAddr: addr, DatabaseURL: dbURL, RabbitMQURL: rabbitURL,
-		Exchange: exchange, Queue: prefix + "_basket", LogLevel: "debug", ShutdownTimeout: 15 * time.Second,
+		Exchange: exchange, Queue: prefix + "_basket", LogLevel: level, ShutdownTimeout: 15 * time.Second,
 	}
 	svc, err := service.New(context.Background(), cfg, logger)
 	if err != nil {
@@ -65,7 +73,7 @@ func launchBasket(t testing.TB, dbURL, rabbitURL string) *basketService {
 			t.Errorf("the service did not stop cleanly: %v", err)
 		}
 	})
-	return &basketService{url: "http://" + addr, exchange: exchange, prefix: prefix, logs: logs}
+	return &basketService{url: "http://" + addr, exchange: exchange, prefix: prefix}
 }
 
 func (s *basketService) waitReady(t testing.TB) {
