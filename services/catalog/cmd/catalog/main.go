@@ -1,12 +1,14 @@
 // Command catalog runs the catalog service: the product catalog, its prices
 // and its stock. `catalog healthcheck` asks a running instance whether it is
-// ready (for container health checks).
+// ready (for container health checks); `catalog settings` prints the
+// environment variables it reads.
 package main
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/service"
@@ -22,8 +24,17 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "catalog:", err)
 		return 2
 	}
-	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
-		return host.Healthcheck(cfg.HTTPAddr)
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "healthcheck":
+			return host.Healthcheck(cfg.HTTPAddr)
+		case "settings":
+			fmt.Println(strings.Join(host.SettingsRead(), "\n"))
+			return 0
+		default:
+			fmt.Fprintf(os.Stderr, "catalog: unknown command %q (known: healthcheck, settings)\n", os.Args[1])
+			return 2
+		}
 	}
 	log, err := host.NewLogger(os.Stderr, cfg.LogLevel, "catalog")
 	if err != nil {

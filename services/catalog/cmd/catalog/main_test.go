@@ -16,6 +16,7 @@ import (
 )
 
 // TestBinaryServesChecksHealthAndStopsOnSIGTERM builds the catalog binary,
+// checks the settings it says it reads,
 // runs it as a container would (configuration from the environment, JSON
 // logs on stderr), asks `catalog healthcheck` about it, and stops it with
 // SIGTERM: exit status 0.
@@ -24,6 +25,18 @@ func TestBinaryServesChecksHealthAndStopsOnSIGTERM(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	out, err := exec.Command(bin, "settings").Output()
+	if err != nil {
+		t.Fatalf("catalog settings: %v", err)
+	}
+	want := "CATALOG_SEED DATABASE_URL EVENTBUS_EXCHANGE EVENTBUS_QUEUE HTTP_ADDR LOG_LEVEL RABBITMQ_URL SHUTDOWN_TIMEOUT"
+	if got := strings.Join(strings.Fields(string(out)), " "); got != want {
+		t.Fatalf("catalog settings = %q, want %q", got, want)
+	}
+	if err := exec.Command(bin, "frobnicate").Run(); err == nil {
+		t.Fatal("an unknown subcommand exited 0")
+	}
+
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
