@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
@@ -207,3 +208,15 @@ func (s *Store) Checkout(ctx context.Context, c basket.Checkout, accepted func(b
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// PurgeCheckoutRequests forgets the checkout request ids accepted before
+// olderThan ago and returns how many it forgot. A retry that late is
+// accepted as a new checkout; ordering still makes at most one order per
+// request id.
+func (s *Store) PurgeCheckoutRequests(ctx context.Context, olderThan time.Duration) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM checkout_requests WHERE accepted_at < now() - $1::interval`, olderThan)
+	if err != nil {
+		return 0, fmt.Errorf("purge checkout requests: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

@@ -407,3 +407,29 @@ func TestConcurrentCheckoutsWithOneRequestIDStoreOneEvent(t *testing.T) {
 		t.Fatalf("%d events stored, %d checkouts not replays; want 1 and 1", n, firsts.Load())
 	}
 }
+
+func TestPurgeCheckoutRequestsForgetsOnlyOldOnes(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustReplace(t, s, "alice", line(7, "10.00"))
+	accepted := func(b basket.Basket) eventbus.Event {
+		return testEvent{eventbus.NewIntegrationEvent(), b.BuyerID, len(b.Items)}
+	}
+	old, recent := uuid.New(), uuid.New()
+	for _, id := range []uuid.UUID{old, recent} {
+		if _, err := s.Checkout(ctx, basket.Checkout{BuyerID: "alice", RequestID: id}, accepted); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := pool.Exec(ctx, `UPDATE checkout_requests SET accepted_at = now() - interval '8 days' WHERE request_id = $1`, old); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PurgeCheckoutRequests(ctx, 7*24*time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want the old one", n, err)
+	}
+	if replayed, err := s.Checkout(ctx, basket.Checkout{BuyerID: "alice", RequestID: recent}, accepted); err != nil || !replayed {
+		t.Fatalf("the recent request id was forgotten: replayed %v, %v", replayed, err)
+	}
+}

@@ -35,11 +35,19 @@ type Config struct {
 	Queue           string        // EVENTBUS_QUEUE, "basket"
 	LogLevel        string        // LOG_LEVEL, "info"
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT, 25s
+	// CheckoutRequestRetention is how long an accepted x-requestid is
+	// remembered, so that a retried checkout publishes nothing more
+	// (CHECKOUT_REQUEST_RETENTION, 168h).
+	CheckoutRequestRetention time.Duration
 }
 
 // ConfigFromEnv reads the configuration from the environment.
 func ConfigFromEnv() (Config, error) {
 	shutdown, err := host.EnvDuration("SHUTDOWN_TIMEOUT", 25*time.Second)
+	if err != nil {
+		return Config{}, err
+	}
+	retention, err := host.EnvDuration("CHECKOUT_REQUEST_RETENTION", 7*24*time.Hour)
 	if err != nil {
 		return Config{}, err
 	}
@@ -51,6 +59,8 @@ func ConfigFromEnv() (Config, error) {
 		Queue:           host.Env("EVENTBUS_QUEUE", "basket"),
 		LogLevel:        host.Env("LOG_LEVEL", "info"),
 		ShutdownTimeout: shutdown,
+
+		CheckoutRequestRetention: retention,
 	}, nil
 }
 
@@ -121,7 +131,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (host.Service, er
 		Health:          health,
 		Logger:          logger,
 		Start:           start,
-		Workers:         []func(context.Context) error{relay.Run},
+		Workers:         []func(context.Context) error{relay.Run, purgeCheckoutRequests(store, cfg.CheckoutRequestRetention, logger)},
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Stop: func(ctx context.Context) error {
 			// The bus first: it lets running handlers finish with the pool.
@@ -143,5 +153,32 @@ func logHandled[E eventbus.Event](logger *slog.Logger, h func(context.Context, E
 				"correlation_id", eventbus.CorrelationID(ctx))
 		}
 		return err
+	}
+}
+
+// purgeCheckoutRequests returns a worker that forgets old checkout request
+// ids every hour (and at once), so that their table does not grow forever.
+// A zero retention keeps them.
+func purgeCheckoutRequests(store *postgres.Store, retention time.Duration, logger *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if retention <= 0 {
+			return nil
+		}
+		tick := time.NewTicker(time.Hour)
+		defer tick.Stop()
+		for {
+			n, err := store.PurgeCheckoutRequests(ctx, retention)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				logger.Warn("cannot purge checkout request ids; trying again later", "error", err)
+			case n > 0:
+				logger.Info("purged checkout request ids", "count", n, "older_than", retention.String())
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-tick.C:
+			}
+		}
 	}
 }
