@@ -52,19 +52,9 @@ func (h *handlers) checkout(w http.ResponseWriter, r *http.Request) {
 		sharedhttp.WriteProblem(w, v.Err())
 		return
 	}
-	var req checkoutRequest
-	if p := sharedhttp.DecodeJSON(r, &req); p != nil {
+	c, p := decodeCheckout(r, id, requestID, time.Now())
+	if p != nil {
 		sharedhttp.WriteProblem(w, p)
-		return
-	}
-	c := basket.Checkout{
-		BuyerID: id, RequestID: requestID,
-		City: req.City, Street: req.Street, State: req.State, Country: req.Country, ZipCode: req.ZipCode,
-		CardNumber: req.CardNumber, CardHolderName: req.CardHolderName, CardExpiration: req.CardExpiration,
-		CardSecurityNumber: req.CardSecurityNumber, CardTypeID: req.CardTypeID, Buyer: req.Buyer,
-	}
-	if problems := c.Validate(time.Now()); len(problems) > 0 {
-		sharedhttp.WriteProblem(w, sharedhttp.Validation(problems).Err())
 		return
 	}
 	replayed, err := h.store.Checkout(r.Context(), c, func(b basket.Basket) eventbus.Event {
@@ -84,4 +74,23 @@ func (h *handlers) checkout(w http.ResponseWriter, r *http.Request) {
 	sharedhttp.LoggerFrom(r.Context()).InfoContext(r.Context(), "checkout accepted",
 		"buyer_id", id, "checkout_request_id", requestID, "replayed", replayed)
 	sharedhttp.WriteJSON(w, http.StatusAccepted, checkoutResponse{RequestID: requestID})
+}
+
+// decodeCheckout reads a checkout body into a valid checkout of buyerID, or
+// a 4xx problem. now is when the card must not have expired.
+func decodeCheckout(r *http.Request, buyerID string, requestID uuid.UUID, now time.Time) (basket.Checkout, *sharedhttp.Problem) {
+	var req checkoutRequest
+	if p := sharedhttp.DecodeJSON(r, &req); p != nil {
+		return basket.Checkout{}, p
+	}
+	c := basket.Checkout{
+		BuyerID: buyerID, RequestID: requestID,
+		City: req.City, Street: req.Street, State: req.State, Country: req.Country, ZipCode: req.ZipCode,
+		CardNumber: req.CardNumber, CardHolderName: req.CardHolderName, CardExpiration: req.CardExpiration,
+		CardSecurityNumber: req.CardSecurityNumber, CardTypeID: req.CardTypeID, Buyer: req.Buyer,
+	}
+	if problems := c.Validate(now); len(problems) > 0 {
+		return basket.Checkout{}, sharedhttp.Validation(problems).Err()
+	}
+	return c, nil
 }

@@ -1,12 +1,15 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
+	"github.com/google/uuid"
 )
 
 // FuzzDecodeItems feeds arbitrary PUT bodies to the decoding and validation
@@ -54,6 +57,44 @@ func FuzzDecodeItems(f *testing.F) {
 				strings.ContainsRune(it.ProductName, 0) || strings.ContainsRune(it.PictureURL, 0) {
 				t.Fatalf("accepted a bad line %+v from %q", it, body)
 			}
+		}
+	})
+}
+
+// FuzzDecodeCheckout does the same for checkout bodies: never a panic, a
+// 4xx problem that does not repeat the card number, or a checkout that
+// keeps every rule.
+func FuzzDecodeCheckout(f *testing.F) {
+	valid := `{"city":"Redmond","street":"1 Main St","state":"WA","country":"U.S.","zipCode":"98052",` +
+		`"cardNumber":"4012888888881881","cardHolderName":"Alice","cardExpiration":"2030-01-01T00:00:00Z",` +
+		`"cardSecurityNumber":"123","cardTypeId":1,"buyer":"Alice"}`
+	for _, seed := range []string{
+		valid,
+		strings.Replace(valid, `"2030-01-01T00:00:00Z"`, `"2020-01-01T00:00:00Z"`, 1),
+		strings.Replace(valid, `"2030-01-01T00:00:00Z"`, `"soon"`, 1),
+		strings.Replace(valid, `"4012888888881881"`, `4012888888881881`, 1),
+		strings.Replace(valid, `"123"`, `"12a"`, 1),
+		strings.Replace(valid, `"cardTypeId":1`, `"cardTypeId":-1`, 1),
+		strings.Replace(valid, `"Redmond"`, `"Red\u0000mond"`, 1),
+		`{}`, `[]`, `null`, ``, `{"city":`,
+	} {
+		f.Add(seed)
+	}
+	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest(http.MethodPost, "/api/basket/alice/checkout", strings.NewReader(body))
+		c, p := decodeCheckout(r, "alice", uuid.New(), now)
+		if p != nil {
+			if p.Status != http.StatusBadRequest && p.Status != http.StatusRequestEntityTooLarge {
+				t.Fatalf("status %d for %q, want 400 or 413", p.Status, body)
+			}
+			if problemText := fmt.Sprint(p.Detail, p.Errors); strings.Contains(problemText, "4012888888881881") {
+				t.Fatalf("the problem repeats the card number: %s", problemText)
+			}
+			return
+		}
+		if problems := c.Validate(now); len(problems) > 0 || c.BuyerID != "alice" || !c.CardExpiration.After(now) {
+			t.Fatalf("accepted %q as %+v with problems %v", body, c.LogValue(), problems)
 		}
 	})
 }
