@@ -35,14 +35,14 @@ func BenchmarkPriceChange(b *testing.B) {
 	seedStart := time.Now()
 	for _, sql := range []string{
 		`INSERT INTO baskets (buyer_id) SELECT 'buyer-' || g FROM generate_series(1, 50000) g`,
-		// Lines of the changed product: positions 0 and 1 of every basket.
+		// Each basket's ten lines together, as the PUT that wrote them
+		// would store them: positions 0 and 1 hold the changed product,
+		// 2 to 9 others among 999 (some at the same price).
 		`INSERT INTO basket_lines (id, buyer_id, position, product_id, product_name, unit_price, quantity, picture_url)
-		 SELECT gen_random_uuid(), 'buyer-' || g, p, 1, 'Bench product', 10.00, 1, '1.png'
-		 FROM generate_series(1, 50000) g, generate_series(0, 1) p`,
-		// Lines of 999 other products, some at the same price.
-		`INSERT INTO basket_lines (id, buyer_id, position, product_id, product_name, unit_price, quantity, picture_url)
-		 SELECT gen_random_uuid(), 'buyer-' || g, p, 2 + (g * 8 + p) % 999, 'Other product', 10.00, 1, ''
-		 FROM generate_series(1, 50000) g, generate_series(2, 9) p`,
+		 SELECT gen_random_uuid(), 'buyer-' || g, p,
+		        CASE WHEN p < 2 THEN 1 ELSE 2 + (g * 8 + p) % 999 END, 'Product ' || p, 10.00, 1, 'p.png'
+		 FROM generate_series(1, 50000) g, generate_series(0, 9) p
+		 ORDER BY g, p`,
 		`VACUUM ANALYZE basket_lines`,
 	} {
 		if _, err := pool.Exec(ctx, sql); err != nil {
