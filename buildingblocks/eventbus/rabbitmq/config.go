@@ -10,6 +10,7 @@ const (
 	DefaultURL          = "amqp://guest:guest@localhost:5672/"
 	DefaultExchange     = "eshop_event_bus"
 	DefaultConcurrency  = 16
+	DefaultPrefetch     = 256
 	DefaultMaxAttempts  = 5
 	DefaultRetryBackoff = 200 * time.Millisecond
 )
@@ -34,7 +35,7 @@ const (
 	unhandledGrace = 10 * time.Second
 	// publishChannels is the number of confirm-mode channels the publishers
 	// share. Each carries any number of unconfirmed messages at once.
-	publishChannels = 2
+	publishChannelsDefault = 2
 )
 
 // Config configures a [Bus]. The zero value of a field means its default.
@@ -53,7 +54,10 @@ type Config struct {
 	// Default: Queue, or "eshop" without a queue.
 	AppID string
 	// Prefetch bounds the unacknowledged deliveries the broker sends this
-	// process. Default 2 × Concurrency.
+	// process. Default DefaultPrefetch, or 2 × Concurrency if that is more.
+	// A large window lets the broker deliver and take acknowledgements in
+	// batches, which costs it far less per message; it also means one
+	// instance may hold that many messages while other instances idle.
 	Prefetch int
 	// Concurrency is how many handlers run at once. Default
 	// DefaultConcurrency.
@@ -86,7 +90,7 @@ func (c Config) withDefaults() Config {
 		c.Concurrency = DefaultConcurrency
 	}
 	if c.Prefetch <= 0 {
-		c.Prefetch = 2 * c.Concurrency
+		c.Prefetch = max(DefaultPrefetch, 2*c.Concurrency)
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = DefaultMaxAttempts

@@ -50,6 +50,7 @@ type consLink struct {
 	topo    *amqp.Channel
 	deliv   *amqp.Channel
 	tag     string
+	acks    *acker
 	lost    <-chan struct{}
 	bound   map[string]bool // owned by run
 	reading bool            // read runs; readEnd closes when it returns
@@ -234,6 +235,7 @@ func (c *consumer) connect() (*consLink, error) {
 	if err := link.deliv.Qos(c.cfg.Prefetch, 0, false); err != nil {
 		return fail(err)
 	}
+	link.acks = newAcker(link.deliv, c.cfg.Prefetch)
 	if err := declareExchange(link.topo, c.cfg.Exchange); err != nil {
 		return fail(err)
 	}
@@ -295,6 +297,7 @@ func (c *consumer) drop(link *consLink, err error) bool {
 	c.log.Warn("event bus: consuming link lost; reconnecting", "err", err)
 	c.clearLink(link, err)
 	_ = link.conn.Close()
+	link.acks.stop()
 	if link.reading {
 		<-link.readEnd
 	}
@@ -458,6 +461,7 @@ func (c *consumer) close(ctx context.Context) error {
 	c.link = nil
 	c.mu.Unlock()
 	if link != nil {
+		link.acks.flush()
 		_ = link.conn.Close()
 	}
 	if err == nil {

@@ -33,7 +33,7 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery) {
 	if prior >= c.cfg.MaxAttempts {
 		log.Error("event bus: message delivered too often; parking it in the dead-letter queue",
 			"deliveries", prior, "dlq", DeadLetterQueue(c.cfg.Queue))
-		settle(log, d.Nack(false, false))
+		settle(log, link.acks.nack(d.DeliveryTag, false))
 		return
 	}
 
@@ -43,12 +43,12 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery) {
 	}
 	if len(pending) == 0 {
 		if c.interrupted(link) {
-			settle(log, d.Nack(false, true))
+			settle(log, link.acks.nack(d.DeliveryTag, true))
 			return
 		}
 		log.Warn("event bus: no handler for event; parking it in the dead-letter queue",
 			"dlq", DeadLetterQueue(c.cfg.Queue))
-		settle(log, d.Nack(false, false))
+		settle(log, link.acks.nack(d.DeliveryTag, false))
 		return
 	}
 
@@ -64,24 +64,24 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery) {
 			}
 		}
 		if len(pending) == 0 {
-			settle(log, d.Ack(false))
+			link.acks.ack(d.DeliveryTag)
 			return
 		}
 		if attempt >= c.cfg.MaxAttempts {
 			log.Error("event bus: handler failed every attempt; parking the message in the dead-letter queue",
 				"attempts", attempt, "err", failure, "dlq", DeadLetterQueue(c.cfg.Queue))
-			settle(log, d.Nack(false, false))
+			settle(log, link.acks.nack(d.DeliveryTag, false))
 			return
 		}
 		delay := retryDelay(c.cfg.RetryBackoff, attempt-prior)
 		log.Warn("event bus: handler failed; retrying", "attempt", attempt, "in", delay, "err", failure)
 		if !c.pause(link, delay) {
-			settle(log, d.Nack(false, true))
+			settle(log, link.acks.nack(d.DeliveryTag, true))
 			return
 		}
 		pending = c.stillSubscribed(m.Name, pending)
 		if len(pending) == 0 {
-			settle(log, d.Ack(false))
+			link.acks.ack(d.DeliveryTag)
 			return
 		}
 	}

@@ -1,0 +1,221 @@
+package rabbitmq_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/google/uuid"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// The benchmarks each run one fixed workload per iteration (run them with
+// -benchtime 1x): benchEvents persistent events of about 150 bytes, from
+// publish to handled, into a quorum queue of the same broker.
+const (
+	benchEvents     = 50_000
+	benchPublishers = 32
+	// rawWindow is how many unconfirmed messages the raw publisher allows.
+	rawWindow = 1_000
+	// rawPrefetch and rawAckEvery tune the raw consumer: acks cover several
+	// deliveries at once (multiple=true).
+	rawPrefetch = 1_000
+	rawAckEvery = 100
+)
+
+// benchEvent is the body: the wire shape plus when it was published.
+type benchEvent struct {
+	ID           uuid.UUID `json:"Id"`
+	CreationDate time.Time `json:"CreationDate"`
+	ProductID    int       `json:"ProductId"`
+	SentAt       int64     `json:"SentAt"`
+}
+
+func benchBody(i int) (uuid.UUID, []byte) {
+	id := uuid.New()
+	body, _ := json.Marshal(benchEvent{ID: id, CreationDate: time.Now().UTC(), ProductID: i, SentAt: time.Now().UnixNano()})
+	return id, body
+}
+
+// latencies collects publish-to-handled times.
+type latencies struct {
+	mu   sync.Mutex
+	d    []time.Duration
+	done chan struct{}
+	want int
+}
+
+func newLatencies(want int) *latencies {
+	return &latencies{d: make([]time.Duration, 0, want), done: make(chan struct{}), want: want}
+}
+
+func (l *latencies) record(body []byte) error {
+	var e benchEvent
+	if err := json.Unmarshal(body, &e); err != nil {
+		return err
+	}
+	d := time.Since(time.Unix(0, e.SentAt))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.d = append(l.d, d)
+	if len(l.d) == l.want {
+		close(l.done)
+	}
+	return nil
+}
+
+func (l *latencies) report(b *testing.B, elapsed time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	slices.Sort(l.d)
+	pct := func(p float64) float64 {
+		return float64(l.d[int(p*float64(len(l.d)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(float64(len(l.d))/elapsed.Seconds(), "events/s")
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// BenchmarkBus publishes through the bus from 32 goroutines, each waiting
+// for its confirm, to a subscribed handler that decodes the body.
+func BenchmarkBus(b *testing.B) {
+	tb := newTestBroker(b)
+	ctx := context.Background()
+	publisher := tb.bus(tb.config("catalog"))
+	consumer := tb.bus(tb.config("basket"))
+	var lat atomic.Pointer[latencies]
+	if _, err := consumer.Subscribe(ctx, "ProductPriceChangedIntegrationEvent", func(_ context.Context, m eventbus.Message) error {
+		return lat.Load().record(m.Body)
+	}); err != nil {
+		b.Fatal(err)
+	}
+
+	for b.Loop() {
+		l := newLatencies(benchEvents)
+		lat.Store(l)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range benchPublishers {
+			wg.Go(func() {
+				for i := int(next.Add(1)); i <= benchEvents; i = int(next.Add(1)) {
+					id, body := benchBody(i)
+					m := eventbus.Message{ID: id, Name: "ProductPriceChangedIntegrationEvent", Time: time.Now(), Body: body}
+					if err := publisher.Publish(ctx, m); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		<-l.done
+		l.report(b, time.Since(start))
+	}
+}
+
+// BenchmarkRawAMQP is the physical reference: plain amqp091-go, one
+// publishing goroutine on one confirm channel with up to rawWindow
+// unconfirmed messages, and one consumer with a large prefetch that acks
+// many deliveries at once.
+func BenchmarkRawAMQP(b *testing.B) {
+	tb := newTestBroker(b)
+	queue := tb.prefix + "_raw"
+	pubConn, err := amqp.Dial(testkit.RabbitURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pubConn.Close()
+	conConn, err := amqp.Dial(testkit.RabbitURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conConn.Close()
+	pub, err := pubConn.Channel()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pub.ExchangeDeclare(tb.exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pub.QueueDeclare(queue, true, false, false, false, amqp.Table{amqp.QueueTypeArg: amqp.QueueTypeQuorum}); err != nil {
+		b.Fatal(err)
+	}
+	if err := pub.QueueBind(queue, "ProductPriceChangedIntegrationEvent", tb.exchange, false, nil); err != nil {
+		b.Fatal(err)
+	}
+	if err := pub.Confirm(false); err != nil {
+		b.Fatal(err)
+	}
+	con, err := conConn.Channel()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := con.Qos(rawPrefetch, 0, false); err != nil {
+		b.Fatal(err)
+	}
+	deliveries, err := con.Consume(queue, "", false, false, false, false, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	for b.Loop() {
+		l := newLatencies(benchEvents)
+		consumed := make(chan error, 1)
+		go func() {
+			for n := 1; n <= benchEvents; n++ {
+				d := <-deliveries
+				if err := l.record(d.Body); err != nil {
+					consumed <- err
+					return
+				}
+				if n%rawAckEvery == 0 || n == benchEvents {
+					if err := d.Ack(true); err != nil {
+						consumed <- err
+						return
+					}
+				}
+			}
+			consumed <- nil
+		}()
+
+		start := time.Now()
+		window := make(chan *amqp.DeferredConfirmation, rawWindow)
+		confirmed := make(chan error, 1)
+		go func() {
+			for dc := range window {
+				if !dc.Wait() {
+					confirmed <- fmt.Errorf("nack for %d", dc.DeliveryTag)
+					return
+				}
+			}
+			confirmed <- nil
+		}()
+		for i := 1; i <= benchEvents; i++ {
+			id, body := benchBody(i)
+			dc, err := pub.PublishWithDeferredConfirm(tb.exchange, "ProductPriceChangedIntegrationEvent", false, false, amqp.Publishing{
+				ContentType: "application/json", DeliveryMode: amqp.Persistent, MessageId: id.String(),
+				Type: "ProductPriceChangedIntegrationEvent", Timestamp: time.Now(), AppId: "bench", Body: body,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			window <- dc
+		}
+		close(window)
+		if err := <-confirmed; err != nil {
+			b.Fatal(err)
+		}
+		if err := <-consumed; err != nil {
+			b.Fatal(err)
+		}
+		l.report(b, time.Since(start))
+	}
+}
