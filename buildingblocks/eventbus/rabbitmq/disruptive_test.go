@@ -1,0 +1,62 @@
+//go:build disruptive
+
+package rabbitmq_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+)
+
+// TestDisruptiveBrokerClosesAllConnectionsAndRestarts publishes 10,000
+// events while the broker closes every connection (twice) and is stopped
+// for a few seconds and started again: every event is handled.
+func TestDisruptiveBrokerClosesAllConnectionsAndRestarts(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	publisher := tb.bus(tb.config("catalog"))
+	consumerCfg := tb.config("basket")
+	consumer := tb.bus(consumerCfg)
+	handled := newSeen()
+	if _, err := consumer.Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
+		t.Fatal(err)
+	}
+
+	const total = 10_000
+	disturbed := make(chan struct{})
+	s := &stream{n: total, goroutines: 32, pause: 30 * time.Millisecond, holdFrom: 9 * total / 10, hold: disturbed}
+	ids, publishErr := s.start(ctx, publisher, "PriceChanged")
+
+	waitUntil(t, "publishing progress", func() bool { return s.published.Load() >= total/10 })
+	testkit.CloseAllConnections(t)
+	t.Logf("closed all connections after %d published", s.published.Load())
+
+	waitUntil(t, "publishing progress", func() bool { return s.published.Load() >= 3*total/10 })
+	from := s.published.Load()
+	testkit.RestartBroker(t, 2*time.Second)
+	t.Logf("broker restarted while events %d to %d were published", from, s.published.Load())
+
+	waitUntil(t, "publishing progress", func() bool { return s.published.Load() >= 6*total/10 })
+	testkit.CloseAllConnections(t)
+	t.Logf("closed all connections after %d published", s.published.Load())
+	close(disturbed)
+
+	if err := <-publishErr; err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	handled.waitDistinct(t, total)
+	for _, id := range ids {
+		if !handled.has(id) {
+			t.Fatalf("event %s never handled", id)
+		}
+	}
+	t.Logf("%d events handled, %d redelivered duplicates", total, handled.duplicates())
+	waitUntil(t, "the bus to reconnect", func() bool { return publisher.Check(ctx) == nil && consumer.Check(ctx) == nil })
+	if n := queueDepth(t, tb.raw(), rabbitmq.DeadLetterQueue(consumerCfg.Queue)); n != 0 {
+		t.Errorf("dead-letter queue holds %d messages", n)
+	}
+}
