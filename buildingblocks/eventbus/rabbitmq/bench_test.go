@@ -23,6 +23,9 @@ const (
 	benchEvents     = 50_000
 	benchPublishers = 32
 	// rawWindow is how many unconfirmed messages the raw publisher allows.
+	// The bus with 32 publishers, each waiting for its own confirm, has at
+	// most 32 unconfirmed: BenchmarkRawAMQP also runs with that window, to
+	// tell the cost of the bus from the cost of the smaller window.
 	rawWindow = 1_000
 	// rawPrefetch and rawAckEvery tune the raw consumer: acks cover several
 	// deliveries at once (multiple=true).
@@ -122,10 +125,16 @@ func BenchmarkBus(b *testing.B) {
 }
 
 // BenchmarkRawAMQP is the physical reference: plain amqp091-go, one
-// publishing goroutine on one confirm channel with up to rawWindow
-// unconfirmed messages, and one consumer with a large prefetch that acks
-// many deliveries at once.
+// publishing goroutine on one confirm channel with up to rawWindow (or
+// benchPublishers) unconfirmed messages, and one consumer with a large
+// prefetch that acks many deliveries at once.
 func BenchmarkRawAMQP(b *testing.B) {
+	for _, window := range []int{rawWindow, benchPublishers} {
+		b.Run(fmt.Sprintf("window=%d", window), func(b *testing.B) { benchmarkRaw(b, window) })
+	}
+}
+
+func benchmarkRaw(b *testing.B, rawWindow int) {
 	tb := newTestBroker(b)
 	queue := tb.prefix + "_raw"
 	pubConn, err := amqp.Dial(testkit.RabbitURL())
