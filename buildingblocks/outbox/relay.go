@@ -133,8 +133,8 @@ func (c RelayConfig) withDefaults() RelayConfig {
 //
 // # Purging
 //
-// Published rows older than Retention are deleted, in chunks, while the
-// relay is idle.
+// Published rows older than Retention are deleted in chunks between
+// batches, at most once a minute (or once per Retention, if shorter).
 type Relay struct {
 	pool *pgxpool.Pool
 	pub  eventbus.Publisher
@@ -174,10 +174,10 @@ func (r *Relay) Run(ctx context.Context) error {
 			r.log.Info("outbox: publishing again", "after_failures", failures)
 			failures = 0
 		}
+		r.purgeIfDue(ctx)
 		if n > 0 {
 			continue
 		}
-		r.purgeIfDue(ctx)
 		r.waitForWork(ctx)
 	}
 	return nil
@@ -343,7 +343,7 @@ func (r *Relay) startListening(ctx context.Context) error {
 		return err
 	}
 	setup := fmt.Sprintf("LISTEN %s; SET lock_timeout = %d",
-		pgx.Identifier{notifyChannel}.Sanitize(), r.cfg.SweepInterval.Milliseconds())
+		pgx.Identifier{notifyChannel}.Sanitize(), max(r.cfg.SweepInterval.Milliseconds(), 1)) // 0 would mean no timeout
 	if _, err := conn.Exec(ctx, setup); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
 		return err
@@ -362,7 +362,9 @@ func (r *Relay) stopListening() {
 	r.listener = nil
 }
 
-const purgeChunk = 5000
+// purgeChunk bounds one DELETE, so that purging a large backlog of
+// published rows interleaves with publishing instead of stalling it.
+const purgeChunk = 2000
 
 const purgePublished = `
 DELETE FROM integration_event_log
@@ -372,24 +374,23 @@ WHERE seq IN (
 	ORDER BY published_at
 	LIMIT $2)`
 
-// purgeIfDue deletes published rows older than Retention, at most once per
-// min(Retention, a minute).
+// purgeIfDue deletes published rows older than Retention, one chunk per
+// call, and goes on with the next call while chunks come back full; a
+// purge is due again min(Retention, a minute) after the last one finished.
 func (r *Relay) purgeIfDue(ctx context.Context) {
 	if r.cfg.Retention < 0 || time.Since(r.lastPurge) < min(r.cfg.Retention, time.Minute) {
 		return
 	}
-	r.lastPurge = time.Now()
-	for ctx.Err() == nil {
-		tag, err := r.pool.Exec(ctx, purgePublished, r.cfg.Retention.Seconds(), purgeChunk)
-		if err != nil {
-			if ctx.Err() == nil {
-				r.log.Warn("outbox: purging published events failed", "err", err)
-			}
-			return
+	tag, err := r.pool.Exec(ctx, purgePublished, r.cfg.Retention.Seconds(), purgeChunk)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.log.Warn("outbox: purging published events failed", "err", err)
 		}
-		if tag.RowsAffected() < purgeChunk {
-			return
-		}
+		r.lastPurge = time.Now()
+		return
+	}
+	if tag.RowsAffected() < purgeChunk {
+		r.lastPurge = time.Now()
 	}
 }
 
