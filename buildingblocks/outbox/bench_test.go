@@ -1,0 +1,179 @@
+package outbox_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
+	"github.com/eshop-go/eshop-go/buildingblocks/inbox"
+	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// BenchmarkOutbox measures the path a real event takes: 16 producers each
+// commit a business row and its event per transaction → the relay →
+// RabbitMQ → a consumer that handles it through the inbox in another
+// database. It reports events/s and the commit-to-handled latency (from
+// the start of the producer's COMMIT to the end of the consumer's), at
+// full speed and at fixed offered loads, with the relay publishing in
+// order (the default: one confirm at a time, as the rabbitmq Bus is not an
+// outbox.BatchPublisher) and pipelined (MaxInFlight 500: confirms
+// overlap, messages of a batch may overtake each other). Each
+// sub-benchmark runs one fixed workload per iteration (make bench runs
+// one).
+func BenchmarkOutbox(b *testing.B) {
+	for _, relay := range []struct {
+		name        string
+		maxInFlight int
+	}{{"ordered", 1}, {"pipelined", outbox.DefaultBatchSize}} {
+		for _, w := range []workload{
+			{name: "full_speed", events: 30_000},
+			{name: "1000_per_s", events: 5_000, rate: 1000},
+			{name: "100_per_s", events: 500, rate: 100},
+		} {
+			w.maxInFlight = relay.maxInFlight
+			b.Run(relay.name+"/"+w.name, func(b *testing.B) {
+				for range b.N {
+					w.run(b)
+				}
+			})
+		}
+	}
+}
+
+const benchProducers = 16
+
+type workload struct {
+	name   string
+	events int
+	rate   int // offered events/s in all; 0 is as fast as the producers go
+
+	maxInFlight int // the relay's
+}
+
+func (w workload) run(b *testing.B) {
+	b.StopTimer()
+	ctx := context.Background()
+	exchange, prefix := testkit.Broker(b)
+	producerDB := testkit.PoolFor(b, withMaxConns(b, testkit.NewDatabase(b), benchProducers+2), orders)
+	consumerDB := testkit.PoolFor(b, withMaxConns(b, testkit.NewDatabase(b), rabbitmq.DefaultConcurrency), shipments)
+
+	// committing[i] is when event i's COMMIT started; latency[i] how long
+	// after that the consumer had committed its handling.
+	committing := make([]atomic.Int64, w.events)
+	latency := make([]time.Duration, w.events)
+	var handled sync.WaitGroup
+	handled.Add(w.events)
+	var lastHandled atomic.Int64
+
+	consumerBus := newBus(b, rabbitmq.Config{Exchange: exchange, Queue: prefix + "_shipping"})
+	ship := inbox.Handler(consumerDB, "bench.ship_order", func(ctx context.Context, tx pgx.Tx, e orderPlaced) error {
+		_, err := tx.Exec(ctx, `INSERT INTO shipments (order_id, times_shipped) VALUES ($1, 1)
+			ON CONFLICT (order_id) DO UPDATE SET times_shipped = shipments.times_shipped + 1`, e.OrderID)
+		return err
+	})
+	var warm sync.WaitGroup
+	_, err := eventbus.Subscribe(ctx, consumerBus, func(ctx context.Context, e orderPlaced) error {
+		if err := ship(ctx, e); err != nil {
+			return err
+		}
+		if e.OrderID < 0 { // warm-up
+			warm.Done()
+			return nil
+		}
+		now := time.Now()
+		latency[e.OrderID] = now.Sub(time.Unix(0, committing[e.OrderID].Load()))
+		lastHandled.Store(now.UnixNano())
+		handled.Done()
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	producerBus := newBus(b, rabbitmq.Config{Exchange: exchange, AppID: prefix + "_ordering"})
+	startRelay(b, producerDB, producerBus, outbox.RelayConfig{MaxInFlight: w.maxInFlight})
+
+	// Warm up: connections open, queue bound, statements prepared.
+	warm.Add(benchProducers)
+	for i := range benchProducers {
+		if err := commitOrder(ctx, producerDB, -1-i, func() {}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	warm.Wait()
+
+	b.StartTimer()
+	start := time.Now()
+	var next atomic.Int64
+	var producers sync.WaitGroup
+	for range benchProducers {
+		producers.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= w.events {
+					return
+				}
+				if w.rate > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(w.rate))))
+				}
+				err := commitOrder(ctx, producerDB, i, func() { committing[i].Store(time.Now().UnixNano()) })
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	producers.Wait()
+	handled.Wait()
+	b.StopTimer()
+
+	elapsed := time.Unix(0, lastHandled.Load()).Sub(start)
+	slices.Sort(latency)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(float64(w.events)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(ms(latency[len(latency)/2]), "p50-ms")
+	b.ReportMetric(ms(latency[len(latency)*99/100]), "p99-ms")
+	b.ReportMetric(ms(latency[len(latency)-1]), "max-ms")
+}
+
+// commitOrder commits order id and its event; beforeCommit runs just
+// before COMMIT is sent.
+func commitOrder(ctx context.Context, pool *pgxpool.Pool, id int, beforeCommit func()) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "INSERT INTO orders (id) VALUES ($1)", id); err != nil {
+		return err
+	}
+	if err := outbox.Add(ctx, tx, orderPlaced{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: id}); err != nil {
+		return err
+	}
+	beforeCommit()
+	return tx.Commit(ctx)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// withMaxConns sets the pool size in a database URL.
+func withMaxConns(b testing.TB, dbURL string, n int) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", fmt.Sprint(n))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
