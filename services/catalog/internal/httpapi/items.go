@@ -93,15 +93,19 @@ func (h *handlers) listItems(w http.ResponseWriter, r *http.Request) {
 }
 
 // readFilter reads pageIndex, pageSize, name, type and brand, and lists
-// every bad one in a single problem.
+// every bad one in a single problem. The query is parsed once: this is the
+// busiest request of the catalog.
 func readFilter(r *http.Request) (catalog.ItemFilter, *httpkit.Problem) {
+	q := r.URL.Query()
 	var v httpkit.Validation
 	queryInt := func(name string, def, min, max int) int {
-		n, p := httpkit.QueryInt(r, name, def, min, max)
-		if p != nil {
-			for _, msg := range p.Errors[name] {
-				v.Add(name, msg)
-			}
+		raw := q.Get(name)
+		if raw == "" {
+			return def
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < min || n > max {
+			v.Add(name, fmt.Sprintf("must be an integer from %d to %d", min, max))
 		}
 		return n
 	}
@@ -110,7 +114,7 @@ func readFilter(r *http.Request) (catalog.ItemFilter, *httpkit.Problem) {
 		PageSize:   queryInt("pageSize", 10, 1, 100),
 		TypeID:     int64(queryInt("type", 0, 1, math.MaxInt)),
 		BrandID:    int64(queryInt("brand", 0, 1, math.MaxInt)),
-		NamePrefix: r.URL.Query().Get("name"),
+		NamePrefix: q.Get("name"),
 	}
 	if strings.ContainsRune(f.NamePrefix, 0) {
 		v.Add("name", "must not contain NUL characters")

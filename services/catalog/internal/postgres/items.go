@@ -15,24 +15,37 @@ import (
 const itemColumns = `id, name, description, price, price_version, picture_file_name,
 	catalog_type_id, catalog_brand_id, available_stock, restock_threshold, max_stock_threshold, on_reorder`
 
-func scanItem(row pgx.Row) (catalog.Item, error) {
-	var it catalog.Item
-	err := row.Scan(&it.ID, &it.Name, &it.Description, &it.Price, &it.PriceVersion, &it.PictureFileName,
-		&it.CatalogTypeID, &it.CatalogBrandID, &it.AvailableStock, &it.RestockThreshold, &it.MaxStockThreshold, &it.OnReorder)
-	return it, err
+// itemRow is the destination of a scan of itemColumns. Its pointers are set
+// up once per query and reused for every row, which keeps a page's scan
+// from allocating per row.
+type itemRow struct {
+	item catalog.Item
+	dest []any
 }
 
-func collectItems(rows pgx.Rows) ([]catalog.Item, error) {
-	items := []catalog.Item{}
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		items = append(items, it)
-	}
-	return items, rows.Err()
+func newItemRow() *itemRow {
+	r := &itemRow{}
+	it := &r.item
+	r.dest = []any{&it.ID, &it.Name, &it.Description, &it.Price, &it.PriceVersion, &it.PictureFileName,
+		&it.CatalogTypeID, &it.CatalogBrandID, &it.AvailableStock, &it.RestockThreshold, &it.MaxStockThreshold, &it.OnReorder}
+	return r
+}
+
+func scanItem(row pgx.Row) (catalog.Item, error) {
+	r := newItemRow()
+	err := row.Scan(r.dest...)
+	return r.item, err
+}
+
+// collectItems reads every row into a slice of room for capacity items.
+func collectItems(rows pgx.Rows, capacity int) ([]catalog.Item, error) {
+	items := make([]catalog.Item, 0, capacity)
+	r := newItemRow()
+	_, err := pgx.ForEachRow(rows, r.dest, func() error {
+		items = append(items, r.item)
+		return nil
+	})
+	return items, err
 }
 
 // Item returns the item id, or catalog.ErrNotFound.
@@ -53,7 +66,7 @@ func (s *Store) ItemsByIDs(ctx context.Context, ids []int64) ([]catalog.Item, er
 	if err != nil {
 		return nil, fmt.Errorf("get items by ids: %w", err)
 	}
-	items, err := collectItems(rows)
+	items, err := collectItems(rows, len(ids))
 	if err != nil {
 		return nil, fmt.Errorf("get items by ids: %w", err)
 	}
@@ -72,7 +85,7 @@ func (s *Store) Items(ctx context.Context, f catalog.ItemFilter) (catalog.ItemPa
 	batch.Queue(fmt.Sprintf(`SELECT %s FROM catalog_items%s ORDER BY name, id LIMIT $%d OFFSET $%d`, itemColumns, where, n+1, n+2),
 		append(args, f.PageSize, int64(f.PageIndex)*int64(f.PageSize))...).
 		Query(func(rows pgx.Rows) (err error) {
-			page.Items, err = collectItems(rows)
+			page.Items, err = collectItems(rows, f.PageSize)
 			return err
 		})
 	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
