@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -281,5 +282,47 @@ func TestCheckAndClose(t *testing.T) {
 	}
 	if _, err := bus.Subscribe(ctx, "Other", newSeen().handler); !errors.Is(err, eventbus.ErrClosed) {
 		t.Errorf("Subscribe after Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestEventsQueuedBeforeTheirHandlerSubscribesWaitForIt(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx := within(t)
+	cfg := tb.config("ordering")
+
+	// An earlier run of the service bound both events and went away; its
+	// queue collected events of both names meanwhile.
+	earlier := tb.bus(cfg)
+	for _, name := range []string{"OrderStarted", "OrderPaid"} {
+		if _, err := earlier.Subscribe(ctx, name, newSeen().handler); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := earlier.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	publisher := tb.bus(tb.config("catalog"))
+	for range 20 {
+		for _, name := range []string{"OrderStarted", "OrderPaid"} {
+			if err := publisher.Publish(ctx, message(name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	// The new run subscribes its handlers one after the other: deliveries
+	// of the second name start before its handler is there.
+	started, paid := newSeen(), newSeen()
+	bus := tb.bus(cfg)
+	if _, err := bus.Subscribe(ctx, "OrderStarted", started.handler); err != nil {
+		t.Fatal(err)
+	}
+	started.waitDistinct(t, 20)
+	if _, err := bus.Subscribe(ctx, "OrderPaid", paid.handler); err != nil {
+		t.Fatal(err)
+	}
+	paid.waitDistinct(t, 20)
+	if parked, err := rabbitmq.ListDeadLetters(ctx, cfg); err != nil || len(parked) != 0 {
+		t.Errorf("dead letters: %d, %v; want none", len(parked), err)
 	}
 }

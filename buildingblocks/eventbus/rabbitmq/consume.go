@@ -128,6 +128,12 @@ type subscription struct {
 // name, it returns once the queue is unbound from that name (bounded by
 // ctx; if ctx ends first, the unbinding still happens when the broker is
 // back). After Close it only forgets the handler.
+//
+// The binding belongs to the queue, which every instance of the service
+// shares: when one instance unsubscribes the last handler of a name, the
+// others stop receiving that event too, until they bind it again (on their
+// next reconnect). Messages of that name already in the queue wait a while
+// for a handler and are then parked in the dead-letter queue.
 func (s *subscription) Unsubscribe(ctx context.Context) error {
 	gen, unbind := s.c.remove(s.name, s.id)
 	if !unbind {
@@ -391,21 +397,55 @@ func (c *consumer) reconcile(link *consLink) error {
 func (c *consumer) read(link *consLink, deliveries <-chan amqp.Delivery) {
 	defer close(link.readEnd)
 	for d := range deliveries {
-		select {
-		case <-c.stop:
+		if c.interrupted(link) {
 			continue // left unacknowledged: it goes back to the queue
-		case <-link.lost:
-			continue
-		case c.sem <- struct{}{}:
 		}
 		c.handling.Add(1)
+		if handlers := c.handlersOf(eventName(d)); len(handlers) > 0 {
+			if !c.acquire(link) {
+				c.handling.Done()
+				continue
+			}
+			go func() {
+				defer c.handling.Done()
+				defer c.release()
+				c.handle(link, d, handlers)
+			}()
+			continue
+		}
+		// No handler yet: wait for one without taking a handler's place,
+		// so that the events that have one keep flowing.
 		go func() {
 			defer c.handling.Done()
-			defer func() { <-c.sem }()
-			c.handle(link, d)
+			handlers := c.awaitHandlers(link, eventName(d))
+			if len(handlers) == 0 {
+				c.unhandled(link, d)
+				return
+			}
+			if !c.acquire(link) {
+				settle(c.log, link.acks.nack(d.DeliveryTag, true))
+				return
+			}
+			defer c.release()
+			c.handle(link, d, handlers)
 		}()
 	}
 }
+
+// acquire takes a handler's place; false if the link is lost or the bus
+// closes first.
+func (c *consumer) acquire(link *consLink) bool {
+	select {
+	case c.sem <- struct{}{}:
+		return true
+	case <-c.stop:
+		return false
+	case <-link.lost:
+		return false
+	}
+}
+
+func (c *consumer) release() { <-c.sem }
 
 // connected reports whether the consumer, if it was started, is connected.
 func (c *consumer) connected() error {

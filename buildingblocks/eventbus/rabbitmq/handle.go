@@ -11,7 +11,8 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// handle runs the handlers of one delivery and settles it:
+// handle runs the handlers of one delivery (pending: a copy of them) and
+// settles it:
 //
 //   - every handler returned nil: ack;
 //   - some failed: they (only they) are tried again after a growing delay,
@@ -26,28 +27,13 @@ import (
 //
 // When the link is lost or the bus closes, handle stops retrying and leaves
 // the message to the broker, which delivers it again.
-func (c *consumer) handle(link *consLink, d amqp.Delivery) {
+func (c *consumer) handle(link *consLink, d amqp.Delivery, pending map[uint64]eventbus.Handler) {
 	m := message(d)
 	log := c.log.With("event", m.Name, "id", m.ID)
 	prior := deliveryCount(d)
 	if prior >= c.cfg.MaxAttempts {
 		log.Error("event bus: message delivered too often; parking it in the dead-letter queue",
 			"deliveries", prior, "dlq", DeadLetterQueue(c.cfg.Queue))
-		settle(log, link.acks.nack(d.DeliveryTag, false))
-		return
-	}
-
-	pending := c.handlersOf(m.Name)
-	if len(pending) == 0 {
-		pending = c.awaitHandlers(link, m.Name)
-	}
-	if len(pending) == 0 {
-		if c.interrupted(link) {
-			settle(log, link.acks.nack(d.DeliveryTag, true))
-			return
-		}
-		log.Warn("event bus: no handler for event; parking it in the dead-letter queue",
-			"dlq", DeadLetterQueue(c.cfg.Queue))
 		settle(log, link.acks.nack(d.DeliveryTag, false))
 		return
 	}
@@ -85,6 +71,18 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery) {
 			return
 		}
 	}
+}
+
+// unhandled settles a delivery that no handler came for: back to the queue
+// if the link is lost or the bus closes, else to the dead-letter queue.
+func (c *consumer) unhandled(link *consLink, d amqp.Delivery) {
+	if c.interrupted(link) {
+		settle(c.log, link.acks.nack(d.DeliveryTag, true))
+		return
+	}
+	c.log.Warn("event bus: no handler for event; parking it in the dead-letter queue",
+		"event", eventName(d), "id", d.MessageId, "dlq", DeadLetterQueue(c.cfg.Queue))
+	settle(c.log, link.acks.nack(d.DeliveryTag, false))
 }
 
 // call runs a handler, turning a panic into an error.

@@ -56,12 +56,9 @@ func publishing(m eventbus.Message, appID string) amqp.Publishing {
 // replayed dead letter arrives with the queue's name as routing key.
 func message(d amqp.Delivery) eventbus.Message {
 	m := eventbus.Message{
-		Name:  d.Type,
+		Name:  eventName(d),
 		Body:  d.Body,
 		AppID: d.AppId,
-	}
-	if m.Name == "" {
-		m.Name = d.RoutingKey
 	}
 	if id, err := uuid.Parse(d.MessageId); err == nil {
 		m.ID = id
@@ -84,6 +81,14 @@ func message(d amqp.Delivery) eventbus.Message {
 		}
 	}
 	return m
+}
+
+// eventName is the AMQP type of d, or its routing key without a type.
+func eventName(d amqp.Delivery) string {
+	if d.Type != "" {
+		return d.Type
+	}
+	return d.RoutingKey
 }
 
 // deliveryCount is how often the queue delivered d before (0 on the first
