@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -35,4 +36,25 @@ func RestartBroker(t testing.TB, downtime time.Duration) {
 		}
 	}()
 	time.Sleep(downtime)
+}
+
+// BlockPublishers raises a memory alarm on the broker (`rabbitmqctl
+// set_vm_memory_high_watermark`), so that it blocks every publishing
+// connection, until the returned function (also run when the test ends)
+// puts the watermark back. Only for tests built with the `disruptive` tag.
+func BlockPublishers(t testing.TB) (unblock func()) {
+	t.Helper()
+	if out, err := rabbitmqctl("set_vm_memory_high_watermark", "0.000001"); err != nil {
+		t.Fatalf("testkit: raise a memory alarm: %v: %s", err, out)
+	}
+	var once sync.Once
+	unblock = func() {
+		once.Do(func() {
+			if out, err := rabbitmqctl("set_vm_memory_high_watermark", "0.4"); err != nil {
+				t.Errorf("testkit: clear the memory alarm: %v: %s", err, out)
+			}
+		})
+	}
+	t.Cleanup(unblock)
+	return unblock
 }

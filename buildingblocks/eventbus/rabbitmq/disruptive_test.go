@@ -4,6 +4,7 @@ package rabbitmq_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -59,4 +60,38 @@ func TestDisruptiveBrokerClosesAllConnectionsAndRestarts(t *testing.T) {
 	if n := queueDepth(t, tb.raw(), rabbitmq.DeadLetterQueue(consumerCfg.Queue)); n != 0 {
 		t.Errorf("dead-letter queue holds %d messages", n)
 	}
+}
+
+// TestDisruptivePublishWhileTheBrokerBlocksPublishers: under a memory alarm
+// the broker stops reading from publishing connections; Publish waits, but
+// no longer than its context, and succeeds once the alarm is over.
+func TestDisruptivePublishWhileTheBrokerBlocksPublishers(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx := within(t)
+	bus := tb.bus(tb.config("catalog"))
+	handled := newSeen()
+	if _, err := tb.bus(tb.config("basket")).Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Publish(ctx, message("PriceChanged")); err != nil {
+		t.Fatal(err)
+	}
+
+	unblock := testkit.BlockPublishers(t)
+	var err error
+	waitUntil(t, "a publish to be refused for its deadline", func() bool {
+		short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		defer cancel()
+		err = bus.Publish(short, message("PriceChanged"))
+		return err != nil
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Publish while blocked = %v, want DeadlineExceeded", err)
+	}
+	unblock()
+	last := message("PriceChanged")
+	if err := bus.Publish(ctx, last); err != nil {
+		t.Fatalf("Publish after the alarm: %v", err)
+	}
+	waitUntil(t, "the last event", func() bool { return handled.has(last.ID) })
 }

@@ -38,6 +38,58 @@ type pubLink struct {
 	conn *amqp.Connection
 	ch   *amqp.Channel
 	lost <-chan struct{}
+
+	mu        sync.Mutex
+	unblocked chan struct{} // non-nil while the broker blocks publishing
+}
+
+// watchBlocked follows connection.blocked / unblocked: a broker short of
+// memory or disk stops reading from publishing connections, and a publish
+// that wrote then would hang in the write, deaf to its context. While
+// blocked, publishes wait before they write, bounded by their context.
+func (l *pubLink) watchBlocked(log *slog.Logger, notes <-chan amqp.Blocking) {
+	for b := range notes {
+		l.mu.Lock()
+		switch {
+		case b.Active && l.unblocked == nil:
+			log.Warn("event bus: the broker blocks publishing", "reason", b.Reason)
+			l.unblocked = make(chan struct{})
+		case !b.Active && l.unblocked != nil:
+			log.Info("event bus: the broker takes publishes again")
+			close(l.unblocked)
+			l.unblocked = nil
+		}
+		l.mu.Unlock()
+	}
+	// The connection closed: nobody waits for this link any longer.
+	l.mu.Lock()
+	if l.unblocked != nil {
+		close(l.unblocked)
+		l.unblocked = nil
+	}
+	l.mu.Unlock()
+}
+
+// whenUnblocked returns nil at once unless the broker blocks publishing;
+// then it waits for the broker, the loss of the link (the publish then
+// goes to the next one), ctx or the bus's end.
+func (l *pubLink) whenUnblocked(ctx context.Context, done <-chan struct{}) error {
+	l.mu.Lock()
+	unblocked := l.unblocked
+	l.mu.Unlock()
+	if unblocked == nil {
+		return nil
+	}
+	select {
+	case <-unblocked:
+		return nil
+	case <-l.lost:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("rabbitmq: broker blocks publishing: %w", ctx.Err())
+	case <-done:
+		return eventbus.ErrClosed
+	}
 }
 
 func newPublisher(cfg Config, done <-chan struct{}) *publisher {
@@ -103,7 +155,9 @@ func (p *publisher) connect() (*pubLink, error) {
 		_ = conn.Close()
 		return nil, fmt.Errorf("rabbitmq: %w", err)
 	}
-	return &pubLink{conn: conn, ch: ch, lost: watchLoss(conn, ch)}, nil
+	link := &pubLink{conn: conn, ch: ch, lost: watchLoss(conn, ch)}
+	go link.watchBlocked(p.log, conn.NotifyBlocked(make(chan amqp.Blocking, 1)))
+	return link, nil
 }
 
 // setLink makes l the current link, unless the publisher closed meanwhile.
@@ -191,6 +245,9 @@ func (p *publisher) publish(ctx context.Context, m eventbus.Message) error {
 	for {
 		link, err := p.current(ctx)
 		if err != nil {
+			return fmt.Errorf("publish %s %s: %w", m.Name, m.ID, err)
+		}
+		if err := link.whenUnblocked(ctx, p.done); err != nil {
 			return fmt.Errorf("publish %s %s: %w", m.Name, m.ID, err)
 		}
 		confirm, err := link.ch.PublishWithDeferredConfirmWithContext(ctx, p.cfg.Exchange, m.Name, false, false, msg)
