@@ -58,3 +58,41 @@ func FuzzDecodeItem(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadQuery feeds arbitrary query strings to the parsing of the page
+// filters and of GET /items/by's ids: no panic, and what is accepted is in
+// range.
+func FuzzReadQuery(f *testing.F) {
+	for _, seed := range []string{
+		"", "pageIndex=0&pageSize=10", "pageSize=101", "pageSize=-1", "name=%00", "name=%zz", "type=1&brand=2",
+		"type=99999999999999999999", "ids=1,2,3", "ids=", "ids=,", "ids=1,,2", "ids=-1", "ids=" + strings.Repeat("1,", 101),
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		r := httptest.NewRequest(http.MethodGet, "/api/catalog/items", nil)
+		r.URL.RawQuery = query
+		if f, p := readFilter(r); p == nil {
+			if f.PageIndex < 0 || f.PageSize < 1 || f.PageSize > 100 || f.TypeID < 0 || f.BrandID < 0 || strings.ContainsRune(f.NamePrefix, 0) {
+				t.Fatalf("accepted filter %+v from %q", f, query)
+			}
+		} else if p.Status != http.StatusBadRequest {
+			t.Fatalf("refused %q with %+v", query, p)
+		}
+		ids, p := readIDs(r.URL.Query().Get("ids"))
+		if p != nil {
+			if p.Status != http.StatusBadRequest || len(p.Errors["ids"]) == 0 {
+				t.Fatalf("refused ids of %q with %+v", query, p)
+			}
+			return
+		}
+		if len(ids) < 1 || len(ids) > maxIDs {
+			t.Fatalf("accepted %d ids from %q", len(ids), query)
+		}
+		for _, id := range ids {
+			if id <= 0 {
+				t.Fatalf("accepted id %d from %q", id, query)
+			}
+		}
+	})
+}
