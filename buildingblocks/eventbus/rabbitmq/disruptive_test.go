@@ -3,6 +3,7 @@
 package rabbitmq_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -87,6 +88,24 @@ func TestDisruptivePublishWhileTheBrokerBlocksPublishers(t *testing.T) {
 	})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Publish while blocked = %v, want DeadlineExceeded", err)
+	}
+	// A message larger than the socket buffers: written now, it would hang
+	// in the write until the alarm ends, whatever its deadline.
+	big := message("PriceChanged")
+	big.Body = bytes.Repeat([]byte(" "), 32<<20)
+	result := make(chan error, 1)
+	go func() {
+		short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		defer cancel()
+		result <- bus.Publish(short, big)
+	}()
+	select {
+	case err := <-result:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("large Publish while blocked = %v, want DeadlineExceeded", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a large Publish while blocked ignored its deadline")
 	}
 	unblock()
 	last := message("PriceChanged")
