@@ -152,8 +152,13 @@ func ids(msgs []eventbus.Message) []uuid.UUID {
 	return out
 }
 
-// testLogger logs through t when VERBOSE_TEST_LOGS is set, else nowhere.
+// testLogger logs nowhere, unless VERBOSE_TEST_LOGS is set: "stderr" logs
+// there at debug level (visible even when a test hangs), anything else
+// through t.
 func testLogger(t testing.TB) *slog.Logger {
+	if os.Getenv("VERBOSE_TEST_LOGS") == "stderr" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	if os.Getenv("VERBOSE_TEST_LOGS") == "" {
 		return slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -288,10 +288,7 @@ func (r *Relay) relayBatch(ctx context.Context) (int, error) {
 func (r *Relay) waitForWork(ctx context.Context) {
 	if r.listener == nil {
 		if err := r.startListening(ctx); err != nil {
-			if ctx.Err() == nil {
-				r.log.Warn("outbox: cannot listen for commits; sweeping only", "err", err, "every", r.cfg.SweepInterval)
-				sleep(ctx, r.cfg.SweepInterval)
-			}
+			r.listenFailed(ctx, err)
 		}
 		// Events may have been committed while nobody listened: look.
 		return
@@ -301,13 +298,16 @@ func (r *Relay) waitForWork(ctx context.Context) {
 	// relay that sleeps: then this one sweeps.
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", sleeperLock); err != nil {
 		if !hasCode(err, "55P03") { // lock_not_available
-			r.stopListening()
+			r.listenFailed(ctx, err)
 		}
 		return
 	}
 	defer func() {
+		if r.listener == nil {
+			return // closed, and the lock with it
+		}
 		if _, err := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", sleeperLock); err != nil {
-			r.stopListening()
+			r.listenFailed(ctx, err)
 		}
 	}()
 
@@ -322,7 +322,7 @@ func (r *Relay) waitForWork(ctx context.Context) {
 	var pending bool
 	if err := conn.QueryRow(ctx, `SELECT EXISTS (
 		SELECT 1 FROM integration_event_log WHERE state = 'pending' LIMIT 1 FOR UPDATE SKIP LOCKED)`).Scan(&pending); err != nil {
-		r.stopListening()
+		r.listenFailed(ctx, err)
 		return
 	}
 	if pending {
@@ -332,9 +332,19 @@ func (r *Relay) waitForWork(ctx context.Context) {
 	wctx, cancel := context.WithTimeout(ctx, r.cfg.SweepInterval)
 	defer cancel()
 	if _, err := conn.WaitForNotification(wctx); err != nil && wctx.Err() == nil {
-		r.log.Warn("outbox: listening connection failed", "err", err)
-		r.stopListening()
+		r.listenFailed(ctx, err)
 	}
+}
+
+// listenFailed drops the listening connection and waits a SweepInterval,
+// so that a database that keeps failing is not hammered with reconnects.
+func (r *Relay) listenFailed(ctx context.Context, err error) {
+	r.stopListening()
+	if ctx.Err() != nil {
+		return
+	}
+	r.log.Warn("outbox: listening for commits failed; sweeping meanwhile", "err", err, "every", r.cfg.SweepInterval)
+	sleep(ctx, r.cfg.SweepInterval)
 }
 
 func (r *Relay) startListening(ctx context.Context) error {

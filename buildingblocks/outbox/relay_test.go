@@ -326,3 +326,28 @@ func (h *hangingPublisher) Publish(ctx context.Context, _ eventbus.Message) erro
 	<-ctx.Done()
 	return ctx.Err()
 }
+
+func TestTheRelaySurvivesLosingItsDatabaseSessions(t *testing.T) {
+	ctx := context.Background()
+	dbURL := testkit.NewDatabase(t)
+	pool := testkit.PoolFor(t, dbURL, orders)
+	relayPool := testkit.PoolFor(t, withAppName(t, dbURL, "cut_relay"), orders)
+	pub := &recorder{}
+	startRelay(t, relayPool, pub, outbox.RelayConfig{SweepInterval: 50 * time.Millisecond, RetryBackoff: time.Millisecond})
+
+	for round := range 3 {
+		// Sleeping (holding its listening session) or not, the relay loses
+		// every session, and must still publish what comes next. (A cut can
+		// also fall between publishing and marking the previous event: then
+		// that one goes out again, which is allowed.)
+		terminate(t, pool, "cut_relay")
+		e, err := placeOrder(ctx, pool, round)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, fmt.Sprintf("event %d published and marked after the sessions were cut", round), func() bool {
+			state, _, _ := rowState(t, pool, e.ID)
+			return state == "published" && slices.Contains(ids(pub.published()), e.ID)
+		})
+	}
+}
