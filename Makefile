@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 # Every Go package of the workspace, as patterns go accepts from its root.
 PKGS := ./buildingblocks/... ./services/catalog/... ./services/basket/... \
-        ./services/ordering/... ./services/payment/... ./tests/deploy/...
+        ./services/ordering/... ./services/payment/... ./tests/deploy/... ./tests/e2e/...
 SERVICES := catalog basket ordering payment
 GO_FILES = $(shell git ls-files --cached --others --exclude-standard '*.go')
 
@@ -62,6 +62,20 @@ bench: deps ## benchmarks: event bus, outbox, HTTP (one run, figures printed)
 .PHONY: run
 run: build ## run all services as local processes (Ctrl-C stops them)
 	@bash deploy/scripts/run-local.sh
+
+.PHONY: demo
+demo: ## walk the story against a running shop (docker compose up, or make run)
+	go run ./tests/e2e/cmd/demo
+
+.PHONY: dlq
+dlq: ## list the messages parked in a service's dead-letter queue (QUEUE=basket)
+	@test -n "$(QUEUE)" || { echo "usage: make dlq QUEUE=<service queue>"; exit 2; }
+	go run ./buildingblocks/cmd/eventbus-dlq -queue $(QUEUE) list
+
+.PHONY: dlq-replay
+dlq-replay: ## move a service's parked messages back to its queue (QUEUE=basket)
+	@test -n "$(QUEUE)" || { echo "usage: make dlq-replay QUEUE=<service queue>"; exit 2; }
+	go run ./buildingblocks/cmd/eventbus-dlq -queue $(QUEUE) replay
 
 .PHONY: clean
 clean: ## remove build output

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/eshop-go/eshop-go/services/basket/internal/service"
@@ -24,19 +23,10 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "basket:", err)
 		return 2
 	}
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case "healthcheck":
-			return host.Healthcheck(cfg.HTTPAddr)
-		case "settings":
-			fmt.Println(strings.Join(host.SettingsRead(), "\n"))
-			return 0
-		default:
-			fmt.Fprintf(os.Stderr, "basket: unknown command %q (known: healthcheck, settings)\n", os.Args[1])
-			return 2
-		}
+	if code, handled := host.Subcommand("basket", os.Args[1:], cfg.HTTPAddr); handled {
+		return code
 	}
-	logger, err := host.NewLogger(os.Stderr, cfg.LogLevel, service.Name)
+	logger, err := host.NewLogger(os.Stderr, cfg.LogLevel, "basket")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "basket:", err)
 		return 2

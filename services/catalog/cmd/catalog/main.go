@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/service"
@@ -24,30 +23,21 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "catalog:", err)
 		return 2
 	}
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case "healthcheck":
-			return host.Healthcheck(cfg.HTTPAddr)
-		case "settings":
-			fmt.Println(strings.Join(host.SettingsRead(), "\n"))
-			return 0
-		default:
-			fmt.Fprintf(os.Stderr, "catalog: unknown command %q (known: healthcheck, settings)\n", os.Args[1])
-			return 2
-		}
+	if code, handled := host.Subcommand("catalog", os.Args[1:], cfg.HTTPAddr); handled {
+		return code
 	}
-	log, err := host.NewLogger(os.Stderr, cfg.LogLevel, "catalog")
+	logger, err := host.NewLogger(os.Stderr, cfg.LogLevel, "catalog")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "catalog:", err)
 		return 2
 	}
-	svc, err := service.New(cfg, log)
+	svc, err := service.New(cfg, logger)
 	if err != nil {
-		log.Error("cannot build the service", "error", err)
+		logger.Error("cannot build the service", "error", err)
 		return 1
 	}
 	if err := host.Run(context.Background(), svc); err != nil {
-		log.Error("stopped with an error", "error", err)
+		logger.Error("stopped with an error", "error", err)
 		return 1
 	}
 	return 0

@@ -1,7 +1,8 @@
 // Command payment runs the payment service: it answers ordering's requests
 // to charge an order (PAYMENT_SUCCEEDED decides the answer). `payment
-// healthcheck` asks a running instance for its readiness (for container
-// health checks).
+// healthcheck` asks a running instance whether it is ready (for container
+// health checks); `payment settings` prints the environment variables it
+// reads.
 package main
 
 import (
@@ -14,27 +15,31 @@ import (
 )
 
 func main() {
+	os.Exit(run())
+}
+
+func run() int {
 	cfg, err := service.ConfigFromEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "payment:", err)
-		os.Exit(2)
+		return 2
 	}
-	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
-		os.Exit(host.Healthcheck(cfg.HTTPAddr))
+	if code, handled := host.Subcommand("payment", os.Args[1:], cfg.HTTPAddr); handled {
+		return code
 	}
-	logger, err := host.NewLogger(os.Stderr, cfg.LogLevel, service.Name)
+	logger, err := host.NewLogger(os.Stderr, cfg.LogLevel, "payment")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "payment:", err)
-		os.Exit(2)
+		return 2
 	}
-	ctx := context.Background()
-	svc, err := service.New(ctx, cfg, logger)
+	svc, err := service.New(context.Background(), cfg, logger)
 	if err != nil {
-		logger.Error("wiring failed", "error", err)
-		os.Exit(1)
+		logger.Error("cannot build the service", "error", err)
+		return 1
 	}
-	if err := host.Run(ctx, svc); err != nil {
+	if err := host.Run(context.Background(), svc); err != nil {
 		logger.Error("stopped with an error", "error", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }

@@ -1,0 +1,120 @@
+package deploy
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+)
+
+var services = []string{"catalog", "basket", "ordering", "payment"}
+
+// settingsOf builds a service and asks it which settings it reads
+// (`<binary> settings`, the names its configuration looked up).
+func settingsOf(t *testing.T, service string) []string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), service)
+	build := exec.Command("go", "build", "-o", bin, "./services/"+service+"/cmd/"+service)
+	build.Dir = "../.."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", service, err, out)
+	}
+	out, err := exec.Command(bin, "settings").Output()
+	if err != nil {
+		t.Fatalf("%s settings: %v", service, err)
+	}
+	names := strings.Fields(string(out))
+	if !slices.Contains(names, "HTTP_ADDR") || !slices.Contains(names, "RABBITMQ_URL") {
+		t.Fatalf("%s settings = %v: HTTP_ADDR and RABBITMQ_URL missing, the subcommand does not list what the service reads", service, names)
+	}
+	return names
+}
+
+func TestComposeAndKubernetesSetOnlySettingsTheServicesRead(t *testing.T) {
+	reads := map[string][]string{}
+	for _, s := range services {
+		reads[s] = settingsOf(t, s)
+		t.Logf("%s reads %v", s, reads[s])
+	}
+
+	raw, err := os.ReadFile("../../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Environment map[string]string `json:"environment"`
+		} `json:"services"`
+	}
+	if err := yaml.Unmarshal(raw, &compose); err != nil {
+		t.Fatalf("docker-compose.yml: %v", err)
+	}
+	for _, s := range services {
+		svc, ok := compose.Services[s]
+		if !ok {
+			t.Errorf("docker-compose.yml has no service %s", s)
+			continue
+		}
+		for name := range svc.Environment {
+			if !slices.Contains(reads[s], name) {
+				t.Errorf("docker-compose.yml sets %s on %s, which %s does not read", name, s, s)
+			}
+		}
+	}
+
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	resources, err := k.Run(filesys.MakeFsOnDisk(), "../../deploy/k8s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	configMaps := map[string]map[string]string{}
+	var deployments []appsv1.Deployment
+	for _, r := range resources.Resources() {
+		js, err := r.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch r.GetKind() {
+		case "ConfigMap":
+			var cm corev1.ConfigMap
+			if err := yaml.Unmarshal(js, &cm); err != nil {
+				t.Fatal(err)
+			}
+			configMaps[cm.Name] = cm.Data
+		case "Deployment":
+			var d appsv1.Deployment
+			if err := yaml.Unmarshal(js, &d); err != nil {
+				t.Fatal(err)
+			}
+			deployments = append(deployments, d)
+		}
+	}
+	for _, d := range deployments {
+		for _, c := range d.Spec.Template.Spec.Containers {
+			var set []string
+			for _, e := range c.Env {
+				set = append(set, e.Name)
+			}
+			for _, from := range c.EnvFrom {
+				if from.ConfigMapRef != nil {
+					for key := range configMaps[from.ConfigMapRef.Name] {
+						set = append(set, key)
+					}
+				}
+			}
+			for _, name := range set {
+				if !slices.Contains(reads[d.Name], name) {
+					t.Errorf("deploy/k8s sets %s on %s, which %s does not read", name, d.Name, d.Name)
+				}
+			}
+		}
+	}
+}
