@@ -5,6 +5,7 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"slices"
 	"sync"
@@ -54,6 +55,10 @@ var shipments = fstest.MapFS{"001_shipments.sql": {Data: []byte(
 type consumer struct {
 	pool *pgxpool.Pool
 
+	// failFirst makes the handler fail, after its effect, on the first
+	// delivery of every event.
+	failFirst bool
+
 	mu         sync.Mutex
 	deliveries map[uuid.UUID]int
 	order      []uuid.UUID // first deliveries, in order
@@ -61,11 +66,20 @@ type consumer struct {
 
 func startConsumer(t testing.TB, cfg rabbitmq.Config) *consumer {
 	t.Helper()
-	c := &consumer{pool: testkit.NewPool(t, shipments), deliveries: map[uuid.UUID]int{}}
+	return startConsumerOf(t, cfg, &consumer{})
+}
+
+func startConsumerOf(t testing.TB, cfg rabbitmq.Config, c *consumer) *consumer {
+	t.Helper()
+	c.pool = testkit.NewPool(t, shipments)
+	c.deliveries = map[uuid.UUID]int{}
 	bus := newBus(t, cfg)
 	ship := inbox.Handler(c.pool, "test.ship_order", func(ctx context.Context, tx pgx.Tx, e orderPlaced) error {
 		_, err := tx.Exec(ctx, `INSERT INTO shipments (order_id, times_shipped) VALUES ($1, 1)
 			ON CONFLICT (order_id) DO UPDATE SET times_shipped = shipments.times_shipped + 1`, e.OrderID)
+		if err == nil && c.failFirst && c.delivered(e.ID) == 1 {
+			return errors.New("handler fails on the first delivery (test)")
+		}
 		return err
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), patience)
@@ -280,6 +294,29 @@ func TestOneRelayPublishesInCommitOrderThroughRabbitMQ(t *testing.T) {
 	defer c.mu.Unlock()
 	if !slices.Equal(c.order, committed) {
 		t.Fatal("the consumer received the events in another order than they were committed")
+	}
+}
+
+func TestAHandlerThatFailsLeavesNoTraceAndSucceedsOnRedelivery(t *testing.T) {
+	ctx := context.Background()
+	exchange, prefix := testkit.Broker(t)
+	c := startConsumerOf(t, rabbitmq.Config{Exchange: exchange, Queue: prefix + "_shipping"}, &consumer{failFirst: true})
+	pool := testkit.NewPool(t, orders)
+	startRelay(t, pool, newBus(t, rabbitmq.Config{Exchange: exchange, AppID: prefix + "_ordering"}), outbox.RelayConfig{})
+
+	e, err := placeOrder(ctx, pool, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The transport retries the failed delivery; the effect of the failed
+	// attempt rolled back with its inbox record, so there is one shipment.
+	waitFor(t, "the retried delivery handled", func() bool { return c.delivered(e.ID) >= 2 && c.timesShipped(t, 1) == 1 })
+	var records int
+	if err := c.pool.QueryRow(ctx, "SELECT count(*) FROM integration_event_inbox WHERE event_id = $1", e.ID).Scan(&records); err != nil || records != 1 {
+		t.Fatalf("%d inbox records (%v), want 1", records, err)
+	}
+	if n := c.timesShipped(t, 1); n != 1 {
+		t.Fatalf("shipped %d times, want 1", n)
 	}
 }
 
