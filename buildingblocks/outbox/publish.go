@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
@@ -17,31 +16,43 @@ type BatchPublisher interface {
 	PublishBatch(ctx context.Context, msgs []eventbus.Message) error
 }
 
-// publish hands one batch to the publisher and returns nil once all of it
-// is confirmed.
-func (r *Relay) publish(ctx context.Context, msgs []eventbus.Message) error {
+// publish hands one batch to the publisher and reports which messages
+// the broker confirmed; err is nil only when all were.
+func (r *Relay) publish(ctx context.Context, msgs []eventbus.Message) (confirmed []bool, err error) {
+	confirmed = make([]bool, len(msgs))
 	if bp, ok := r.pub.(BatchPublisher); ok {
-		return bp.PublishBatch(ctx, msgs)
+		// All or nothing: an error leaves the whole batch to be retried.
+		if err := bp.PublishBatch(ctx, msgs); err != nil {
+			return confirmed, err
+		}
+		for i := range confirmed {
+			confirmed[i] = true
+		}
+		return confirmed, nil
 	}
 	if r.cfg.MaxInFlight == 1 {
-		for _, m := range msgs {
+		// In order: stop at the first failure, so that the next attempt
+		// starts with it.
+		for i, m := range msgs {
 			if err := r.pub.Publish(ctx, m); err != nil {
-				return err
+				return confirmed, err
 			}
+			confirmed[i] = true
 		}
-		return nil
+		return confirmed, nil
 	}
-	return publishConcurrently(ctx, r.pub, msgs, r.cfg.MaxInFlight)
+	return confirmed, publishConcurrently(ctx, r.pub, msgs, r.cfg.MaxInFlight, confirmed)
 }
 
 // publishConcurrently publishes msgs with at most width publishes under
-// way, and returns the first error after all have returned.
-func publishConcurrently(ctx context.Context, pub eventbus.Publisher, msgs []eventbus.Message, width int) error {
+// way, setting confirmed[i] for each that succeeded, and returns the first
+// error after all have returned. After a failure it starts no more.
+func publishConcurrently(ctx context.Context, pub eventbus.Publisher, msgs []eventbus.Message, width int, confirmed []bool) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	slots := make(chan struct{}, width)
 	var wg sync.WaitGroup
-	for _, m := range msgs {
+	for i, m := range msgs {
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
@@ -52,14 +63,15 @@ func publishConcurrently(ctx context.Context, pub eventbus.Publisher, msgs []eve
 		wg.Go(func() {
 			defer func() { <-slots }()
 			if err := pub.Publish(ctx, m); err != nil {
-				// The batch fails as a whole: stop starting the rest.
 				cancel(err)
+				return
 			}
+			confirmed[i] = true
 		})
 	}
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
-		return fmt.Errorf("%d event(s) not all confirmed: %w", len(msgs), err)
+		return err
 	}
 	return nil
 }

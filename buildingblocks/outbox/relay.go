@@ -103,7 +103,8 @@ func (c RelayConfig) withDefaults() RelayConfig {
 // at once; if its host vanishes silently, the server ends the session after
 // PublishTimeout plus half a minute of silence. If publishing fails, the
 // rows stay pending (attempts and last_error say why) and the relay backs
-// off and tries again, forever.
+// off and tries again, forever; what was confirmed before the failure is
+// marked published all the same.
 //
 // # Order
 //
@@ -116,10 +117,13 @@ func (c RelayConfig) withDefaults() RelayConfig {
 //     out before B's;
 //   - transactions that overlap go out in either order.
 //
-// A failed batch is retried from its first row, so the order holds across
-// failures too; what a failure can add is a second copy of messages the
-// broker had confirmed, after later ones. Several relays publish their
-// batches side by side, in no order relative to each other.
+// When publishing fails, what the broker confirmed is marked published and
+// the rest is retried, from its lowest seq, so the order holds across
+// failures too. What a failure can add is a second copy of a message the
+// broker took without the relay learning it (a confirm lost with the
+// connection, a BatchPublisher's failed batch, a relay dying before it
+// marks), after later ones. Several relays publish their batches side by
+// side, in no order relative to each other.
 //
 // Within a batch the order on the broker is the order of the calls only if
 // the Publisher keeps it: a [BatchPublisher], or MaxInFlight 1.
@@ -256,24 +260,37 @@ func (r *Relay) relayBatch(ctx context.Context) (int, error) {
 	}
 
 	pctx, cancel := context.WithTimeout(ctx, r.cfg.PublishTimeout)
-	err = r.publish(pctx, msgs)
+	confirmed, err := r.publish(pctx, msgs)
 	cancel()
 
-	// Finish even when ctx ends now: marking what the broker confirmed
-	// spares the consumers duplicates after a graceful stop.
+	// Mark what the broker confirmed even when the rest failed or ctx ends
+	// now: the next attempt starts after it, and consumers get fewer
+	// duplicates after an outage or a graceful stop.
+	var done, failed []int64
+	for i, seq := range seqs {
+		if confirmed[i] {
+			done = append(done, seq)
+		} else {
+			failed = append(failed, seq)
+		}
+	}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	batch = &pgx.Batch{}
+	if len(done) > 0 {
+		batch.Queue(markPublished, done)
+	}
+	if len(failed) > 0 {
+		batch.Queue(recordFailure, failed, fmt.Sprint(err))
+	}
+	if berr := tx.SendBatch(fctx, batch).Close(); berr != nil {
+		return 0, fmt.Errorf("outbox: mark %d event(s) published: %w", len(done), berr)
+	}
+	if cerr := tx.Commit(fctx); cerr != nil {
+		return 0, fmt.Errorf("outbox: mark %d event(s) published: %w", len(done), cerr)
+	}
 	if err != nil {
-		if _, uerr := tx.Exec(fctx, recordFailure, seqs, err.Error()); uerr == nil {
-			_ = tx.Commit(fctx)
-		}
-		return 0, fmt.Errorf("outbox: publish %d event(s) from seq %d: %w", len(msgs), seqs[0], err)
-	}
-	if _, err := tx.Exec(fctx, markPublished, seqs); err != nil {
-		return 0, fmt.Errorf("outbox: mark %d event(s) published: %w", len(msgs), err)
-	}
-	if err := tx.Commit(fctx); err != nil {
-		return 0, fmt.Errorf("outbox: mark %d event(s) published: %w", len(msgs), err)
+		return 0, fmt.Errorf("outbox: publish %d event(s) from seq %d: %d confirmed: %w", len(msgs), seqs[0], len(done), err)
 	}
 	return len(msgs), nil
 }

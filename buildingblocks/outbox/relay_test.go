@@ -107,13 +107,21 @@ func TestOneRelayPublishesInCommitOrder(t *testing.T) {
 	}{
 		{"Publisher", &recorder{}},
 		{"BatchPublisher", &batchRecorder{}},
+		// Failures in between are retried from the first unconfirmed
+		// message, so what was confirmed stays in commit order.
+		{"Publisher failing now and then", &recorder{Fail: func(call int, _ eventbus.Message) error {
+			if call%5 == 0 {
+				return errBrokerDown
+			}
+			return nil
+		}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			pool := testkit.NewPool(t, orders)
 			// Small batches, and the relay running while the producer
 			// commits, so that the order is kept across many claims.
-			startRelay(t, pool, tc.pub, outbox.RelayConfig{BatchSize: 7})
+			startRelay(t, pool, tc.pub, outbox.RelayConfig{BatchSize: 7, RetryBackoff: time.Millisecond, MaxRetryBackoff: time.Millisecond})
 
 			var committed []uuid.UUID
 			next := 0
@@ -348,6 +356,47 @@ func TestTheRelaySurvivesLosingItsDatabaseSessions(t *testing.T) {
 		waitFor(t, fmt.Sprintf("event %d published and marked after the sessions were cut", round), func() bool {
 			state, _, _ := rowState(t, pool, e.ID)
 			return state == "published" && slices.Contains(ids(pub.published()), e.ID)
+		})
+	}
+}
+
+func TestWhatWasConfirmedBeforeAFailureIsNotPublishedAgain(t *testing.T) {
+	for _, maxInFlight := range []int{1, 8} {
+		t.Run(fmt.Sprintf("MaxInFlight %d", maxInFlight), func(t *testing.T) {
+			ctx := context.Background()
+			pool := testkit.NewPool(t, orders)
+			const events = 40
+			for i := range events {
+				if _, err := placeOrder(ctx, pool, i); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Every fourth call fails: no batch of 40 ever goes through
+			// whole, so the relay gets there only by keeping what was
+			// confirmed.
+			pub := &recorder{Fail: func(call int, _ eventbus.Message) error {
+				if call%4 == 0 {
+					return errBrokerDown
+				}
+				return nil
+			}}
+			startRelay(t, pool, pub, outbox.RelayConfig{MaxInFlight: maxInFlight, RetryBackoff: time.Millisecond, MaxRetryBackoff: time.Millisecond})
+			waitFor(t, "every event published", func() bool {
+				b, err := outbox.NewRelay(pool, nil, outbox.RelayConfig{}).Backlog(ctx)
+				return err == nil && b.Pending == 0
+			})
+			seen := map[uuid.UUID]int{}
+			for _, m := range pub.published() {
+				seen[m.ID]++
+			}
+			if len(seen) != events {
+				t.Fatalf("%d distinct events published, want %d", len(seen), events)
+			}
+			for id, n := range seen {
+				if n != 1 {
+					t.Fatalf("event %s published %d times, though the first was confirmed", id, n)
+				}
+			}
 		})
 	}
 }
