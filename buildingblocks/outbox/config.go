@@ -1,0 +1,81 @@
+package outbox
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Defaults of [RelayConfig]; a zero field takes the default.
+const (
+	DefaultBatchSize       = 500
+	DefaultSweepInterval   = time.Second
+	DefaultRetention       = 24 * time.Hour
+	DefaultRetryBackoff    = 100 * time.Millisecond
+	DefaultMaxRetryBackoff = 10 * time.Second
+	DefaultPublishTimeout  = 30 * time.Second
+)
+
+// RelayConfig configures a [Relay]. The zero value of a field means its
+// default.
+type RelayConfig struct {
+	// BatchSize is the most rows one claim takes and publishes at once.
+	// Default DefaultBatchSize.
+	BatchSize int
+	// SweepInterval is how often an idle relay looks at the table without
+	// being notified: the fallback for a lost notification or a broken
+	// listening connection. Default DefaultSweepInterval.
+	SweepInterval time.Duration
+	// Retention is how long published rows stay in the table (for
+	// inspection) before the relay deletes them. Default DefaultRetention;
+	// negative keeps them forever.
+	Retention time.Duration
+	// AppID is the app_id of messages stored without one. Empty leaves that
+	// to the transport, which uses its own.
+	AppID string
+	// Logger receives failures and recoveries. Default slog.Default().
+	Logger *slog.Logger
+	// RetryBackoff is the delay after a batch failed; it doubles with each
+	// further failure up to MaxRetryBackoff, with jitter, and the relay
+	// retries forever. Defaults DefaultRetryBackoff, DefaultMaxRetryBackoff.
+	RetryBackoff    time.Duration
+	MaxRetryBackoff time.Duration
+	// PublishTimeout bounds the publishing of one batch, after which the
+	// batch counts as failed and is retried. Its rows stay locked that long,
+	// so a broker outage holds a batch back no longer than this before the
+	// relay backs off. Default DefaultPublishTimeout.
+	PublishTimeout time.Duration
+	// MaxInFlight matters only for a Publisher that is not a
+	// [BatchPublisher]: how many messages of a batch it publishes at once.
+	// 1 (the default) publishes one after the other, waiting for each
+	// confirm, and keeps the order; more pipelines the confirms but lets
+	// the messages of one batch overtake each other.
+	MaxInFlight int
+}
+
+func (c RelayConfig) withDefaults() RelayConfig {
+	if c.BatchSize <= 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = DefaultSweepInterval
+	}
+	if c.Retention == 0 {
+		c.Retention = DefaultRetention
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.RetryBackoff <= 0 {
+		c.RetryBackoff = DefaultRetryBackoff
+	}
+	if c.MaxRetryBackoff <= 0 {
+		c.MaxRetryBackoff = DefaultMaxRetryBackoff
+	}
+	if c.PublishTimeout <= 0 {
+		c.PublishTimeout = DefaultPublishTimeout
+	}
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = 1
+	}
+	return c
+}
