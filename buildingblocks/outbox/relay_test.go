@@ -219,12 +219,21 @@ func TestBacklog(t *testing.T) {
 }
 
 func TestASleepingRelayIsWokenByEachCommit(t *testing.T) {
+	for _, relays := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d relays", relays), func(t *testing.T) { wokenByEachCommit(t, relays) })
+	}
+}
+
+func wokenByEachCommit(t *testing.T, relays int) {
 	ctx := context.Background()
 	pool := testkit.NewPool(t, orders)
 	pub := &recorder{}
-	// No sweep within the test: an event whose commit did not wake the
-	// relay would never be published, and the wait below would fail.
-	startRelay(t, pool, pub, outbox.RelayConfig{SweepInterval: time.Hour})
+	// No sweep within the test: an event whose commit did not wake a relay
+	// would never be published, and the wait below would fail. (With two,
+	// one sleeps and the other waits for its turn to.)
+	for range relays {
+		startRelay(t, pool, pub, outbox.RelayConfig{SweepInterval: time.Hour})
+	}
 
 	// Producers one after the other with pauses, so that the relay goes
 	// to sleep and must be woken again and again; and two at once, so
