@@ -39,10 +39,9 @@ type RelayConfig struct {
 	// retries forever. Defaults DefaultRetryBackoff, DefaultMaxRetryBackoff.
 	RetryBackoff    time.Duration
 	MaxRetryBackoff time.Duration
-	// PublishTimeout bounds the publishing of one batch, after which the
-	// batch counts as failed and is retried. Its rows stay locked that long,
-	// so a broker outage holds a batch back no longer than this before the
-	// relay backs off. Default DefaultPublishTimeout.
+	// PublishTimeout bounds the publishing of one batch: what is not
+	// confirmed by then counts as failed and is retried after the backoff.
+	// Default DefaultPublishTimeout.
 	PublishTimeout time.Duration
 	// MaxInFlight matters only for a Publisher that is not a
 	// [BatchPublisher]: how many messages of a batch it publishes at once.
