@@ -32,7 +32,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	priced := page.Data[:4]  // their prices change; a watcher's basket follows them
+	priced := page.Data[:4]   // their prices change; a watcher's basket follows them
 	ordered := page.Data[4:8] // bought once by each buyer
 	stockBefore := map[int]int{}
 	for _, it := range ordered {
