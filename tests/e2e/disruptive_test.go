@@ -34,9 +34,14 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 	}
 	priced := page.Data[:4]   // their prices change; a watcher's basket follows them
 	ordered := page.Data[4:8] // bought once by each buyer
+	// Enough stock for every round, so that every order is confirmed.
 	stockBefore := map[int]int{}
-	for _, it := range ordered {
-		stockBefore[it.ID] = it.AvailableStock
+	for i := range ordered {
+		ordered[i].AvailableStock = 100
+		if _, err := s.Client.UpdateItem(ctx, ordered[i]); err != nil {
+			t.Fatal(err)
+		}
+		stockBefore[ordered[i].ID] = 100
 	}
 
 	watcher := "watcher-" + uuid.NewString()[:8]
