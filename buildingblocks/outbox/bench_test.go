@@ -24,29 +24,21 @@ import (
 // RabbitMQ → a consumer that handles it through the inbox in another
 // database. It reports events/s and the commit-to-handled latency (from
 // the start of the producer's COMMIT to the end of the consumer's), at
-// full speed and at fixed offered loads, with the relay publishing in
-// order (the default: one confirm at a time, as the rabbitmq Bus is not an
-// outbox.BatchPublisher) and pipelined (MaxInFlight 500: confirms
-// overlap, messages of a batch may overtake each other). Each
-// sub-benchmark runs one fixed workload per iteration (make bench runs
-// one).
+// full speed and at fixed offered loads. The relay publishes each batch in
+// order with its confirms pipelined (the rabbitmq Bus is an
+// outbox.BatchPublisher). Each sub-benchmark runs one fixed workload per
+// iteration (make bench runs one).
 func BenchmarkOutbox(b *testing.B) {
-	for _, relay := range []struct {
-		name        string
-		maxInFlight int
-	}{{"ordered", 1}, {"pipelined", outbox.DefaultBatchSize}} {
-		for _, w := range []workload{
-			{name: "full_speed", events: 30_000},
-			{name: "1000_per_s", events: 5_000, rate: 1000},
-			{name: "100_per_s", events: 500, rate: 100},
-		} {
-			w.maxInFlight = relay.maxInFlight
-			b.Run(relay.name+"/"+w.name, func(b *testing.B) {
-				for range b.N {
-					w.run(b)
-				}
-			})
-		}
+	for _, w := range []workload{
+		{name: "full_speed", events: 30_000},
+		{name: "1000_per_s", events: 5_000, rate: 1000},
+		{name: "100_per_s", events: 500, rate: 100},
+	} {
+		b.Run(w.name, func(b *testing.B) {
+			for range b.N {
+				w.run(b)
+			}
+		})
 	}
 }
 
@@ -56,8 +48,6 @@ type workload struct {
 	name   string
 	events int
 	rate   int // offered events/s in all; 0 is as fast as the producers go
-
-	maxInFlight int // the relay's
 }
 
 func (w workload) run(b *testing.B) {
@@ -100,7 +90,7 @@ func (w workload) run(b *testing.B) {
 		b.Fatal(err)
 	}
 	producerBus := newBus(b, rabbitmq.Config{Exchange: exchange, AppID: prefix + "_ordering"})
-	startRelay(b, producerDB, producerBus, outbox.RelayConfig{MaxInFlight: w.maxInFlight})
+	startRelay(b, producerDB, producerBus, outbox.RelayConfig{})
 
 	// Warm up: connections open, queue bound, statements prepared.
 	warm.Add(benchProducers)

@@ -55,6 +55,15 @@ func (b *Bus) Publish(ctx context.Context, m eventbus.Message) error {
 	return b.pub.publish(ctx, m)
 }
 
+// PublishBatch publishes msgs in the order given, their confirms pipelined,
+// and returns once the broker confirmed every one (outbox.BatchPublisher:
+// how the outbox relay sends a batch both fast and in order). After a lost
+// connection or a refusal it sends again from the first unconfirmed
+// message; during an outage it waits, bounded by ctx.
+func (b *Bus) PublishBatch(ctx context.Context, msgs []eventbus.Message) error {
+	return b.pub.publishBatch(ctx, msgs)
+}
+
 // Subscribe registers h for the event name. The first handler of a name
 // binds the queue to it; Subscribe returns once that binding is in place,
 // waiting for the broker (bounded by ctx) if it is down. Several handlers

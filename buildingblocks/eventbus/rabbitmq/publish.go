@@ -228,8 +228,20 @@ func (p *publisher) connected() error {
 // publish sends m and waits for the broker's confirm, retrying on every new
 // link until it is confirmed or ctx ends.
 func (p *publisher) publish(ctx context.Context, m eventbus.Message) error {
-	if m.Name == "" {
-		return errNoEventName
+	return p.publishBatch(ctx, []eventbus.Message{m})
+}
+
+// publishBatch sends msgs in order on the confirm channel, their confirms
+// pipelined, and returns once the broker has confirmed every one. When the
+// link goes away or the broker refuses one, it sends again, in order, from
+// the first message not confirmed, so the first copies arrive in order (a
+// copy may come twice; the consumers' inbox drops it). It gives up only
+// when ctx ends or the bus closes.
+func (p *publisher) publishBatch(ctx context.Context, msgs []eventbus.Message) error {
+	for _, m := range msgs {
+		if m.Name == "" {
+			return errNoEventName
+		}
 	}
 	p.mu.Lock()
 	if p.closed {
@@ -240,52 +252,73 @@ func (p *publisher) publish(ctx context.Context, m eventbus.Message) error {
 	p.mu.Unlock()
 	defer p.inflight.Done()
 
-	msg := publishing(m, p.cfg.AppID)
-	nacks := 0
-	for {
+	failed := func(i int, what string, err error) error {
+		if len(msgs) == 1 {
+			return fmt.Errorf("publish %s %s: %s%w", msgs[i].Name, msgs[i].ID, what, err)
+		}
+		return fmt.Errorf("publish batch at %d of %d (%s %s): %s%w", i+1, len(msgs), msgs[i].Name, msgs[i].ID, what, err)
+	}
+	confirms := make([]*amqp.DeferredConfirmation, len(msgs))
+	next, nacks := 0, 0 // msgs[:next] are confirmed
+	for next < len(msgs) {
 		link, err := p.current(ctx)
 		if err != nil {
-			return fmt.Errorf("publish %s %s: %w", m.Name, m.ID, err)
+			return failed(next, "", err)
 		}
 		if err := link.whenUnblocked(ctx, p.done); err != nil {
-			return fmt.Errorf("publish %s %s: %w", m.Name, m.ID, err)
+			return failed(next, "", err)
 		}
-		confirm, err := link.ch.PublishWithDeferredConfirmWithContext(ctx, p.cfg.Exchange, m.Name, false, false, msg)
-		if err != nil {
+		sent := next
+		for ; sent < len(msgs); sent++ {
+			confirms[sent], err = link.ch.PublishWithDeferredConfirmWithContext(ctx, p.cfg.Exchange, msgs[sent].Name, false, false, publishing(msgs[sent], p.cfg.AppID))
+			if err != nil {
+				break
+			}
+		}
+		if sent == next {
 			if ctx.Err() != nil {
-				return fmt.Errorf("publish %s %s: %w", m.Name, m.ID, ctx.Err())
+				return failed(next, "", ctx.Err())
 			}
 			// The channel is closing: wait for the next link.
 			if err := waitLost(ctx, link.lost, p.done); err != nil {
-				return fmt.Errorf("publish %s %s: %w", m.Name, m.ID, err)
+				return failed(next, "", err)
 			}
 			continue
 		}
-		select {
-		case <-confirm.Done():
-		case <-ctx.Done():
-			// The broker may still confirm it: the caller retries and the
-			// consumers' inbox drops the duplicate.
-			return fmt.Errorf("publish %s %s: unconfirmed: %w", m.Name, m.ID, ctx.Err())
+		refused := false
+		for ; next < sent; next++ {
+			select {
+			case <-confirms[next].Done():
+			case <-ctx.Done():
+				// The broker may still confirm it: the caller retries and the
+				// consumers' inbox drops the duplicate.
+				return failed(next, "unconfirmed: ", ctx.Err())
+			}
+			if !confirms[next].Acked() {
+				refused = true
+				break
+			}
 		}
-		if confirm.Acked() {
+		switch {
+		case next == len(msgs):
 			return nil
-		}
-		if link.ch.IsClosed() {
-			// Not a refusal: the link went away before the confirm came.
+		case link.ch.IsClosed() || !refused:
+			// Not a refusal: the link went away before the confirms came
+			// (or before all were sent).
 			if err := waitLost(ctx, link.lost, p.done); err != nil {
-				return fmt.Errorf("publish %s %s: unconfirmed: %w", m.Name, m.ID, err)
+				return failed(next, "unconfirmed: ", err)
 			}
-			continue
-		}
-		// A real nack: the broker could not take the message (an internal
-		// error, or a queue over its length limit). Try again later.
-		nacks++
-		p.log.Warn("event bus: broker refused a message; retrying", "event", m.Name, "id", m.ID, "nacks", nacks)
-		if err := sleepCtx(ctx, retryDelay(p.cfg.RetryBackoff, nacks), p.done); err != nil {
-			return fmt.Errorf("publish %s %s: nacked: %w", m.Name, m.ID, err)
+		default:
+			// A real nack: the broker could not take the message (an
+			// internal error, or a queue over its length limit). Later.
+			nacks++
+			p.log.Warn("event bus: broker refused a message; retrying", "event", msgs[next].Name, "id", msgs[next].ID, "nacks", nacks)
+			if err := sleepCtx(ctx, retryDelay(p.cfg.RetryBackoff, nacks), p.done); err != nil {
+				return failed(next, "nacked: ", err)
+			}
 		}
 	}
+	return nil
 }
 
 func waitLost(ctx context.Context, lost <-chan struct{}, done <-chan struct{}) error {
