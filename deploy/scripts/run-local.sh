@@ -21,11 +21,13 @@ start() {
 	echo "started $name (pid $!), log tmp/logs/$name.log"
 }
 stop() {
-	echo "stopping…"
+	trap - INT TERM EXIT
+	echo "stopping (SIGTERM: each service finishes its work and exits)…"
 	kill -TERM "${pids[@]}" 2>/dev/null || true
 	wait "${pids[@]}" 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 start catalog HTTP_ADDR=:8081 DATABASE_URL="$PG/catalogdb?sslmode=disable"
 start basket HTTP_ADDR=:8082 DATABASE_URL="$PG/basketdb?sslmode=disable"

@@ -82,6 +82,9 @@ func TestStockRejectionCancelsAndTakesNothing(t *testing.T) {
 	if err := st.FollowOrder(ctx, number, "Cancelled"); err != nil {
 		t.Fatal(err)
 	}
+	if err := st.CheckStatusEvents(number, "Submitted", "AwaitingValidation", "Cancelled"); err != nil {
+		t.Fatal(err)
+	}
 	for _, want := range []struct {
 		id, stock int
 	}{{scarce.ID, 3}, {plenty.ID, plentyBefore}} {

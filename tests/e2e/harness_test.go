@@ -67,6 +67,8 @@ type Shop struct {
 	mu     sync.Mutex
 	procs  map[string]*exec.Cmd
 	Client *shop.Client
+	// Exchange is the test's own event-bus exchange.
+	Exchange string
 }
 
 func freePort(t *testing.T) string {
@@ -83,6 +85,7 @@ func StartShop(t *testing.T, extra ...string) *Shop {
 	t.Helper()
 	s := &Shop{t: t, bins: buildBinaries(t), logDir: t.TempDir(), env: map[string][]string{}, addr: map[string]string{}, procs: map[string]*exec.Cmd{}}
 	exchange, prefix := testkit.Broker(t)
+	s.Exchange = exchange
 	dbs := map[string]string{
 		"catalog":  testkit.NewDatabase(t),
 		"basket":   testkit.NewDatabase(t),
@@ -185,8 +188,16 @@ func (s *Shop) Logs(name string) string {
 	return string(b)
 }
 
+// story returns the demo's story against this shop, watching the order
+// status events on the shop's exchange.
 func (s *Shop) story(t *testing.T) *shop.Story {
-	return &shop.Story{Client: s.Client, Out: testWriter{t}, Patience: 90 * time.Second}
+	t.Helper()
+	w, err := shop.WatchOrderStatuses(testkit.RabbitURL(), s.Exchange)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return &shop.Story{Client: s.Client, Out: testWriter{t}, Patience: 90 * time.Second, Watcher: w}
 }
 
 type testWriter struct{ t *testing.T }

@@ -21,6 +21,12 @@ type Story struct {
 	// Patience bounds each wait for an asynchronous effect (default 60s).
 	// It is a give-up limit, not a measurement.
 	Patience time.Duration
+	// Watcher, when set, shows the status events of the order as they
+	// arrive on the bus, and the story checks that each status was
+	// published once, in order.
+	Watcher *StatusWatcher
+
+	printed map[int]int // status events printed so far, per order
 }
 
 // Outcome is what the story made, for the tests to check further.
@@ -209,30 +215,64 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 	if o.Status != "Shipped" {
 		return out, fmt.Errorf("order #%d is %s after shipping, want Shipped", o.OrderNumber, o.Status)
 	}
+	if err := s.FollowOrder(ctx, out.OrderNumber, "Shipped"); err != nil {
+		return out, err
+	}
+	if err := s.CheckStatusEvents(out.OrderNumber, "Submitted", "AwaitingValidation", "StockConfirmed", "Paid", "Shipped"); err != nil {
+		return out, err
+	}
 	s.say("  order #%d: %s. The story is complete.", o.OrderNumber, o.Status)
 	return out, nil
 }
 
 // FollowOrder prints each status the order goes through until it reaches
-// want; reaching another final status first is an error.
+// want; reaching another final status first is an error. With a Watcher
+// it prints the status events as they arrive on the bus and waits for the
+// event of want too; without one, the statuses an HTTP poll sees.
 func (s *Story) FollowOrder(ctx context.Context, number int, want string) error {
 	seen := ""
+	if s.printed == nil {
+		s.printed = map[int]int{}
+	}
 	return s.Eventually(ctx, fmt.Sprintf("order #%d to reach %s", number, want), func() (bool, string, error) {
 		o, err := s.Client.Order(ctx, number)
 		if err != nil {
 			return false, "", err
 		}
-		if o.Status != seen {
-			seen = o.Status
-			detail := ""
-			if o.Description != "" {
-				detail = " (" + o.Description + ")"
+		if s.Watcher != nil {
+			events := s.Watcher.Statuses(number)
+			for ; s.printed[number] < len(events); s.printed[number]++ {
+				st := events[s.printed[number]]
+				s.say("  order #%d: %-18s (event OrderStatusChangedTo%sIntegrationEvent)", number, st, st)
 			}
-			s.say("  order #%d: %s%s", number, o.Status, detail)
+		} else if o.Status != seen {
+			seen = o.Status
+			s.say("  order #%d: %s", number, o.Status)
 		}
 		if o.Status != want && (o.Status == "Cancelled" || o.Status == "Shipped") {
-			return false, "", fmt.Errorf("order #%d ended %s, want %s", number, o.Status, want)
+			return false, "", fmt.Errorf("order #%d ended %s (%s), want %s", number, o.Status, o.Description, want)
 		}
-		return o.Status == want, o.Status, nil
+		done := o.Status == want
+		if s.Watcher != nil {
+			events := s.Watcher.Statuses(number)
+			done = done && len(events) > 0 && events[len(events)-1] == want
+		}
+		if done && o.Description != "" {
+			s.say("  order #%d: %s", number, o.Description)
+		}
+		return done, o.Status, nil
 	})
+}
+
+// CheckStatusEvents fails unless the order's status events arrived exactly
+// as want, each once and in order.
+func (s *Story) CheckStatusEvents(number int, want ...string) error {
+	if s.Watcher == nil {
+		return nil
+	}
+	got := s.Watcher.Statuses(number)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		return fmt.Errorf("order #%d published the statuses %v, want %v", number, got, want)
+	}
+	return nil
 }

@@ -1,7 +1,10 @@
 // Command demo walks the eShop-Go story against a running shop (docker
 // compose up, or make run) and prints each step; it exits 1 when a step does
-// not happen. Settings: CATALOG_URL, BASKET_URL, ORDERING_URL, PAYMENT_URL
-// (defaults http://localhost:8081 … 8084).
+// not happen. It also listens on the bus, through a queue of its own, to
+// show every status event of the order. Settings: CATALOG_URL, BASKET_URL,
+// ORDERING_URL, PAYMENT_URL (defaults http://localhost:8081 … 8084),
+// RABBITMQ_URL (default amqp://guest:guest@localhost:5672/) and
+// EVENTBUS_EXCHANGE (default eshop_event_bus).
 package main
 
 import (
@@ -22,7 +25,14 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	watcher, err := shop.WatchOrderStatuses(env("RABBITMQ_URL", "amqp://guest:guest@localhost:5672/"), env("EVENTBUS_EXCHANGE", "eshop_event_bus"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "DEMO FAILED: %v\n", err)
+		os.Exit(1)
+	}
+	defer watcher.Close()
 	story := shop.Story{
+		Watcher: watcher,
 		Client: &shop.Client{
 			CatalogURL:  env("CATALOG_URL", "http://localhost:8081"),
 			BasketURL:   env("BASKET_URL", "http://localhost:8082"),
@@ -33,6 +43,7 @@ func main() {
 	}
 	if _, err := story.Run(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "\nDEMO FAILED: %v\n", err)
+		watcher.Close()
 		os.Exit(1)
 	}
 }
