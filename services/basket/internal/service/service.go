@@ -5,9 +5,7 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
@@ -86,44 +84,24 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (host.Service, er
 	health.Add("database", pool.Ping)
 	health.Add("broker", bus.Check)
 
-	var migrated bool
-	var startMu sync.Mutex
-	var subscribed []eventbus.Subscription
-	start := func(ctx context.Context) error {
-		startMu.Lock()
-		defer startMu.Unlock()
-		if !migrated {
-			if err := sharedpg.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
-				return err
-			}
-			if err := sharedpg.Migrate(ctx, pool, postgres.Migrations()); err != nil {
-				return err
-			}
-			migrated = true
-		}
-		// Each subscription is made once; a start retried after a failure
-		// goes on with the ones still missing.
-		handlers := []func(context.Context) (eventbus.Subscription, error){
-			func(ctx context.Context) (eventbus.Subscription, error) {
-				return eventbus.Subscribe(ctx, bus, logHandled(logger, inbox.Handler(pool, events.PriceChangeHandlerName,
-					events.FollowPriceChange(postgres.ApplyPriceChange))))
-			},
-			func(ctx context.Context) (eventbus.Subscription, error) {
-				return eventbus.Subscribe(ctx, bus, logHandled(logger, inbox.Handler(pool, events.OrderStartedHandlerName,
-					events.DeleteOrderedBasket(func(ctx context.Context, tx pgx.Tx, buyerID string) error {
-						return postgres.DeleteBasket(ctx, tx, buyerID)
-					}))))
-			},
-		}
-		for _, subscribe := range handlers[len(subscribed):] {
-			sub, err := subscribe(ctx)
-			if err != nil {
-				return fmt.Errorf("subscribe: %w", err)
-			}
-			subscribed = append(subscribed, sub)
-		}
-		return nil
-	}
+	// Start: create and migrate the database, then subscribe each handler;
+	// a start retried after a failure goes on from the step that failed.
+	start := host.Steps(
+		func(ctx context.Context) error { return sharedpg.EnsureDatabase(ctx, cfg.DatabaseURL) },
+		func(ctx context.Context) error { return sharedpg.Migrate(ctx, pool, postgres.Migrations()) },
+		func(ctx context.Context) error {
+			_, err := eventbus.Subscribe(ctx, bus, logHandled(logger, inbox.Handler(pool, events.PriceChangeHandlerName,
+				events.FollowPriceChange(postgres.ApplyPriceChange))))
+			return err
+		},
+		func(ctx context.Context) error {
+			_, err := eventbus.Subscribe(ctx, bus, logHandled(logger, inbox.Handler(pool, events.OrderStartedHandlerName,
+				events.DeleteOrderedBasket(func(ctx context.Context, tx pgx.Tx, buyerID string) error {
+					return postgres.DeleteBasket(ctx, tx, buyerID)
+				}))))
+			return err
+		},
+	)
 
 	return host.Service{
 		Addr:            cfg.HTTPAddr,

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
@@ -113,36 +112,20 @@ func New(cfg Config, log *slog.Logger) (host.Service, error) {
 	router.Get("/readyz", health.Ready)
 	httpapi.Mount(router, store)
 
-	// Start is retried until it succeeds; each step that succeeded is not
-	// done again.
-	var mu sync.Mutex
-	var migrated, seeded, subscribed bool
-	start := func(ctx context.Context) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if !migrated {
-			if err := bbpostgres.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
-				return err
-			}
-			if err := bbpostgres.Migrate(ctx, pool, postgres.Migrations()); err != nil {
-				return err
-			}
-			migrated = true
-		}
-		if !cfg.SkipSeed && !seeded {
-			if err := store.Seed(ctx); err != nil {
-				return err
-			}
-			seeded = true
-		}
-		if !subscribed {
-			if err := events.Subscribe(ctx, bus, pool, store, log.With("component", "events")); err != nil {
-				return err
-			}
-			subscribed = true
-		}
-		return nil
+	// Start: create and migrate the database, seed it, subscribe the
+	// handlers; a start retried after a failure goes on from the step that
+	// failed.
+	steps := []func(context.Context) error{
+		func(ctx context.Context) error { return bbpostgres.EnsureDatabase(ctx, cfg.DatabaseURL) },
+		func(ctx context.Context) error { return bbpostgres.Migrate(ctx, pool, postgres.Migrations()) },
 	}
+	if !cfg.SkipSeed {
+		steps = append(steps, store.Seed)
+	}
+	steps = append(steps, func(ctx context.Context) error {
+		return events.Subscribe(ctx, bus, pool, store, log.With("component", "events"))
+	})
+	start := host.Steps(steps...)
 
 	return host.Service{
 		Addr:            cfg.HTTPAddr,

@@ -7,10 +7,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
@@ -83,33 +81,19 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (host.Service, er
 	health.Add("database", pool.Ping)
 	health.Add("broker", bus.Check)
 
-	var (
-		startMu    sync.Mutex
-		migrated   bool
-		subscribed []eventbus.Subscription
-	)
-	start := func(ctx context.Context) error {
-		startMu.Lock()
-		defer startMu.Unlock()
-		if !migrated {
-			if err := sharedpg.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
-				return err
-			}
-			if err := postgres.Migrate(ctx, pool); err != nil {
-				return err
-			}
-			migrated = true
-		}
-		// Each subscription is made once; a start retried after a failure
-		// goes on with the ones still missing.
-		for _, subscribe := range subscriptions[len(subscribed):] {
-			sub, err := subscribe(ctx, bus)
-			if err != nil {
+	// Start: create and migrate the database, then subscribe each handler;
+	// a start retried after a failure goes on from the step that failed.
+	steps := []func(context.Context) error{
+		func(ctx context.Context) error { return sharedpg.EnsureDatabase(ctx, cfg.DatabaseURL) },
+		func(ctx context.Context) error { return postgres.Migrate(ctx, pool) },
+	}
+	for _, subscribe := range subscriptions {
+		steps = append(steps, func(ctx context.Context) error {
+			if _, err := subscribe(ctx, bus); err != nil {
 				return fmt.Errorf("subscribe: %w", err)
 			}
-			subscribed = append(subscribed, sub)
-		}
-		return nil
+			return nil
+		})
 	}
 
 	return host.Service{
@@ -117,7 +101,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (host.Service, er
 		Handler:         httpapi.NewHandler(logger, store, health),
 		Health:          health,
 		Logger:          logger,
-		Start:           start,
+		Start:           host.Steps(steps...),
 		Workers:         []func(context.Context) error{relay.Run, grace.Run},
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Stop: func(ctx context.Context) error {

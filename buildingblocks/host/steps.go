@@ -1,0 +1,25 @@
+package host
+
+import (
+	"context"
+	"sync"
+)
+
+// Steps makes one Start out of several steps (create the database, migrate,
+// seed, subscribe each handler) run in order. A step that succeeded is not
+// run again: when Run retries a start that failed, it goes on from the step
+// that failed, so a handler is never subscribed twice.
+func Steps(steps ...func(context.Context) error) func(context.Context) error {
+	var mu sync.Mutex
+	done := 0
+	return func(ctx context.Context) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for ; done < len(steps); done++ {
+			if err := steps[done](ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
