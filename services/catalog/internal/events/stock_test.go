@@ -9,7 +9,6 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/inmem"
-	bbpostgres "github.com/eshop-go/eshop-go/buildingblocks/postgres"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/events"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/postgres"
@@ -30,14 +29,7 @@ type stockFixture struct {
 func newStockFixture(t *testing.T) *stockFixture {
 	t.Helper()
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, testkit.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := bbpostgres.Migrate(ctx, pool, postgres.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	pool := testkit.NewPool(t, postgres.Migrations())
 	store := postgres.NewStore(pool)
 	if err := store.Seed(ctx); err != nil {
 		t.Fatal(err)

@@ -66,14 +66,7 @@ func TestSeedOnceEvenFromReplicasStartingTogether(t *testing.T) {
 // deleted still has its types and brands, and is not seeded again.
 func TestSeedLeavesACatalogWithDataAlone(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, testkit.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if err := bbpostgres.Migrate(ctx, pool, postgres.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	pool := testkit.NewPool(t, postgres.Migrations())
 	store := postgres.NewStore(pool)
 	if err := store.Seed(ctx); err != nil {
 		t.Fatal(err)

@@ -163,7 +163,7 @@ func runLoad(b *testing.B, loadgen, url string) httploadResult {
 // access log costs what it costs in production) written nowhere.
 func runCatalog(b *testing.B, dbURL, exchange, prefix string) string {
 	b.Helper()
-	addr := freeAddr(b)
+	addr := testkit.FreeAddr(b)
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	svc, err := service.New(service.Config{
 		HTTPAddr: addr, DatabaseURL: dbURL, RabbitMQURL: testkit.RabbitURL(),
@@ -176,14 +176,7 @@ func runCatalog(b *testing.B, dbURL, exchange, prefix string) string {
 	done := make(chan error, 1)
 	go func() { done <- host.Run(ctx, svc) }()
 	b.Cleanup(func() { cancel(); <-done })
-	waitFor(b, "the catalog to be ready", func() bool {
-		res, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	})
+	testkit.WaitReady(b, "http://"+addr)
 	return "http://" + addr
 }
 

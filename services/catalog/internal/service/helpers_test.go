@@ -6,22 +6,16 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/service"
 	"github.com/jackc/pgx/v5/pgxpool"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
-
-// patience bounds every wait so that a broken service fails the test instead
-// of hanging it. It is not a performance assertion.
-const patience = 60 * time.Second
 
 // catalogUnderTest is the real catalog service, started on a free port with
 // its own database, exchange and queue.
@@ -32,15 +26,6 @@ type catalogUnderTest struct {
 	Exchange string
 	Prefix   string // every queue of the test starts with it
 	openapi  *responseChecker
-}
-
-func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // testLogger writes the service's warnings and errors to the test's output.
@@ -54,7 +39,7 @@ func startCatalog(t testing.TB) *catalogUnderTest {
 	t.Helper()
 	dbURL := testkit.NewDatabase(t)
 	exchange, prefix := testkit.Broker(t)
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	svc, err := service.New(service.Config{
 		HTTPAddr: addr, DatabaseURL: dbURL, RabbitMQURL: testkit.RabbitURL(),
 		Exchange: exchange, Queue: prefix + "_catalog",
@@ -62,41 +47,15 @@ func startCatalog(t testing.TB) *catalogUnderTest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- host.Run(ctx, svc) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("service stopped with %v", err)
-		}
-	})
+	testkit.RunService(t, svc)
 	c := &catalogUnderTest{t: t, URL: "http://" + addr, Exchange: exchange, Prefix: prefix, openapi: newResponseChecker(t)}
-	waitFor(t, "the catalog to be ready", func() bool {
-		res, err := http.Get(c.URL + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	})
+	testkit.WaitReady(t, c.URL)
 	c.DB, err = pgxpool.New(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.DB.Close)
 	return c
-}
-
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // do sends a request with an optional JSON body and returns the status, the
@@ -176,32 +135,7 @@ func (c *catalogUnderTest) problem(method, path, body string, want int) problem 
 // returns its deliveries.
 func (c *catalogUnderTest) observe(names ...string) <-chan amqp.Delivery {
 	c.t.Helper()
-	conn, err := amqp.DialConfig(testkit.RabbitURL(), amqp.Config{Properties: amqp.Table{"connection_name": c.Prefix + "-observer"}})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	c.t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if err := ch.ExchangeDeclare(c.Exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
-		c.t.Fatal(err)
-	}
-	q := c.Prefix + "_observer"
-	if _, err := ch.QueueDeclare(q, false, false, false, false, nil); err != nil {
-		c.t.Fatal(err)
-	}
-	for _, n := range names {
-		if err := ch.QueueBind(q, n, c.Exchange, false, nil); err != nil {
-			c.t.Fatal(err)
-		}
-	}
-	deliveries, err := ch.Consume(q, "", true, true, false, false, nil)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return deliveries
+	return testkit.ObserveEvents(c.t, c.Exchange, c.Prefix, "observer", names...)
 }
 
 // publish sends a raw event body to the exchange as ordering would.
@@ -211,39 +145,16 @@ func (c *catalogUnderTest) publish(name, id string, body any) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	conn, err := amqp.DialConfig(testkit.RabbitURL(), amqp.Config{Properties: amqp.Table{"connection_name": c.Prefix + "-publisher"}})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if err := ch.Confirm(false); err != nil {
-		c.t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), patience)
-	defer cancel()
-	conf, err := ch.PublishWithDeferredConfirmWithContext(ctx, c.Exchange, name, true, false, amqp.Publishing{
-		ContentType: "application/json", DeliveryMode: amqp.Persistent, MessageId: id, Type: name,
-		Timestamp: time.Now(), AppId: "ordering", Body: b,
-	})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if ok, err := conf.WaitContext(ctx); !ok || err != nil {
-		c.t.Fatalf("publish %s: not confirmed: %v", name, err)
-	}
+	testkit.PublishEvent(c.t, c.Exchange, testkit.EventMessage(name, id, "ordering", b))
 }
 
-// next returns the next delivery, or fails the test after patience.
+// next returns the next delivery, or fails the test after testkit.Patience.
 func next(t testing.TB, deliveries <-chan amqp.Delivery) amqp.Delivery {
 	t.Helper()
 	select {
 	case d := <-deliveries:
 		return d
-	case <-time.After(patience):
+	case <-time.After(testkit.Patience):
 		t.Fatal("no message arrived")
 		return amqp.Delivery{}
 	}

@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"testing"
@@ -31,7 +30,7 @@ func TestStartsWithDependenciesDownAndBecomesReady(t *testing.T) {
 	pg.Cut()
 	mq.Cut()
 
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	svc, err := service.New(service.Config{
 		HTTPAddr: addr, DatabaseURL: pg.URL(dbURL), RabbitMQURL: mq.URL(testkit.RabbitURL()),
 		Exchange: exchange, Queue: prefix + "_catalog",
@@ -39,15 +38,7 @@ func TestStartsWithDependenciesDownAndBecomesReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- host.Run(ctx, svc) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("service stopped with %v", err)
-		}
-	}()
+	testkit.RunService(t, svc)
 
 	status := func(path string) int {
 		res, err := http.Get("http://" + addr + path)
@@ -57,7 +48,7 @@ func TestStartsWithDependenciesDownAndBecomesReady(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
-	waitFor(t, "the service to listen", func() bool { return status("/healthz") == http.StatusOK })
+	testkit.WaitFor(t, "the service to listen", func() bool { return status("/healthz") == http.StatusOK })
 	if s := status("/readyz"); s != http.StatusServiceUnavailable {
 		t.Fatalf("readyz = %d with the database and the broker down, want 503", s)
 	}
@@ -67,7 +58,7 @@ func TestStartsWithDependenciesDownAndBecomesReady(t *testing.T) {
 
 	pg.Restore()
 	mq.Restore()
-	waitFor(t, "readiness", func() bool { return status("/readyz") == http.StatusOK })
+	testkit.WaitFor(t, "readiness", func() bool { return status("/readyz") == http.StatusOK })
 	if code := host.Healthcheck(addr); code != 0 {
 		t.Fatalf("healthcheck exit code %d when ready, want 0", code)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/google/uuid"
 )
 
@@ -108,7 +109,7 @@ func (c *catalogUnderTest) waitQueueDrained() {
 		ctl = []string{"rabbitmqctl"}
 	}
 	queue := c.Prefix + "_catalog"
-	waitFor(c.t, "the catalog's queue to drain", func() bool {
+	testkit.WaitFor(c.t, "the catalog's queue to drain", func() bool {
 		out, err := exec.Command(ctl[0], append(ctl[1:], "list_queues", "name", "messages", "--quiet", "--no-table-headers")...).Output()
 		if err != nil {
 			c.t.Fatalf("rabbitmqctl list_queues: %v", err)
