@@ -13,7 +13,6 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
-	sharedpg "github.com/eshop-go/eshop-go/buildingblocks/postgres"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/eshop-go/eshop-go/services/basket/internal/postgres"
@@ -25,15 +24,7 @@ import (
 // newStore returns a store on a fresh, migrated database.
 func newStore(t testing.TB) (*postgres.Store, *pgxpool.Pool) {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := sharedpg.NewPool(ctx, testkit.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := sharedpg.Migrate(ctx, pool, postgres.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	pool := testkit.NewPool(t, postgres.Migrations())
 	return postgres.NewStore(pool), pool
 }
 

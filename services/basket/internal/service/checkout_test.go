@@ -32,27 +32,7 @@ func checkoutBody(buyerName string) map[string]any {
 // ordering would, and returns its deliveries.
 func (s *basketService) orderingQueue(t *testing.T) <-chan amqp.Delivery {
 	t.Helper()
-	conn, err := amqp.Dial(testkit.RabbitURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := s.prefix + "_ordering"
-	if _, err := ch.QueueDeclare(q, false, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.QueueBind(q, checkoutAccepted, s.exchange, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	deliveries, err := ch.Consume(q, "", true, false, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return deliveries
+	return testkit.ObserveEvents(t, s.exchange, s.prefix, "ordering", checkoutAccepted)
 }
 
 type acceptedEvent struct {

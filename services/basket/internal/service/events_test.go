@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/google/uuid"
 )
 
@@ -106,7 +107,7 @@ func TestInvalidPriceChangeIsParked(t *testing.T) {
 	s.putBasket(t, "a", item(7, "10.00"))
 	bad := uuid.New()
 	s.publishRaw(t, priceChanged, bad, priceChangedBody(bad, 7, "10.00", "-5.00", 2))
-	eventually(t, "the invalid event in the dead-letter queue", func() bool {
+	testkit.WaitFor(t, "the invalid event in the dead-letter queue", func() bool {
 		return s.queueLength(t, s.prefix+"_basket.dlq") == 1
 	})
 	good := uuid.New()

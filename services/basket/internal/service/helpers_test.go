@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +23,7 @@ type basketService struct {
 	url      string
 	exchange string
 	prefix   string
-	logs     *logBuffer
+	logs     *testkit.LogBuffer
 }
 
 // startBasket starts the real service on a free port, with a fresh
@@ -41,7 +39,7 @@ func startBasket(t testing.TB) *basketService {
 // logs captured, and returns at once, ready or not.
 func launchBasket(t testing.TB, dbURL, rabbitURL string) *basketService {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	s := launchBasketLogging(t, dbURL, rabbitURL, logs, "debug")
 	s.logs = logs
 	return s
@@ -51,7 +49,7 @@ func launchBasket(t testing.TB, dbURL, rabbitURL string) *basketService {
 func launchBasketLogging(t testing.TB, dbURL, rabbitURL string, w io.Writer, level string) *basketService {
 	t.Helper()
 	exchange, prefix := testkit.Broker(t)
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	logger, err := host.NewLogger(w, level, service.Name)
 	if err != nil {
 		t.Fatal(err)
@@ -64,50 +62,13 @@ func launchBasketLogging(t testing.TB, dbURL, rabbitURL string, w io.Writer, lev
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- host.Run(ctx, svc) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("the service did not stop cleanly: %v", err)
-		}
-	})
+	testkit.RunService(t, svc)
 	return &basketService{url: "http://" + addr, exchange: exchange, prefix: prefix}
 }
 
 func (s *basketService) waitReady(t testing.TB) {
 	t.Helper()
-	eventually(t, "the service to be ready", func() bool {
-		res, err := http.Get(s.url + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	})
-}
-
-func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// eventually polls cond. The bound only keeps a broken service from hanging
-// the test; nothing asserts how long it took.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.WaitReady(t, s.url)
 }
 
 // do sends a request with a JSON body (nil for none) and returns the
@@ -210,65 +171,24 @@ func (s *basketService) putBasket(t testing.TB, buyer string, items ...itemJSON)
 // types. It waits for the broker's confirm.
 func (s *basketService) publishRaw(t testing.TB, name string, id uuid.UUID, body string) {
 	t.Helper()
-	conn, err := amqp.Dial(testkit.RabbitURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.Confirm(false); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	confirm, err := ch.PublishWithDeferredConfirmWithContext(ctx, s.exchange, name, true, false, amqp.Publishing{
-		ContentType: "application/json", DeliveryMode: amqp.Persistent,
-		MessageId: id.String(), Type: name, Timestamp: time.Now().UTC(), AppId: "test",
-		Headers: amqp.Table{"x-correlation-id": "raw-" + id.String()},
-		Body:    []byte(body),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := confirm.WaitContext(ctx); err != nil || !ok {
-		t.Fatalf("publish %s: confirmed %v, %v", name, ok, err)
-	}
+	msg := testkit.EventMessage(name, id.String(), "test", []byte(body))
+	msg.Headers = amqp.Table{"x-correlation-id": "raw-" + id.String()}
+	testkit.PublishEvent(t, s.exchange, msg)
 }
 
 // waitHandled waits until the service has settled n deliveries of the
 // event id (the inbox skips duplicates, but they are settled and logged).
 func (s *basketService) waitHandled(t testing.TB, id uuid.UUID, n int) {
 	t.Helper()
-	eventually(t, "the event to be handled", func() bool {
-		return s.logs.count(`"msg":"event handled"`, id.String()) >= n
+	testkit.WaitFor(t, "the event to be handled", func() bool {
+		return countLines(s.logs.String(), `"msg":"event handled"`, id.String()) >= n
 	})
 }
 
-// logBuffer collects the service's log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// count returns how many lines contain every one of parts.
-func (l *logBuffer) count(parts ...string) int {
+// countLines returns how many lines of logs contain every one of parts.
+func countLines(logs string, parts ...string) int {
 	n := 0
-	for _, line := range strings.Split(l.String(), "\n") {
+	for _, line := range strings.Split(logs, "\n") {
 		all := true
 		for _, p := range parts {
 			all = all && strings.Contains(line, p)

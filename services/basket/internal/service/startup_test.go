@@ -29,7 +29,7 @@ func TestStartsWithDependenciesDown(t *testing.T) {
 	broker.Cut()
 
 	s := launchBasket(t, db.URL(dbURL), broker.URL(testkit.RabbitURL()))
-	eventually(t, "the service to listen", func() bool {
+	testkit.WaitFor(t, "the service to listen", func() bool {
 		res, err := http.Get(s.url + "/healthz")
 		if err != nil {
 			return false
