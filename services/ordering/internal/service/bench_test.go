@@ -24,7 +24,7 @@ func BenchmarkSagaToPaid(b *testing.B) {
 		DatabaseURL: testkit.NewDatabase(b), RabbitMQURL: testkit.RabbitURL(), Exchange: exchange,
 		Queue: prefix + "_ordering", GracePeriod: 0, ShutdownTimeout: 10 * time.Second,
 	}, nil)
-	w := newWire(b, exchange, prefix+"_sink") // for publishing
+	w := newWire(b, exchange, prefix, "sink") // for publishing
 
 	conn, err := amqp.Dial(testkit.RabbitURL())
 	if err != nil {

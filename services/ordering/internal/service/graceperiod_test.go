@@ -28,7 +28,7 @@ func TestPollIntervalFollowsTheGracePeriod(t *testing.T) {
 func TestTwoProcessesMoveEachOrderOnce(t *testing.T) {
 	exchange, prefix := testkit.Broker(t)
 	db := testkit.NewDatabase(t)
-	w := newWire(t, exchange, prefix+"_observer", "OrderStatusChangedToAwaitingValidationIntegrationEvent")
+	w := newWire(t, exchange, prefix, "observer", "OrderStatusChangedToAwaitingValidationIntegrationEvent")
 	cfg := service.Config{
 		DatabaseURL: db, RabbitMQURL: testkit.RabbitURL(), Exchange: exchange, Queue: prefix + "_ordering",
 		GracePeriod: 100 * time.Millisecond, ShutdownTimeout: 10 * time.Second,
@@ -42,16 +42,16 @@ func TestTwoProcessesMoveEachOrderOnce(t *testing.T) {
 		buyer := "buyer-" + string(rune('a'+i%3))
 		w.publish("UserCheckoutAcceptedIntegrationEvent", "basket", uuid.New(), checkout(buyer, uuid.New()))
 	}
-	waitFor(t, "every order to await validation", func() bool {
+	testkit.WaitFor(t, "every order to await validation", func() bool {
 		return f.count(`SELECT count(*) FROM orders WHERE status = 'AwaitingValidation'`) == orders
 	})
-	waitFor(t, "the outbox to be published", func() bool {
+	testkit.WaitFor(t, "the outbox to be published", func() bool {
 		return f.count(`SELECT count(*) FROM integration_event_log WHERE state = 'pending'`) == 0
 	})
 	if n := f.count(`SELECT count(*) FROM integration_event_log WHERE event_name = 'OrderStatusChangedToAwaitingValidationIntegrationEvent'`); n != orders {
 		t.Fatalf("%d AwaitingValidation events stored for %d orders", n, orders)
 	}
-	waitFor(t, "every AwaitingValidation event on the wire", func() bool {
+	testkit.WaitFor(t, "every AwaitingValidation event on the wire", func() bool {
 		return len(w.all("OrderStatusChangedToAwaitingValidationIntegrationEvent")) >= orders
 	})
 	seen := map[float64]int{}

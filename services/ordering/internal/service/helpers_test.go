@@ -1,103 +1,41 @@
 package service_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/service"
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// waitFor polls cond; it bounds the wait so that a broken service fails the
-// test instead of hanging it (it asserts no duration).
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// logBuffer collects a service's log lines (at debug level), so that a test
-// can check what reached the logs; TEST_LOG=1 also prints them.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if os.Getenv("TEST_LOG") != "" {
-		os.Stderr.Write(p)
-	}
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startOrdering runs the real ordering service (host.Run) until the test
-// ends and returns its base URL once it is ready.
-func startOrdering(t testing.TB, cfg service.Config, logs *logBuffer) string {
+// ends and returns its base URL once it is ready. Its debug logs go to logs
+// (nil for nowhere) so that a test can check what reached them; TEST_LOG=1
+// also prints them.
+func startOrdering(t testing.TB, cfg service.Config, logs *testkit.LogBuffer) string {
 	t.Helper()
 	if cfg.HTTPAddr == "" {
-		cfg.HTTPAddr = freeAddr(t)
+		cfg.HTTPAddr = testkit.FreeAddr(t)
 	}
 	if logs == nil {
-		logs = &logBuffer{}
+		logs = &testkit.LogBuffer{}
 	}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := slog.New(slog.NewJSONHandler(testkit.ShowLogsIfAsked(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc, err := service.New(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- host.Run(ctx, svc) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("ordering stopped with an error: %v", err)
-		}
-	})
+	testkit.RunService(t, svc)
 	base := "http://" + cfg.HTTPAddr
-	waitFor(t, "ordering to be ready", func() bool {
-		res, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	})
+	testkit.WaitReady(t, base)
 	return base
 }
 
@@ -119,8 +57,9 @@ type received struct {
 }
 
 // newWire connects to the broker, declares the exchange as the services do
-// (durable, direct) and binds a queue of the test to the given event names.
-func newWire(t testing.TB, exchange, queue string, observe ...string) *wire {
+// (durable, direct) and binds the test's queue prefix_role to the given
+// event names.
+func newWire(t testing.TB, exchange, prefix, role string, observe ...string) *wire {
 	t.Helper()
 	conn, err := amqp.Dial(testkit.RabbitURL())
 	if err != nil {
@@ -131,17 +70,7 @@ func newWire(t testing.TB, exchange, queue string, observe ...string) *wire {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ch.ExchangeDeclare(exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range observe {
-		if err := ch.QueueBind(queue, name, exchange, false, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
+	queue := testkit.BindTestQueue(t, ch, exchange, prefix, role, observe...)
 	consumeCh, err := conn.Channel()
 	if err != nil {
 		t.Fatal(err)
@@ -175,15 +104,7 @@ func (w *wire) publish(name, appID string, id uuid.UUID, payload map[string]any)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	if err := w.ch.PublishWithContext(context.Background(), w.exchange, name, true, false, amqp.Publishing{
-		ContentType:  "application/json",
-		DeliveryMode: amqp.Persistent,
-		MessageId:    id.String(),
-		Type:         name,
-		Timestamp:    time.Now().UTC(),
-		AppId:        appID,
-		Body:         b,
-	}); err != nil {
+	if err := w.ch.PublishWithContext(context.Background(), w.exchange, name, true, false, testkit.EventMessage(name, id.String(), appID, b)); err != nil {
 		w.t.Fatal(err)
 	}
 	return id
@@ -194,7 +115,7 @@ func (w *wire) publish(name, appID string, id uuid.UUID, payload map[string]any)
 func (w *wire) await(name string, orderID float64) map[string]any {
 	w.t.Helper()
 	var found map[string]any
-	waitFor(w.t, name+" of order "+ftoa(orderID), func() bool {
+	testkit.WaitFor(w.t, name+" of order "+ftoa(orderID), func() bool {
 		for _, m := range w.all(name) {
 			if m.body["OrderId"] == orderID {
 				found = m.body

@@ -50,15 +50,15 @@ type sagaFixture struct {
 	base  string
 	db    string
 	wire  *wire
-	logs  *logBuffer
+	logs  *testkit.LogBuffer
 	grace time.Duration
 }
 
 func newSaga(t *testing.T) *sagaFixture {
 	exchange, prefix := testkit.Broker(t)
 	db := testkit.NewDatabase(t)
-	logs := &logBuffer{}
-	w := newWire(t, exchange, prefix+"_observer", orderingEvents...)
+	logs := &testkit.LogBuffer{}
+	w := newWire(t, exchange, prefix, "observer", orderingEvents...)
 	base := startOrdering(t, service.Config{
 		DatabaseURL: db, RabbitMQURL: testkit.RabbitURL(), Exchange: exchange, Queue: prefix + "_ordering",
 		GracePeriod: 300 * time.Millisecond, ShutdownTimeout: 10 * time.Second,
@@ -77,7 +77,7 @@ func (f *sagaFixture) submit(buyer string) float64 {
 func (f *sagaFixture) submitted(buyer string) float64 {
 	f.t.Helper()
 	var order float64
-	waitFor(f.t, "the Submitted event of "+buyer, func() bool {
+	testkit.WaitFor(f.t, "the Submitted event of "+buyer, func() bool {
 		for _, m := range f.wire.all("OrderStatusChangedToSubmittedIntegrationEvent") {
 			if m.body["BuyerIdentityGuid"] == buyer {
 				order, _ = m.body["OrderId"].(float64)
@@ -151,7 +151,7 @@ func TestSagaReachesPaidThenShipped(t *testing.T) {
 	if submitted["OrderStatus"] != "Submitted" || submitted["BuyerName"] != "Alice "+buyer {
 		t.Fatalf("Submitted event = %v", submitted)
 	}
-	waitFor(t, "OrderStarted", func() bool {
+	testkit.WaitFor(t, "OrderStarted", func() bool {
 		for _, m := range f.wire.all("OrderStartedIntegrationEvent") {
 			if m.body["UserId"] == buyer {
 				if m.delivery.AppId != "ordering" || m.delivery.MessageId != m.body["Id"] || m.delivery.ContentType != "application/json" {
@@ -186,7 +186,7 @@ func TestSagaReachesPaidThenShipped(t *testing.T) {
 
 	// A late stock confirmation is a logged no-op; cancel is refused.
 	late := f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order})
-	waitFor(t, "the late event to be handled", func() bool {
+	testkit.WaitFor(t, "the late event to be handled", func() bool {
 		return f.count(`SELECT count(*) FROM integration_event_inbox WHERE event_id = $1`, late) == 1
 	})
 	if code := put(t, f.orderURL(order)+"/cancel"); code != http.StatusConflict {
@@ -202,7 +202,7 @@ func TestSagaReachesPaidThenShipped(t *testing.T) {
 	}
 
 	// One order for the three checkout deliveries, each status announced once.
-	waitFor(t, "both checkout event ids to be handled", func() bool {
+	testkit.WaitFor(t, "both checkout event ids to be handled", func() bool {
 		return f.count(`SELECT count(*) FROM integration_event_inbox WHERE handler = 'ordering.create_order'`) == 2
 	})
 	if n := f.count(`SELECT count(*) FROM orders WHERE request_id = $1`, request); n != 1 {
@@ -252,7 +252,7 @@ func TestSagaStockRejectedCancels(t *testing.T) {
 	}
 	// A late payment answer for the cancelled order changes nothing.
 	late := f.wire.publish("OrderPaymentSucceededIntegrationEvent", "payment", uuid.New(), map[string]any{"OrderId": order})
-	waitFor(t, "the late payment to be handled", func() bool {
+	testkit.WaitFor(t, "the late payment to be handled", func() bool {
 		return f.count(`SELECT count(*) FROM integration_event_inbox WHERE event_id = $1`, late) == 1
 	})
 	if got := f.status(order); got != "Cancelled" {
@@ -293,7 +293,7 @@ func TestInvalidCheckoutIsParked(t *testing.T) {
 	f.wire.publish("UserCheckoutAcceptedIntegrationEvent", "basket", uuid.New(), unknownCard)
 	order := f.submit("buyer-valid")
 
-	waitFor(t, "both checkouts in the dead-letter queue", func() bool { return f.wire.ready(f.queue+".dlq") == 2 })
+	testkit.WaitFor(t, "both checkouts in the dead-letter queue", func() bool { return f.wire.ready(f.queue+".dlq") == 2 })
 	if n := f.count(`SELECT count(*) FROM orders`); n != 1 {
 		t.Fatalf("%d orders, want only the valid checkout's", n)
 	}

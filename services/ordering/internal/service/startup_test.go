@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -46,11 +47,11 @@ func TestStartsWithDependenciesDown(t *testing.T) {
 	pgProxy.Cut()
 	mqProxy.Cut()
 
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	svc, err := service.New(context.Background(), service.Config{
 		HTTPAddr: addr, DatabaseURL: pgProxy.URL(db.String()), RabbitMQURL: mqProxy.URL(rabbit.String()),
 		Exchange: exchange, Queue: prefix + "_ordering", GracePeriod: time.Second, ShutdownTimeout: 10 * time.Second,
-	}, slog.New(slog.NewJSONHandler(&logBuffer{}, nil)))
+	}, slog.New(slog.NewJSONHandler(testkit.ShowLogsIfAsked(io.Discard), nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestStartsWithDependenciesDown(t *testing.T) {
 	base := "http://" + addr
 
 	var checks map[string]string
-	waitFor(t, "a not-ready answer naming the database and the broker", func() bool {
+	testkit.WaitFor(t, "a not-ready answer naming the database and the broker", func() bool {
 		var code int
 		code, checks = readyz(base)
 		return code == http.StatusServiceUnavailable &&
@@ -76,7 +77,7 @@ func TestStartsWithDependenciesDown(t *testing.T) {
 
 	pgProxy.Restore()
 	mqProxy.Restore()
-	waitFor(t, "readiness once both are up", func() bool {
+	testkit.WaitFor(t, "readiness once both are up", func() bool {
 		code, _ := readyz(base)
 		return code == http.StatusOK
 	})
