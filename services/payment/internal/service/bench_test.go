@@ -3,6 +3,8 @@ package service_test
 import (
 	"testing"
 	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 )
 
 // BenchmarkAnswers measures payment answering 1000 requests published at
@@ -19,7 +21,7 @@ func BenchmarkAnswers(b *testing.B) {
 		for order := 1; order <= requests; order++ {
 			br.request(order)
 		}
-		waitFor(b, "every answer", func() bool { return br.ready(br.answers) >= before+requests })
+		testkit.WaitFor(b, "every answer", func() bool { return br.ready(br.answers) >= before+requests })
 		elapsed += time.Since(start)
 	}
 	b.ReportMetric(float64(requests*b.N)/elapsed.Seconds(), "answers/s")

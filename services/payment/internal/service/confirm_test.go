@@ -1,35 +1,14 @@
 package service_test
 
 import (
-	"bytes"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
-
-// syncBuffer is a bytes.Buffer that the service's logger and the test may
-// use at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // The broker refuses to confirm the answer (a queue bound to it is full and
 // rejects publishes): payment keeps the request unacknowledged for as long
@@ -54,18 +33,18 @@ func TestNoAckBeforeTheAnswerIsConfirmed(t *testing.T) {
 	}
 	proxy := testkit.NewProxy(t, server.Host)
 	cfg.RabbitMQURL = proxy.URL(testkit.RabbitURL())
-	logs := &syncBuffer{}
+	logs := &testkit.LogBuffer{}
 	p := startPaymentLogging(t, cfg, logs)
 
 	request := b.request(7)
-	waitFor(t, "the broker to refuse the answer", func() bool {
+	testkit.WaitFor(t, "the broker to refuse the answer", func() bool {
 		return strings.Contains(logs.String(), "broker refused a message")
 	})
 	if n := b.readyQuorum(); n != 0 {
 		t.Fatalf("%d requests ready while payment handles the only one", n)
 	}
 	proxy.Cut()
-	waitFor(t, "the broker to give the unacknowledged request back", func() bool { return b.readyQuorum() == 1 })
+	testkit.WaitFor(t, "the broker to give the unacknowledged request back", func() bool { return b.readyQuorum() == 1 })
 
 	if _, err := b.ch.QueueDelete(blocker, false, false, false); err != nil {
 		t.Fatal(err)
@@ -74,7 +53,7 @@ func TestNoAckBeforeTheAnswerIsConfirmed(t *testing.T) {
 	// The handler that was cut off publishes its answer on the new link;
 	// the request it could not acknowledge is delivered again and answered
 	// again, with the same answer id.
-	waitFor(t, "both answers", func() bool { return strings.Count(logs.String(), `"msg":"payment answered"`) == 2 })
+	testkit.WaitFor(t, "both answers", func() bool { return strings.Count(logs.String(), `"msg":"payment answered"`) == 2 })
 	if err := p.stop(); err != nil {
 		t.Fatalf("payment stopped with an error: %v", err)
 	}

@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -25,19 +23,6 @@ const (
 	succeeded   = "OrderPaymentSucceededIntegrationEvent"
 	failed      = "OrderPaymentFailedIntegrationEvent"
 )
-
-// waitFor polls cond; it bounds the wait so that a broken service fails the
-// test instead of hanging it (it asserts no duration).
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // paymentProcess is a running payment service.
 type paymentProcess struct {
@@ -57,16 +42,8 @@ func startPayment(t testing.TB, cfg service.Config) *paymentProcess {
 // written to logs.
 func startPaymentLogging(t testing.TB, cfg service.Config, logs io.Writer) *paymentProcess {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.HTTPAddr = ln.Addr().String()
-	ln.Close()
-	if os.Getenv("TEST_LOG") != "" {
-		logs = io.MultiWriter(logs, os.Stderr)
-	}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.HTTPAddr = testkit.FreeAddr(t)
+	logger := slog.New(slog.NewJSONHandler(testkit.ShowLogsIfAsked(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc, err := service.New(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
@@ -85,18 +62,11 @@ func startPaymentLogging(t testing.TB, cfg service.Config, logs io.Writer) *paym
 		return <-done
 	}
 	t.Cleanup(func() { _ = p.stop() })
-	waitFor(t, "payment to be ready", func() bool { return p.ready() })
+	testkit.WaitReady(t, p.base)
 	return p
 }
 
-func (p *paymentProcess) ready() bool {
-	res, err := http.Get(p.base + "/readyz")
-	if err != nil {
-		return false
-	}
-	res.Body.Close()
-	return res.StatusCode == http.StatusOK
-}
+func (p *paymentProcess) ready() bool { return testkit.IsReady(p.base) }
 
 // broker is the test's raw AMQP side: it sends ordering's requests in the
 // wire format and keeps payment's answers in a queue of its own, unread
@@ -121,18 +91,8 @@ func newBroker(t testing.TB) (*broker, service.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &broker{t: t, exchange: exchange, answers: prefix + "_answers", requests: prefix + "_payment", ch: ch}
-	if err := ch.ExchangeDeclare(exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ch.QueueDeclare(b.answers, true, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{succeeded, failed} {
-		if err := ch.QueueBind(b.answers, name, exchange, false, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
+	answers := testkit.BindTestQueue(t, ch, exchange, prefix, "answers", succeeded, failed)
+	b := &broker{t: t, exchange: exchange, answers: answers, requests: prefix + "_payment", ch: ch}
 	return b, service.Config{
 		RabbitMQURL: testkit.RabbitURL(), Exchange: exchange, Queue: b.requests,
 		PaymentSucceeded: true, ShutdownTimeout: 20 * time.Second,
@@ -147,10 +107,7 @@ func (b *broker) request(order int) uuid.UUID {
 		"Id": id, "CreationDate": time.Now().UTC().Format(time.RFC3339Nano),
 		"OrderId": order, "OrderStatus": "StockConfirmed", "BuyerName": "Alice", "BuyerIdentityGuid": "b1",
 	})
-	if err := b.ch.PublishWithContext(context.Background(), b.exchange, requestName, true, false, amqp.Publishing{
-		ContentType: "application/json", DeliveryMode: amqp.Persistent, MessageId: id.String(),
-		Type: requestName, Timestamp: time.Now().UTC(), AppId: "ordering", Body: body,
-	}); err != nil {
+	if err := b.ch.PublishWithContext(context.Background(), b.exchange, requestName, true, false, testkit.EventMessage(requestName, id.String(), "ordering", body)); err != nil {
 		b.t.Fatal(err)
 	}
 	return id
@@ -249,7 +206,7 @@ func TestAnswersEachRequestOnce(t *testing.T) {
 			for order := 1; order <= n; order++ {
 				requests[b.request(order)] = order
 			}
-			waitFor(t, "every answer", func() bool { return b.ready(b.answers) >= n })
+			testkit.WaitFor(t, "every answer", func() bool { return b.ready(b.answers) >= n })
 			// Graceful: running handlers finish and ack.
 			if err := p.stop(); err != nil {
 				t.Fatalf("payment stopped with an error: %v", err)
@@ -283,16 +240,16 @@ func TestBrokerOutageAcksNothingUnanswered(t *testing.T) {
 	first := startPayment(t, cfg)
 
 	proxy.Cut()
-	waitFor(t, "payment to report the broker down", func() bool { return !first.ready() })
+	testkit.WaitFor(t, "payment to report the broker down", func() bool { return !first.ready() })
 	requests := map[uuid.UUID]int{b.request(1): 1}
-	waitFor(t, "the request to wait in payment's queue", func() bool { return b.readyQuorum() == 1 })
+	testkit.WaitFor(t, "the request to wait in payment's queue", func() bool { return b.readyQuorum() == 1 })
 	if got := b.ready(b.answers); got != 0 {
 		t.Fatalf("%d answers while the broker was unreachable", got)
 	}
 
 	proxy.Restore()
-	waitFor(t, "payment to reconnect", first.ready)
-	waitFor(t, "the answer after the outage", func() bool { return b.ready(b.answers) >= 1 })
+	testkit.WaitFor(t, "payment to reconnect", first.ready)
+	testkit.WaitFor(t, "the answer after the outage", func() bool { return b.ready(b.answers) >= 1 })
 
 	// Break the link with requests in flight, and stop while it is broken.
 	for order := 2; order <= 200; order++ {
@@ -302,7 +259,7 @@ func TestBrokerOutageAcksNothingUnanswered(t *testing.T) {
 	_ = first.stop() // may report handlers cut off by the shutdown timeout
 
 	second := startPayment(t, direct)
-	waitFor(t, "every request to be answered", func() bool {
+	testkit.WaitFor(t, "every request to be answered", func() bool {
 		ids := map[string]bool{}
 		for _, id := range b.peek() {
 			ids[id] = true
