@@ -22,12 +22,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 	ctx := context.Background()
 	s := StartShop(t)
 	st := s.story(t)
-	if err := st.Eventually(ctx, "the shop to be ready", func() (bool, string, error) {
-		err := s.Client.Ready(ctx)
-		return err == nil, fmt.Sprint(err), nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	s.WaitReady(t)
 	page, err := s.Client.Items(ctx, 12)
 	if err != nil {
 		t.Fatal(err)
@@ -110,12 +105,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 			testkit.CloseAllConnections(t)
 		}
 		// The next round's requests go to restarted services: wait until they serve.
-		if err := st.Eventually(ctx, "the shop to be ready again", func() (bool, string, error) {
-			err := s.Client.Ready(ctx)
-			return err == nil, fmt.Sprint(err), nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		s.WaitReady(t)
 	}
 
 	if err := st.Eventually(ctx, "the watcher's basket at the last committed prices", func() (bool, string, error) {

@@ -41,12 +41,7 @@ func TestStockRejectionCancelsAndTakesNothing(t *testing.T) {
 	ctx := context.Background()
 	s := StartShop(t)
 	st := s.story(t)
-	if err := st.Eventually(ctx, "the shop to be ready", func() (bool, string, error) {
-		err := s.Client.Ready(ctx)
-		return err == nil, fmt.Sprint(err), nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	s.WaitReady(t)
 	page, err := s.Client.Items(ctx, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -105,12 +100,7 @@ func TestRepeatedCheckoutMakesOneOrder(t *testing.T) {
 	ctx := context.Background()
 	s := StartShop(t)
 	st := s.story(t)
-	if err := st.Eventually(ctx, "the shop to be ready", func() (bool, string, error) {
-		err := s.Client.Ready(ctx)
-		return err == nil, fmt.Sprint(err), nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	s.WaitReady(t)
 	page, err := s.Client.Items(ctx, 1)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -179,6 +180,18 @@ func (s *Shop) stopAll() {
 			}
 			s.t.Logf("---- last lines of %s's log:\n%s", name, strings.Join(lines, "\n"))
 		}
+	}
+}
+
+// WaitReady waits until every service answers /readyz with 200.
+func (s *Shop) WaitReady(t *testing.T) {
+	t.Helper()
+	st := &shop.Story{Client: s.Client, Patience: 90 * time.Second}
+	if err := st.Eventually(context.Background(), "the shop to be ready", func() (bool, string, error) {
+		err := s.Client.Ready(context.Background())
+		return err == nil, fmt.Sprint(err), nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 
