@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -16,8 +17,8 @@ func ListDeadLetters(ctx context.Context, cfg Config) ([]eventbus.Message, error
 	var parked []eventbus.Message
 	err := withDeadLetters(ctx, cfg, "-dlq-list", func(ch *amqp.Channel, dlq string, n int) error {
 		// Get without ack: each message stays unacknowledged, so the next
-		// Get returns the next one, and closing the channel puts them all
-		// back.
+		// Get returns the next one; then all of them are put back.
+		var last uint64
 		for range n {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -30,11 +31,48 @@ func ListDeadLetters(ctx context.Context, cfg Config) ([]eventbus.Message, error
 				break
 			}
 			parked = append(parked, message(d))
+			last = d.DeliveryTag
 		}
-		return nil
+		if len(parked) == 0 {
+			return nil
+		}
+		if err := ch.Nack(last, true, true); err != nil {
+			return fmt.Errorf("put back into %s: %w", dlq, err)
+		}
+		// A quorum queue takes returned messages back asynchronously: wait
+		// until they are there again, so that whoever lists or replays next
+		// finds them.
+		return waitForReady(ctx, ch, dlq, len(parked))
 	})
 	return parked, err
 }
+
+// waitForReady waits until queue holds at least n ready messages, polling,
+// bounded by ctx and by returnWait.
+func waitForReady(ctx context.Context, ch *amqp.Channel, queue string, n int) error {
+	deadline := time.Now().Add(returnWait)
+	for {
+		q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+		if err != nil {
+			return fmt.Errorf("inspect %s: %w", queue, err)
+		}
+		if q.Messages >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d listed messages are not back in %s after %s", n-q.Messages, queue, returnWait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// returnWait bounds how long ListDeadLetters waits for the broker to put
+// the listed messages back.
+const returnWait = 10 * time.Second
 
 // ReplayDeadLetters moves the messages parked in the dead-letter queue of
 // cfg.Queue back to that queue only (through the default exchange, routing

@@ -188,3 +188,35 @@ func TestDeadLetterFunctionsNeedTheQueue(t *testing.T) {
 		t.Error("ListDeadLetters without a queue succeeded")
 	}
 }
+
+// Listing puts the messages back, and they are there again when it
+// returns: listing right after listing finds them every time. (The broker
+// puts them back asynchronously; before ListDeadLetters waited for that,
+// about one listing in 300 here came back empty.)
+func TestListingRightAfterListingFindsTheMessagesEveryTime(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx := within(t)
+	cfg := tb.config("ordering")
+	cfg.MaxAttempts = 1
+	bus := tb.bus(cfg)
+	if _, err := bus.Subscribe(ctx, "Poison", func(context.Context, eventbus.Message) error { return errors.New("no") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Publish(ctx, message("Poison")); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "parked", func() bool { p, _ := rabbitmq.ListDeadLetters(ctx, cfg); return len(p) == 1 })
+	misses := 0
+	for range 300 {
+		p, err := rabbitmq.ListDeadLetters(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p) != 1 {
+			misses++
+		}
+	}
+	if misses > 0 {
+		t.Fatalf("%d of 300 listings found no message, want the parked one every time", misses)
+	}
+}
