@@ -52,16 +52,29 @@ func Publish(ctx context.Context, p Publisher, e Event) error {
 	return p.Publish(ctx, m)
 }
 
-// Subscribe subscribes a typed handler: the event name comes from E, and the
-// handler receives the decoded struct. A body that does not decode is an
-// error like any other and is retried, then dead-lettered.
+// Subscribe subscribes a typed handler (see [On]).
 func Subscribe[E Event](ctx context.Context, s Subscriber, h func(ctx context.Context, e E) error) (Subscription, error) {
+	r := On(h)
+	return s.Subscribe(ctx, r.EventName, r.Handler)
+}
+
+// A Route is a handler and the event name it handles: what a service lists
+// for each event it consumes, and subscribes when it starts.
+type Route struct {
+	EventName string
+	Handler   Handler
+}
+
+// On routes a typed handler: the event name comes from E, and the handler
+// receives the decoded struct. A body that does not decode is an error like
+// any other and is retried, then dead-lettered.
+func On[E Event](h func(ctx context.Context, e E) error) Route {
 	var zero E
-	return s.Subscribe(ctx, zero.EventName(), func(ctx context.Context, m Message) error {
+	return Route{EventName: zero.EventName(), Handler: func(ctx context.Context, m Message) error {
 		e, err := Decode[E](m)
 		if err != nil {
 			return err
 		}
 		return h(ctx, e)
-	})
+	}}
 }

@@ -1,13 +1,14 @@
-// Package host runs a service process the same way for every service: its
-// settings from the environment, JSON logs on stderr, /healthz and /readyz,
-// the `healthcheck` subcommand for container health checks, a start that
-// waits out a missing database or broker instead of crashing, and a graceful
-// stop on SIGTERM.
+// Package host gives every service the same shape and runs it the same way.
 //
-// A service's main builds its parts and hands them to [Run]:
+// A service binary's main is one line, [Main]: it reads the service's
+// Config (settings from the environment, named and defaulted in struct
+// tags), answers the `healthcheck` and `settings` subcommands, and runs the
+// [App] that the service's New builds. An App is what every service has —
+// an HTTP router with /healthz and /readyz, JSON logs, the event bus, and
+// for a service with a database its pool, migrations and outbox relay — plus
+// what the service adds: its routes, start steps, event handlers and
+// workers. [App.Run] waits out a database or broker that is down at start
+// instead of crashing, and stops gracefully on SIGTERM.
 //
-//	health := host.NewHealth()
-//	health.Add("database", pool.Ping)
-//	health.Add("broker", bus.Check)
-//	return host.Run(ctx, host.Service{Addr: cfg.HTTPAddr, Handler: api, Health: health, Start: ..., Workers: ..., Stop: ...})
+// docs/service-anatomy.md walks through one service built this way.
 package host

@@ -1,73 +1,48 @@
 package host
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os/signal"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/cenkalti/backoff/v5"
 )
 
-// Service is what Run runs.
-type Service struct {
-	// Addr is the HTTP listen address, e.g. ":8081".
-	Addr string
-	// Handler serves the API, /healthz and /readyz.
-	Handler http.Handler
-	// Health is told when the start is done and when the stop begins.
-	Health *Health
-	Logger *slog.Logger
-	// Start runs in the background once the HTTP server listens, and is
-	// retried with backoff until it returns nil: create and migrate the
-	// database, subscribe to events. The service is not ready until then,
-	// so a database or broker that is down at start delays readiness
-	// instead of crashing the process.
-	Start func(ctx context.Context) error
-	// Workers run from a successful Start until the stop begins (the outbox
-	// relay, periodic jobs). A worker that returns an error before that
-	// stops the service.
-	Workers []func(ctx context.Context) error
-	// Stop runs last, after the HTTP server has finished its requests and
-	// the workers have returned: close the event bus (which lets running
-	// handlers finish), then the database pool.
-	Stop func(ctx context.Context) error
-	// ShutdownTimeout bounds the whole stop; default 25s.
-	ShutdownTimeout time.Duration
-}
-
-// Run serves s until ctx is done or the process gets SIGINT or SIGTERM, then
-// stops gracefully: not ready, no new requests, in-flight requests finished,
-// workers stopped, Stop called. It returns nil after a clean stop.
-func Run(ctx context.Context, s Service) error {
-	log := s.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	timeout := s.ShutdownTimeout
-	if timeout == 0 {
-		timeout = 25 * time.Second
-	}
+// Run serves the app until ctx is done or the process gets SIGINT or
+// SIGTERM, then stops gracefully within Config.ShutdownTimeout: not ready,
+// no new requests, in-flight requests finished, workers stopped, the bus
+// closed (running handlers finish), the database pool closed. It returns
+// nil after a clean stop.
+//
+// The HTTP server listens first, so /healthz answers at once. The start
+// (see [App.OnStart]) runs in the background, retried with backoff until it
+// succeeds: a database or broker that is down at start delays readiness
+// instead of crashing the process. /readyz answers 503 until then.
+func (a *App) Run(ctx context.Context) error {
+	log := a.Logger
 	ctx, stopSignals := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stopSignals()
 
-	ln, err := net.Listen("tcp", s.Addr)
+	ln, err := net.Listen("tcp", a.Config.HTTPAddr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.Addr, err)
+		return fmt.Errorf("listen on %s: %w", a.Config.HTTPAddr, err)
 	}
 	srv := &http.Server{
-		Handler:           s.Handler,
+		Handler:           a.Router,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	failed := make(chan error, 1+len(s.Workers))
+	failed := make(chan error, 1+len(a.workers))
 	go func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			failed <- fmt.Errorf("http server: %w", err)
@@ -78,22 +53,18 @@ func Run(ctx context.Context, s Service) error {
 	workCtx, stopWork := context.WithCancel(ctx)
 	defer stopWork()
 	var workers sync.WaitGroup
-	workers.Add(1)
-	go func() {
-		defer workers.Done()
-		if !startWithRetry(workCtx, s, log) {
+	workers.Go(func() {
+		if !a.startWithRetry(workCtx) {
 			return
 		}
-		for _, w := range s.Workers {
-			workers.Add(1)
-			go func() {
-				defer workers.Done()
+		for _, w := range a.workers {
+			workers.Go(func() {
 				if err := w(workCtx); err != nil && workCtx.Err() == nil {
 					failed <- err
 				}
-			}()
+			})
 		}
-	}()
+	})
 
 	var runErr error
 	select {
@@ -103,53 +74,42 @@ func Run(ctx context.Context, s Service) error {
 		log.Error("stopping after a failure", "error", runErr)
 	}
 
-	if s.Health != nil {
-		s.Health.setStartup(false, "stopping")
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	a.Health.setStartup(false, "stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cmp.Or(a.Config.ShutdownTimeout, 25*time.Second))
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("http server did not finish in time", "error", err)
 	}
 	stopWork()
 	workers.Wait()
-	if s.Stop != nil {
-		if err := s.Stop(shutdownCtx); err != nil {
-			log.Warn("stop", "error", err)
-			runErr = errors.Join(runErr, err)
-		}
+	if err := a.close(shutdownCtx); err != nil {
+		log.Warn("stop", "error", err)
+		runErr = errors.Join(runErr, err)
 	}
 	log.Info("stopped")
 	return runErr
 }
 
-// startWithRetry runs s.Start until it succeeds (true) or ctx ends (false).
-func startWithRetry(ctx context.Context, s Service, log *slog.Logger) bool {
-	backoff := 250 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := error(nil)
-		if s.Start != nil {
-			err = s.Start(ctx)
-		}
-		if err == nil {
-			if s.Health != nil {
-				s.Health.setStartup(true, "ok")
-			}
-			log.Info("started", "attempts", attempt)
-			return true
-		}
-		if ctx.Err() != nil {
-			return false
-		}
-		if s.Health != nil {
-			s.Health.setStartup(false, "retrying: "+err.Error())
-		}
-		log.Warn("start failed, retrying", "attempt", attempt, "retry_in", backoff.String(), "error", err)
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 5*time.Second)
+// startWithRetry runs the start until it succeeds (true) or ctx ends
+// (false), waiting 250ms after the first failure, doubling up to 5s.
+func (a *App) startWithRetry(ctx context.Context) bool {
+	start := a.start()
+	attempts := 0
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		attempts++
+		return struct{}{}, start(ctx)
+	},
+		backoff.WithBackOff(&backoff.ExponentialBackOff{InitialInterval: 250 * time.Millisecond, Multiplier: 2, MaxInterval: 5 * time.Second}),
+		backoff.WithMaxElapsedTime(0),
+		backoff.WithNotify(func(err error, next time.Duration) {
+			a.Health.setStartup(false, "retrying: "+err.Error())
+			a.Logger.Warn("start failed, retrying", "attempt", attempts, "retry_in", next.String(), "error", err)
+		}),
+	)
+	if err != nil {
+		return false
 	}
+	a.Health.setStartup(true, "ok")
+	a.Logger.Info("started", "attempts", attempts)
+	return true
 }

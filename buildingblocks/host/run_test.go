@@ -7,12 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 )
 
 func freeAddr(t *testing.T) string {
@@ -49,10 +49,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestNotReadyUntilStartSucceedsThenGracefulStop(t *testing.T) {
-	addr := freeAddr(t)
-	health := host.NewHealth()
+	cfg, err := host.LoadConfig[testConfig]("hosttest", freeAddr(t), map[string]string{"RABBITMQ_URL": testkit.RabbitURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := cfg.HTTPAddr
+	app, err := host.NewApp(context.Background(), "hosttest", cfg.Config, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var dependencyUp atomic.Bool
-	health.Add("dependency", func(context.Context) error {
+	app.Health.Add("dependency", func(context.Context) error {
 		if !dependencyUp.Load() {
 			return errors.New("down")
 		}
@@ -60,41 +67,27 @@ func TestNotReadyUntilStartSucceedsThenGracefulStop(t *testing.T) {
 	})
 	release := make(chan struct{})
 	inFlight := make(chan struct{})
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", health.Live)
-	mux.HandleFunc("GET /readyz", health.Ready)
-	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, _ *http.Request) {
+	app.Router.Get("/slow", func(w http.ResponseWriter, _ *http.Request) {
 		close(inFlight)
 		<-release
 		w.Write([]byte("done"))
 	})
+	app.OnStart(func(context.Context) error {
+		if !dependencyUp.Load() {
+			return errors.New("dependency down")
+		}
+		return nil
+	})
+	var workerStopped atomic.Bool
+	app.Work(func(ctx context.Context) error {
+		<-ctx.Done()
+		workerStopped.Store(true)
+		return nil
+	})
 
-	var workerStopped, stopped atomic.Bool
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() {
-		done <- host.Run(ctx, host.Service{
-			Addr: addr, Handler: mux, Health: health, Logger: slog.New(slog.DiscardHandler),
-			Start: func(context.Context) error {
-				if !dependencyUp.Load() {
-					return errors.New("dependency down")
-				}
-				return nil
-			},
-			Workers: []func(context.Context) error{func(ctx context.Context) error {
-				<-ctx.Done()
-				workerStopped.Store(true)
-				return nil
-			}},
-			Stop: func(context.Context) error {
-				if !workerStopped.Load() {
-					return errors.New("Stop ran before the workers returned")
-				}
-				stopped.Store(true)
-				return nil
-			},
-		})
-	}()
+	go func() { done <- app.Run(ctx) }()
 
 	waitFor(t, "the server to listen", func() bool { s, _ := readyz(addr); return s != 0 })
 	if s, body := readyz(addr); s != http.StatusServiceUnavailable {
@@ -132,24 +125,13 @@ func TestNotReadyUntilStartSucceedsThenGracefulStop(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if !stopped.Load() {
-		t.Fatal("Stop was not called")
+	if !workerStopped.Load() {
+		t.Fatal("the worker was not stopped")
+	}
+	if err := app.Bus.Check(context.Background()); err == nil {
+		t.Fatal("the bus is still open after the stop")
 	}
 	if code := host.Healthcheck(addr); code == 0 {
 		t.Fatal("healthcheck passed after the service stopped")
-	}
-}
-
-func TestSettingsReadListsWhatWasLookedUp(t *testing.T) {
-	t.Setenv("HOST_TEST_SETTING", "5s")
-	if d, err := host.EnvDuration("HOST_TEST_SETTING", 0); err != nil || d != 5*time.Second {
-		t.Fatalf("EnvDuration = %v, %v", d, err)
-	}
-	host.Env("HOST_TEST_UNSET", "default")
-	got := host.SettingsRead()
-	for _, want := range []string{"HOST_TEST_SETTING", "HOST_TEST_UNSET"} {
-		if !slices.Contains(got, want) {
-			t.Errorf("SettingsRead() = %v, want it to hold %s", got, want)
-		}
 	}
 }

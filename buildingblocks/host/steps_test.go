@@ -1,18 +1,16 @@
-package host_test
+package host
 
 import (
 	"context"
 	"errors"
 	"slices"
 	"testing"
-
-	"github.com/eshop-go/eshop-go/buildingblocks/host"
 )
 
 func TestStepsGoOnFromTheStepThatFailed(t *testing.T) {
 	var ran []string
 	failMigrate := true
-	start := host.Steps(
+	start := steps(
 		func(context.Context) error { ran = append(ran, "create"); return nil },
 		func(context.Context) error {
 			ran = append(ran, "migrate")

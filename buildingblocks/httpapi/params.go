@@ -19,19 +19,3 @@ func PathInt(r *http.Request, name string) (int64, *Problem) {
 	}
 	return n, nil
 }
-
-// QueryInt reads an integer query parameter within [min, max], or def when
-// it is absent. Something else gets a 400 problem naming the parameter.
-func QueryInt(r *http.Request, name string, def, min, max int) (int, *Problem) {
-	raw := r.URL.Query().Get(name)
-	if raw == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < min || n > max {
-		var v Validation
-		v.Add(name, "must be an integer from "+strconv.Itoa(min)+" to "+strconv.Itoa(max))
-		return 0, v.Err()
-	}
-	return n, nil
-}

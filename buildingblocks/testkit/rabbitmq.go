@@ -132,3 +132,23 @@ func rabbitmqctl(args ...string) ([]byte, error) {
 	defer cancel()
 	return exec.CommandContext(ctx, cmd[0], append(cmd[1:], args...)...).CombinedOutput()
 }
+
+// QueueLength returns the number of messages ready in queue (not delivered,
+// or delivered and given back).
+func QueueLength(t testing.TB, queue string) int {
+	t.Helper()
+	conn, err := amqp.Dial(RabbitURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+	if err != nil {
+		t.Fatalf("queue %s: %v", queue, err)
+	}
+	return q.Messages
+}

@@ -21,14 +21,14 @@ func FreeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-// RunService runs svc with host.Run, as its main would, and returns at
-// once, ready or not. When the test ends the run is cancelled, and an error
+// RunService runs app, as its main would, and returns at once, ready or
+// not. When the test ends the run is cancelled, and an error
 // from the graceful stop fails the test.
-func RunService(t testing.TB, svc host.Service) {
+func RunService(t testing.TB, app *host.App) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- host.Run(ctx, svc) }()
+	go func() { done <- app.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

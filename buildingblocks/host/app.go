@@ -1,0 +1,133 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"slices"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
+	"github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
+	"github.com/eshop-go/eshop-go/buildingblocks/postgres"
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// App is one service: what every service has, built by [NewApp], and the
+// parts a service's New adds to it. [App.Run] runs it.
+//
+//	app, err := host.NewApp(ctx, "catalog", cfg.Config, logger)
+//	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, postgres.Migrations())
+//	httpapi.Routes(app.Router, store)
+//	app.Subscribe(events.Handlers(db, store)...)
+//	return app, nil
+//
+// Nothing is contacted while it is built: the database and the broker may be
+// down. Run starts the HTTP server first (so /healthz answers), then the
+// start steps, retried until they succeed, and only then the workers.
+type App struct {
+	Name   string
+	Config Config
+	Logger *slog.Logger
+	// Router serves /healthz and /readyz; the service mounts its API on it.
+	Router chi.Router
+	// Bus is the service's event bus: its queue is Config.Queue.
+	Bus *rabbitmq.Bus
+	// Health reports the start and the checks /readyz runs (the broker, and
+	// the database once UseDatabase has added it).
+	Health *Health
+
+	db            *pgxpool.Pool
+	steps         []func(context.Context) error
+	subscriptions []eventbus.Route
+	workers       []func(context.Context) error
+}
+
+// NewApp builds the parts every service has: the logger's router with
+// health endpoints, and the event bus, which publishes with app id name.
+func NewApp(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*App, error) {
+	bus, err := rabbitmq.New(ctx, rabbitmq.Config{
+		URL: cfg.RabbitMQURL, Exchange: cfg.Exchange, Queue: cfg.Queue, AppID: name,
+		Logger: logger.With("component", "eventbus"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Name: name, Config: cfg, Logger: logger, Router: httpapi.NewRouter(logger), Bus: bus, Health: NewHealth()}
+	a.Health.Add("broker", bus.Check)
+	a.Router.Get("/healthz", a.Health.Live)
+	a.Router.Get("/readyz", a.Health.Ready)
+	return a, nil
+}
+
+// UseDatabase gives the service its PostgreSQL database at databaseURL and
+// returns its pool: the start creates the database if it is missing and
+// applies the building blocks' migrations (outbox and inbox tables), then
+// the service's; the outbox relay runs as a worker; /readyz checks the
+// database.
+func (a *App) UseDatabase(ctx context.Context, databaseURL string, migrations fs.FS) (*pgxpool.Pool, error) {
+	db, err := postgres.NewPool(ctx, databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	a.Health.Add("database", db.Ping)
+	a.OnStart(
+		func(ctx context.Context) error { return postgres.EnsureDatabase(ctx, databaseURL) },
+		func(ctx context.Context) error { return postgres.Migrate(ctx, db, migrations) },
+	)
+	relay := outbox.NewRelay(db, a.Bus, outbox.RelayConfig{AppID: a.Name, Logger: a.Logger.With("component", "outbox")})
+	a.Work(relay.Run)
+	return db, nil
+}
+
+// OnStart adds steps to the start, run in the order added (seeding a
+// database, say). A start retried after a failure goes on from the step
+// that failed, so no step that succeeded runs twice.
+func (a *App) OnStart(steps ...func(context.Context) error) {
+	a.steps = append(a.steps, steps...)
+}
+
+// Subscribe adds event handlers. They are subscribed after every other
+// start step, so that no event arrives before the database is migrated.
+func (a *App) Subscribe(routes ...eventbus.Route) {
+	a.subscriptions = append(a.subscriptions, routes...)
+}
+
+// Work adds workers: they run from a successful start until the stop
+// begins (the outbox relay, periodic jobs). A worker that returns an error
+// before that stops the service.
+func (a *App) Work(workers ...func(context.Context) error) {
+	a.workers = append(a.workers, workers...)
+}
+
+// start is the whole start as Run retries it: the steps, then each
+// subscription, each done once.
+func (a *App) start() func(context.Context) error {
+	list := slices.Clone(a.steps)
+	for _, r := range a.subscriptions {
+		list = append(list, func(ctx context.Context) error {
+			if _, err := a.Bus.Subscribe(ctx, r.EventName, r.Handler); err != nil {
+				return fmt.Errorf("subscribe to %s: %w", r.EventName, err)
+			}
+			return nil
+		})
+	}
+	return steps(list...)
+}
+
+// close releases the bus, then the database: closing the bus lets running
+// handlers finish with the pool.
+func (a *App) close(ctx context.Context) error {
+	err := a.Bus.Close(ctx)
+	if a.db != nil {
+		a.db.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("close the event bus: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,61 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Main is the whole of a service binary's main:
+//
+//	func main() { host.Main("catalog", ":8081", service.New) }
+//
+// It reads the service's Config from the environment ([LoadConfig], with
+// addr and name as the defaults of HTTP_ADDR and EVENTBUS_QUEUE), answers
+// the subcommands every binary has, or builds the service with build and
+// runs it ([App.Run]) with JSON logs on stderr:
+//
+//	<binary>               run the service until SIGINT or SIGTERM
+//	<binary> healthcheck   exit 0 when the instance at HTTP_ADDR is ready (for container health checks)
+//	<binary> settings      print the environment variables the binary reads
+//
+// The process exits 0 after a graceful stop, 1 when the service failed, 2
+// for bad settings or an unknown subcommand.
+func Main[C any, P ServiceConfig[C]](name, addr string, build func(context.Context, C, *slog.Logger) (*App, error)) {
+	os.Exit(runMain[C, P](name, addr, build, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func runMain[C any, P ServiceConfig[C]](name, addr string, build func(context.Context, C, *slog.Logger) (*App, error), args []string, stdout, stderr io.Writer) int {
+	cfg, err := LoadConfig[C, P](name, addr, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	base := P(&cfg).hostConfig()
+	if len(args) > 0 {
+		switch args[0] {
+		case "healthcheck":
+			return Healthcheck(base.HTTPAddr)
+		case "settings":
+			fmt.Fprintln(stdout, strings.Join(Settings[C](), "\n"))
+			return 0
+		default:
+			fmt.Fprintf(stderr, "%s: unknown command %q (known: healthcheck, settings)\n", name, args[0])
+			return 2
+		}
+	}
+	logger := NewLogger(stderr, base.LogLevel, name)
+	app, err := build(context.Background(), cfg, logger)
+	if err != nil {
+		logger.Error("cannot build the service", "error", err)
+		return 1
+	}
+	if err := app.Run(context.Background()); err != nil {
+		logger.Error("stopped with an error", "error", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,76 @@
+package testkit
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+// Contract is a service's OpenAPI document, to check the answers its tests
+// get against it.
+type Contract struct {
+	Doc    *openapi3.T
+	router routers.Router
+}
+
+var (
+	contractsMu sync.Mutex
+	contracts   = map[string]*Contract{}
+)
+
+// LoadContract loads and validates the OpenAPI document at path (e.g.
+// "../../openapi.yaml"), once per test binary.
+func LoadContract(t testing.TB, path string) *Contract {
+	t.Helper()
+	contractsMu.Lock()
+	defer contractsMu.Unlock()
+	if c, ok := contracts[path]; ok {
+		return c
+	}
+	openapi3filter.RegisterBodyDecoder("application/problem+json", openapi3filter.JSONBodyDecoder)
+	doc, err := openapi3.NewLoader().LoadFromFile(path)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	doc.Servers = nil // the document's server is "/", on whatever host: match paths only
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	c := &Contract{Doc: doc, router: router}
+	contracts[path] = c
+	return c
+}
+
+// Check fails the test when the document describes the request's route but
+// not this answer (its status, or a body not of its schema). An
+// undocumented route is left to the test: its 404 or 405 is checked there.
+func (c *Contract) Check(t testing.TB, req *http.Request, status int, header http.Header, body []byte) {
+	t.Helper()
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		return
+	}
+	opts := &openapi3filter.Options{IncludeResponseStatus: true}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts},
+		Status:                 status,
+		Header:                 header,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                opts,
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\n%.500s", req.Method, req.URL.Path, status, err, body)
+	}
+}
