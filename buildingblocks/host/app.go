@@ -119,9 +119,9 @@ func (a *App) start() func(context.Context) error {
 	return steps(list...)
 }
 
-// close releases the bus, then the database: closing the bus lets running
+// Close releases the bus, then the database: closing the bus lets running
 // handlers finish with the pool.
-func (a *App) close(ctx context.Context) error {
+func (a *App) Close(ctx context.Context) error {
 	err := a.Bus.Close(ctx)
 	if a.db != nil {
 		a.db.Close()

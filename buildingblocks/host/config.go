@@ -31,12 +31,14 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
 }
 
-func (c *Config) hostConfig() *Config { return c }
+// Base returns the settings every service has; a service's Config, which
+// embeds Config, has it too.
+func (c *Config) Base() *Config { return c }
 
 // ServiceConfig is a pointer to a service's Config, which embeds [Config].
 type ServiceConfig[C any] interface {
 	*C
-	hostConfig() *Config
+	Base() *Config
 }
 
 // LoadConfig reads a service's Config from environ (variable names to
@@ -45,7 +47,7 @@ type ServiceConfig[C any] interface {
 // the errors come back joined, each naming its variable.
 func LoadConfig[C any, P ServiceConfig[C]](name, addr string, environ map[string]string) (C, error) {
 	var cfg C
-	base := P(&cfg).hostConfig()
+	base := P(&cfg).Base()
 	base.HTTPAddr, base.Queue = addr, name
 	// A variable that is not set leaves a field as it is, so the two
 	// defaults above hold unless HTTP_ADDR or EVENTBUS_QUEUE is set.

@@ -34,7 +34,7 @@ func runMain[C any, P ServiceConfig[C]](name, addr string, build func(context.Co
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	base := P(&cfg).hostConfig()
+	base := P(&cfg).Base()
 	if len(args) > 0 {
 		switch args[0] {
 		case "healthcheck":

@@ -82,7 +82,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopWork()
 	workers.Wait()
-	if err := a.close(shutdownCtx); err != nil {
+	if err := a.Close(shutdownCtx); err != nil {
 		log.Warn("stop", "error", err)
 		runErr = errors.Join(runErr, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/go-chi/chi/v5"
 )
 
 // Contract is a service's OpenAPI document, to check the answers its tests
@@ -53,16 +56,19 @@ func LoadContract(t testing.TB, path string) *Contract {
 	return c
 }
 
-// Check fails the test when the document describes the request's route but
-// not this answer (its status, or a body not of its schema). An
-// undocumented route is left to the test: its 404 or 405 is checked there.
+// Check fails the test when the document does not describe this answer: an
+// undocumented status, content type or body for a documented operation, or
+// anything but 404 or 405 from a route the document does not have.
 func (c *Contract) Check(t testing.TB, req *http.Request, status int, header http.Header, body []byte) {
 	t.Helper()
 	route, params, err := c.router.FindRoute(req)
 	if err != nil {
+		if status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
+			t.Errorf("%s %s answered %d but is not in the OpenAPI document: %v", req.Method, req.URL.Path, status, err)
+		}
 		return
 	}
-	opts := &openapi3filter.Options{IncludeResponseStatus: true}
+	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts},
 		Status:                 status,
@@ -72,5 +78,31 @@ func (c *Contract) Check(t testing.TB, req *http.Request, status int, header htt
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\n%.500s", req.Method, req.URL.Path, status, err, body)
+	}
+}
+
+// CheckRoutes fails the test unless the router serves exactly the
+// operations the document describes.
+func (c *Contract) CheckRoutes(t testing.TB, router chi.Routes) {
+	t.Helper()
+	var served []string
+	err := chi.Walk(router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		served = append(served, method+" "+strings.TrimSuffix(route, "/"))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var documented []string
+	for path, item := range c.Doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented = append(documented, method+" "+path)
+		}
+	}
+	slices.Sort(served)
+	slices.Sort(documented)
+	if !slices.Equal(served, documented) {
+		t.Fatalf("the routes and the OpenAPI document differ\nserved:\n  %s\ndocumented:\n  %s",
+			strings.Join(served, "\n  "), strings.Join(documented, "\n  "))
 	}
 }

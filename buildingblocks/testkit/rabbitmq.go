@@ -152,3 +152,22 @@ func QueueLength(t testing.TB, queue string) int {
 	}
 	return q.Messages
 }
+
+// WaitQueueDrained waits until queue holds no message, ready or
+// unacknowledged: every delivery so far was handled and acknowledged.
+func WaitQueueDrained(t testing.TB, queue string) {
+	t.Helper()
+	WaitFor(t, "queue "+queue+" to drain", func() bool {
+		rows, err := rabbitmqctlList("list_queues", "name", "messages")
+		if err != nil {
+			t.Fatalf("rabbitmqctl list_queues: %v", err)
+		}
+		for _, r := range rows {
+			if len(r) == 2 && r[0] == queue {
+				return r[1] == "0"
+			}
+		}
+		t.Fatalf("queue %s is not on the broker", queue)
+		return false
+	})
+}

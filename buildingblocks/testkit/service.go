@@ -2,6 +2,9 @@ package testkit
 
 import (
 	"context"
+	"io"
+	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"testing"
@@ -53,4 +56,61 @@ func IsReady(baseURL string) bool {
 	}
 	res.Body.Close()
 	return res.StatusCode == http.StatusOK
+}
+
+// ServiceUnderTest is a service a test runs in-process, with its own
+// address, exchange and queue.
+type ServiceUnderTest struct {
+	URL      string // e.g. http://127.0.0.1:41234
+	Addr     string // 127.0.0.1:41234
+	Exchange string
+	Prefix   string // the names of the test's queues start with it
+	Queue    string // the service's queue: Prefix + "_" + name
+	// Client calls the service (checking answers against its OpenAPI
+	// document when the test sets Client.Contract).
+	Client *Client
+}
+
+// LaunchService reads the service's Config as its main would (see
+// host.LoadConfig), from env plus a free HTTP_ADDR, the test broker's
+// RABBITMQ_URL and an exchange and queue of the test's own (env may set any
+// of them), builds it with build and runs it, and returns at once, ready or
+// not; it stops when the test ends. The JSON logs go to logs, or, when logs
+// is nil, their warnings and errors to the test's output.
+func LaunchService[C any, P host.ServiceConfig[C]](t testing.TB, name string, build func(context.Context, C, *slog.Logger) (*host.App, error), env map[string]string, logs io.Writer) *ServiceUnderTest {
+	t.Helper()
+	exchange, prefix := Broker(t)
+	all := map[string]string{
+		"HTTP_ADDR":         FreeAddr(t),
+		"RABBITMQ_URL":      RabbitURL(),
+		"EVENTBUS_EXCHANGE": exchange,
+		"EVENTBUS_QUEUE":    prefix + "_" + name,
+	}
+	maps.Copy(all, env)
+	cfg, err := host.LoadConfig[C, P](name, "", all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	level := P(&cfg).Base().LogLevel
+	if logs == nil {
+		logs, level = t.Output(), max(level, slog.LevelWarn)
+	}
+	app, err := build(context.Background(), cfg, host.NewLogger(ShowLogsIfAsked(logs), level, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	RunService(t, app)
+	addr := all["HTTP_ADDR"]
+	return &ServiceUnderTest{
+		URL: "http://" + addr, Addr: addr, Exchange: all["EVENTBUS_EXCHANGE"], Prefix: prefix, Queue: all["EVENTBUS_QUEUE"],
+		Client: &Client{T: t, BaseURL: "http://" + addr},
+	}
+}
+
+// StartService is LaunchService, then a wait until the service is ready.
+func StartService[C any, P host.ServiceConfig[C]](t testing.TB, name string, build func(context.Context, C, *slog.Logger) (*host.App, error), env map[string]string, logs io.Writer) *ServiceUnderTest {
+	t.Helper()
+	s := LaunchService[C, P](t, name, build, env, logs)
+	WaitReady(t, s.URL)
+	return s
 }

@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
@@ -10,9 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// OrderStatusChangedToAwaitingValidation asks the catalog to reserve the
+// OrderStatusChangedToAwaitingValidationIntegrationEvent asks the catalog to reserve the
 // stock of an order.
-type OrderStatusChangedToAwaitingValidation struct {
+type OrderStatusChangedToAwaitingValidationIntegrationEvent struct {
 	eventbus.IntegrationEvent
 	OrderID           int64            `json:"OrderId"`
 	OrderStatus       string           `json:"OrderStatus"`
@@ -22,12 +21,12 @@ type OrderStatusChangedToAwaitingValidation struct {
 }
 
 // EventName is the routing key.
-func (OrderStatusChangedToAwaitingValidation) EventName() string {
+func (OrderStatusChangedToAwaitingValidationIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToAwaitingValidationIntegrationEvent"
 }
 
 // ReserveStock reserves every line of the order or none, and answers
-// OrderStockConfirmed or OrderStockRejected (with HasStock per line) through
+// OrderStockConfirmedIntegrationEvent or OrderStockRejectedIntegrationEvent (with HasStock per line) through
 // the outbox, in the transaction of the reservation.
 //
 // An order cancelled before this event arrived has a "released" mark: then
@@ -35,22 +34,20 @@ func (OrderStatusChangedToAwaitingValidation) EventName() string {
 // cancelled the order and needs no answer. A repeated request for an order
 // already reserved (a new event, not a redelivery, which the inbox drops) is
 // answered Confirmed again without reserving twice.
-func ReserveStock(stock Stock, log *slog.Logger) func(ctx context.Context, tx pgx.Tx, e OrderStatusChangedToAwaitingValidation) error {
-	return func(ctx context.Context, tx pgx.Tx, e OrderStatusChangedToAwaitingValidation) error {
-		r, err := stock.ReserveStock(ctx, tx, e.OrderID, orderLines(e.OrderStockItems))
-		if err != nil {
-			return err
-		}
-		switch r.Outcome {
-		case catalog.Confirmed:
-			log.InfoContext(ctx, "stock reserved", "order_id", e.OrderID, "event_id", e.ID)
-			return outbox.Add(ctx, tx, OrderStockConfirmed{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: e.OrderID})
-		case catalog.Rejected:
-			log.InfoContext(ctx, "stock rejected", "order_id", e.OrderID, "event_id", e.ID)
-			return outbox.Add(ctx, tx, newOrderStockRejected(e.OrderID, r.Lines))
-		default:
-			log.InfoContext(ctx, "order cancelled before its stock was reserved; nothing reserved", "order_id", e.OrderID, "event_id", e.ID)
-			return nil
-		}
+func (h *Handlers) ReserveStock(ctx context.Context, tx pgx.Tx, e OrderStatusChangedToAwaitingValidationIntegrationEvent) error {
+	r, err := h.Stock.ReserveStock(ctx, tx, e.OrderID, orderLines(e.OrderStockItems))
+	if err != nil {
+		return err
+	}
+	switch r.Outcome {
+	case catalog.Confirmed:
+		h.Logger.InfoContext(ctx, "stock reserved", "order_id", e.OrderID, "event_id", e.ID)
+		return outbox.Add(ctx, tx, OrderStockConfirmedIntegrationEvent{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: e.OrderID})
+	case catalog.Rejected:
+		h.Logger.InfoContext(ctx, "stock rejected", "order_id", e.OrderID, "event_id", e.ID)
+		return outbox.Add(ctx, tx, newOrderStockRejected(e.OrderID, r.Lines))
+	default:
+		h.Logger.InfoContext(ctx, "order cancelled before its stock was reserved; nothing reserved", "order_id", e.OrderID, "event_id", e.ID)
+		return nil
 	}
 }

@@ -2,16 +2,15 @@ package events
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
 	"github.com/jackc/pgx/v5"
 )
 
-// OrderStatusChangedToCancelled tells that an order was cancelled: its
+// OrderStatusChangedToCancelledIntegrationEvent tells that an order was cancelled: its
 // reserved stock goes back.
-type OrderStatusChangedToCancelled struct {
+type OrderStatusChangedToCancelledIntegrationEvent struct {
 	eventbus.IntegrationEvent
 	OrderID           int64  `json:"OrderId"`
 	OrderStatus       string `json:"OrderStatus"`
@@ -20,27 +19,25 @@ type OrderStatusChangedToCancelled struct {
 }
 
 // EventName is the routing key.
-func (OrderStatusChangedToCancelled) EventName() string {
+func (OrderStatusChangedToCancelledIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToCancelledIntegrationEvent"
 }
 
 // ReleaseStock gives the order's reserved units back, once. For an order
 // not reserved yet it leaves a mark so that a late reservation request
 // reserves nothing.
-func ReleaseStock(stock Stock, log *slog.Logger) func(ctx context.Context, tx pgx.Tx, e OrderStatusChangedToCancelled) error {
-	return func(ctx context.Context, tx pgx.Tx, e OrderStatusChangedToCancelled) error {
-		before, err := stock.ReleaseReservation(ctx, tx, e.OrderID)
-		if err != nil {
-			return err
-		}
-		switch before {
-		case catalog.Reserved:
-			log.InfoContext(ctx, "reservation released", "order_id", e.OrderID, "event_id", e.ID)
-		case catalog.Final:
-			log.WarnContext(ctx, "cancelled order was paid; its stock stays sold", "order_id", e.OrderID, "event_id", e.ID)
-		case "":
-			log.InfoContext(ctx, "order cancelled before any reservation; marked released", "order_id", e.OrderID, "event_id", e.ID)
-		}
-		return nil
+func (h *Handlers) ReleaseStock(ctx context.Context, tx pgx.Tx, e OrderStatusChangedToCancelledIntegrationEvent) error {
+	before, err := h.Stock.ReleaseReservation(ctx, tx, e.OrderID)
+	if err != nil {
+		return err
 	}
+	switch before {
+	case catalog.Reserved:
+		h.Logger.InfoContext(ctx, "reservation released", "order_id", e.OrderID, "event_id", e.ID)
+	case catalog.Final:
+		h.Logger.WarnContext(ctx, "cancelled order was paid; its stock stays sold", "order_id", e.OrderID, "event_id", e.ID)
+	case "":
+		h.Logger.InfoContext(ctx, "order cancelled before any reservation; marked released", "order_id", e.OrderID, "event_id", e.ID)
+	}
+	return nil
 }

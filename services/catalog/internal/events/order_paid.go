@@ -2,15 +2,14 @@ package events
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/jackc/pgx/v5"
 )
 
-// OrderStatusChangedToPaid tells that an order was paid: its reserved stock
+// OrderStatusChangedToPaidIntegrationEvent tells that an order was paid: its reserved stock
 // is sold.
-type OrderStatusChangedToPaid struct {
+type OrderStatusChangedToPaidIntegrationEvent struct {
 	eventbus.IntegrationEvent
 	OrderID           int64            `json:"OrderId"`
 	OrderStatus       string           `json:"OrderStatus"`
@@ -20,22 +19,22 @@ type OrderStatusChangedToPaid struct {
 }
 
 // EventName is the routing key.
-func (OrderStatusChangedToPaid) EventName() string { return "OrderStatusChangedToPaidIntegrationEvent" }
+func (OrderStatusChangedToPaidIntegrationEvent) EventName() string {
+	return "OrderStatusChangedToPaidIntegrationEvent"
+}
 
 // FinalizeStock makes the order's reservation final, so that a later cancel
 // cannot give its units back. The stock was already taken when it was
 // reserved, so nothing else changes.
-func FinalizeStock(stock Stock, log *slog.Logger) func(ctx context.Context, tx pgx.Tx, e OrderStatusChangedToPaid) error {
-	return func(ctx context.Context, tx pgx.Tx, e OrderStatusChangedToPaid) error {
-		finalized, err := stock.FinalizeReservation(ctx, tx, e.OrderID)
-		if err != nil {
-			return err
-		}
-		if !finalized {
-			log.WarnContext(ctx, "paid order has no open reservation", "order_id", e.OrderID, "event_id", e.ID)
-			return nil
-		}
-		log.InfoContext(ctx, "reservation final", "order_id", e.OrderID, "event_id", e.ID)
+func (h *Handlers) FinalizeStock(ctx context.Context, tx pgx.Tx, e OrderStatusChangedToPaidIntegrationEvent) error {
+	finalized, err := h.Stock.FinalizeReservation(ctx, tx, e.OrderID)
+	if err != nil {
+		return err
+	}
+	if !finalized {
+		h.Logger.WarnContext(ctx, "paid order has no open reservation", "order_id", e.OrderID, "event_id", e.ID)
 		return nil
 	}
+	h.Logger.InfoContext(ctx, "reservation final", "order_id", e.OrderID, "event_id", e.ID)
+	return nil
 }

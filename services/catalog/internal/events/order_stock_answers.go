@@ -5,19 +5,21 @@ import (
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
 )
 
-// OrderStockConfirmed tells ordering that every line of the order is
+// OrderStockConfirmedIntegrationEvent tells ordering that every line of the order is
 // reserved.
-type OrderStockConfirmed struct {
+type OrderStockConfirmedIntegrationEvent struct {
 	eventbus.IntegrationEvent
 	OrderID int64 `json:"OrderId"`
 }
 
 // EventName is the routing key.
-func (OrderStockConfirmed) EventName() string { return "OrderStockConfirmedIntegrationEvent" }
+func (OrderStockConfirmedIntegrationEvent) EventName() string {
+	return "OrderStockConfirmedIntegrationEvent"
+}
 
-// OrderStockRejected tells ordering that some line of the order lacks stock
+// OrderStockRejectedIntegrationEvent tells ordering that some line of the order lacks stock
 // and nothing was reserved.
-type OrderStockRejected struct {
+type OrderStockRejectedIntegrationEvent struct {
 	eventbus.IntegrationEvent
 	OrderID         int64                 `json:"OrderId"`
 	OrderStockItems []ConfirmedOrderStock `json:"OrderStockItems"`
@@ -30,12 +32,14 @@ type ConfirmedOrderStock struct {
 }
 
 // EventName is the routing key.
-func (OrderStockRejected) EventName() string { return "OrderStockRejectedIntegrationEvent" }
+func (OrderStockRejectedIntegrationEvent) EventName() string {
+	return "OrderStockRejectedIntegrationEvent"
+}
 
-func newOrderStockRejected(orderID int64, lines []catalog.LineStock) OrderStockRejected {
+func newOrderStockRejected(orderID int64, lines []catalog.LineStock) OrderStockRejectedIntegrationEvent {
 	items := make([]ConfirmedOrderStock, len(lines))
 	for i, l := range lines {
 		items[i] = ConfirmedOrderStock{ProductID: l.ProductID, HasStock: l.HasStock}
 	}
-	return OrderStockRejected{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: orderID, OrderStockItems: items}
+	return OrderStockRejectedIntegrationEvent{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: orderID, OrderStockItems: items}
 }

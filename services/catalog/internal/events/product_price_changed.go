@@ -6,9 +6,9 @@ import (
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
 )
 
-// ProductPriceChanged tells that an item's price changed. The basket moves
+// ProductPriceChangedIntegrationEvent tells that an item's price changed. The basket moves
 // the lines that still show OldPrice to NewPrice.
-type ProductPriceChanged struct {
+type ProductPriceChangedIntegrationEvent struct {
 	eventbus.IntegrationEvent
 	ProductID int64       `json:"ProductId"`
 	NewPrice  money.Money `json:"NewPrice"`
@@ -20,16 +20,18 @@ type ProductPriceChanged struct {
 }
 
 // EventName is the routing key.
-func (ProductPriceChanged) EventName() string { return "ProductPriceChangedIntegrationEvent" }
+func (ProductPriceChangedIntegrationEvent) EventName() string {
+	return "ProductPriceChangedIntegrationEvent"
+}
 
-// NewProductPriceChanged returns the event for an item whose price went from
-// before.Price to after.Price.
-func NewProductPriceChanged(before, after catalog.Item) ProductPriceChanged {
-	return ProductPriceChanged{
+// PriceChangeEvent returns the event that announces a price change, with a
+// fresh id. The store puts it in the outbox with the change.
+func PriceChangeEvent(c catalog.PriceChange) eventbus.Event {
+	return ProductPriceChangedIntegrationEvent{
 		IntegrationEvent: eventbus.NewIntegrationEvent(),
-		ProductID:        after.ID,
-		NewPrice:         after.Price,
-		OldPrice:         before.Price,
-		PriceVersion:     after.PriceVersion,
+		ProductID:        c.ProductID,
+		NewPrice:         c.NewPrice,
+		OldPrice:         c.OldPrice,
+		PriceVersion:     c.PriceVersion,
 	}
 }

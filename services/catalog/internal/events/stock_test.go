@@ -30,13 +30,16 @@ func newStockFixture(t *testing.T) *stockFixture {
 	t.Helper()
 	ctx := context.Background()
 	pool := testkit.NewPool(t, postgres.Migrations())
-	store := postgres.NewStore(pool)
+	store := postgres.NewStore(pool, events.PriceChangeEvent)
 	if err := store.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
 	bus := &inmem.Bus{MaxAttempts: 1}
-	if err := events.Subscribe(ctx, bus, pool, store, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
+	handlers := &events.Handlers{Stock: store, Logger: slog.New(slog.DiscardHandler)}
+	for _, r := range handlers.Routes(pool) {
+		if _, err := bus.Subscribe(ctx, r.EventName, r.Handler); err != nil {
+			t.Fatal(err)
+		}
 	}
 	f := &stockFixture{t: t, ctx: ctx, pool: pool, bus: bus}
 	t.Cleanup(func() {
@@ -107,19 +110,19 @@ func (f *stockFixture) answers() map[int64][]answer {
 	return byOrder
 }
 
-func awaitingValidation(orderID int64, lines ...events.OrderStockItem) events.OrderStatusChangedToAwaitingValidation {
-	return events.OrderStatusChangedToAwaitingValidation{
+func awaitingValidation(orderID int64, lines ...events.OrderStockItem) events.OrderStatusChangedToAwaitingValidationIntegrationEvent {
+	return events.OrderStatusChangedToAwaitingValidationIntegrationEvent{
 		IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: orderID,
 		OrderStatus: "AwaitingValidation", BuyerName: "ana", BuyerIdentityGUID: "ana", OrderStockItems: lines,
 	}
 }
 
-func paid(orderID int64) events.OrderStatusChangedToPaid {
-	return events.OrderStatusChangedToPaid{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: orderID, OrderStatus: "Paid"}
+func paid(orderID int64) events.OrderStatusChangedToPaidIntegrationEvent {
+	return events.OrderStatusChangedToPaidIntegrationEvent{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: orderID, OrderStatus: "Paid"}
 }
 
-func cancelled(orderID int64) events.OrderStatusChangedToCancelled {
-	return events.OrderStatusChangedToCancelled{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: orderID, OrderStatus: "Cancelled"}
+func cancelled(orderID int64) events.OrderStatusChangedToCancelledIntegrationEvent {
+	return events.OrderStatusChangedToCancelledIntegrationEvent{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: orderID, OrderStatus: "Cancelled"}
 }
 
 const (

@@ -8,7 +8,6 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
-	"github.com/eshop-go/eshop-go/services/catalog/internal/events"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -149,43 +148,42 @@ func (s *Store) CreateItem(ctx context.Context, it catalog.Item) (catalog.Item, 
 	return created, nil
 }
 
-// UpdateItem replaces the item it.ID. When the price changes it counts the
-// change in the item's price version and stores ProductPriceChanged in the
-// outbox, in the same transaction: the change and its event commit together
-// or not at all. It returns catalog.ErrNotFound for an unknown id.
-func (s *Store) UpdateItem(ctx context.Context, it catalog.Item) (catalog.Item, error) {
+// UpdateItem replaces the item edit.ID with edit (catalog.Item.Update).
+// When the price changes, the item's new price version and the event that
+// announces the change are saved in the same transaction: the change and
+// its event commit together or not at all. It returns catalog.ErrNotFound
+// for an unknown id.
+func (s *Store) UpdateItem(ctx context.Context, edit catalog.Item) (catalog.Item, error) {
 	var updated catalog.Item
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		before, err := scanItem(tx.QueryRow(ctx, `SELECT `+itemColumns+` FROM catalog_items WHERE id = $1 FOR UPDATE`, it.ID))
+		// FOR UPDATE: two edits of one item take turns, so each price
+		// change counts its own version.
+		it, err := scanItem(tx.QueryRow(ctx, `SELECT `+itemColumns+` FROM catalog_items WHERE id = $1 FOR UPDATE`, edit.ID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return catalog.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if err := checkReferences(ctx, tx, it); err != nil {
+		if err := checkReferences(ctx, tx, edit); err != nil {
 			return err
 		}
-		priceChanged := !before.Price.Equal(it.Price)
+		change := it.Update(edit)
 		updated, err = scanItem(tx.QueryRow(ctx, `
 			UPDATE catalog_items SET name = $2, description = $3, price = $4, picture_file_name = $5,
 				catalog_type_id = $6, catalog_brand_id = $7, available_stock = $8, restock_threshold = $9,
-				max_stock_threshold = $10, on_reorder = $11,
-				price_version = price_version + CASE WHEN $12 THEN 1 ELSE 0 END
+				max_stock_threshold = $10, on_reorder = $11, price_version = $12
 			WHERE id = $1
 			RETURNING `+itemColumns,
 			it.ID, it.Name, it.Description, it.Price, it.PictureFileName, it.CatalogTypeID, it.CatalogBrandID,
-			it.AvailableStock, it.RestockThreshold, it.MaxStockThreshold, it.OnReorder, priceChanged))
-		if err != nil {
+			it.AvailableStock, it.RestockThreshold, it.MaxStockThreshold, it.OnReorder, it.PriceVersion))
+		if err != nil || change == nil {
 			return err
 		}
-		if !priceChanged {
-			return nil
-		}
-		return outbox.Add(ctx, tx, events.NewProductPriceChanged(before, updated))
+		return outbox.Add(ctx, tx, s.priceChangeEvent(*change))
 	})
 	if err != nil {
-		return catalog.Item{}, fmt.Errorf("update item %d: %w", it.ID, err)
+		return catalog.Item{}, fmt.Errorf("update item %d: %w", edit.ID, err)
 	}
 	return updated, nil
 }

@@ -30,7 +30,7 @@ func TestSeedOnceEvenFromReplicasStartingTogether(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			if err := postgres.NewStore(pool).Seed(ctx); err != nil {
+			if err := postgres.NewStore(pool, nil).Seed(ctx); err != nil {
 				t.Error(err)
 			}
 		})
@@ -42,7 +42,7 @@ func TestSeedOnceEvenFromReplicasStartingTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	store := postgres.NewStore(pool)
+	store := postgres.NewStore(pool, nil)
 	if err := store.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestSeedOnceEvenFromReplicasStartingTogether(t *testing.T) {
 func TestSeedLeavesACatalogWithDataAlone(t *testing.T) {
 	ctx := context.Background()
 	pool := testkit.NewPool(t, postgres.Migrations())
-	store := postgres.NewStore(pool)
+	store := postgres.NewStore(pool, nil)
 	if err := store.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,15 @@
 // Package postgres stores the catalog in PostgreSQL: items, brands and types,
-// the price change events in the outbox, and the stock reservations of
-// orders. Its migrations are embedded ([Migrations]).
+// and the stock reservations of orders. A price change the domain records
+// (catalog.Item.Update) is saved with its event in the outbox, in the same
+// transaction. Its migrations are embedded ([Migrations]).
 package postgres
 
 import (
 	"embed"
 	"io/fs"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -23,10 +27,19 @@ func Migrations() fs.FS {
 	return sub
 }
 
+// PriceChangeEvent turns a price change into the integration event that
+// announces it. The events package provides it; the store only puts the
+// result in the outbox.
+type PriceChangeEvent func(catalog.PriceChange) eventbus.Event
+
 // Store reads and writes the catalog.
 type Store struct {
-	pool *pgxpool.Pool
+	pool             *pgxpool.Pool
+	priceChangeEvent PriceChangeEvent
 }
 
-// NewStore returns a store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// NewStore returns a store on pool that announces price changes with
+// priceChangeEvent.
+func NewStore(pool *pgxpool.Pool, priceChangeEvent PriceChangeEvent) *Store {
+	return &Store{pool: pool, priceChangeEvent: priceChangeEvent}
+}

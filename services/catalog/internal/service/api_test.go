@@ -38,7 +38,9 @@ func itemBody(name, price string, typeID, brandID int) string {
 // The seeded catalog has 5 types, 4 brands and 15 items.
 const seededItems = 15
 
-func TestItemsAPI(t *testing.T) {
+// TestReadingTheSampleCatalog reads the seeded catalog. Its subtests only
+// read, so each stands alone: run any of them by itself.
+func TestReadingTheSampleCatalog(t *testing.T) {
 	c := startCatalog(t)
 
 	t.Run("types and brands", func(t *testing.T) {
@@ -154,102 +156,6 @@ func TestItemsAPI(t *testing.T) {
 		c.problem("GET", "/api/catalog/items/0", "", 400)
 	})
 
-	t.Run("create", func(t *testing.T) {
-		var created item
-		h := c.json("POST", "/api/catalog/items", itemBody("Puffin Bivvy Bag", "99.90", 2, 3), 201, &created)
-		if created.ID == 0 || created.Name != "Puffin Bivvy Bag" || created.Price != 99.90 || created.AvailableStock != 5 {
-			t.Fatalf("created %+v", created)
-		}
-		if want := fmt.Sprintf("/api/catalog/items/%d", created.ID); h.Get("Location") != want {
-			t.Fatalf("Location %q, want %q", h.Get("Location"), want)
-		}
-		var got item
-		c.json("GET", h.Get("Location"), "", 200, &got)
-		if got != created {
-			t.Fatalf("read back %+v, want %+v", got, created)
-		}
-		c.json("DELETE", h.Get("Location"), "", 204, nil)
-	})
-
-	t.Run("create rejects bad input and changes nothing", func(t *testing.T) {
-		cases := []struct {
-			name, body string
-			status     int
-			fields     []string
-		}{
-			{"bad JSON", `{"name":`, 400, nil},
-			{"not an object", `[1,2]`, 400, nil},
-			{"empty", ``, 400, nil},
-			{"price as string", `{"name":"x","price":"1.00","catalogTypeId":1,"catalogBrandId":1}`, 400, nil},
-			{"stock as string", `{"name":"x","price":1,"availableStock":"many","catalogTypeId":1,"catalogBrandId":1}`, 400, []string{"availableStock"}},
-			{"empty name, 3 decimals", itemBody("", "1.005", 1, 1), 400, []string{"name", "price"}},
-			{"long name", itemBody(strings.Repeat("n", 101), "1", 1, 1), 400, []string{"name"}},
-			{"zero price", itemBody("x", "0", 1, 1), 400, []string{"price"}},
-			{"negative price", itemBody("x", "-5", 1, 1), 400, []string{"price"}},
-			{"huge price", itemBody("x", "1e12", 1, 1), 400, []string{"price"}},
-			{"negative stock", `{"name":"x","price":1,"availableStock":-1,"catalogTypeId":1,"catalogBrandId":1}`, 400, []string{"availableStock"}},
-			{"stock beyond int32", `{"name":"x","price":1,"availableStock":3000000000,"catalogTypeId":1,"catalogBrandId":1}`, 400, []string{"availableStock"}},
-			{"unknown type and brand", itemBody("x", "1", 999, 998), 400, []string{"catalogTypeId", "catalogBrandId"}},
-			{"missing type and brand", `{"name":"x","price":1}`, 400, []string{"catalogTypeId", "catalogBrandId"}},
-			{"with an id", `{"id":5,"name":"x","price":1,"catalogTypeId":1,"catalogBrandId":1}`, 400, []string{"id"}},
-			{"over 1 MiB", `{"name":"x","description":"` + strings.Repeat("d", 1<<20) + `","price":1,"catalogTypeId":1,"catalogBrandId":1}`, 413, nil},
-		}
-		for _, tc := range cases {
-			p := c.problem("POST", "/api/catalog/items", tc.body, tc.status)
-			for _, f := range tc.fields {
-				if len(p.Errors[f]) == 0 {
-					t.Errorf("%s: errors %v do not name %s", tc.name, p.Errors, f)
-				}
-			}
-		}
-		var p page
-		c.json("GET", "/api/catalog/items", "", 200, &p)
-		if p.Count != seededItems {
-			t.Fatalf("count %d after rejected creates, want %d", p.Count, seededItems)
-		}
-	})
-
-	t.Run("update", func(t *testing.T) {
-		var before, updated item
-		c.json("GET", "/api/catalog/items/4", "", 200, &before)
-		body := fmt.Sprintf(`{"name":"Drift Solo Tent UL","description":"lighter","price":199.5,"pictureFileName":"4.webp",
-			"catalogTypeId":%d,"catalogBrandId":%d,"availableStock":9,"restockThreshold":2,"maxStockThreshold":20,"onReorder":true}`,
-			before.CatalogTypeID, before.CatalogBrandID)
-		c.json("PUT", "/api/catalog/items/4", body, 200, &updated)
-		if updated.ID != 4 || updated.Name != "Drift Solo Tent UL" || updated.Price != 199.5 || updated.AvailableStock != 9 || !updated.OnReorder {
-			t.Fatalf("updated %+v", updated)
-		}
-		var got item
-		c.json("GET", "/api/catalog/items/4", "", 200, &got)
-		if got != updated {
-			t.Fatalf("read back %+v, want %+v", got, updated)
-		}
-
-		c.problem("PUT", "/api/catalog/items/99999", body, 404)
-		c.problem("PUT", "/api/catalog/items/abc", body, 400)
-		c.problem("PUT", "/api/catalog/items/4", `{"price":`, 400)
-		if p := c.problem("PUT", "/api/catalog/items/4", strings.Replace(body, "199.5", "199.555", 1), 400); len(p.Errors["price"]) == 0 {
-			t.Fatalf("3 decimals: errors %v do not name price", p.Errors)
-		}
-		if p := c.problem("PUT", "/api/catalog/items/4", strings.Replace(body, `"name"`, `"id":5,"name"`, 1), 400); len(p.Errors["id"]) == 0 {
-			t.Fatalf("other id: errors %v do not name id", p.Errors)
-		}
-		c.problem("PUT", "/api/catalog/items/4", `{"name":"`+strings.Repeat("x", 1<<20)+`"}`, 413)
-		c.json("GET", "/api/catalog/items/4", "", 200, &got)
-		if got != updated {
-			t.Fatalf("after rejected updates %+v, want %+v", got, updated)
-		}
-	})
-
-	t.Run("delete", func(t *testing.T) {
-		var created item
-		h := c.json("POST", "/api/catalog/items", itemBody("Quill Notebook", "3.20", 1, 1), 201, &created)
-		c.json("DELETE", h.Get("Location"), "", 204, nil)
-		c.problem("GET", h.Get("Location"), "", 404)
-		c.problem("DELETE", h.Get("Location"), "", 404)
-		c.problem("DELETE", "/api/catalog/items/abc", "", 400)
-	})
-
 	t.Run("unknown routes and methods", func(t *testing.T) {
 		c.problem("GET", "/api/catalog/nothing", "", 404)
 		c.problem("PATCH", "/api/catalog/items/1", "{}", 405)
@@ -263,4 +169,108 @@ func TestItemsAPI(t *testing.T) {
 			t.Fatalf("readyz %d %s", status, b)
 		}
 	})
+}
+
+// TestCreateItem creates an item, reads it back and deletes it.
+func TestCreateItem(t *testing.T) {
+	c := startCatalog(t)
+	var created item
+	h := c.json("POST", "/api/catalog/items", itemBody("Puffin Bivvy Bag", "99.90", 2, 3), 201, &created)
+	if created.ID == 0 || created.Name != "Puffin Bivvy Bag" || created.Price != 99.90 || created.AvailableStock != 5 {
+		t.Fatalf("created %+v", created)
+	}
+	if want := fmt.Sprintf("/api/catalog/items/%d", created.ID); h.Get("Location") != want {
+		t.Fatalf("Location %q, want %q", h.Get("Location"), want)
+	}
+	var got item
+	c.json("GET", h.Get("Location"), "", 200, &got)
+	if got != created {
+		t.Fatalf("read back %+v, want %+v", got, created)
+	}
+	c.json("DELETE", h.Get("Location"), "", 204, nil)
+}
+
+// TestCreateRejectsBadInputAndChangesNothing sends bad items: each gets a problem naming its fields, and no item is created.
+func TestCreateRejectsBadInputAndChangesNothing(t *testing.T) {
+	c := startCatalog(t)
+	cases := []struct {
+		name, body string
+		status     int
+		fields     []string
+	}{
+		{"bad JSON", `{"name":`, 400, nil},
+		{"not an object", `[1,2]`, 400, nil},
+		{"empty", ``, 400, nil},
+		{"price as string", `{"name":"x","price":"1.00","catalogTypeId":1,"catalogBrandId":1}`, 400, nil},
+		{"stock as string", `{"name":"x","price":1,"availableStock":"many","catalogTypeId":1,"catalogBrandId":1}`, 400, []string{"availableStock"}},
+		{"empty name, 3 decimals", itemBody("", "1.005", 1, 1), 400, []string{"name", "price"}},
+		{"long name", itemBody(strings.Repeat("n", 101), "1", 1, 1), 400, []string{"name"}},
+		{"zero price", itemBody("x", "0", 1, 1), 400, []string{"price"}},
+		{"negative price", itemBody("x", "-5", 1, 1), 400, []string{"price"}},
+		{"huge price", itemBody("x", "1e12", 1, 1), 400, []string{"price"}},
+		{"negative stock", `{"name":"x","price":1,"availableStock":-1,"catalogTypeId":1,"catalogBrandId":1}`, 400, []string{"availableStock"}},
+		{"stock beyond int32", `{"name":"x","price":1,"availableStock":3000000000,"catalogTypeId":1,"catalogBrandId":1}`, 400, []string{"availableStock"}},
+		{"unknown type and brand", itemBody("x", "1", 999, 998), 400, []string{"catalogTypeId", "catalogBrandId"}},
+		{"missing type and brand", `{"name":"x","price":1}`, 400, []string{"catalogTypeId", "catalogBrandId"}},
+		{"with an id", `{"id":5,"name":"x","price":1,"catalogTypeId":1,"catalogBrandId":1}`, 400, []string{"id"}},
+		{"over 1 MiB", `{"name":"x","description":"` + strings.Repeat("d", 1<<20) + `","price":1,"catalogTypeId":1,"catalogBrandId":1}`, 413, nil},
+	}
+	for _, tc := range cases {
+		p := c.problem("POST", "/api/catalog/items", tc.body, tc.status)
+		for _, f := range tc.fields {
+			if len(p.Errors[f]) == 0 {
+				t.Errorf("%s: errors %v do not name %s", tc.name, p.Errors, f)
+			}
+		}
+	}
+	var p page
+	c.json("GET", "/api/catalog/items", "", 200, &p)
+	if p.Count != seededItems {
+		t.Fatalf("count %d after rejected creates, want %d", p.Count, seededItems)
+	}
+}
+
+// TestUpdateItem replaces an item, then sends bad updates that change nothing.
+func TestUpdateItem(t *testing.T) {
+	c := startCatalog(t)
+	var before, updated item
+	c.json("GET", "/api/catalog/items/4", "", 200, &before)
+	body := fmt.Sprintf(`{"name":"Drift Solo Tent UL","description":"lighter","price":199.5,"pictureFileName":"4.webp",
+		"catalogTypeId":%d,"catalogBrandId":%d,"availableStock":9,"restockThreshold":2,"maxStockThreshold":20,"onReorder":true}`,
+		before.CatalogTypeID, before.CatalogBrandID)
+	c.json("PUT", "/api/catalog/items/4", body, 200, &updated)
+	if updated.ID != 4 || updated.Name != "Drift Solo Tent UL" || updated.Price != 199.5 || updated.AvailableStock != 9 || !updated.OnReorder {
+		t.Fatalf("updated %+v", updated)
+	}
+	var got item
+	c.json("GET", "/api/catalog/items/4", "", 200, &got)
+	if got != updated {
+		t.Fatalf("read back %+v, want %+v", got, updated)
+	}
+
+	c.problem("PUT", "/api/catalog/items/99999", body, 404)
+	c.problem("PUT", "/api/catalog/items/abc", body, 400)
+	c.problem("PUT", "/api/catalog/items/4", `{"price":`, 400)
+	if p := c.problem("PUT", "/api/catalog/items/4", strings.Replace(body, "199.5", "199.555", 1), 400); len(p.Errors["price"]) == 0 {
+		t.Fatalf("3 decimals: errors %v do not name price", p.Errors)
+	}
+	if p := c.problem("PUT", "/api/catalog/items/4", strings.Replace(body, `"name"`, `"id":5,"name"`, 1), 400); len(p.Errors["id"]) == 0 {
+		t.Fatalf("other id: errors %v do not name id", p.Errors)
+	}
+	c.problem("PUT", "/api/catalog/items/4", `{"name":"`+strings.Repeat("x", 1<<20)+`"}`, 413)
+	c.json("GET", "/api/catalog/items/4", "", 200, &got)
+	if got != updated {
+		t.Fatalf("after rejected updates %+v, want %+v", got, updated)
+	}
+}
+
+// TestDeleteItem deletes an item: it is gone, and a second delete is a 404.
+func TestDeleteItem(t *testing.T) {
+	c := startCatalog(t)
+	var created item
+	h := c.json("POST", "/api/catalog/items", itemBody("Quill Notebook", "3.20", 1, 1), 201, &created)
+	c.json("DELETE", h.Get("Location"), "", 204, nil)
+	c.problem("GET", h.Get("Location"), "", 404)
+	c.problem("DELETE", h.Get("Location"), "", 404)
+	c.problem("DELETE", "/api/catalog/items/abc", "", 400)
 }

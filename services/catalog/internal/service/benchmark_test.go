@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os/exec"
@@ -16,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/service"
@@ -50,8 +48,10 @@ const (
 func BenchmarkHTTP(b *testing.B) {
 	loadgen := buildHTTPLoad(b)
 	dbURL := testkit.NewDatabase(b)
-	exchange, prefix := testkit.Broker(b)
-	catalogURL := runCatalog(b, dbURL, exchange, prefix)
+	// The real service with an info-level JSON log (the access log costs
+	// what it costs in production) written nowhere.
+	catalogURL := testkit.StartService(b, "catalog", service.New,
+		map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "info"}, io.Discard).URL
 	referenceURL := runReference(b, dbURL)
 
 	for _, bc := range []struct{ name, path string }{
@@ -157,27 +157,6 @@ func runLoad(b *testing.B, loadgen, url string) httploadResult {
 	}
 	r.serverCPU = processCPU(b) - cpuBefore
 	return r
-}
-
-// runCatalog starts the real service with an info-level JSON log (the
-// access log costs what it costs in production) written nowhere.
-func runCatalog(b *testing.B, dbURL, exchange, prefix string) string {
-	b.Helper()
-	addr := testkit.FreeAddr(b)
-	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	svc, err := service.New(service.Config{
-		HTTPAddr: addr, DatabaseURL: dbURL, RabbitMQURL: testkit.RabbitURL(),
-		Exchange: exchange, Queue: prefix + "_catalog",
-	}, log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- host.Run(ctx, svc) }()
-	b.Cleanup(func() { cancel(); <-done })
-	testkit.WaitReady(b, "http://"+addr)
-	return "http://" + addr
 }
 
 // referenceItem is the item JSON, as the catalog writes it.

@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,118 +14,57 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// catalogUnderTest is the real catalog service, started on a free port with
-// its own database, exchange and queue.
+// catalogUnderTest is the real catalog service, started in-process on a
+// free port with its own database, exchange and queue, and a client that
+// checks every answer against openapi.yaml.
 type catalogUnderTest struct {
-	t        testing.TB
-	URL      string // e.g. http://127.0.0.1:41234
-	DB       *pgxpool.Pool
-	Exchange string
-	Prefix   string // every queue of the test starts with it
-	openapi  *responseChecker
+	*testkit.ServiceUnderTest
+	t  testing.TB
+	DB *pgxpool.Pool
 }
 
-// testLogger writes the service's warnings and errors to the test's output.
-func testLogger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-// startCatalog starts the service and waits until it is ready; it stops
-// when the test ends.
+// startCatalog starts the service with the sample catalog and waits until
+// it is ready; it stops when the test ends.
 func startCatalog(t testing.TB) *catalogUnderTest {
 	t.Helper()
 	dbURL := testkit.NewDatabase(t)
-	exchange, prefix := testkit.Broker(t)
-	addr := testkit.FreeAddr(t)
-	svc, err := service.New(service.Config{
-		HTTPAddr: addr, DatabaseURL: dbURL, RabbitMQURL: testkit.RabbitURL(),
-		Exchange: exchange, Queue: prefix + "_catalog",
-	}, testLogger(t))
+	s := testkit.StartService(t, "catalog", service.New, map[string]string{"DATABASE_URL": dbURL}, nil)
+	s.Client.Contract = testkit.LoadContract(t, "../../openapi.yaml")
+	db, err := pgxpool.New(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	testkit.RunService(t, svc)
-	c := &catalogUnderTest{t: t, URL: "http://" + addr, Exchange: exchange, Prefix: prefix, openapi: newResponseChecker(t)}
-	testkit.WaitReady(t, c.URL)
-	c.DB, err = pgxpool.New(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.DB.Close)
-	return c
+	t.Cleanup(db.Close)
+	return &catalogUnderTest{ServiceUnderTest: s, t: t, DB: db}
 }
 
 // do sends a request with an optional JSON body and returns the status, the
 // headers and the body.
 func (c *catalogUnderTest) do(method, path, body string) (int, http.Header, []byte) {
 	c.t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, c.URL+path, r)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	c.openapi.check(c.t, req, res.StatusCode, res.Header, b)
-	return res.StatusCode, res.Header, b
+	res := c.Client.Do(method, path, optional(body))
+	return res.Status, res.Header, res.Body
 }
 
-// getJSON sends a request that must answer want, and decodes the body.
+// json sends a request that must answer want, and decodes the body.
 func (c *catalogUnderTest) json(method, path, body string, want int, into any) http.Header {
 	c.t.Helper()
-	status, h, b := c.do(method, path, body)
-	if status != want {
-		c.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, status, want, b)
-	}
-	if into != nil {
-		if err := json.Unmarshal(b, into); err != nil {
-			c.t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
-		}
-	}
-	return h
-}
-
-// problem is an RFC 9457 problem details body.
-type problem struct {
-	Type   string              `json:"type"`
-	Title  string              `json:"title"`
-	Status int                 `json:"status"`
-	Detail string              `json:"detail"`
-	Errors map[string][]string `json:"errors"`
+	return c.Client.JSON(method, path, optional(body), want, into).Header
 }
 
 // problem sends a request that must answer a problem with status want, and
 // returns it.
-func (c *catalogUnderTest) problem(method, path, body string, want int) problem {
+func (c *catalogUnderTest) problem(method, path, body string, want int) testkit.Problem {
 	c.t.Helper()
-	status, h, b := c.do(method, path, body)
-	if status != want {
-		c.t.Fatalf("%s %s: status %d, want %d; body %.300s", method, path, status, want, b)
+	return c.Client.Problem(method, path, optional(body), want)
+}
+
+// optional is a request body: none for "".
+func optional(body string) any {
+	if body == "" {
+		return nil
 	}
-	if ct := h.Get("Content-Type"); ct != "application/problem+json" {
-		c.t.Fatalf("%s %s: Content-Type %q, want application/problem+json", method, path, ct)
-	}
-	var p problem
-	if err := json.Unmarshal(b, &p); err != nil {
-		c.t.Fatalf("%s %s: decode problem %s: %v", method, path, b, err)
-	}
-	if p.Status != want {
-		c.t.Fatalf("%s %s: problem status %d, want %d", method, path, p.Status, want)
-	}
-	return p
+	return body
 }
 
 // observe binds a queue of the test to the exchange for the event names and

@@ -24,21 +24,14 @@ func hostOf(t *testing.T, raw string) string {
 // come up.
 func TestStartsWithDependenciesDownAndBecomesReady(t *testing.T) {
 	dbURL := testkit.NewDatabase(t)
-	exchange, prefix := testkit.Broker(t)
 	pg := testkit.NewProxy(t, hostOf(t, dbURL))
 	mq := testkit.NewProxy(t, hostOf(t, testkit.RabbitURL()))
 	pg.Cut()
 	mq.Cut()
 
-	addr := testkit.FreeAddr(t)
-	svc, err := service.New(service.Config{
-		HTTPAddr: addr, DatabaseURL: pg.URL(dbURL), RabbitMQURL: mq.URL(testkit.RabbitURL()),
-		Exchange: exchange, Queue: prefix + "_catalog",
-	}, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.RunService(t, svc)
+	addr := testkit.LaunchService(t, "catalog", service.New, map[string]string{
+		"DATABASE_URL": pg.URL(dbURL), "RABBITMQ_URL": mq.URL(testkit.RabbitURL()),
+	}, nil).Addr
 
 	status := func(path string) int {
 		res, err := http.Get("http://" + addr + path)

@@ -2,9 +2,6 @@ package service_test
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
@@ -78,7 +75,7 @@ func TestStockFlowOverTheBroker(t *testing.T) {
 		rejected.OrderStockItems[1].ProductID != 5 || rejected.OrderStockItems[1].HasStock {
 		t.Fatalf("answer %s %s, want a rejection of order 42 (product 1 has stock, 5 not)", d.Type, compactJSON(d.Body))
 	}
-	c.waitQueueDrained()
+	testkit.WaitQueueDrained(t, c.Queue)
 	var reserved item
 	c.json("GET", "/api/catalog/items/5", "", 200, &reserved)
 	if reserved.AvailableStock != before.AvailableStock-2 {
@@ -88,7 +85,7 @@ func TestStockFlowOverTheBroker(t *testing.T) {
 	cancel := uuid.NewString()
 	c.publish(orderCancelled, cancel, orderEvent(cancel, 41, "Cancelled"))
 	c.publish(orderCancelled, cancel, orderEvent(cancel, 41, "Cancelled"))
-	c.waitQueueDrained()
+	testkit.WaitQueueDrained(t, c.Queue)
 	var released item
 	var handled int
 	if err := c.DB.QueryRow(t.Context(), `SELECT count(*) FROM integration_event_log WHERE event_name = $1`, stockConfirmed).Scan(&handled); err != nil {
@@ -98,28 +95,4 @@ func TestStockFlowOverTheBroker(t *testing.T) {
 	if handled != 1 || released.AvailableStock != before.AvailableStock {
 		t.Fatalf("%d confirmations, stock %d; want 1 and %d", handled, released.AvailableStock, before.AvailableStock)
 	}
-}
-
-// waitQueueDrained waits until the catalog's queue holds no message, ready
-// or unacknowledged: every delivery so far was handled and acknowledged.
-func (c *catalogUnderTest) waitQueueDrained() {
-	c.t.Helper()
-	ctl := strings.Fields(os.Getenv("RABBITMQCTL"))
-	if len(ctl) == 0 {
-		ctl = []string{"rabbitmqctl"}
-	}
-	queue := c.Prefix + "_catalog"
-	testkit.WaitFor(c.t, "the catalog's queue to drain", func() bool {
-		out, err := exec.Command(ctl[0], append(ctl[1:], "list_queues", "name", "messages", "--quiet", "--no-table-headers")...).Output()
-		if err != nil {
-			c.t.Fatalf("rabbitmqctl list_queues: %v", err)
-		}
-		for _, line := range strings.Split(string(out), "\n") {
-			if f := strings.Fields(line); len(f) == 2 && f[0] == queue {
-				return f[1] == "0"
-			}
-		}
-		c.t.Fatalf("queue %s is not on the broker", queue)
-		return false
-	})
 }

@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
@@ -20,27 +19,22 @@ type Stock interface {
 	ReleaseReservation(ctx context.Context, tx pgx.Tx, orderID int64) (catalog.ReservationState, error)
 }
 
-// The inbox names of the handlers. They must stay stable across releases:
-// the inbox remembers which event each one has handled.
-const (
-	reserveStockHandler  = "catalog.reserve_stock"
-	finalizeStockHandler = "catalog.finalize_stock"
-	releaseStockHandler  = "catalog.release_stock"
-)
+// Handlers handle the events the catalog consumes, one per file beside
+// this one.
+type Handlers struct {
+	Stock  Stock
+	Logger *slog.Logger
+}
 
-// Subscribe subscribes the catalog's handlers to the events it consumes,
-// each through the inbox on pool.
-func Subscribe(ctx context.Context, bus eventbus.Subscriber, pool *pgxpool.Pool, stock Stock, log *slog.Logger) error {
-	if _, err := eventbus.Subscribe(ctx, bus, inbox.Handler(pool, reserveStockHandler, ReserveStock(stock, log))); err != nil {
-		return fmt.Errorf("subscribe %s: %w", reserveStockHandler, err)
+// Routes lists a route per event the catalog consumes, each handler running
+// through the inbox of db. The inbox names must stay stable across
+// releases: the inbox remembers which event each one has handled.
+func (h *Handlers) Routes(db *pgxpool.Pool) []eventbus.Route {
+	return []eventbus.Route{
+		eventbus.On(inbox.Handler(db, "catalog.reserve_stock", h.ReserveStock)),
+		eventbus.On(inbox.Handler(db, "catalog.finalize_stock", h.FinalizeStock)),
+		eventbus.On(inbox.Handler(db, "catalog.release_stock", h.ReleaseStock)),
 	}
-	if _, err := eventbus.Subscribe(ctx, bus, inbox.Handler(pool, finalizeStockHandler, FinalizeStock(stock, log))); err != nil {
-		return fmt.Errorf("subscribe %s: %w", finalizeStockHandler, err)
-	}
-	if _, err := eventbus.Subscribe(ctx, bus, inbox.Handler(pool, releaseStockHandler, ReleaseStock(stock, log))); err != nil {
-		return fmt.Errorf("subscribe %s: %w", releaseStockHandler, err)
-	}
-	return nil
 }
 
 // OrderStockItem is a line of an order as ordering sends it.
