@@ -255,10 +255,7 @@ func TestTwoRelaysOnOneTablePublishEachEventOnce(t *testing.T) {
 	}
 
 	waitFor(t, "every event handled", func() bool { return c.distinct() == events })
-	waitFor(t, "every row marked published", func() bool {
-		b, err := outbox.NewRelay(pool, nil, outbox.RelayConfig{}).Backlog(ctx)
-		return err == nil && b.Pending == 0
-	})
+	waitFor(t, "every row marked published", func() bool { return pending(t, pool) == 0 })
 	a, b := relays[0].count.Load(), relays[1].count.Load()
 	if a == 0 || b == 0 || a+b != events {
 		t.Fatalf("relays published %d and %d events, want %d in all, by both", a, b, events)
