@@ -57,8 +57,9 @@ import (
 //
 // An idle relay sleeps until a producer's commit notifies it (LISTEN/NOTIFY
 // on a connection of its own) or SweepInterval has passed. Producers send
-// the notification only while a relay sleeps (see the advisory lock in
-// [AddMessages]), because NOTIFY serializes commits.
+// the notification only while a relay sleeps (see sleeperLock, which [Add]
+// tries and a relay going to sleep takes), because NOTIFY serializes
+// commits.
 //
 // # Purging
 //
