@@ -50,8 +50,9 @@ import (
 // marks), after later ones. Several relays publish their batches side by
 // side, in no order relative to each other.
 //
-// Within a batch the order on the broker is the order of the calls only if
-// the Publisher keeps it: a [BatchPublisher], or MaxInFlight 1.
+// Within a batch the order holds too: a [BatchPublisher] gets the whole
+// batch in one call and keeps its order; any other Publisher gets one
+// message at a time, each after the previous one was confirmed.
 //
 // # Waking
 //
@@ -153,12 +154,11 @@ func (r *Relay) relayBatch(ctx context.Context) (int, error) {
 	// duplicates after an outage or a graceful stop.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	marked, serr := settle(fctx, tx, seqs, confirmed, err)
-	if serr != nil {
-		return 0, fmt.Errorf("outbox: mark %d event(s) published: %w", marked, serr)
+	if serr := settle(fctx, tx, seqs, confirmed, err); serr != nil {
+		return 0, fmt.Errorf("outbox: mark %d event(s) published: %w", confirmed, serr)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("outbox: publish %d event(s) from seq %d: %d confirmed: %w", len(msgs), seqs[0], marked, err)
+		return 0, fmt.Errorf("outbox: publish %d event(s) from seq %d: %d confirmed: %w", len(msgs), seqs[0], confirmed, err)
 	}
 	return len(msgs), nil
 }
@@ -204,31 +204,20 @@ func (r *Relay) claim(ctx context.Context, tx pgx.Tx) (seqs []int64, msgs []even
 	return seqs, msgs, nil
 }
 
-// settle marks the confirmed rows of a claimed batch published, records
-// publishErr on the others, and commits. It returns how many it marked.
-func settle(ctx context.Context, tx pgx.Tx, seqs []int64, confirmed []bool, publishErr error) (int, error) {
-	var done, failed []int64
-	for i, seq := range seqs {
-		if confirmed[i] {
-			done = append(done, seq)
-		} else {
-			failed = append(failed, seq)
-		}
-	}
+// settle marks the first confirmed rows of a claimed batch published,
+// records publishErr on the others, and commits.
+func settle(ctx context.Context, tx pgx.Tx, seqs []int64, confirmed int, publishErr error) error {
 	batch := &pgx.Batch{}
-	if len(done) > 0 {
-		batch.Queue(markPublished, done)
+	if confirmed > 0 {
+		batch.Queue(markPublished, seqs[:confirmed])
 	}
-	if len(failed) > 0 {
-		batch.Queue(recordFailure, failed, fmt.Sprint(publishErr))
+	if confirmed < len(seqs) {
+		batch.Queue(recordFailure, seqs[confirmed:], fmt.Sprint(publishErr))
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return 0, err
+		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return 0, err
-	}
-	return len(done), nil
+	return tx.Commit(ctx)
 }
 
 // backoff returns the delay after the n-th failure in a row: base doubled
