@@ -35,8 +35,9 @@ type RelayConfig struct {
 	// Logger receives failures and recoveries. Default slog.Default().
 	Logger *slog.Logger
 	// RetryBackoff is the delay after a batch failed; it doubles with each
-	// further failure up to MaxRetryBackoff, with jitter, and the relay
-	// retries forever. Defaults DefaultRetryBackoff, DefaultMaxRetryBackoff.
+	// further failure up to MaxRetryBackoff, each delay randomized by
+	// ±25 %, and the relay retries forever. Defaults DefaultRetryBackoff,
+	// DefaultMaxRetryBackoff.
 	RetryBackoff    time.Duration
 	MaxRetryBackoff time.Duration
 	// PublishTimeout bounds the publishing of one batch: what is not

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -88,28 +88,32 @@ func NewRelay(pool *pgxpool.Pool, pub eventbus.Publisher, cfg RelayConfig) *Rela
 // A Relay runs once at a time.
 func (r *Relay) Run(ctx context.Context) error {
 	defer r.stopListening()
-	failures := 0
+	delays := &backoff.ExponentialBackOff{
+		InitialInterval: r.cfg.RetryBackoff,
+		Multiplier:      2,
+		MaxInterval:     r.cfg.MaxRetryBackoff,
+		// Jitter, so that replicas that failed together do not retry in step.
+		RandomizationFactor: 0.25,
+	}
 	for ctx.Err() == nil {
-		n, err := r.relayBatch(ctx)
+		failures := 0
+		n, err := backoff.Retry(ctx, func() (int, error) { return r.relayBatch(ctx) },
+			backoff.WithBackOff(delays),
+			backoff.WithMaxElapsedTime(0), // forever
+			backoff.WithNotify(func(err error, delay time.Duration) {
+				failures++
+				r.log.Warn("outbox: publishing failed; retrying", "err", err, "failures", failures, "retry_in", delay)
+			}))
 		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			failures++
-			delay := backoff(r.cfg.RetryBackoff, r.cfg.MaxRetryBackoff, failures)
-			r.log.Warn("outbox: publishing failed; retrying", "err", err, "failures", failures, "retry_in", delay)
-			sleep(ctx, delay)
-			continue
+			break // ctx is done: Retry gives up for nothing else
 		}
 		if failures > 0 {
 			r.log.Info("outbox: publishing again", "after_failures", failures)
-			failures = 0
 		}
 		r.purgeIfDue(ctx)
-		if n > 0 {
-			continue
+		if n == 0 {
+			r.waitForWork(ctx)
 		}
-		r.waitForWork(ctx)
 	}
 	return nil
 }
@@ -218,27 +222,6 @@ func settle(ctx context.Context, tx pgx.Tx, seqs []int64, confirmed int, publish
 		return err
 	}
 	return tx.Commit(ctx)
-}
-
-// backoff returns the delay after the n-th failure in a row: base doubled
-// n-1 times, at most limit, with up to 25 % jitter so that replicas that
-// failed together do not retry in step.
-func backoff(base, limit time.Duration, n int) time.Duration {
-	d := base
-	for i := 1; i < n && d < limit; i++ {
-		d *= 2
-	}
-	d = min(d, limit)
-	return d - time.Duration(rand.Int64N(int64(d)/4+1))
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }
 
 func hasCode(err error, code string) bool {
