@@ -35,20 +35,15 @@ type RelayConfig struct {
 	// Logger receives failures and recoveries. Default slog.Default().
 	Logger *slog.Logger
 	// RetryBackoff is the delay after a batch failed; it doubles with each
-	// further failure up to MaxRetryBackoff, with jitter, and the relay
-	// retries forever. Defaults DefaultRetryBackoff, DefaultMaxRetryBackoff.
+	// further failure up to MaxRetryBackoff, each delay randomized by
+	// ±25 %, and the relay retries forever. Defaults DefaultRetryBackoff,
+	// DefaultMaxRetryBackoff.
 	RetryBackoff    time.Duration
 	MaxRetryBackoff time.Duration
 	// PublishTimeout bounds the publishing of one batch: what is not
 	// confirmed by then counts as failed and is retried after the backoff.
 	// Default DefaultPublishTimeout.
 	PublishTimeout time.Duration
-	// MaxInFlight matters only for a Publisher that is not a
-	// [BatchPublisher]: how many messages of a batch it publishes at once.
-	// 1 (the default) publishes one after the other, waiting for each
-	// confirm, and keeps the order; more pipelines the confirms but lets
-	// the messages of one batch overtake each other.
-	MaxInFlight int
 }
 
 func (c RelayConfig) withDefaults() RelayConfig {
@@ -72,9 +67,6 @@ func (c RelayConfig) withDefaults() RelayConfig {
 	}
 	if c.PublishTimeout <= 0 {
 		c.PublishTimeout = DefaultPublishTimeout
-	}
-	if c.MaxInFlight <= 0 {
-		c.MaxInFlight = 1
 	}
 	return c
 }

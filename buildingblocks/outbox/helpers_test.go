@@ -90,6 +90,17 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// pending counts the rows of the integration event log not yet published.
+func pending(t testing.TB, pool *pgxpool.Pool) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(),
+		"SELECT count(*) FROM integration_event_log WHERE state = 'pending'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // recorder is a Publisher that keeps what it was given, in order. Fail,
 // when set, decides whether a call fails instead.
 type recorder struct {

@@ -54,12 +54,12 @@ func Add(ctx context.Context, tx pgx.Tx, events ...eventbus.Event) error {
 		m.CorrelationID = correlationID
 		msgs = append(msgs, m)
 	}
-	return AddMessages(ctx, tx, msgs...)
+	return addMessages(ctx, tx, msgs...)
 }
 
-// AddMessages stores already encoded messages in tx, as [Add] does. A
-// message without a Time gets the current time.
-func AddMessages(ctx context.Context, tx pgx.Tx, msgs ...eventbus.Message) error {
+// addMessages stores encoded messages in tx. A message without a Time gets
+// the current time.
+func addMessages(ctx context.Context, tx pgx.Tx, msgs ...eventbus.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}

@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"context"
-	"sync"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 )
@@ -16,62 +15,23 @@ type BatchPublisher interface {
 	PublishBatch(ctx context.Context, msgs []eventbus.Message) error
 }
 
-// publish hands one batch to the publisher and reports which messages
-// the broker confirmed; err is nil only when all were.
-func (r *Relay) publish(ctx context.Context, msgs []eventbus.Message) (confirmed []bool, err error) {
-	confirmed = make([]bool, len(msgs))
+// publish hands one batch to the publisher and returns how many of its
+// messages, from the first, the broker confirmed; err is nil only when all
+// were.
+func (r *Relay) publish(ctx context.Context, msgs []eventbus.Message) (confirmed int, err error) {
 	if bp, ok := r.pub.(BatchPublisher); ok {
 		// All or nothing: an error leaves the whole batch to be retried.
 		if err := bp.PublishBatch(ctx, msgs); err != nil {
-			return confirmed, err
+			return 0, err
 		}
-		for i := range confirmed {
-			confirmed[i] = true
-		}
-		return confirmed, nil
+		return len(msgs), nil
 	}
-	if r.cfg.MaxInFlight == 1 {
-		// In order: stop at the first failure, so that the next attempt
-		// starts with it.
-		for i, m := range msgs {
-			if err := r.pub.Publish(ctx, m); err != nil {
-				return confirmed, err
-			}
-			confirmed[i] = true
-		}
-		return confirmed, nil
-	}
-	return confirmed, publishConcurrently(ctx, r.pub, msgs, r.cfg.MaxInFlight, confirmed)
-}
-
-// publishConcurrently publishes msgs with at most width publishes under
-// way, setting confirmed[i] for each that succeeded, and returns the first
-// error after all have returned. After a failure it starts no more.
-func publishConcurrently(ctx context.Context, pub eventbus.Publisher, msgs []eventbus.Message, width int, confirmed []bool) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	slots := make(chan struct{}, width)
-	var wg sync.WaitGroup
+	// One after the other, each after the previous one's confirm: stop at
+	// the first failure, so that the next attempt starts with it.
 	for i, m := range msgs {
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
+		if err := r.pub.Publish(ctx, m); err != nil {
+			return i, err
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			if err := pub.Publish(ctx, m); err != nil {
-				cancel(err)
-				return
-			}
-			confirmed[i] = true
-		})
 	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		return err
-	}
-	return nil
+	return len(msgs), nil
 }

@@ -243,22 +243,19 @@ func TestTwoRelaysOnOneTablePublishEachEventOnce(t *testing.T) {
 		}
 	}
 
-	// Two replicas, each with its own bus. Their first publishes wait for
+	// Two replicas, each with its own bus. Their first batches wait for
 	// each other, so that both are certainly at work at the same time.
 	var started sync.WaitGroup
 	started.Add(2)
 	relays := make([]*countingPublisher, 2)
 	for i := range relays {
 		bus := newBus(t, rabbitmq.Config{Exchange: exchange, AppID: prefix + "_ordering"})
-		relays[i] = &countingPublisher{Publisher: bus, started: &started}
-		startRelay(t, pool, relays[i], outbox.RelayConfig{BatchSize: 100, MaxInFlight: 100})
+		relays[i] = &countingPublisher{BatchPublisher: bus, started: &started}
+		startRelay(t, pool, relays[i], outbox.RelayConfig{BatchSize: 100})
 	}
 
 	waitFor(t, "every event handled", func() bool { return c.distinct() == events })
-	waitFor(t, "every row marked published", func() bool {
-		b, err := outbox.NewRelay(pool, nil, outbox.RelayConfig{}).Backlog(ctx)
-		return err == nil && b.Pending == 0
-	})
+	waitFor(t, "every row marked published", func() bool { return pending(t, pool) == 0 })
 	a, b := relays[0].count.Load(), relays[1].count.Load()
 	if a == 0 || b == 0 || a+b != events {
 		t.Fatalf("relays published %d and %d events, want %d in all, by both", a, b, events)
@@ -334,24 +331,24 @@ func (h *hookPublisher) Publish(ctx context.Context, m eventbus.Message) error {
 	return nil
 }
 
-// countingPublisher counts confirmed publishes; its first publish waits
-// until every countingPublisher sharing started has begun one.
+// countingPublisher counts the messages of confirmed batches; its first
+// batch waits until every countingPublisher sharing started has begun one.
 type countingPublisher struct {
-	eventbus.Publisher
+	outbox.BatchPublisher
 	started *sync.WaitGroup
 	once    sync.Once
 	count   atomic.Int64
 }
 
-func (c *countingPublisher) Publish(ctx context.Context, m eventbus.Message) error {
+func (c *countingPublisher) PublishBatch(ctx context.Context, msgs []eventbus.Message) error {
 	c.once.Do(func() {
 		c.started.Done()
 		c.started.Wait()
 	})
-	if err := c.Publisher.Publish(ctx, m); err != nil {
+	if err := c.BatchPublisher.PublishBatch(ctx, msgs); err != nil {
 		return err
 	}
-	c.count.Add(1)
+	c.count.Add(int64(len(msgs)))
 	return nil
 }
 

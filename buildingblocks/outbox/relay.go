@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -50,15 +50,17 @@ import (
 // marks), after later ones. Several relays publish their batches side by
 // side, in no order relative to each other.
 //
-// Within a batch the order on the broker is the order of the calls only if
-// the Publisher keeps it: a [BatchPublisher], or MaxInFlight 1.
+// Within a batch the order holds too: a [BatchPublisher] gets the whole
+// batch in one call and keeps its order; any other Publisher gets one
+// message at a time, each after the previous one was confirmed.
 //
 // # Waking
 //
 // An idle relay sleeps until a producer's commit notifies it (LISTEN/NOTIFY
 // on a connection of its own) or SweepInterval has passed. Producers send
-// the notification only while a relay sleeps (see the advisory lock in
-// [AddMessages]), because NOTIFY serializes commits.
+// the notification only while a relay sleeps (see sleeperLock, which [Add]
+// tries and a relay going to sleep takes), because NOTIFY serializes
+// commits.
 //
 // # Purging
 //
@@ -86,28 +88,32 @@ func NewRelay(pool *pgxpool.Pool, pub eventbus.Publisher, cfg RelayConfig) *Rela
 // A Relay runs once at a time.
 func (r *Relay) Run(ctx context.Context) error {
 	defer r.stopListening()
-	failures := 0
+	delays := &backoff.ExponentialBackOff{
+		InitialInterval: r.cfg.RetryBackoff,
+		Multiplier:      2,
+		MaxInterval:     r.cfg.MaxRetryBackoff,
+		// Jitter, so that replicas that failed together do not retry in step.
+		RandomizationFactor: 0.25,
+	}
 	for ctx.Err() == nil {
-		n, err := r.relayBatch(ctx)
+		failures := 0
+		n, err := backoff.Retry(ctx, func() (int, error) { return r.relayBatch(ctx) },
+			backoff.WithBackOff(delays),
+			backoff.WithMaxElapsedTime(0), // forever
+			backoff.WithNotify(func(err error, delay time.Duration) {
+				failures++
+				r.log.Warn("outbox: publishing failed; retrying", "err", err, "failures", failures, "retry_in", delay)
+			}))
 		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			failures++
-			delay := backoff(r.cfg.RetryBackoff, r.cfg.MaxRetryBackoff, failures)
-			r.log.Warn("outbox: publishing failed; retrying", "err", err, "failures", failures, "retry_in", delay)
-			sleep(ctx, delay)
-			continue
+			break // ctx is done: Retry gives up for nothing else
 		}
 		if failures > 0 {
 			r.log.Info("outbox: publishing again", "after_failures", failures)
-			failures = 0
 		}
 		r.purgeIfDue(ctx)
-		if n > 0 {
-			continue
+		if n == 0 {
+			r.waitForWork(ctx)
 		}
-		r.waitForWork(ctx)
 	}
 	return nil
 }
@@ -152,12 +158,11 @@ func (r *Relay) relayBatch(ctx context.Context) (int, error) {
 	// duplicates after an outage or a graceful stop.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	marked, serr := settle(fctx, tx, seqs, confirmed, err)
-	if serr != nil {
-		return 0, fmt.Errorf("outbox: mark %d event(s) published: %w", marked, serr)
+	if serr := settle(fctx, tx, seqs, confirmed, err); serr != nil {
+		return 0, fmt.Errorf("outbox: mark %d event(s) published: %w", confirmed, serr)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("outbox: publish %d event(s) from seq %d: %d confirmed: %w", len(msgs), seqs[0], marked, err)
+		return 0, fmt.Errorf("outbox: publish %d event(s) from seq %d: %d confirmed: %w", len(msgs), seqs[0], confirmed, err)
 	}
 	return len(msgs), nil
 }
@@ -203,52 +208,20 @@ func (r *Relay) claim(ctx context.Context, tx pgx.Tx) (seqs []int64, msgs []even
 	return seqs, msgs, nil
 }
 
-// settle marks the confirmed rows of a claimed batch published, records
-// publishErr on the others, and commits. It returns how many it marked.
-func settle(ctx context.Context, tx pgx.Tx, seqs []int64, confirmed []bool, publishErr error) (int, error) {
-	var done, failed []int64
-	for i, seq := range seqs {
-		if confirmed[i] {
-			done = append(done, seq)
-		} else {
-			failed = append(failed, seq)
-		}
-	}
+// settle marks the first confirmed rows of a claimed batch published,
+// records publishErr on the others, and commits.
+func settle(ctx context.Context, tx pgx.Tx, seqs []int64, confirmed int, publishErr error) error {
 	batch := &pgx.Batch{}
-	if len(done) > 0 {
-		batch.Queue(markPublished, done)
+	if confirmed > 0 {
+		batch.Queue(markPublished, seqs[:confirmed])
 	}
-	if len(failed) > 0 {
-		batch.Queue(recordFailure, failed, fmt.Sprint(publishErr))
+	if confirmed < len(seqs) {
+		batch.Queue(recordFailure, seqs[confirmed:], fmt.Sprint(publishErr))
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return 0, err
+		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return 0, err
-	}
-	return len(done), nil
-}
-
-// backoff returns the delay after the n-th failure in a row: base doubled
-// n-1 times, at most limit, with up to 25 % jitter so that replicas that
-// failed together do not retry in step.
-func backoff(base, limit time.Duration, n int) time.Duration {
-	d := base
-	for i := 1; i < n && d < limit; i++ {
-		d *= 2
-	}
-	d = min(d, limit)
-	return d - time.Duration(rand.Int64N(int64(d)/4+1))
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+	return tx.Commit(ctx)
 }
 
 func hasCode(err error, code string) bool {

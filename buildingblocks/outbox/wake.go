@@ -74,7 +74,10 @@ func (r *Relay) listenFailed(ctx context.Context, err error) {
 		return
 	}
 	r.log.Warn("outbox: listening for commits failed; sweeping meanwhile", "err", err, "every", r.cfg.SweepInterval)
-	sleep(ctx, r.cfg.SweepInterval)
+	select {
+	case <-ctx.Done():
+	case <-time.After(r.cfg.SweepInterval):
+	}
 }
 
 func (r *Relay) startListening(ctx context.Context) error {
