@@ -30,15 +30,7 @@ func EventMessage(name, id, appID string, body []byte) amqp.Publishing {
 // broker's confirm; a message that is not confirmed fails the test.
 func PublishEvent(t testing.TB, exchange string, msg amqp.Publishing) {
 	t.Helper()
-	conn, err := amqp.Dial(RabbitURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := channel(t)
 	if err := ch.Confirm(false); err != nil {
 		t.Fatal(err)
 	}

@@ -137,16 +137,7 @@ func rabbitmqctl(args ...string) ([]byte, error) {
 // or delivered and given back).
 func QueueLength(t testing.TB, queue string) int {
 	t.Helper()
-	conn, err := amqp.Dial(RabbitURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+	q, err := channel(t).QueueDeclarePassive(queue, true, false, false, false, nil)
 	if err != nil {
 		t.Fatalf("queue %s: %v", queue, err)
 	}
@@ -170,4 +161,20 @@ func WaitQueueDrained(t testing.TB, queue string) {
 		t.Fatalf("queue %s is not on the broker", queue)
 		return false
 	})
+}
+
+// channel opens a channel on a connection of its own, closed when the test
+// ends.
+func channel(t testing.TB) *amqp.Channel {
+	t.Helper()
+	conn, err := amqp.Dial(RabbitURL())
+	if err != nil {
+		t.Fatalf("testkit: RabbitMQ at %s does not answer (run `make deps`): %v", redact(RabbitURL()), err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
 }
