@@ -30,7 +30,8 @@ func EventMessage(name, id, appID string, body []byte) amqp.Publishing {
 // broker's confirm; a message that is not confirmed fails the test.
 func PublishEvent(t testing.TB, exchange string, msg amqp.Publishing) {
 	t.Helper()
-	ch := channel(t)
+	ch, close := channel(t)
+	defer close()
 	if err := ch.Confirm(false); err != nil {
 		t.Fatal(err)
 	}

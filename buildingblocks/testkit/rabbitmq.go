@@ -137,7 +137,9 @@ func rabbitmqctl(args ...string) ([]byte, error) {
 // or delivered and given back).
 func QueueLength(t testing.TB, queue string) int {
 	t.Helper()
-	q, err := channel(t).QueueDeclarePassive(queue, true, false, false, false, nil)
+	ch, close := channel(t)
+	defer close()
+	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
 	if err != nil {
 		t.Fatalf("queue %s: %v", queue, err)
 	}
@@ -163,18 +165,18 @@ func WaitQueueDrained(t testing.TB, queue string) {
 	})
 }
 
-// channel opens a channel on a connection of its own, closed when the test
-// ends.
-func channel(t testing.TB) *amqp.Channel {
+// channel opens a channel on a connection of its own; close closes the
+// connection.
+func channel(t testing.TB) (ch *amqp.Channel, close func()) {
 	t.Helper()
 	conn, err := amqp.Dial(RabbitURL())
 	if err != nil {
 		t.Fatalf("testkit: RabbitMQ at %s does not answer (run `make deps`): %v", redact(RabbitURL()), err)
 	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
+	ch, err = conn.Channel()
 	if err != nil {
+		conn.Close()
 		t.Fatal(err)
 	}
-	return ch
+	return ch, func() { conn.Close() }
 }
