@@ -42,6 +42,15 @@ type Basket struct {
 	Items   []Item
 }
 
+// CanCheckOut returns ErrEmptyBasket for a basket without lines, which
+// cannot be checked out.
+func (b Basket) CanCheckOut() error {
+	if len(b.Items) == 0 {
+		return ErrEmptyBasket
+	}
+	return nil
+}
+
 // Item is one line of a basket. ID is given by the store.
 type Item struct {
 	ID          string

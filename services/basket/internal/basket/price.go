@@ -22,9 +22,6 @@ type PriceChange struct {
 	Version   int64
 }
 
-// Versioned reports whether the change carries a price version.
-func (c PriceChange) Versioned() bool { return c.Version > 0 }
-
 // Validate reports a change no catalog would send: such an event is refused
 // (and, after the retries, parked in the dead-letter queue) rather than
 // applied.
@@ -45,3 +42,69 @@ func (c PriceChange) Validate() error {
 
 // ErrInvalidPriceChange is the error of a price change that fails Validate.
 var ErrInvalidPriceChange = errors.New("basket: invalid price change")
+
+// ProductPrice is a product's catalog price as the basket last heard of it,
+// and its price version (0 when it came without one). The zero
+// ProductPrice is a product the basket has heard nothing of.
+type ProductPrice struct {
+	Price   money.Money
+	Version int64
+}
+
+// PriceFollow is what a price change does to the basket: the product's
+// latest known price after it, and which of the product's lines follow it,
+// to what. [PriceChange.Follow] decides it; the store applies it to every
+// line of the product at once.
+//
+// A line has a catalog version when its unit price is known to be that
+// catalog price: it was put at the latest price the basket knew, or it
+// followed a versioned change. A price the buyer set that never was a
+// catalog price has none.
+type PriceFollow struct {
+	ProductID int64
+	// Latest is the product's latest known price after the change. The
+	// store keeps it, and marks a line put at that price later with its
+	// version, so that the line follows the next changes.
+	Latest ProductPrice
+	// The lines that follow: those with a catalog version below
+	// VersionBelow, and those at the unit price From that have no catalog
+	// version, or any when Unversioned.
+	VersionBelow int64
+	From         money.Money
+	// To is where they go: their unit price becomes To.Price (the price
+	// they had becoming their old unit price, when it differs), and their
+	// catalog version To.Version, unless Unversioned.
+	To ProductPrice
+	// Unversioned is a change without a version: the plain eShop rule,
+	// lines at From go to To.Price whatever their catalog version, and keep
+	// it.
+	Unversioned bool
+}
+
+// Follow decides what the change does to the basket, given the product's
+// latest price known before it (the zero ProductPrice when none is).
+//
+// A versioned change makes the latest price the higher-versioned of the
+// known one and its own; the lines behind that version (or without one and
+// still at the change's old price) go to it. So lines end at the price
+// catalog committed last whatever the order the changes arrive in, a
+// duplicate or stale change moves nothing, and a price the buyer set is
+// left alone.
+//
+// A change without a version applies the plain eShop rule. It becomes the
+// latest known price only while no versioned change was seen, so that the
+// known price never goes back behind a versioned one.
+func (c PriceChange) Follow(known ProductPrice) PriceFollow {
+	latest := known
+	if c.Version == 0 {
+		if known.Version == 0 {
+			latest = ProductPrice{Price: c.NewPrice}
+		}
+		return PriceFollow{ProductID: c.ProductID, Latest: latest, From: c.OldPrice,
+			To: ProductPrice{Price: c.NewPrice}, Unversioned: true}
+	}
+	if c.Version > known.Version {
+		latest = ProductPrice{Price: c.NewPrice, Version: c.Version}
+	}
+	return PriceFollow{ProductID: c.ProductID, Latest: latest, VersionBelow: latest.Version, From: c.OldPrice, To: latest}
+}

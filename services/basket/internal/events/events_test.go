@@ -24,7 +24,7 @@ func TestProductPriceChangedDecodesTheWireFormat(t *testing.T) {
 		{"other casing", `{"id":"` + id.String() + `","creationDate":"2026-11-25T10:00:00Z","productId":7,"newPrice":19.50,"oldPrice":21.00}`, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			e, err := eventbus.Decode[events.ProductPriceChanged](eventbus.Message{Name: "ProductPriceChangedIntegrationEvent", Body: []byte(c.body)})
+			e, err := eventbus.Decode[events.ProductPriceChangedIntegrationEvent](eventbus.Message{Name: "ProductPriceChangedIntegrationEvent", Body: []byte(c.body)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,12 +47,12 @@ func TestUserCheckoutAcceptedWireFormat(t *testing.T) {
 		{ID: "l1", ProductID: 7, ProductName: "Mug", UnitPrice: money.MustParse("12.00"), OldUnitPrice: &old, Quantity: 2, PictureURL: "7.png"},
 		{ID: "l2", ProductID: 8, ProductName: "Cap", UnitPrice: money.MustParse("5"), Quantity: 1},
 	}}
-	e := events.NewUserCheckoutAccepted(c, b)
+	e := events.CheckoutAcceptedEvent(c, b)
 	m, err := eventbus.Encode(e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Name != "UserCheckoutAcceptedIntegrationEvent" || m.ID != e.ID || e.ID == uuid.Nil {
+	if m.Name != "UserCheckoutAcceptedIntegrationEvent" || m.ID != e.EventID() || e.EventID() == uuid.Nil {
 		t.Fatalf("message %s %s", m.Name, m.ID)
 	}
 	body := string(m.Body)

@@ -10,10 +10,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ProductPriceChanged is catalog's ProductPriceChangedIntegrationEvent.
-// PriceVersion is catalog's per-product price counter; a publisher that
-// does not send it leaves it 0.
-type ProductPriceChanged struct {
+// ProductPriceChangedIntegrationEvent tells that a catalog item's price
+// changed. PriceVersion is catalog's per-product price counter; a publisher
+// that does not send it leaves it 0.
+type ProductPriceChangedIntegrationEvent struct {
 	eventbus.IntegrationEvent
 	ProductID    int64       `json:"ProductId"`
 	NewPrice     money.Money `json:"NewPrice"`
@@ -22,29 +22,29 @@ type ProductPriceChanged struct {
 }
 
 // EventName is the routing key.
-func (ProductPriceChanged) EventName() string { return "ProductPriceChangedIntegrationEvent" }
+func (ProductPriceChangedIntegrationEvent) EventName() string {
+	return "ProductPriceChangedIntegrationEvent"
+}
 
-// PriceChangeHandlerName names the handler in the inbox.
-const PriceChangeHandlerName = "basket.follow_price_change"
-
-// PriceUpdater applies a price change to the basket lines in a transaction.
-type PriceUpdater func(ctx context.Context, tx pgx.Tx, c basket.PriceChange) (int64, error)
-
-// FollowPriceChange returns the handler that makes basket lines follow a
-// catalog price change (see postgres.ApplyPriceChange for the rule). It
-// runs inside the inbox transaction tx.
-func FollowPriceChange(update PriceUpdater) func(ctx context.Context, tx pgx.Tx, e ProductPriceChanged) error {
-	return func(ctx context.Context, tx pgx.Tx, e ProductPriceChanged) error {
-		change := basket.PriceChange{
-			ProductID: e.ProductID,
-			OldPrice:  e.OldPrice,
-			NewPrice:  e.NewPrice,
-			Version:   e.PriceVersion,
-		}
-		if err := change.Validate(); err != nil {
-			return fmt.Errorf("%s %s: %w", e.EventName(), e.ID, err)
-		}
-		_, err := update(ctx, tx, change)
+// FollowPriceChange makes the basket lines follow a catalog price change:
+// it asks the domain what the change does, given the product's latest
+// known price (basket.PriceChange.Follow), and the store applies that to
+// every line of the product. A change no catalog would send is refused.
+func (h *Handlers) FollowPriceChange(ctx context.Context, tx pgx.Tx, e ProductPriceChangedIntegrationEvent) error {
+	change := basket.PriceChange{ProductID: e.ProductID, OldPrice: e.OldPrice, NewPrice: e.NewPrice, Version: e.PriceVersion}
+	if err := change.Validate(); err != nil {
+		return fmt.Errorf("%s %s: %w", e.EventName(), e.ID, err)
+	}
+	known, err := h.Store.LockProductPrice(ctx, tx, change.ProductID)
+	if err != nil {
 		return err
 	}
+	follow := change.Follow(known)
+	lines, err := h.Store.FollowPrice(ctx, tx, follow)
+	if err != nil {
+		return err
+	}
+	h.Logger.InfoContext(ctx, "basket lines follow a price change", "product_id", change.ProductID,
+		"price_version", change.Version, "latest_price", follow.Latest.Price.String(), "lines", lines, "event_id", e.ID)
+	return nil
 }

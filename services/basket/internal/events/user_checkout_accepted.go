@@ -9,10 +9,10 @@ import (
 	"github.com/google/uuid"
 )
 
-// UserCheckoutAccepted is the basket's UserCheckoutAcceptedIntegrationEvent:
-// a buyer checked out; ordering creates the order (one per RequestId). It
-// carries the card data ordering needs, so it is never logged.
-type UserCheckoutAccepted struct {
+// UserCheckoutAcceptedIntegrationEvent tells that a buyer checked out;
+// ordering creates the order (one per RequestId). It carries the card data
+// ordering needs, so it is never logged.
+type UserCheckoutAcceptedIntegrationEvent struct {
 	eventbus.IntegrationEvent
 	UserID             string         `json:"UserId"`
 	UserName           string         `json:"UserName"`
@@ -49,12 +49,15 @@ type BasketItem struct {
 }
 
 // EventName is the routing key.
-func (UserCheckoutAccepted) EventName() string { return "UserCheckoutAcceptedIntegrationEvent" }
+func (UserCheckoutAcceptedIntegrationEvent) EventName() string {
+	return "UserCheckoutAcceptedIntegrationEvent"
+}
 
-// NewUserCheckoutAccepted builds the event for checkout c of basket b.
-// UserId and Basket.BuyerId are the buyer id; UserName is the buyer's name
-// as given at checkout.
-func NewUserCheckoutAccepted(c basket.Checkout, b basket.Basket) UserCheckoutAccepted {
+// CheckoutAcceptedEvent returns the event that hands checkout c of basket b
+// to ordering, with a fresh id. UserId and Basket.BuyerId are the buyer id;
+// UserName is the buyer's name as given at checkout. The store puts it in
+// the outbox with the checkout.
+func CheckoutAcceptedEvent(c basket.Checkout, b basket.Basket) eventbus.Event {
 	items := make([]BasketItem, len(b.Items))
 	for i, it := range b.Items {
 		old := money.Zero // eShop's "never changed", a number rather than null
@@ -66,7 +69,7 @@ func NewUserCheckoutAccepted(c basket.Checkout, b basket.Basket) UserCheckoutAcc
 			UnitPrice: it.UnitPrice, OldUnitPrice: old, Quantity: it.Quantity, PictureURL: it.PictureURL,
 		}
 	}
-	return UserCheckoutAccepted{
+	return UserCheckoutAcceptedIntegrationEvent{
 		IntegrationEvent:   eventbus.NewIntegrationEvent(),
 		UserID:             c.BuyerID,
 		UserName:           c.Buyer,

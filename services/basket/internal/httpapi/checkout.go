@@ -5,10 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	sharedhttp "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
-	"github.com/eshop-go/eshop-go/services/basket/internal/events"
 	"github.com/google/uuid"
 )
 
@@ -57,9 +55,7 @@ func (h *handlers) checkout(w http.ResponseWriter, r *http.Request) {
 		sharedhttp.WriteProblem(w, p)
 		return
 	}
-	replayed, err := h.store.Checkout(r.Context(), c, func(b basket.Basket) eventbus.Event {
-		return events.NewUserCheckoutAccepted(c, b)
-	})
+	replayed, err := h.store.Checkout(r.Context(), c)
 	switch {
 	case errors.Is(err, basket.ErrEmptyBasket):
 		sharedhttp.Fail(w, http.StatusBadRequest, "the basket is empty; put items in it before checking out")

@@ -5,11 +5,7 @@ package httpapi
 
 import (
 	"context"
-	"log/slog"
-	"net/http"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
-	sharedhttp "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/go-chi/chi/v5"
 )
@@ -19,27 +15,22 @@ type Store interface {
 	Basket(ctx context.Context, buyerID string) (basket.Basket, error)
 	Replace(ctx context.Context, buyerID string, items []basket.Item) (basket.Basket, error)
 	Delete(ctx context.Context, buyerID string) error
-	Checkout(ctx context.Context, c basket.Checkout, accepted func(basket.Basket) eventbus.Event) (replayed bool, err error)
+	// Checkout also stores the event that hands the basket to ordering.
+	Checkout(ctx context.Context, c basket.Checkout) (replayed bool, err error)
 }
 
-// Probes answers the liveness and readiness checks (host.Health).
-type Probes interface {
-	Live(w http.ResponseWriter, r *http.Request)
-	Ready(w http.ResponseWriter, r *http.Request)
-}
+// BasePath is where the API is mounted.
+const BasePath = "/api/basket"
 
-// NewRouter returns the basket's routes with the middleware every service
-// uses, /healthz and /readyz included.
-func NewRouter(logger *slog.Logger, store Store, probes Probes) chi.Router {
+// Mount adds the basket's routes under BasePath to r.
+func Mount(r chi.Router, store Store) {
 	h := &handlers{store: store}
-	r := sharedhttp.NewRouter(logger)
-	r.Get("/healthz", probes.Live)
-	r.Get("/readyz", probes.Ready)
-	r.Get("/api/basket/{buyerId}", h.getBasket)
-	r.Put("/api/basket/{buyerId}", h.replaceBasket)
-	r.Delete("/api/basket/{buyerId}", h.deleteBasket)
-	r.Post("/api/basket/{buyerId}/checkout", h.checkout)
-	return r
+	r.Route(BasePath, func(r chi.Router) {
+		r.Get("/{buyerId}", h.getBasket)
+		r.Put("/{buyerId}", h.replaceBasket)
+		r.Delete("/{buyerId}", h.deleteBasket)
+		r.Post("/{buyerId}/checkout", h.checkout)
+	})
 }
 
 type handlers struct {

@@ -1,7 +1,9 @@
 // Package postgres is the basket store in PostgreSQL: baskets, their lines
 // (indexed by product, so that a catalog price change is one set-based
 // UPDATE), the latest catalog price of each product, and the checkout
-// request ids already accepted. Its migrations are embedded.
+// request ids already accepted. A checkout is saved with its event in the
+// outbox, in the same transaction. Its migrations are embedded
+// ([Migrations]).
 package postgres
 
 import (
@@ -35,13 +37,22 @@ func Migrations() fs.FS {
 	return sub
 }
 
+// CheckoutEvent turns an accepted checkout of a basket into the integration
+// event that hands it to ordering. The events package provides it; the
+// store only puts the result in the outbox.
+type CheckoutEvent func(basket.Checkout, basket.Basket) eventbus.Event
+
 // Store reads and writes baskets.
 type Store struct {
-	pool *pgxpool.Pool
+	pool          *pgxpool.Pool
+	checkoutEvent CheckoutEvent
 }
 
-// NewStore returns a store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// NewStore returns a store on pool that hands checkouts to ordering with
+// checkoutEvent.
+func NewStore(pool *pgxpool.Pool, checkoutEvent CheckoutEvent) *Store {
+	return &Store{pool: pool, checkoutEvent: checkoutEvent}
+}
 
 // Basket returns the buyer's basket; a buyer without one gets an empty
 // basket.
@@ -88,7 +99,7 @@ func (s *Store) Replace(ctx context.Context, buyerID string, items []basket.Item
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// First, so that the catalog versions the lines get are the ones
-		// of the last price change committed (see lockProduct).
+		// of the last price change committed (see LockProductPrice).
 		if err := lockProductsShared(ctx, tx, products); err != nil {
 			return err
 		}
@@ -140,16 +151,20 @@ func insertLines(ctx context.Context, tx pgx.Tx, buyerID string, items []basket.
 // Delete deletes the buyer's basket. Deleting a basket that does not exist
 // is not an error.
 func (s *Store) Delete(ctx context.Context, buyerID string) error {
-	return DeleteBasket(ctx, s.pool, buyerID)
+	return deleteBasket(ctx, s.pool, buyerID)
 }
 
-// execer is what the statements of one step need: a pool or a transaction.
+// DeleteBasket is Delete in tx (the inbox transaction of an event).
+func (s *Store) DeleteBasket(ctx context.Context, tx pgx.Tx, buyerID string) error {
+	return deleteBasket(ctx, tx, buyerID)
+}
+
+// execer is what deleteBasket needs: a pool or a transaction.
 type execer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
-// DeleteBasket deletes the buyer's basket and its lines, in tx or pool.
-func DeleteBasket(ctx context.Context, db execer, buyerID string) error {
+func deleteBasket(ctx context.Context, db execer, buyerID string) error {
 	if _, err := db.Exec(ctx, `DELETE FROM baskets WHERE buyer_id = $1`, buyerID); err != nil {
 		return fmt.Errorf("delete basket of %q: %w", buyerID, err)
 	}
@@ -158,12 +173,11 @@ func DeleteBasket(ctx context.Context, db execer, buyerID string) error {
 
 // Checkout accepts a checkout of the buyer's basket: in one transaction it
 // records the request id, reads the basket and stores in the outbox the
-// event that accepted builds from it. It returns basket.ErrEmptyBasket for
-// a basket without lines (and records nothing), and
-// basket.ErrRequestIDTaken when another buyer used the request id. A
-// request id the buyer already used is accepted again without a second
-// event: replayed is then true.
-func (s *Store) Checkout(ctx context.Context, c basket.Checkout, accepted func(basket.Basket) eventbus.Event) (replayed bool, err error) {
+// event that hands it to ordering. It returns basket.ErrEmptyBasket for a
+// basket without lines (and records nothing), and basket.ErrRequestIDTaken
+// when another buyer used the request id. A request id the buyer already
+// used is accepted again without a second event: replayed is then true.
+func (s *Store) Checkout(ctx context.Context, c basket.Checkout) (replayed bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var owner string
 		err := tx.QueryRow(ctx, `
@@ -195,19 +209,16 @@ func (s *Store) Checkout(ctx context.Context, c basket.Checkout, accepted func(b
 		if err != nil {
 			return err
 		}
-		if len(b.Items) == 0 {
-			return basket.ErrEmptyBasket
+		if err := b.CanCheckOut(); err != nil {
+			return err
 		}
-		return outbox.Add(ctx, tx, accepted(b))
+		return outbox.Add(ctx, tx, s.checkoutEvent(c, b))
 	})
 	if err != nil && !errors.Is(err, basket.ErrEmptyBasket) && !errors.Is(err, basket.ErrRequestIDTaken) {
 		err = fmt.Errorf("checkout of %q: %w", c.BuyerID, err)
 	}
 	return replayed, err
 }
-
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 // PurgeCheckoutRequests forgets the checkout request ids accepted before
 // olderThan ago and returns how many it forgot. A retry that late is

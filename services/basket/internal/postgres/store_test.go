@@ -21,11 +21,17 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// newStore returns a store on a fresh, migrated database.
+// newStore returns a store on a fresh, migrated database, which hands
+// checkouts over with a testEvent.
 func newStore(t testing.TB) (*postgres.Store, *pgxpool.Pool) {
 	t.Helper()
 	pool := testkit.NewPool(t, postgres.Migrations())
-	return postgres.NewStore(pool), pool
+	return postgres.NewStore(pool, accepted), pool
+}
+
+// accepted is the checkout event of the store's tests.
+func accepted(_ basket.Checkout, b basket.Basket) eventbus.Event {
+	return testEvent{eventbus.NewIntegrationEvent(), b.BuyerID, len(b.Items)}
 }
 
 func line(product int64, price string) basket.Item {
@@ -57,19 +63,30 @@ func mustReplace(t *testing.T, s *postgres.Store, buyer string, items ...basket.
 	}
 }
 
-// change applies c in its own transaction, as the inbox would.
-func change(t *testing.T, pool *pgxpool.Pool, c basket.PriceChange) int64 {
+// change applies c in its own transaction, as the handler does in the
+// inbox's: it locks the product's price, asks the domain what the change
+// does and applies that.
+func change(t *testing.T, s *postgres.Store, pool *pgxpool.Pool, c basket.PriceChange) int64 {
 	t.Helper()
 	var n int64
 	err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
 		var err error
-		n, err = postgres.ApplyPriceChange(context.Background(), tx, c)
+		n, err = applyChange(context.Background(), s, tx, c)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// applyChange applies c in tx and returns how many lines moved.
+func applyChange(ctx context.Context, s *postgres.Store, tx pgx.Tx, c basket.PriceChange) (int64, error) {
+	known, err := s.LockProductPrice(ctx, tx, c.ProductID)
+	if err != nil {
+		return 0, err
+	}
+	return s.FollowPrice(ctx, tx, c.Follow(known))
 }
 
 func priceChange(product int64, oldPrice, newPrice string, version int64) basket.PriceChange {
@@ -114,10 +131,10 @@ func TestPriceChangeInOrder(t *testing.T) {
 	s, pool := newStore(t)
 	mustReplace(t, s, "a", line(7, "10.00"))
 	mustReplace(t, s, "b", line(7, "10.00"), line(8, "10.00"))
-	if n := change(t, pool, priceChange(7, "10.00", "12.00", 2)); n != 2 {
+	if n := change(t, s, pool, priceChange(7, "10.00", "12.00", 2)); n != 2 {
 		t.Fatalf("v2 updated %d lines, want 2 (one per basket)", n)
 	}
-	change(t, pool, priceChange(7, "12.00", "15.00", 3))
+	change(t, s, pool, priceChange(7, "12.00", "15.00", 3))
 	for _, buyer := range []string{"a", "b"} {
 		if price, old := priceOf(t, s, buyer, 0); price != "15.00" || old != "12.00" {
 			t.Errorf("%s: %s (was %s), want 15.00 (was 12.00)", buyer, price, old)
@@ -134,11 +151,11 @@ func TestPriceChangeOutOfOrderEndsAtTheLastPrice(t *testing.T) {
 	mustReplace(t, s, "a", line(7, "10.00"))
 	// v3 arrives first: the line is at 10, not at v3's old price 12, so it
 	// waits; v2 (10 → 12) then moves it straight to the latest price, 15.
-	change(t, pool, priceChange(7, "12.00", "15.00", 3))
+	change(t, s, pool, priceChange(7, "12.00", "15.00", 3))
 	if price, _ := priceOf(t, s, "a", 0); price != "10.00" {
 		t.Fatalf("after v3 alone: %s, want 10.00 still", price)
 	}
-	change(t, pool, priceChange(7, "10.00", "12.00", 2))
+	change(t, s, pool, priceChange(7, "10.00", "12.00", 2))
 	if price, old := priceOf(t, s, "a", 0); price != "15.00" || old != "10.00" {
 		t.Fatalf("after v3 then v2: %s (was %s), want 15.00 (was 10.00), never the stale 12.00", price, old)
 	}
@@ -147,13 +164,13 @@ func TestPriceChangeOutOfOrderEndsAtTheLastPrice(t *testing.T) {
 func TestPriceChangeStaleEventAfterNewerOneChangesNothing(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
-	change(t, pool, priceChange(7, "9.00", "10.00", 1))
+	change(t, s, pool, priceChange(7, "9.00", "10.00", 1))
 	// The buyer put the product at the known catalog price: the line is
 	// tracked at v1 and follows v3 even though v3's old price (12) is not
 	// the line's.
 	mustReplace(t, s, "a", line(7, "10.00"))
-	change(t, pool, priceChange(7, "12.00", "15.00", 3))
-	change(t, pool, priceChange(7, "10.00", "12.00", 2))
+	change(t, s, pool, priceChange(7, "12.00", "15.00", 3))
+	change(t, s, pool, priceChange(7, "10.00", "12.00", 2))
 	if price, old := priceOf(t, s, "a", 0); price != "15.00" || old != "10.00" {
 		t.Fatalf("%s (was %s), want 15.00 (was 10.00)", price, old)
 	}
@@ -163,12 +180,12 @@ func TestPriceChangeDuplicateChangesNothing(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
 	mustReplace(t, s, "a", line(7, "10.00"))
-	change(t, pool, priceChange(7, "10.00", "12.00", 2))
-	if n := change(t, pool, priceChange(7, "10.00", "12.00", 2)); n != 0 {
+	change(t, s, pool, priceChange(7, "10.00", "12.00", 2))
+	if n := change(t, s, pool, priceChange(7, "10.00", "12.00", 2)); n != 0 {
 		t.Fatalf("a duplicate updated %d lines", n)
 	}
 	// Even an unversioned duplicate: the line is at 12, not at 10.
-	if n := change(t, pool, priceChange(7, "10.00", "12.00", 0)); n != 0 {
+	if n := change(t, s, pool, priceChange(7, "10.00", "12.00", 0)); n != 0 {
 		t.Fatalf("an unversioned duplicate updated %d lines", n)
 	}
 	if price, old := priceOf(t, s, "a", 0); price != "12.00" || old != "10.00" {
@@ -179,10 +196,10 @@ func TestPriceChangeDuplicateChangesNothing(t *testing.T) {
 func TestPriceChangeLeavesCustomPricesAlone(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
-	change(t, pool, priceChange(7, "9.00", "10.00", 1))
+	change(t, s, pool, priceChange(7, "9.00", "10.00", 1))
 	// 8.00 never was a catalog price of product 7: the line is not tracked.
 	mustReplace(t, s, "a", line(7, "8.00"), line(7, "10.00"))
-	change(t, pool, priceChange(7, "10.00", "12.00", 2))
+	change(t, s, pool, priceChange(7, "10.00", "12.00", 2))
 	if price, old := priceOf(t, s, "a", 0); price != "8.00" || old != "" {
 		t.Fatalf("custom price moved: %s (was %s)", price, old)
 	}
@@ -195,7 +212,7 @@ func TestPriceChangeWithoutVersionIsTheEShopRule(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
 	mustReplace(t, s, "a", line(7, "10.00"), line(7, "11.00"), line(9, "10.00"))
-	if n := change(t, pool, priceChange(7, "10.00", "12.00", 0)); n != 1 {
+	if n := change(t, s, pool, priceChange(7, "10.00", "12.00", 0)); n != 1 {
 		t.Fatalf("updated %d lines, want 1", n)
 	}
 	for i, want := range []string{"12.00", "11.00", "10.00"} {
@@ -211,26 +228,23 @@ func TestCheckoutRecordsTheRequestOnce(t *testing.T) {
 	ctx := context.Background()
 	mustReplace(t, s, "alice", line(7, "10.00"))
 	c := basket.Checkout{BuyerID: "alice", RequestID: uuid.New()}
-	accepted := func(b basket.Basket) eventbus.Event {
-		return testEvent{eventbus.NewIntegrationEvent(), b.BuyerID, len(b.Items)}
-	}
 
-	replayed, err := s.Checkout(ctx, c, accepted)
+	replayed, err := s.Checkout(ctx, c)
 	if err != nil || replayed {
 		t.Fatalf("first checkout: replayed %v, %v", replayed, err)
 	}
-	replayed, err = s.Checkout(ctx, c, accepted)
+	replayed, err = s.Checkout(ctx, c)
 	if err != nil || !replayed {
 		t.Fatalf("second checkout: replayed %v, %v; want a replay", replayed, err)
 	}
 	other := c
 	other.BuyerID = "bob"
 	mustReplace(t, s, "bob", line(7, "10.00"))
-	if _, err := s.Checkout(ctx, other, accepted); !errors.Is(err, basket.ErrRequestIDTaken) {
+	if _, err := s.Checkout(ctx, other); !errors.Is(err, basket.ErrRequestIDTaken) {
 		t.Fatalf("another buyer with the same request id: %v, want ErrRequestIDTaken", err)
 	}
 	empty := basket.Checkout{BuyerID: "carol", RequestID: uuid.New()}
-	if _, err := s.Checkout(ctx, empty, accepted); !errors.Is(err, basket.ErrEmptyBasket) {
+	if _, err := s.Checkout(ctx, empty); !errors.Is(err, basket.ErrEmptyBasket) {
 		t.Fatalf("empty basket: %v, want ErrEmptyBasket", err)
 	}
 
@@ -281,7 +295,7 @@ func TestConcurrentPriceChangesEndAtTheLastPrice(t *testing.T) {
 		wg.Go(func() {
 			c := priceChange(7, price(v), price(v+1), int64(v+1))
 			errs <- pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
-				_, err := postgres.ApplyPriceChange(context.Background(), tx, c)
+				_, err := applyChange(context.Background(), s, tx, c)
 				return err
 			})
 		})
@@ -311,20 +325,20 @@ func TestPriceChangeWaitingForANewerOneSeesIt(t *testing.T) {
 	s, pool := newStore(t)
 	ctx := context.Background()
 	mustReplace(t, s, "a", line(7, "10.00")) // before catalog is heard of: untracked
-	change(t, pool, priceChange(7, "9.00", "10.00", 1))
+	change(t, s, pool, priceChange(7, "9.00", "10.00", 1))
 
 	newer, err := pool.Begin(ctx) // v3 11 → 12, not committed yet
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer newer.Rollback(ctx)
-	if _, err := postgres.ApplyPriceChange(ctx, newer, priceChange(7, "11.00", "12.00", 3)); err != nil {
+	if _, err := applyChange(ctx, s, newer, priceChange(7, "11.00", "12.00", 3)); err != nil {
 		t.Fatal(err)
 	}
 	older := make(chan error, 1) // v2 10 → 11 arrives meanwhile and waits
 	go func() {
 		older <- pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			_, err := postgres.ApplyPriceChange(ctx, tx, priceChange(7, "10.00", "11.00", 2))
+			_, err := applyChange(ctx, s, tx, priceChange(7, "10.00", "11.00", 2))
 			return err
 		})
 	}()
@@ -367,16 +381,13 @@ func TestConcurrentCheckoutsWithOneRequestIDStoreOneEvent(t *testing.T) {
 	ctx := context.Background()
 	mustReplace(t, s, "alice", line(7, "10.00"))
 	c := basket.Checkout{BuyerID: "alice", RequestID: uuid.New()}
-	accepted := func(b basket.Basket) eventbus.Event {
-		return testEvent{eventbus.NewIntegrationEvent(), b.BuyerID, len(b.Items)}
-	}
 	const tries = 8
 	var wg sync.WaitGroup
 	results := make(chan error, tries)
 	var firsts atomic.Int32
 	for range tries {
 		wg.Go(func() {
-			replayed, err := s.Checkout(ctx, c, accepted)
+			replayed, err := s.Checkout(ctx, c)
 			if err == nil && !replayed {
 				firsts.Add(1)
 			}
@@ -404,12 +415,9 @@ func TestPurgeCheckoutRequestsForgetsOnlyOldOnes(t *testing.T) {
 	s, pool := newStore(t)
 	ctx := context.Background()
 	mustReplace(t, s, "alice", line(7, "10.00"))
-	accepted := func(b basket.Basket) eventbus.Event {
-		return testEvent{eventbus.NewIntegrationEvent(), b.BuyerID, len(b.Items)}
-	}
 	old, recent := uuid.New(), uuid.New()
 	for _, id := range []uuid.UUID{old, recent} {
-		if _, err := s.Checkout(ctx, basket.Checkout{BuyerID: "alice", RequestID: id}, accepted); err != nil {
+		if _, err := s.Checkout(ctx, basket.Checkout{BuyerID: "alice", RequestID: id}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -420,7 +428,7 @@ func TestPurgeCheckoutRequestsForgetsOnlyOldOnes(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("purged %d, %v; want the old one", n, err)
 	}
-	if replayed, err := s.Checkout(ctx, basket.Checkout{BuyerID: "alice", RequestID: recent}, accepted); err != nil || !replayed {
+	if replayed, err := s.Checkout(ctx, basket.Checkout{BuyerID: "alice", RequestID: recent}); err != nil || !replayed {
 		t.Fatalf("the recent request id was forgotten: replayed %v, %v", replayed, err)
 	}
 }

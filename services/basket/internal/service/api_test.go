@@ -8,33 +8,9 @@ import (
 	"testing"
 )
 
-type problemJSON struct {
-	Type   string              `json:"type"`
-	Title  string              `json:"title"`
-	Status int                 `json:"status"`
-	Detail string              `json:"detail"`
-	Errors map[string][]string `json:"errors"`
-}
-
-// wantProblem checks a problem details answer with status that names field
-// (when field is not "").
-func wantProblem(t *testing.T, status int, body []byte, header http.Header, wantStatus int, field string) {
-	t.Helper()
-	if status != wantStatus {
-		t.Fatalf("status %d, want %d: %s", status, wantStatus, body)
-	}
-	if ct := header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Fatalf("Content-Type %q, want application/problem+json", ct)
-	}
-	var p problemJSON
-	if err := json.Unmarshal(body, &p); err != nil || p.Status != wantStatus || p.Title == "" {
-		t.Fatalf("problem %s (%v)", body, err)
-	}
-	if field != "" && len(p.Errors[field]) == 0 {
-		t.Fatalf("problem %s does not name %s", body, field)
-	}
-}
-
+// TestBasketAPI runs the API on one service. Each subtest uses buyers of
+// its own and puts what it reads first, so each stands alone: run any of
+// them by itself.
 func TestBasketAPI(t *testing.T) {
 	t.Parallel()
 	s := startBasket(t)
@@ -100,8 +76,7 @@ func TestBasketAPI(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				status, body, header := s.do(t, http.MethodPut, "/api/basket/bob", c.body)
-				wantProblem(t, status, body, header, c.status, c.field)
+				s.problem(t, http.MethodPut, "/api/basket/bob", c.body, c.status, c.field)
 				if got := s.getBasket(t, "bob").prices(); !slices.Equal(got, []string{"10.00/-"}) {
 					t.Fatalf("a refused PUT changed the basket: %v", got)
 				}
@@ -111,12 +86,9 @@ func TestBasketAPI(t *testing.T) {
 
 	t.Run("bad buyer ids get problems", func(t *testing.T) {
 		for _, path := range []string{"/api/basket/a%20b", "/api/basket/" + strings.Repeat("x", 101)} {
-			status, body, header := s.do(t, http.MethodGet, path, nil)
-			wantProblem(t, status, body, header, 400, "buyerId")
-			status, body, header = s.do(t, http.MethodPut, path, `{"items":[]}`)
-			wantProblem(t, status, body, header, 400, "buyerId")
-			status, body, header = s.do(t, http.MethodDelete, path, nil)
-			wantProblem(t, status, body, header, 400, "buyerId")
+			s.problem(t, http.MethodGet, path, nil, 400, "buyerId")
+			s.problem(t, http.MethodPut, path, `{"items":[]}`, 400, "buyerId")
+			s.problem(t, http.MethodDelete, path, nil, 400, "buyerId")
 		}
 	})
 
@@ -133,10 +105,8 @@ func TestBasketAPI(t *testing.T) {
 	})
 
 	t.Run("unknown routes and methods get problems", func(t *testing.T) {
-		status, body, header := s.do(t, http.MethodGet, "/api/nothing", nil)
-		wantProblem(t, status, body, header, 404, "")
-		status, body, header = s.do(t, http.MethodPatch, "/api/basket/alice", `{}`)
-		wantProblem(t, status, body, header, 405, "")
+		s.problem(t, http.MethodGet, "/api/nothing", nil, 404, "")
+		s.problem(t, http.MethodPatch, "/api/basket/alice", `{}`, 405, "")
 	})
 
 	t.Run("health", func(t *testing.T) {

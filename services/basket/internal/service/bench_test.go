@@ -32,13 +32,13 @@ func BenchmarkGetBasket(b *testing.B) {
 	if out, err := exec.Command("go", "build", "-o", loadgen, "github.com/eshop-go/eshop-go/buildingblocks/cmd/httpload").CombinedOutput(); err != nil {
 		b.Fatalf("build httpload: %v\n%s", err, out)
 	}
-	s := launchBasketLogging(b, testkit.NewDatabase(b), testkit.RabbitURL(), io.Discard, "info")
-	s.waitReady(b)
+	s := launchBasket(b, map[string]string{"DATABASE_URL": testkit.NewDatabase(b), "LOG_LEVEL": "info"}, io.Discard)
+	testkit.WaitReady(b, s.URL)
 	s.putBasket(b, "bench-buyer", item(1, "1.00"), item(2, "2.50"), item(3, "19.99"), item(4, "0.00"), item(5, "7.25"))
 
 	b.ResetTimer()
 	cpuBefore := processCPU(b)
-	out, err := exec.Command(loadgen, "-url", s.url+"/api/basket/bench-buyer", "-c", strconv.Itoa(benchConnections),
+	out, err := exec.Command(loadgen, "-url", s.URL+"/api/basket/bench-buyer", "-c", strconv.Itoa(benchConnections),
 		"-n", strconv.Itoa(benchRequests), "-warmup", strconv.Itoa(4*benchConnections)).Output()
 	if err != nil {
 		b.Fatalf("httpload: %v\n%s", err, out)

@@ -3,6 +3,7 @@ package service_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,9 +31,9 @@ func checkoutBody(buyerName string) map[string]any {
 
 // orderingQueue binds a queue of the test's own to the exchange, as
 // ordering would, and returns its deliveries.
-func (s *basketService) orderingQueue(t *testing.T) <-chan amqp.Delivery {
+func (s *basketUnderTest) orderingQueue(t *testing.T) <-chan amqp.Delivery {
 	t.Helper()
-	return testkit.ObserveEvents(t, s.exchange, s.prefix, "ordering", checkoutAccepted)
+	return testkit.ObserveEvents(t, s.Exchange, s.Prefix, "ordering", checkoutAccepted)
 }
 
 type acceptedEvent struct {
@@ -156,7 +157,7 @@ func TestCheckoutPublishesOneUserCheckoutAccepted(t *testing.T) {
 
 	// The card data went to ordering and nowhere else: not in the logs,
 	// which were at debug level.
-	logs := s.logs.String()
+	logs := s.Logs.String()
 	if !strings.Contains(logs, "checkout accepted") {
 		t.Fatalf("the logs do not show the checkout; is this the right capture?\n%s", logs)
 	}
@@ -209,10 +210,9 @@ func TestCheckoutRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			status, body, header := s.do(t, http.MethodPost, "/api/basket/"+c.buyer+"/checkout", c.body, "x-requestid", c.requestID)
-			wantProblem(t, status, body, header, c.status, c.field)
-			if strings.Contains(string(body), cardNumber) {
-				t.Fatalf("the problem repeats the card number: %s", body)
+			p := s.problem(t, http.MethodPost, "/api/basket/"+c.buyer+"/checkout", c.body, c.status, c.field, "x-requestid", c.requestID)
+			if text := fmt.Sprintf("%+v", p); strings.Contains(text, cardNumber) {
+				t.Fatalf("the problem repeats the card number: %s", text)
 			}
 		})
 	}
@@ -221,6 +221,5 @@ func TestCheckoutRefusals(t *testing.T) {
 		t.Fatalf("checkout after the refusals: %d %s", status, body)
 	}
 	// The same request id for another buyer is a conflict.
-	status, body, header := s.do(t, http.MethodPost, "/api/basket/bob/checkout", checkoutBody("Bob"), "x-requestid", good)
-	wantProblem(t, status, body, header, 409, "")
+	s.problem(t, http.MethodPost, "/api/basket/bob/checkout", checkoutBody("Bob"), 409, "", "x-requestid", good)
 }

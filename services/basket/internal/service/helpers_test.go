@@ -1,111 +1,83 @@
 package service_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
-	"strings"
 	"testing"
-	"time"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/basket/internal/service"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// basketService is a running basket service with its own database, exchange
-// and queue, and its logs captured.
-type basketService struct {
-	url      string
-	exchange string
-	prefix   string
-	logs     *testkit.LogBuffer
+// basketUnderTest is the real basket service, started in-process on a free
+// port with its own database, exchange and queue, and a client that checks
+// every answer against openapi.yaml.
+type basketUnderTest struct {
+	*testkit.ServiceUnderTest
+	DB *pgxpool.Pool
+	// Logs holds what the service logged, at debug level (startBasket).
+	Logs *testkit.LogBuffer
 }
 
-// startBasket starts the real service on a free port, with a fresh
-// database, and waits until it is ready.
-func startBasket(t testing.TB) *basketService {
-	t.Helper()
-	s := launchBasket(t, testkit.NewDatabase(t), testkit.RabbitURL())
-	s.waitReady(t)
-	return s
-}
-
-// launchBasket starts the service on dbURL and rabbitURL, with its debug
-// logs captured, and returns at once, ready or not.
-func launchBasket(t testing.TB, dbURL, rabbitURL string) *basketService {
+// startBasket starts the service on a fresh database, its debug logs
+// captured, and waits until it is ready; it stops when the test ends.
+func startBasket(t testing.TB) *basketUnderTest {
 	t.Helper()
 	logs := &testkit.LogBuffer{}
-	s := launchBasketLogging(t, dbURL, rabbitURL, logs, "debug")
-	s.logs = logs
+	s := launchBasket(t, map[string]string{"DATABASE_URL": testkit.NewDatabase(t), "LOG_LEVEL": "debug"}, logs)
+	s.Logs = logs
+	testkit.WaitReady(t, s.URL)
 	return s
 }
 
-// launchBasketLogging is launchBasket with the logs written to w at level.
-func launchBasketLogging(t testing.TB, dbURL, rabbitURL string, w io.Writer, level string) *basketService {
+// launchBasket starts the service with env (which names its DATABASE_URL),
+// its logs written to logs, and returns at once, ready or not.
+func launchBasket(t testing.TB, env map[string]string, logs io.Writer) *basketUnderTest {
 	t.Helper()
-	exchange, prefix := testkit.Broker(t)
-	addr := testkit.FreeAddr(t)
-	logger, err := host.NewLogger(w, level, service.Name)
+	s := testkit.LaunchService(t, "basket", service.New, maps.Clone(env), logs)
+	s.Client.Contract = testkit.LoadContract(t, "../../openapi.yaml")
+	db, err := pgxpool.New(context.Background(), env["DATABASE_URL"])
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := service.Config{
-		HTTPAddr: addr, DatabaseURL: dbURL, RabbitMQURL: rabbitURL,
-		Exchange: exchange, Queue: prefix + "_basket", LogLevel: level, ShutdownTimeout: 15 * time.Second,
-	}
-	svc, err := service.New(context.Background(), cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.RunService(t, svc)
-	return &basketService{url: "http://" + addr, exchange: exchange, prefix: prefix}
+	t.Cleanup(db.Close)
+	return &basketUnderTest{ServiceUnderTest: s, DB: db}
 }
 
-func (s *basketService) waitReady(t testing.TB) {
-	t.Helper()
-	testkit.WaitReady(t, s.url)
+// client is the service's client for test t, which may be a subtest.
+func (s *basketUnderTest) client(t testing.TB) *testkit.Client {
+	c := *s.Client
+	c.T = t
+	return &c
 }
 
-// do sends a request with a JSON body (nil for none) and returns the
-// status and the body.
-func (s *basketService) do(t testing.TB, method, path string, body any, headers ...string) (int, []byte, http.Header) {
+// do sends a request with a body (nil for none; a string as it is, JSON
+// otherwise) and header pairs, and returns the status, the body and the
+// headers.
+func (s *basketUnderTest) do(t testing.TB, method, path string, body any, header ...string) (int, []byte, http.Header) {
 	t.Helper()
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		r = strings.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = bytes.NewReader(raw)
+	res := s.client(t).Do(method, path, body, header...)
+	return res.Status, res.Body, res.Header
+}
+
+// problem sends a request that must answer problem details with status
+// want, with a title, naming field among its errors (unless field is "").
+func (s *basketUnderTest) problem(t testing.TB, method, path string, body any, want int, field string, header ...string) testkit.Problem {
+	t.Helper()
+	p := s.client(t).Problem(method, path, body, want, header...)
+	if p.Title == "" {
+		t.Fatalf("%s %s: a problem without a title: %+v", method, path, p)
 	}
-	req, err := http.NewRequest(method, s.url+path, r)
-	if err != nil {
-		t.Fatal(err)
+	if field != "" && len(p.Errors[field]) == 0 {
+		t.Fatalf("%s %s: the problem %+v does not name %s", method, path, p, field)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkContract(t, req, res.StatusCode, res.Header, out)
-	return res.StatusCode, out, res.Header
+	return p
 }
 
 type basketJSON struct {
@@ -140,87 +112,48 @@ func (b basketJSON) prices() []string {
 	return out
 }
 
-func (s *basketService) getBasket(t testing.TB, buyer string) basketJSON {
+func (s *basketUnderTest) getBasket(t testing.TB, buyer string) basketJSON {
 	t.Helper()
-	status, body, _ := s.do(t, http.MethodGet, "/api/basket/"+buyer, nil)
-	if status != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", buyer, status, body)
-	}
 	var b basketJSON
-	if err := decodeNumbers(body, &b); err != nil {
-		t.Fatal(err)
-	}
+	s.client(t).JSON(http.MethodGet, "/api/basket/"+buyer, nil, http.StatusOK, &b)
 	return b
 }
 
-func (s *basketService) putBasket(t testing.TB, buyer string, items ...itemJSON) basketJSON {
+func (s *basketUnderTest) putBasket(t testing.TB, buyer string, items ...itemJSON) basketJSON {
 	t.Helper()
-	status, body, _ := s.do(t, http.MethodPut, "/api/basket/"+buyer, map[string]any{"items": items})
-	if status != http.StatusOK {
-		t.Fatalf("PUT %s: %d %s", buyer, status, body)
-	}
 	var b basketJSON
-	if err := decodeNumbers(body, &b); err != nil {
-		t.Fatal(err)
-	}
+	s.client(t).JSON(http.MethodPut, "/api/basket/"+buyer, map[string]any{"items": items}, http.StatusOK, &b)
 	return b
 }
 
 // publishRaw publishes an event the way another service's event bus does,
 // with amqp091 and the wire contract of events.md, not with this service's
 // types. It waits for the broker's confirm.
-func (s *basketService) publishRaw(t testing.TB, name string, id uuid.UUID, body string) {
+func (s *basketUnderTest) publishRaw(t testing.TB, name string, id uuid.UUID, body string) {
 	t.Helper()
 	msg := testkit.EventMessage(name, id.String(), "test", []byte(body))
 	msg.Headers = amqp.Table{"x-correlation-id": "raw-" + id.String()}
-	testkit.PublishEvent(t, s.exchange, msg)
+	testkit.PublishEvent(t, s.Exchange, msg)
 }
 
-// waitHandled waits until the service has settled n deliveries of the
-// event id (the inbox skips duplicates, but they are settled and logged).
-func (s *basketService) waitHandled(t testing.TB, id uuid.UUID, n int) {
+// The inbox names of the basket's handlers: the inbox records each event
+// a handler has handled under its name.
+const (
+	followPriceChange   = "basket.follow_price_change"
+	deleteOrderedBasket = "basket.delete_ordered_basket"
+)
+
+// waitHandled waits until the inbox records that handler has handled the
+// event id: its effects are committed.
+func (s *basketUnderTest) waitHandled(t testing.TB, handler string, id uuid.UUID) {
 	t.Helper()
-	testkit.WaitFor(t, "the event to be handled", func() bool {
-		return countLines(s.logs.String(), `"msg":"event handled"`, id.String()) >= n
+	testkit.WaitFor(t, handler+" to handle event "+id.String(), func() bool {
+		var handled bool
+		err := s.DB.QueryRow(context.Background(),
+			`SELECT EXISTS (SELECT 1 FROM integration_event_inbox WHERE event_id = $1 AND handler = $2)`, id, handler).Scan(&handled)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return handled
 	})
-}
-
-// countLines returns how many lines of logs contain every one of parts.
-func countLines(logs string, parts ...string) int {
-	n := 0
-	for _, line := range strings.Split(logs, "\n") {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
-		}
-		if all {
-			n++
-		}
-	}
-	return n
-}
-
-func decodeNumbers(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	return dec.Decode(v)
-}
-
-// queueLength returns the number of ready messages in queue.
-func (s *basketService) queueLength(t testing.TB, queue string) int {
-	t.Helper()
-	conn, err := amqp.Dial(testkit.RabbitURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
-	if err != nil {
-		t.Fatalf("queue %s: %v", queue, err)
-	}
-	return q.Messages
 }

@@ -28,9 +28,9 @@ func TestStartsWithDependenciesDown(t *testing.T) {
 	db.Cut()
 	broker.Cut()
 
-	s := launchBasket(t, db.URL(dbURL), broker.URL(testkit.RabbitURL()))
+	s := launchBasket(t, map[string]string{"DATABASE_URL": db.URL(dbURL), "RABBITMQ_URL": broker.URL(testkit.RabbitURL())}, nil)
 	testkit.WaitFor(t, "the service to listen", func() bool {
-		res, err := http.Get(s.url + "/healthz")
+		res, err := http.Get(s.URL + "/healthz")
 		if err != nil {
 			return false
 		}
@@ -43,7 +43,7 @@ func TestStartsWithDependenciesDown(t *testing.T) {
 
 	db.Restore()
 	broker.Restore()
-	s.waitReady(t)
+	testkit.WaitReady(t, s.URL)
 	s.putBasket(t, "alice", item(7, "10.00"))
 	if got := s.getBasket(t, "alice").prices(); !slices.Equal(got, []string{"10.00/-"}) {
 		t.Fatalf("basket after the start: %v", got)

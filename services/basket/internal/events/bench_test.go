@@ -1,13 +1,14 @@
-package postgres_test
+package events_test
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
-	"github.com/eshop-go/eshop-go/buildingblocks/inbox"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/eshop-go/eshop-go/services/basket/internal/events"
 	"github.com/eshop-go/eshop-go/services/basket/internal/postgres"
@@ -25,12 +26,26 @@ const (
 	benchProduct       = 1
 )
 
+// countingStore is the store, counting the lines the last price change
+// moved.
+type countingStore struct {
+	*postgres.Store
+	moved int64
+}
+
+func (s *countingStore) FollowPrice(ctx context.Context, tx pgx.Tx, f basket.PriceFollow) (int64, error) {
+	n, err := s.Store.FollowPrice(ctx, tx, f)
+	s.moved = n
+	return n, err
+}
+
 // BenchmarkPriceChange measures one ProductPriceChanged, handled as the
-// subscription handles it (inbox transaction + set-based UPDATE), updating
-// 100,000 basket lines spread over 50,000 baskets. Each iteration is one
-// event that moves every one of those lines.
+// subscription handles it (decoded, inbox transaction, the handler and its
+// set-based UPDATE), updating 100,000 basket lines spread over 50,000
+// baskets. Each iteration is one event that moves every one of those
+// lines.
 func BenchmarkPriceChange(b *testing.B) {
-	_, pool := newStore(b)
+	pool := testkit.NewPool(b, postgres.Migrations())
 	ctx := context.Background()
 	seedStart := time.Now()
 	for _, sql := range []string{
@@ -51,35 +66,39 @@ func BenchmarkPriceChange(b *testing.B) {
 	}
 	b.Logf("seeded %d baskets, %d lines in %s", benchBaskets, benchBaskets*(benchLinesOfTarget+benchOtherLines), time.Since(seedStart).Round(time.Millisecond))
 
-	var updated int64
-	handle := inbox.Handler(pool, events.PriceChangeHandlerName, events.FollowPriceChange(
-		func(ctx context.Context, tx pgx.Tx, c basket.PriceChange) (int64, error) {
-			n, err := postgres.ApplyPriceChange(ctx, tx, c)
-			updated = n
-			return n, err
-		}))
+	store := &countingStore{Store: postgres.NewStore(pool, events.CheckoutAcceptedEvent)}
+	handlers := &events.Handlers{Store: store, Logger: slog.New(slog.DiscardHandler)}
+	var handle eventbus.Handler
+	for _, r := range handlers.Routes(pool) {
+		if r.EventName == "ProductPriceChangedIntegrationEvent" {
+			handle = r.Handler
+		}
+	}
 	prices := []money.Money{money.MustParse("10.00"), money.MustParse("11.00")}
 
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		e := events.ProductPriceChanged{
+		m, err := eventbus.Encode(events.ProductPriceChangedIntegrationEvent{
 			IntegrationEvent: eventbus.NewIntegrationEvent(),
 			ProductID:        benchProduct,
 			OldPrice:         prices[i%2],
 			NewPrice:         prices[(i+1)%2],
 			PriceVersion:     int64(i + 1),
-		}
-		if err := handle(ctx, e); err != nil {
+		})
+		if err != nil {
 			b.Fatal(err)
 		}
-		if want := int64(benchBaskets * benchLinesOfTarget); updated != want {
-			b.Fatalf("event %d updated %d lines, want %d", i, updated, want)
+		if err := handle(ctx, m); err != nil {
+			b.Fatal(err)
+		}
+		if want := int64(benchBaskets * benchLinesOfTarget); store.moved != want {
+			b.Fatalf("event %d updated %d lines, want %d", i, store.moved, want)
 		}
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N), "ms/event")
-	b.ReportMetric(float64(updated), "lines/event")
-	b.ReportMetric(float64(updated)*float64(b.N)/elapsed.Seconds(), "lines/s")
+	b.ReportMetric(float64(store.moved), "lines/event")
+	b.ReportMetric(float64(store.moved)*float64(b.N)/elapsed.Seconds(), "lines/s")
 }
