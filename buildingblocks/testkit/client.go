@@ -17,6 +17,15 @@ type Client struct {
 	Contract *Contract
 }
 
+// For returns the client for test t, which may be a subtest of the one the
+// client was made for: a failure is reported, and stops, the test that made
+// the call.
+func (c *Client) For(t testing.TB) *Client {
+	cc := *c
+	cc.T = t
+	return &cc
+}
+
 // Response is an answer with its body read.
 type Response struct {
 	Status int

@@ -50,19 +50,12 @@ func launchBasket(t testing.TB, env map[string]string, logs io.Writer) *basketUn
 	return &basketUnderTest{ServiceUnderTest: s, DB: db}
 }
 
-// client is the service's client for test t, which may be a subtest.
-func (s *basketUnderTest) client(t testing.TB) *testkit.Client {
-	c := *s.Client
-	c.T = t
-	return &c
-}
-
 // do sends a request with a body (nil for none; a string as it is, JSON
 // otherwise) and header pairs, and returns the status, the body and the
 // headers.
 func (s *basketUnderTest) do(t testing.TB, method, path string, body any, header ...string) (int, []byte, http.Header) {
 	t.Helper()
-	res := s.client(t).Do(method, path, body, header...)
+	res := s.Client.For(t).Do(method, path, body, header...)
 	return res.Status, res.Body, res.Header
 }
 
@@ -70,7 +63,7 @@ func (s *basketUnderTest) do(t testing.TB, method, path string, body any, header
 // want, with a title, naming field among its errors (unless field is "").
 func (s *basketUnderTest) problem(t testing.TB, method, path string, body any, want int, field string, header ...string) testkit.Problem {
 	t.Helper()
-	p := s.client(t).Problem(method, path, body, want, header...)
+	p := s.Client.For(t).Problem(method, path, body, want, header...)
 	if p.Title == "" {
 		t.Fatalf("%s %s: a problem without a title: %+v", method, path, p)
 	}
@@ -115,14 +108,14 @@ func (b basketJSON) prices() []string {
 func (s *basketUnderTest) getBasket(t testing.TB, buyer string) basketJSON {
 	t.Helper()
 	var b basketJSON
-	s.client(t).JSON(http.MethodGet, "/api/basket/"+buyer, nil, http.StatusOK, &b)
+	s.Client.For(t).JSON(http.MethodGet, "/api/basket/"+buyer, nil, http.StatusOK, &b)
 	return b
 }
 
 func (s *basketUnderTest) putBasket(t testing.TB, buyer string, items ...itemJSON) basketJSON {
 	t.Helper()
 	var b basketJSON
-	s.client(t).JSON(http.MethodPut, "/api/basket/"+buyer, map[string]any{"items": items}, http.StatusOK, &b)
+	s.Client.For(t).JSON(http.MethodPut, "/api/basket/"+buyer, map[string]any{"items": items}, http.StatusOK, &b)
 	return b
 }
 

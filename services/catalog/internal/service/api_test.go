@@ -44,6 +44,7 @@ func TestReadingTheSampleCatalog(t *testing.T) {
 	c := startCatalog(t)
 
 	t.Run("types and brands", func(t *testing.T) {
+		c := c.For(t)
 		var types []struct {
 			ID   int64  `json:"id"`
 			Type string `json:"type"`
@@ -60,6 +61,7 @@ func TestReadingTheSampleCatalog(t *testing.T) {
 	})
 
 	t.Run("pages are ordered by name", func(t *testing.T) {
+		c := c.For(t)
 		var first, second page
 		c.json("GET", "/api/catalog/items", "", 200, &first)
 		c.json("GET", "/api/catalog/items?pageIndex=1&pageSize=10", "", 200, &second)
@@ -83,6 +85,7 @@ func TestReadingTheSampleCatalog(t *testing.T) {
 	})
 
 	t.Run("filters", func(t *testing.T) {
+		c := c.For(t)
 		var p page
 		c.json("GET", "/api/catalog/items?name=bAsA", "", 200, &p)
 		if p.Count != 1 || len(p.Data) != 1 || p.Data[0].Name != "Basalt Trek 55" {
@@ -110,6 +113,7 @@ func TestReadingTheSampleCatalog(t *testing.T) {
 	})
 
 	t.Run("bad page parameters", func(t *testing.T) {
+		c := c.For(t)
 		for _, q := range []string{"pageSize=0", "pageSize=101", "pageSize=abc", "pageIndex=-1", "type=0", "brand=x", "name=a%00"} {
 			p := c.problem("GET", "/api/catalog/items?"+q, "", 400)
 			field := strings.SplitN(q, "=", 2)[0]
@@ -126,6 +130,7 @@ func TestReadingTheSampleCatalog(t *testing.T) {
 	})
 
 	t.Run("by ids", func(t *testing.T) {
+		c := c.For(t)
 		var items []item
 		c.json("GET", "/api/catalog/items/by?ids=3,1,99999", "", 200, &items)
 		if len(items) != 2 || items[0].ID != 1 || items[1].ID != 3 {
@@ -143,6 +148,7 @@ func TestReadingTheSampleCatalog(t *testing.T) {
 	})
 
 	t.Run("get one", func(t *testing.T) {
+		c := c.For(t)
 		var it item
 		h := c.json("GET", "/api/catalog/items/2", "", 200, &it)
 		if it.ID != 2 || it.Name == "" || it.Price <= 0 || it.AvailableStock <= 0 || it.CatalogTypeID == 0 {
@@ -157,11 +163,13 @@ func TestReadingTheSampleCatalog(t *testing.T) {
 	})
 
 	t.Run("unknown routes and methods", func(t *testing.T) {
+		c := c.For(t)
 		c.problem("GET", "/api/catalog/nothing", "", 404)
 		c.problem("PATCH", "/api/catalog/items/1", "{}", 405)
 	})
 
 	t.Run("health", func(t *testing.T) {
+		c := c.For(t)
 		if status, _, _ := c.do("GET", "/healthz", ""); status != http.StatusOK {
 			t.Fatalf("healthz %d", status)
 		}

@@ -38,6 +38,14 @@ func startCatalog(t testing.TB) *catalogUnderTest {
 	return &catalogUnderTest{ServiceUnderTest: s, t: t, DB: db}
 }
 
+// For returns the catalog for test t, a subtest of the one that started
+// it: a failure stops the subtest.
+func (c *catalogUnderTest) For(t testing.TB) *catalogUnderTest {
+	cc := *c
+	cc.t, cc.Client = t, c.Client.For(t)
+	return &cc
+}
+
 // do sends a request with an optional JSON body and returns the status, the
 // headers and the body.
 func (c *catalogUnderTest) do(method, path, body string) (int, http.Header, []byte) {
