@@ -12,16 +12,15 @@ import (
 // acknowledged.
 func BenchmarkAnswers(b *testing.B) {
 	const requests = 1000
-	br, cfg := newBroker(b)
-	startPayment(b, cfg)
+	_, br := startPayment(b, nil)
 	var elapsed time.Duration
 	for b.Loop() {
-		before := br.ready(br.answers)
+		before := br.answersQueued()
 		start := time.Now()
 		for order := 1; order <= requests; order++ {
 			br.request(order)
 		}
-		testkit.WaitFor(b, "every answer", func() bool { return br.ready(br.answers) >= before+requests })
+		testkit.WaitFor(b, "every answer", func() bool { return br.answersQueued() >= before+requests })
 		elapsed += time.Since(start)
 	}
 	b.ReportMetric(float64(requests*b.N)/elapsed.Seconds(), "answers/s")

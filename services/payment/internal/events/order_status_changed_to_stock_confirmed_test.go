@@ -28,11 +28,11 @@ func TestChargeAnswersWithADeterministicID(t *testing.T) {
 	}{{true, "OrderPaymentSucceededIntegrationEvent"}, {false, "OrderPaymentFailedIntegrationEvent"}} {
 		t.Run(tc.answer, func(t *testing.T) {
 			bus := &inmem.Bus{}
-			c := &events.Charger{Publisher: bus, Succeed: tc.succeed, Logger: slog.New(slog.DiscardHandler)}
+			h := &events.Handlers{Publisher: bus, Succeed: tc.succeed, Logger: slog.New(slog.DiscardHandler)}
 			req := request(7)
 			// The same request twice (a redelivery) answers twice with one id.
 			for range 2 {
-				if err := c.Charge(context.Background(), req); err != nil {
+				if err := h.Charge(context.Background(), req); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -65,8 +65,8 @@ func (p failingPublisher) Publish(context.Context, eventbus.Message) error { ret
 // not acknowledge the request: it is retried or redelivered.
 func TestChargeFailsWhenTheAnswerIsNotConfirmed(t *testing.T) {
 	broken := errors.New("no confirm")
-	c := &events.Charger{Publisher: failingPublisher{broken}, Succeed: true, Logger: slog.New(slog.DiscardHandler)}
-	if err := c.Charge(context.Background(), request(1)); !errors.Is(err, broken) {
+	h := &events.Handlers{Publisher: failingPublisher{broken}, Succeed: true, Logger: slog.New(slog.DiscardHandler)}
+	if err := h.Charge(context.Background(), request(1)); !errors.Is(err, broken) {
 		t.Fatalf("err = %v, want the publish error", err)
 	}
 }

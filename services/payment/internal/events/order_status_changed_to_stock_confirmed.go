@@ -3,40 +3,46 @@ package events
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/services/payment/internal/payment"
 )
 
-// Charger answers ordering's requests to charge an order. Payment has no
+// OrderStatusChangedToStockConfirmedIntegrationEvent is ordering's request
+// to charge an order whose stock catalog reserved.
+type OrderStatusChangedToStockConfirmedIntegrationEvent struct {
+	eventbus.IntegrationEvent
+	OrderID           int64  `json:"OrderId"`
+	OrderStatus       string `json:"OrderStatus"`
+	BuyerName         string `json:"BuyerName"`
+	BuyerIdentityGUID string `json:"BuyerIdentityGuid"`
+}
+
+// EventName is the routing key.
+func (OrderStatusChangedToStockConfirmedIntegrationEvent) EventName() string {
+	return "OrderStatusChangedToStockConfirmedIntegrationEvent"
+}
+
+// Charge answers ordering's request to charge an order. Payment has no
 // database, so no outbox: it publishes the answer, waits for the broker's
 // confirm, and only then returns nil, which acknowledges the request. A
 // crash in between redelivers the request and publishes the answer again,
 // with the same id (payment.AnswerID), and ordering's inbox drops the
 // duplicate: at least once on the wire, exactly one effect.
-type Charger struct {
-	Publisher eventbus.Publisher
-	// Succeed is PAYMENT_SUCCEEDED: whether charges succeed.
-	Succeed bool
-	Logger  *slog.Logger
-}
-
-// Charge answers one request.
-func (c *Charger) Charge(ctx context.Context, e OrderStatusChangedToStockConfirmedIntegrationEvent) error {
+func (h *Handlers) Charge(ctx context.Context, e OrderStatusChangedToStockConfirmedIntegrationEvent) error {
 	var answer eventbus.Event
-	if c.Succeed {
+	if h.Succeed {
 		answer = OrderPaymentSucceededIntegrationEvent{IntegrationEvent: answerEnvelope(e, OrderPaymentSucceededIntegrationEvent{}), OrderID: e.OrderID}
 	} else {
 		answer = OrderPaymentFailedIntegrationEvent{IntegrationEvent: answerEnvelope(e, OrderPaymentFailedIntegrationEvent{}), OrderID: e.OrderID}
 	}
-	if err := eventbus.Publish(ctx, c.Publisher, answer); err != nil {
+	if err := eventbus.Publish(ctx, h.Publisher, answer); err != nil {
 		// Not acknowledged: the request is retried, and redelivered if the
 		// process goes away.
 		return fmt.Errorf("answer order %d (request %s): %w", e.OrderID, e.ID, err)
 	}
-	c.logger().InfoContext(ctx, "payment answered", "order", e.OrderID, "request_id", e.ID,
+	h.Logger.InfoContext(ctx, "payment answered", "order", e.OrderID, "request_id", e.ID,
 		"answer", answer.EventName(), "answer_id", answer.EventID())
 	return nil
 }
@@ -50,11 +56,4 @@ func answerEnvelope(request OrderStatusChangedToStockConfirmedIntegrationEvent, 
 		created = time.Now().UTC()
 	}
 	return eventbus.IntegrationEvent{ID: payment.AnswerID(request.ID, answer.EventName()), CreationDate: created}
-}
-
-func (c *Charger) logger() *slog.Logger {
-	if c.Logger == nil {
-		return slog.Default()
-	}
-	return c.Logger
 }

@@ -1,0 +1,205 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/host"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/eshop-go/eshop-go/services/payment/internal/payment"
+	"github.com/eshop-go/eshop-go/services/payment/internal/service"
+	"github.com/google/uuid"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+const (
+	requestName = "OrderStatusChangedToStockConfirmedIntegrationEvent"
+	succeeded   = "OrderPaymentSucceededIntegrationEvent"
+	failed      = "OrderPaymentFailedIntegrationEvent"
+)
+
+// startPayment starts the real payment service in-process with env (see
+// testkit.StartService: its own port, exchange and queue) and waits until
+// it is ready; it stops when the test ends, and an error from its graceful
+// stop fails the test. It returns the test's side of the broker too.
+func startPayment(t testing.TB, env map[string]string) (*testkit.ServiceUnderTest, *broker) {
+	t.Helper()
+	s := testkit.StartService(t, "payment", service.New, env, nil)
+	return s, newBroker(t, s.Exchange, s.Prefix, s.Queue)
+}
+
+// runStoppable runs payment with env as it is (env names the exchange and
+// the queue), waits until it is ready, and returns its URL and a stop that
+// shuts it down gracefully, waits, and returns what App.Run returned (later
+// calls return the same). Only for a test that stops payment before it
+// ends and accepts an error from that stop; every other test uses
+// startPayment.
+func runStoppable(t testing.TB, env map[string]string) (baseURL string, stop func() error) {
+	t.Helper()
+	cfg, err := host.LoadConfig[service.Config]("payment", testkit.FreeAddr(t), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := service.New(context.Background(), cfg, host.NewLogger(testkit.ShowLogsIfAsked(t.Output()), slog.LevelWarn, "payment"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx) }()
+	stop = sync.OnceValue(func() error {
+		cancel()
+		return <-done
+	})
+	t.Cleanup(func() { _ = stop() })
+	baseURL = "http://" + cfg.HTTPAddr
+	testkit.WaitReady(t, baseURL)
+	return baseURL, stop
+}
+
+func hostOf(t testing.TB, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Host
+}
+
+// broker is the test's raw AMQP side: it sends ordering's requests in the
+// wire format and keeps payment's answers in a queue of its own, unread
+// until the test reads them.
+type broker struct {
+	t        testing.TB
+	exchange string
+	answers  string // the test's queue of answers
+	requests string // payment's queue
+	ch       *amqp.Channel
+}
+
+// newBroker binds the test's queue of answers to exchange. prefix is the
+// one testkit.Broker gave the test; requests is payment's queue.
+func newBroker(t testing.TB, exchange, prefix, requests string) *broker {
+	t.Helper()
+	conn, err := amqp.Dial(testkit.RabbitURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := testkit.BindTestQueue(t, ch, exchange, prefix, "answers", succeeded, failed)
+	return &broker{t: t, exchange: exchange, answers: answers, requests: requests, ch: ch}
+}
+
+// request publishes ordering's request to charge order and returns its id.
+func (b *broker) request(order int) uuid.UUID {
+	b.t.Helper()
+	id := uuid.New()
+	body, _ := json.Marshal(map[string]any{
+		"Id": id, "CreationDate": time.Now().UTC().Format(time.RFC3339Nano),
+		"OrderId": order, "OrderStatus": "StockConfirmed", "BuyerName": "Alice", "BuyerIdentityGuid": "b1",
+	})
+	if err := b.ch.PublishWithContext(context.Background(), b.exchange, requestName, true, false, testkit.EventMessage(requestName, id.String(), "ordering", body)); err != nil {
+		b.t.Fatal(err)
+	}
+	return id
+}
+
+// answersQueued counts the answers in the test's queue.
+func (b *broker) answersQueued() int {
+	b.t.Helper()
+	return testkit.QueueLength(b.t, b.answers)
+}
+
+// requestsReady counts the requests waiting in payment's queue: not
+// delivered, or delivered and given back unacknowledged.
+func (b *broker) requestsReady() int {
+	b.t.Helper()
+	return testkit.QueueLength(b.t, b.requests)
+}
+
+type answer struct {
+	name, appID, messageID string
+	body                   map[string]any
+}
+
+// drain reads every answer queued so far.
+func (b *broker) drain() []answer {
+	b.t.Helper()
+	var out []answer
+	for {
+		d, ok, err := b.ch.Get(b.answers, true)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		if !ok {
+			return out
+		}
+		a := answer{name: d.Type, appID: d.AppId, messageID: d.MessageId}
+		if err := json.Unmarshal(d.Body, &a.body); err != nil {
+			b.t.Fatalf("answer body %s: %v", d.Body, err)
+		}
+		out = append(out, a)
+	}
+}
+
+// peek returns the ids of the answers queued so far, leaving them queued.
+func (b *broker) peek() []string {
+	b.t.Helper()
+	var ids []string
+	var tags []uint64
+	for {
+		d, ok, err := b.ch.Get(b.answers, false)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		ids = append(ids, d.MessageId)
+		tags = append(tags, d.DeliveryTag)
+	}
+	if len(tags) > 0 {
+		if err := b.ch.Nack(tags[len(tags)-1], true, true); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	return ids
+}
+
+// checkAnswers checks that every request got its answer, with the
+// deterministic id, and nothing else was answered. exact says whether each
+// answer must come once (no broker failure) or may be repeated, with the
+// same id (a redelivery after a failure).
+func checkAnswers(t *testing.T, answers []answer, requests map[uuid.UUID]int, name string, exact bool) {
+	t.Helper()
+	want := map[string]int{} // answer id → order
+	for id, order := range requests {
+		want[payment.AnswerID(id, name).String()] = order
+	}
+	got := map[string]int{}
+	for _, a := range answers {
+		order, ok := want[a.messageID]
+		if !ok {
+			t.Fatalf("an answer with an unexpected id %s: %+v", a.messageID, a)
+		}
+		if a.name != name || a.appID != "payment" || a.body["Id"] != a.messageID || a.body["OrderId"] != float64(order) {
+			t.Fatalf("answer %+v, want %s for order %d", a, name, order)
+		}
+		got[a.messageID]++
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d of %d requests answered", len(got), len(want))
+	}
+	if exact && len(answers) != len(want) {
+		t.Fatalf("%d answers for %d requests, want exactly one each", len(answers), len(want))
+	}
+}
