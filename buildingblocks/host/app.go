@@ -51,7 +51,7 @@ type App struct {
 func NewApp(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*App, error) {
 	bus, err := rabbitmq.New(ctx, rabbitmq.Config{
 		URL: cfg.RabbitMQURL, Exchange: cfg.Exchange, Queue: cfg.Queue, AppID: name,
-		Logger: logger.With("component", "eventbus"),
+		Logger: logger,
 	})
 	if err != nil {
 		return nil, err
@@ -79,7 +79,7 @@ func (a *App) UseDatabase(ctx context.Context, databaseURL string, migrations fs
 		func(ctx context.Context) error { return postgres.EnsureDatabase(ctx, databaseURL) },
 		func(ctx context.Context) error { return postgres.Migrate(ctx, db, migrations) },
 	)
-	relay := outbox.NewRelay(db, a.Bus, outbox.RelayConfig{AppID: a.Name, Logger: a.Logger.With("component", "outbox")})
+	relay := outbox.NewRelay(db, a.Bus, outbox.RelayConfig{AppID: a.Name, Logger: a.Logger})
 	a.Work(relay.Run)
 	return db, nil
 }
