@@ -7,6 +7,8 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
@@ -25,19 +27,31 @@ func FreeAddr(t testing.TB) string {
 }
 
 // RunService runs app, as its main would, and returns at once, ready or
-// not. When the test ends the run is cancelled, and an error
-// from the graceful stop fails the test.
-func RunService(t testing.TB, app *host.App) {
+// not, with a stop that ends the run gracefully and returns what App.Run
+// returned (every call returns the same). When the test ends, a run the
+// test did not stop is stopped, and an error from that stop fails the test.
+func RunService(t testing.TB, app *host.App) (stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- app.Run(ctx) }()
-	t.Cleanup(func() {
+	stopOnce := sync.OnceValue(func() error {
 		cancel()
-		if err := <-done; err != nil {
+		return <-done
+	})
+	var stoppedByTest atomic.Bool
+	t.Cleanup(func() {
+		if stoppedByTest.Load() {
+			return
+		}
+		if err := stopOnce(); err != nil {
 			t.Errorf("the service stopped with an error: %v", err)
 		}
 	})
+	return func() error {
+		stoppedByTest.Store(true)
+		return stopOnce()
+	}
 }
 
 // WaitReady waits (see [WaitFor]) until the service at baseURL (e.g.
@@ -69,6 +83,9 @@ type ServiceUnderTest struct {
 	// Client calls the service (checking answers against its OpenAPI
 	// document when the test sets Client.Contract).
 	Client *Client
+	// Stop stops the service before the test ends and returns what its run
+	// returned (see RunService).
+	Stop func() error
 }
 
 // LaunchService reads the service's Config as its main would (see
@@ -99,11 +116,11 @@ func LaunchService[C any, P host.ServiceConfig[C]](t testing.TB, name string, bu
 	if err != nil {
 		t.Fatal(err)
 	}
-	RunService(t, app)
+	stop := RunService(t, app)
 	addr := all["HTTP_ADDR"]
 	return &ServiceUnderTest{
 		URL: "http://" + addr, Addr: addr, Exchange: all["EVENTBUS_EXCHANGE"], Prefix: prefix, Queue: all["EVENTBUS_QUEUE"],
-		Client: &Client{T: t, BaseURL: "http://" + addr},
+		Client: &Client{T: t, BaseURL: "http://" + addr}, Stop: stop,
 	}
 }
 

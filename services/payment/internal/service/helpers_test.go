@@ -3,13 +3,10 @@ package service_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/payment/internal/payment"
 	"github.com/eshop-go/eshop-go/services/payment/internal/service"
@@ -31,35 +28,6 @@ func startPayment(t testing.TB, env map[string]string) (*testkit.ServiceUnderTes
 	t.Helper()
 	s := testkit.StartService(t, "payment", service.New, env, nil)
 	return s, newBroker(t, s.Exchange, s.Prefix, s.Queue)
-}
-
-// runStoppable runs payment with env as it is (env names the exchange and
-// the queue), waits until it is ready, and returns its URL and a stop that
-// shuts it down gracefully, waits, and returns what App.Run returned (later
-// calls return the same). Only for a test that stops payment before it
-// ends and accepts an error from that stop; every other test uses
-// startPayment.
-func runStoppable(t testing.TB, env map[string]string) (baseURL string, stop func() error) {
-	t.Helper()
-	cfg, err := host.LoadConfig[service.Config]("payment", testkit.FreeAddr(t), env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := service.New(context.Background(), cfg, host.NewLogger(testkit.ShowLogsIfAsked(t.Output()), slog.LevelWarn, "payment"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx) }()
-	stop = sync.OnceValue(func() error {
-		cancel()
-		return <-done
-	})
-	t.Cleanup(func() { _ = stop() })
-	baseURL = "http://" + cfg.HTTPAddr
-	testkit.WaitReady(t, baseURL)
-	return baseURL, stop
 }
 
 func hostOf(t testing.TB, raw string) string {

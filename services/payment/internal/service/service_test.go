@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"maps"
 	"net/http"
 	"testing"
 
@@ -49,14 +48,13 @@ func TestAnswersEachRequestOnce(t *testing.T) {
 // the first did not (a request answered twice gets the same answer id).
 func TestBrokerOutageAcksNothingUnanswered(t *testing.T) {
 	mq := testkit.NewProxy(t, hostOf(t, testkit.RabbitURL()))
-	exchange, prefix := testkit.Broker(t)
-	names := map[string]string{"EVENTBUS_EXCHANGE": exchange, "EVENTBUS_QUEUE": prefix + "_payment"}
-	env := map[string]string{"RABBITMQ_URL": mq.URL(testkit.RabbitURL()), "SHUTDOWN_TIMEOUT": "2s"}
-	maps.Copy(env, names)
 	// The first process is stopped while the link is cut, and its stop may
 	// report handlers cut off by the shutdown timeout.
-	first, stopFirst := runStoppable(t, env)
-	b := newBroker(t, exchange, prefix, names["EVENTBUS_QUEUE"])
+	firstProcess := testkit.StartService(t, "payment", service.New,
+		map[string]string{"RABBITMQ_URL": mq.URL(testkit.RabbitURL()), "SHUTDOWN_TIMEOUT": "2s"}, nil)
+	first := firstProcess.URL
+	names := map[string]string{"EVENTBUS_EXCHANGE": firstProcess.Exchange, "EVENTBUS_QUEUE": firstProcess.Queue}
+	b := newBroker(t, firstProcess.Exchange, firstProcess.Prefix, firstProcess.Queue)
 
 	mq.Cut()
 	testkit.WaitFor(t, "payment to report the broker down", func() bool { return !testkit.IsReady(first) })
@@ -75,7 +73,7 @@ func TestBrokerOutageAcksNothingUnanswered(t *testing.T) {
 		requests[b.request(order)] = order
 	}
 	mq.Cut()
-	_ = stopFirst()
+	_ = firstProcess.Stop()
 
 	// The second process reaches the broker directly.
 	testkit.StartService(t, "payment", service.New, names, nil)
