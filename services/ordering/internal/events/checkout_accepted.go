@@ -100,7 +100,7 @@ func (h *Handlers) CreateOrder(ctx context.Context, tx pgx.Tx, e UserCheckoutAcc
 		return fmt.Errorf("checkout %s (request %s): %w", e.ID, e.RequestID, err)
 	}
 	if !created {
-		h.logger().InfoContext(ctx, "checkout ignored: its request made an order already",
+		h.Logger.InfoContext(ctx, "checkout ignored: its request made an order already",
 			"event_id", e.ID, "request_id", e.RequestID)
 		return nil
 	}
@@ -110,6 +110,6 @@ func (h *Handlers) CreateOrder(ctx context.Context, tx pgx.Tx, e UserCheckoutAcc
 	}); err != nil {
 		return err
 	}
-	h.logger().InfoContext(ctx, "order submitted", "order", o.Number, "request_id", e.RequestID, "buyer_id", buyer.ID)
+	h.Logger.InfoContext(ctx, "order submitted", "order", o.Number, "request_id", e.RequestID, "buyer_id", buyer.ID)
 	return nil
 }

@@ -3,7 +3,7 @@
 // domain's status changes by [StatusEvent]) and the ones it consumes from
 // basket, catalog and payment, each with its handler in its own file.
 //
-// Every handler runs through the inbox (see [Subscribe]): its changes, the
+// Every handler runs through the inbox (see [Handlers.Routes]): its changes, the
 // events they cause (outbox) and the record that the event was handled
 // commit in one transaction, so a redelivered event has no second effect.
 // An event that comes too late for the order's status (a duplicate under

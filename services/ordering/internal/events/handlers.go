@@ -23,35 +23,23 @@ type Orders interface {
 	ChangeTx(ctx context.Context, tx pgx.Tx, number int64, change func(*ordering.Order) error) (*ordering.Order, error)
 }
 
-// Handlers handle the events ordering consumes.
+// Handlers handle the events ordering consumes, one per file beside this
+// one.
 type Handlers struct {
 	Orders Orders
 	Logger *slog.Logger
 }
 
-// Subscription subscribes one handler to a bus.
-type Subscription func(ctx context.Context, bus eventbus.Subscriber) (eventbus.Subscription, error)
-
-// Subscriptions returns one Subscription per event ordering handles, each
-// handler running through the inbox of pool. The caller makes each once
-// (a retried start goes on with the ones still missing).
-func Subscriptions(pool *pgxpool.Pool, h *Handlers) []Subscription {
-	return []Subscription{
-		func(ctx context.Context, bus eventbus.Subscriber) (eventbus.Subscription, error) {
-			return eventbus.Subscribe(ctx, bus, inbox.Handler(pool, "ordering.create_order", h.CreateOrder))
-		},
-		func(ctx context.Context, bus eventbus.Subscriber) (eventbus.Subscription, error) {
-			return eventbus.Subscribe(ctx, bus, inbox.Handler(pool, "ordering.confirm_stock", h.ConfirmStock))
-		},
-		func(ctx context.Context, bus eventbus.Subscriber) (eventbus.Subscription, error) {
-			return eventbus.Subscribe(ctx, bus, inbox.Handler(pool, "ordering.reject_stock", h.RejectStock))
-		},
-		func(ctx context.Context, bus eventbus.Subscriber) (eventbus.Subscription, error) {
-			return eventbus.Subscribe(ctx, bus, inbox.Handler(pool, "ordering.confirm_payment", h.ConfirmPayment))
-		},
-		func(ctx context.Context, bus eventbus.Subscriber) (eventbus.Subscription, error) {
-			return eventbus.Subscribe(ctx, bus, inbox.Handler(pool, "ordering.fail_payment", h.FailPayment))
-		},
+// Routes lists a route per event ordering consumes, each handler running
+// through the inbox of db. The inbox names must stay stable across
+// releases: the inbox remembers which event each one has handled.
+func (h *Handlers) Routes(db *pgxpool.Pool) []eventbus.Route {
+	return []eventbus.Route{
+		eventbus.On(inbox.Handler(db, "ordering.create_order", h.CreateOrder)),
+		eventbus.On(inbox.Handler(db, "ordering.confirm_stock", h.ConfirmStock)),
+		eventbus.On(inbox.Handler(db, "ordering.reject_stock", h.RejectStock)),
+		eventbus.On(inbox.Handler(db, "ordering.confirm_payment", h.ConfirmPayment)),
+		eventbus.On(inbox.Handler(db, "ordering.fail_payment", h.FailPayment)),
 	}
 }
 
@@ -62,23 +50,16 @@ func (h *Handlers) change(ctx context.Context, tx pgx.Tx, e eventbus.Event, orde
 	o, err := h.Orders.ChangeTx(ctx, tx, orderNumber, command)
 	switch {
 	case errors.Is(err, ordering.ErrIllegalTransition):
-		h.logger().InfoContext(ctx, "event ignored: late or duplicate for the order's status",
+		h.Logger.InfoContext(ctx, "event ignored: late or duplicate for the order's status",
 			"event", e.EventName(), "event_id", e.EventID(), "order", orderNumber, "reason", err.Error())
 		return nil
 	case errors.Is(err, ordering.ErrNotFound):
-		h.logger().WarnContext(ctx, "event ignored: no such order",
+		h.Logger.WarnContext(ctx, "event ignored: no such order",
 			"event", e.EventName(), "event_id", e.EventID(), "order", orderNumber)
 		return nil
 	case err != nil:
 		return fmt.Errorf("%s %s for order %d: %w", e.EventName(), e.EventID(), orderNumber, err)
 	}
-	h.logger().InfoContext(ctx, "order status changed", "event", e.EventName(), "order", orderNumber, "status", o.Status)
+	h.Logger.InfoContext(ctx, "order status changed", "event", e.EventName(), "order", orderNumber, "status", o.Status)
 	return nil
-}
-
-func (h *Handlers) logger() *slog.Logger {
-	if h.Logger == nil {
-		return slog.Default()
-	}
-	return h.Logger
 }

@@ -8,20 +8,18 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 	"github.com/go-chi/chi/v5"
 )
 
-// Orders is what the API needs of the store.
-type Orders interface {
+// Store is what the API needs of ordering's storage.
+type Store interface {
 	ListByBuyer(ctx context.Context, buyerID string) ([]ordering.Summary, error)
 	// Get returns ordering.ErrNotFound for an unknown number.
 	Get(ctx context.Context, number int64) (*ordering.Order, error)
@@ -34,27 +32,20 @@ type Orders interface {
 // maxBuyerIDLength bounds the buyerId query parameter.
 const maxBuyerIDLength = 200
 
-// NewHandler returns the service's whole HTTP surface: the API and, when
-// health is not nil, /healthz and /readyz.
-func NewHandler(logger *slog.Logger, orders Orders, health *host.Health) http.Handler {
-	r := httpkit.NewRouter(logger)
-	if health != nil {
-		r.Get("/healthz", health.Live)
-		r.Get("/readyz", health.Ready)
-	}
-	a := &api{orders: orders}
+// Mount adds ordering's routes under /api/orders to r.
+func Mount(r chi.Router, store Store) {
+	h := &handlers{store: store}
 	r.Route("/api/orders", func(r chi.Router) {
-		r.Get("/", a.list)
-		r.Get("/cardtypes", a.cardTypes)
-		r.Get("/{orderNumber}", a.get)
-		r.Put("/{orderNumber}/cancel", a.cancel)
-		r.Put("/{orderNumber}/ship", a.ship)
+		r.Get("/", h.list)
+		r.Get("/cardtypes", h.cardTypes)
+		r.Get("/{orderNumber}", h.get)
+		r.Put("/{orderNumber}/cancel", h.cancel)
+		r.Put("/{orderNumber}/ship", h.ship)
 	})
-	return r
 }
 
-type api struct {
-	orders Orders
+type handlers struct {
+	store Store
 }
 
 // orderSummary is an order in a buyer's list.
@@ -94,7 +85,7 @@ type cardType struct {
 	Name string `json:"name"`
 }
 
-func (a *api) list(w http.ResponseWriter, r *http.Request) {
+func (h *handlers) list(w http.ResponseWriter, r *http.Request) {
 	buyerID := r.URL.Query().Get("buyerId")
 	var v httpkit.Validation
 	v.Check(buyerID != "", "buyerId", "is required")
@@ -103,7 +94,7 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteProblem(w, p)
 		return
 	}
-	list, err := a.orders.ListByBuyer(r.Context(), buyerID)
+	list, err := h.store.ListByBuyer(r.Context(), buyerID)
 	if err != nil {
 		httpkit.InternalError(w, r, err)
 		return
@@ -115,46 +106,46 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) {
 	httpkit.WriteJSON(w, http.StatusOK, out)
 }
 
-func (a *api) get(w http.ResponseWriter, r *http.Request) {
+func (h *handlers) get(w http.ResponseWriter, r *http.Request) {
 	number, p := httpkit.PathInt(r, "orderNumber")
 	if p != nil {
 		httpkit.WriteProblem(w, p)
 		return
 	}
-	o, err := a.orders.Get(r.Context(), number)
+	o, err := h.store.Get(r.Context(), number)
 	if err != nil {
-		a.fail(w, r, number, err)
+		fail(w, r, number, err)
 		return
 	}
 	httpkit.WriteJSON(w, http.StatusOK, details(o))
 }
 
-func (a *api) cancel(w http.ResponseWriter, r *http.Request) {
-	a.change(w, r, (*ordering.Order).Cancel)
+func (h *handlers) cancel(w http.ResponseWriter, r *http.Request) {
+	h.change(w, r, (*ordering.Order).Cancel)
 }
 
-func (a *api) ship(w http.ResponseWriter, r *http.Request) {
-	a.change(w, r, (*ordering.Order).Ship)
+func (h *handlers) ship(w http.ResponseWriter, r *http.Request) {
+	h.change(w, r, (*ordering.Order).Ship)
 }
 
 // change applies a buyer's or an operator's command and answers with the
 // order as it is afterwards.
-func (a *api) change(w http.ResponseWriter, r *http.Request, command func(*ordering.Order) error) {
+func (h *handlers) change(w http.ResponseWriter, r *http.Request, command func(*ordering.Order) error) {
 	number, p := httpkit.PathInt(r, "orderNumber")
 	if p != nil {
 		httpkit.WriteProblem(w, p)
 		return
 	}
-	o, err := a.orders.Change(r.Context(), number, command)
+	o, err := h.store.Change(r.Context(), number, command)
 	if err != nil {
-		a.fail(w, r, number, err)
+		fail(w, r, number, err)
 		return
 	}
 	httpkit.WriteJSON(w, http.StatusOK, details(o))
 }
 
-func (a *api) cardTypes(w http.ResponseWriter, r *http.Request) {
-	types, err := a.orders.CardTypes(r.Context())
+func (h *handlers) cardTypes(w http.ResponseWriter, r *http.Request) {
+	types, err := h.store.CardTypes(r.Context())
 	if err != nil {
 		httpkit.InternalError(w, r, err)
 		return
@@ -167,7 +158,7 @@ func (a *api) cardTypes(w http.ResponseWriter, r *http.Request) {
 }
 
 // fail answers the errors of the domain with their status.
-func (a *api) fail(w http.ResponseWriter, r *http.Request, number int64, err error) {
+func fail(w http.ResponseWriter, r *http.Request, number int64, err error) {
 	var transition *ordering.TransitionError
 	switch {
 	case errors.Is(err, ordering.ErrNotFound):

@@ -1,5 +1,5 @@
 // Package postgres is ordering's store: orders, their lines, buyers and
-// card types in PostgreSQL, and the embedded migrations that create them.
+// card types in PostgreSQL. Its migrations are embedded ([Migrations]).
 //
 // Every write that changes an order's status stores the status events the
 // order recorded (ordering.Order.Changes) in the outbox, in the same
@@ -17,7 +17,6 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
-	bbpostgres "github.com/eshop-go/eshop-go/buildingblocks/postgres"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,18 +25,19 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Migrate creates or updates the outbox and inbox tables and ordering's own.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	own, err := fs.Sub(migrations, "migrations")
+// Migrations returns ordering's tern migrations, for postgres.Migrate of
+// the building blocks.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		return err
+		panic(err) // the directory is embedded above; it exists
 	}
-	return bbpostgres.Migrate(ctx, pool, own)
+	return sub
 }
 
 // StatusEvent turns a status change into the integration event that
-// announces it. The events package provides it; the store only needs to
-// put the result in the outbox.
+// announces it. The events package provides it; the store only puts the
+// result in the outbox.
 type StatusEvent func(ordering.StatusChange) eventbus.Event
 
 // Store keeps orders in PostgreSQL.

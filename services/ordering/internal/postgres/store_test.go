@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
-	"github.com/eshop-go/eshop-go/services/ordering/internal/events"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/postgres"
 	"github.com/google/uuid"
@@ -19,16 +19,25 @@ import (
 
 func newStore(t testing.TB) (*postgres.Store, *pgxpool.Pool) {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, testkit.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := postgres.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	return postgres.NewStore(pool, events.StatusEvent), pool
+	pool := testkit.NewPool(t, postgres.Migrations())
+	return postgres.NewStore(pool, statusEvent), pool
+}
+
+// statusChanged stands for the events package's status events, which the
+// store never sees but through the function it is given: an event named
+// after the order's new status.
+type statusChanged struct {
+	eventbus.IntegrationEvent
+	OrderID int64
+	Status  ordering.Status
+}
+
+func (e statusChanged) EventName() string {
+	return "OrderStatusChangedTo" + string(e.Status) + "IntegrationEvent"
+}
+
+func statusEvent(c ordering.StatusChange) eventbus.Event {
+	return statusChanged{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: c.OrderNumber, Status: c.Status}
 }
 
 func newOrder(t testing.TB, requestID uuid.UUID, buyer string) *ordering.Order {
@@ -182,7 +191,7 @@ func TestAwaitValidationMovesEachOrderOnceWithTwoWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer otherPool.Close()
-	other := postgres.NewStore(otherPool, events.StatusEvent)
+	other := postgres.NewStore(otherPool, statusEvent)
 
 	var mu sync.Mutex
 	movedBy := map[int64]int{}

@@ -3,11 +3,11 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"testing"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
-	"github.com/eshop-go/eshop-go/services/ordering/internal/service"
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -19,12 +19,9 @@ import (
 // every 100ms), so the figure is the saga's throughput, not the wait.
 func BenchmarkSagaToPaid(b *testing.B) {
 	const orders = 200
-	exchange, prefix := testkit.Broker(b)
-	startOrdering(b, service.Config{
-		DatabaseURL: testkit.NewDatabase(b), RabbitMQURL: testkit.RabbitURL(), Exchange: exchange,
-		Queue: prefix + "_ordering", GracePeriod: 0, ShutdownTimeout: 10 * time.Second,
-	}, nil)
-	w := newWire(b, exchange, prefix, "sink") // for publishing
+	s := startOrdering(b, map[string]string{"GRACE_PERIOD": "0s"}, io.Discard)
+	exchange, prefix := s.Exchange, s.Prefix
+	w := newWire(b, exchange, prefix) // for publishing
 
 	conn, err := amqp.Dial(testkit.RabbitURL())
 	if err != nil {

@@ -27,15 +27,13 @@ func TestPollIntervalFollowsTheGracePeriod(t *testing.T) {
 // period ends once, with one AwaitingValidation event.
 func TestTwoProcessesMoveEachOrderOnce(t *testing.T) {
 	exchange, prefix := testkit.Broker(t)
-	db := testkit.NewDatabase(t)
-	w := newWire(t, exchange, prefix, "observer", "OrderStatusChangedToAwaitingValidationIntegrationEvent")
-	cfg := service.Config{
-		DatabaseURL: db, RabbitMQURL: testkit.RabbitURL(), Exchange: exchange, Queue: prefix + "_ordering",
-		GracePeriod: 100 * time.Millisecond, ShutdownTimeout: 10 * time.Second,
+	env := map[string]string{
+		"DATABASE_URL": testkit.NewDatabase(t), "GRACE_PERIOD": "100ms",
+		"EVENTBUS_EXCHANGE": exchange, "EVENTBUS_QUEUE": prefix + "_ordering",
 	}
-	startOrdering(t, cfg, nil)
-	startOrdering(t, cfg, nil)
-	f := &sagaFixture{t: t, db: db, wire: w}
+	f := startOrdering(t, env, nil)
+	startOrdering(t, env, nil)
+	w := newWire(t, exchange, prefix, "OrderStatusChangedToAwaitingValidationIntegrationEvent")
 
 	const orders = 60
 	for i := range orders {

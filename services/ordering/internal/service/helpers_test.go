@@ -4,8 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
+	"maps"
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -13,30 +14,107 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/service"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// startOrdering runs the real ordering service (host.Run) until the test
-// ends and returns its base URL once it is ready. Its debug logs go to logs
-// (nil for nowhere) so that a test can check what reached them; TEST_LOG=1
-// also prints them.
-func startOrdering(t testing.TB, cfg service.Config, logs *testkit.LogBuffer) string {
+// orderingUnderTest is the real ordering service, started in-process on a
+// free port with its own exchange and queue, a pool on its database, and a
+// client that checks every answer against openapi.yaml.
+type orderingUnderTest struct {
+	*testkit.ServiceUnderTest
+	t  testing.TB
+	DB *pgxpool.Pool
+}
+
+// startOrdering starts the service on a fresh database (unless env names
+// one) and waits until it is ready; it stops when the test ends. Its logs
+// go to logs (see testkit.LaunchService).
+func startOrdering(t testing.TB, env map[string]string, logs io.Writer) *orderingUnderTest {
 	t.Helper()
-	if cfg.HTTPAddr == "" {
-		cfg.HTTPAddr = testkit.FreeAddr(t)
+	env = maps.Clone(env)
+	if env["DATABASE_URL"] == "" {
+		env["DATABASE_URL"] = testkit.NewDatabase(t)
 	}
-	if logs == nil {
-		logs = &testkit.LogBuffer{}
-	}
-	logger := slog.New(slog.NewJSONHandler(testkit.ShowLogsIfAsked(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, err := service.New(context.Background(), cfg, logger)
+	s := testkit.StartService(t, "ordering", service.New, env, logs)
+	return underTest(t, s, env["DATABASE_URL"])
+}
+
+// underTest wraps a started service whose database is at dbURL.
+func underTest(t testing.TB, s *testkit.ServiceUnderTest, dbURL string) *orderingUnderTest {
+	t.Helper()
+	s.Client.Contract = testkit.LoadContract(t, "../../openapi.yaml")
+	db, err := pgxpool.New(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	testkit.RunService(t, svc)
-	base := "http://" + cfg.HTTPAddr
-	testkit.WaitReady(t, base)
-	return base
+	t.Cleanup(db.Close)
+	return &orderingUnderTest{ServiceUnderTest: s, t: t, DB: db}
+}
+
+// count runs one scalar query on ordering's database.
+func (o *orderingUnderTest) count(sql string, args ...any) int {
+	o.t.Helper()
+	var n int
+	if err := o.DB.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		o.t.Fatal(err)
+	}
+	return n
+}
+
+// orderView is what the tests read of an order.
+type orderView struct {
+	Status      string `json:"status"`
+	Description string `json:"description"`
+}
+
+// order GETs an order, which must exist.
+func (o *orderingUnderTest) order(number float64) orderView {
+	o.t.Helper()
+	var v orderView
+	o.Client.JSON("GET", orderPath(number), nil, http.StatusOK, &v)
+	return v
+}
+
+type orderSummary struct {
+	Status string      `json:"status"`
+	Total  json.Number `json:"total"`
+}
+
+// orders GETs a buyer's orders.
+func (o *orderingUnderTest) orders(buyer string) []orderSummary {
+	o.t.Helper()
+	var list []orderSummary
+	o.Client.JSON("GET", "/api/orders?buyerId="+buyer, nil, http.StatusOK, &list)
+	return list
+}
+
+// command PUTs a cancel or a ship that must answer want: the order, or
+// for a refusal a problem.
+func (o *orderingUnderTest) command(number float64, command string, want int) {
+	o.t.Helper()
+	if want == http.StatusOK {
+		o.Client.JSON("PUT", orderPath(number)+"/"+command, nil, want, nil)
+		return
+	}
+	o.Client.Problem("PUT", orderPath(number)+"/"+command, nil, want)
+}
+
+type cardType struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+}
+
+// cardTypes GETs the card types.
+func (o *orderingUnderTest) cardTypes() []cardType {
+	o.t.Helper()
+	var types []cardType
+	o.Client.JSON("GET", "/api/orders/cardtypes", nil, http.StatusOK, &types)
+	return types
+}
+
+func orderPath(number float64) string {
+	return "/api/orders/" + strconv.FormatInt(int64(number), 10)
 }
 
 // wire is a raw AMQP connection to the test's exchange: it publishes events
@@ -56,10 +134,10 @@ type received struct {
 	body     map[string]any
 }
 
-// newWire connects to the broker, declares the exchange as the services do
-// (durable, direct) and binds the test's queue prefix_role to the given
-// event names.
-func newWire(t testing.TB, exchange, prefix, role string, observe ...string) *wire {
+// newWire connects to the broker to publish on exchange, and records the
+// events named in observe, seen on the test's queue prefix_observer (see
+// testkit.ObserveEvents).
+func newWire(t testing.TB, exchange, prefix string, observe ...string) *wire {
 	t.Helper()
 	conn, err := amqp.Dial(testkit.RabbitURL())
 	if err != nil {
@@ -70,16 +148,11 @@ func newWire(t testing.TB, exchange, prefix, role string, observe ...string) *wi
 	if err != nil {
 		t.Fatal(err)
 	}
-	queue := testkit.BindTestQueue(t, ch, exchange, prefix, role, observe...)
-	consumeCh, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	deliveries, err := consumeCh.Consume(queue, "", true, false, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	w := &wire{t: t, exchange: exchange, ch: ch}
+	if len(observe) == 0 {
+		return w
+	}
+	deliveries := testkit.ObserveEvents(t, exchange, prefix, "observer", observe...)
 	go func() {
 		for d := range deliveries {
 			var body map[string]any
@@ -97,9 +170,7 @@ func newWire(t testing.TB, exchange, prefix, role string, observe ...string) *wi
 func (w *wire) publish(name, appID string, id uuid.UUID, payload map[string]any) uuid.UUID {
 	w.t.Helper()
 	body := map[string]any{"Id": id.String(), "CreationDate": time.Now().UTC().Format(time.RFC3339Nano)}
-	for k, v := range payload {
-		body[k] = v
-	}
+	maps.Copy(body, payload)
 	b, err := json.Marshal(body)
 	if err != nil {
 		w.t.Fatal(err)
@@ -115,7 +186,7 @@ func (w *wire) publish(name, appID string, id uuid.UUID, payload map[string]any)
 func (w *wire) await(name string, orderID float64) map[string]any {
 	w.t.Helper()
 	var found map[string]any
-	testkit.WaitFor(w.t, name+" of order "+ftoa(orderID), func() bool {
+	testkit.WaitFor(w.t, name+" of order "+strconv.FormatFloat(orderID, 'f', -1, 64), func() bool {
 		for _, m := range w.all(name) {
 			if m.body["OrderId"] == orderID {
 				found = m.body
@@ -138,47 +209,4 @@ func (w *wire) all(name string) []received {
 		}
 	}
 	return out
-}
-
-func ftoa(f float64) string { b, _ := json.Marshal(f); return string(b) }
-
-// getJSON GETs url and decodes the answer.
-func getJSON(t testing.TB, url string, v any) int {
-	t.Helper()
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if v != nil && res.StatusCode == http.StatusOK {
-		if err := json.Unmarshal(b, v); err != nil {
-			t.Fatalf("GET %s: %v: %s", url, err, b)
-		}
-	}
-	return res.StatusCode
-}
-
-func put(t testing.TB, url string) int {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPut, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode
-}
-
-// ready counts the messages waiting in a queue.
-func (w *wire) ready(queue string) int {
-	w.t.Helper()
-	q, err := w.ch.QueueDeclarePassive(queue, true, false, false, false, nil)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return q.Messages
 }
