@@ -1,6 +1,6 @@
 module github.com/eshop-go/eshop-go/services/ordering
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/eshop-go/eshop-go/buildingblocks v0.0.0
