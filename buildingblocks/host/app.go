@@ -20,7 +20,7 @@ import (
 // parts a service's New adds to it. [App.Run] runs it.
 //
 //	app, err := host.NewApp(ctx, "catalog", cfg.Config, logger)
-//	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, postgres.Migrations())
+//	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, postgres.Migrations)
 //	httpapi.Routes(app.Router, store)
 //	app.Subscribe(events.Handlers(db, store)...)
 //	return app, nil

@@ -20,7 +20,7 @@ import (
 
 // counters is the business table of these tests: a handler's effect is to
 // add one to a counter.
-var counters = fstest.MapFS{"001_counters.sql": {Data: []byte(
+var counters = fstest.MapFS{"migrations/001_counters.sql": {Data: []byte(
 	"CREATE TABLE counters (name text PRIMARY KEY, n int NOT NULL);")}}
 
 func increment(name string) func(ctx context.Context, tx pgx.Tx) error {

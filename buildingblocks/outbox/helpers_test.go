@@ -31,7 +31,7 @@ type orderPlaced struct {
 func (orderPlaced) EventName() string { return "OrderPlacedTestEvent" }
 
 // orders is the business table of the producing service in these tests.
-var orders = fstest.MapFS{"001_orders.sql": {Data: []byte(
+var orders = fstest.MapFS{"migrations/001_orders.sql": {Data: []byte(
 	"CREATE TABLE orders (id bigint PRIMARY KEY);")}}
 
 // placeOrder commits a business row and its event in one transaction, as a

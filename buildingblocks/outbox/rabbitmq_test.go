@@ -47,7 +47,7 @@ func newBus(t testing.TB, cfg rabbitmq.Config) *rabbitmq.Bus {
 }
 
 // shipments is the consuming service's business table.
-var shipments = fstest.MapFS{"001_shipments.sql": {Data: []byte(
+var shipments = fstest.MapFS{"migrations/001_shipments.sql": {Data: []byte(
 	"CREATE TABLE shipments (order_id bigint PRIMARY KEY, times_shipped int NOT NULL);")}}
 
 // consumer is a service that consumes orderPlaced through the inbox: its

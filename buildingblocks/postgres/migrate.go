@@ -28,9 +28,13 @@ var buildingBlocksMigrations embed.FS
 // buildingblocks_schema_version, then the service's migrations, tracked in
 // schema_version.
 //
-// The service's migrations are tern files named 001_name.sql, 002_….sql at
-// the root of service (pass fs.Sub(embedded, "migrations") for a
-// subdirectory); a nil service applies only the building blocks' tables.
+// The service's migrations are tern files named migrations/001_name.sql,
+// migrations/002_….sql in service, as a service embeds them:
+//
+//	//go:embed migrations/*.sql
+//	var Migrations embed.FS
+//
+// A nil service applies only the building blocks' tables.
 // Several replicas may call Migrate at once: tern serializes them with an
 // advisory lock, and each migration runs in its own transaction.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, service fs.FS) (err error) {
@@ -47,27 +51,28 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, service fs.FS) (err error)
 		conn.Release()
 	}()
 
-	own, err := fs.Sub(buildingBlocksMigrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
-	}
-	if err := migrateWith(ctx, conn.Conn(), buildingBlocksVersionTable, own); err != nil {
+	if err := migrateWith(ctx, conn.Conn(), buildingBlocksVersionTable, buildingBlocksMigrations); err != nil {
 		return fmt.Errorf("postgres: migrate building blocks: %w", err)
 	}
 	if service == nil {
 		return nil
 	}
 	if err := migrateWith(ctx, conn.Conn(), serviceVersionTable, service); err != nil {
-		if errors.As(err, new(migrate.NoMigrationsFoundError)) {
-			return fmt.Errorf("postgres: migrate service: no files named 001_name.sql at the root of its migrations (use fs.Sub for a subdirectory): %w", err)
+		if errors.As(err, new(migrate.NoMigrationsFoundError)) || errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("postgres: migrate service: no files named migrations/001_name.sql: %w", err)
 		}
 		return fmt.Errorf("postgres: migrate service: %w", err)
 	}
 	return nil
 }
 
-func migrateWith(ctx context.Context, conn *pgx.Conn, versionTable string, migrations fs.FS) error {
+// migrateWith applies the migrations in the migrations directory of fsys.
+func migrateWith(ctx context.Context, conn *pgx.Conn, versionTable string, fsys fs.FS) error {
 	m, err := migrate.NewMigrator(ctx, conn, versionTable)
+	if err != nil {
+		return err
+	}
+	migrations, err := fs.Sub(fsys, "migrations")
 	if err != nil {
 		return err
 	}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -79,6 +81,23 @@ func (c *Contract) Check(t testing.TB, req *http.Request, status int, header htt
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\n%.500s", req.Method, req.URL.Path, status, err, body)
 	}
+}
+
+// CheckServiceRoutes builds the service as its main would, without running
+// it, and fails the test unless its router serves exactly the operations of
+// the OpenAPI document at path.
+func CheckServiceRoutes[C any, P host.ServiceConfig[C]](t testing.TB, name string, build func(context.Context, C, *slog.Logger) (*host.App, error), path string) {
+	t.Helper()
+	cfg, err := host.LoadConfig[C, P](name, "127.0.0.1:0", map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close(context.Background())
+	LoadContract(t, path).CheckRoutes(t, app.Router)
 }
 
 // CheckRoutes fails the test unless the router serves exactly the

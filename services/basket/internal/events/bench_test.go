@@ -45,7 +45,7 @@ func (s *countingStore) FollowPrice(ctx context.Context, tx pgx.Tx, f basket.Pri
 // baskets. Each iteration is one event that moves every one of those
 // lines.
 func BenchmarkPriceChange(b *testing.B) {
-	pool := testkit.NewPool(b, postgres.Migrations())
+	pool := testkit.NewPool(b, postgres.Migrations)
 	ctx := context.Background()
 	seedStart := time.Now()
 	for _, sql := range []string{

@@ -11,7 +11,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
@@ -24,18 +23,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// Migrations are the basket's tern migrations, for postgres.Migrate of the
+// building blocks.
+//
 //go:embed migrations/*.sql
-var migrations embed.FS
-
-// Migrations returns the basket's tern migrations, for postgres.Migrate of
-// the building blocks.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the directory is embedded; it cannot be missing
-	}
-	return sub
-}
+var Migrations embed.FS
 
 // CheckoutEvent turns an accepted checkout of a basket into the integration
 // event that hands it to ordering. The events package provides it; the

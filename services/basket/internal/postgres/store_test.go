@@ -25,7 +25,7 @@ import (
 // checkouts over with a testEvent.
 func newStore(t testing.TB) (*postgres.Store, *pgxpool.Pool) {
 	t.Helper()
-	pool := testkit.NewPool(t, postgres.Migrations())
+	pool := testkit.NewPool(t, postgres.Migrations)
 	return postgres.NewStore(pool, accepted), pool
 }
 

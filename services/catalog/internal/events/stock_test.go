@@ -29,7 +29,7 @@ type stockFixture struct {
 func newStockFixture(t *testing.T) *stockFixture {
 	t.Helper()
 	ctx := context.Background()
-	pool := testkit.NewPool(t, postgres.Migrations())
+	pool := testkit.NewPool(t, postgres.Migrations)
 	store := postgres.NewStore(pool, events.PriceChangeEvent)
 	if err := store.Seed(ctx); err != nil {
 		t.Fatal(err)

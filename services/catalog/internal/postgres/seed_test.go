@@ -26,7 +26,7 @@ func TestSeedOnceEvenFromReplicasStartingTogether(t *testing.T) {
 		}
 		t.Cleanup(pool.Close)
 		wg.Go(func() {
-			if err := bbpostgres.Migrate(ctx, pool, postgres.Migrations()); err != nil {
+			if err := bbpostgres.Migrate(ctx, pool, postgres.Migrations); err != nil {
 				t.Error(err)
 				return
 			}
@@ -66,7 +66,7 @@ func TestSeedOnceEvenFromReplicasStartingTogether(t *testing.T) {
 // deleted still has its types and brands, and is not seeded again.
 func TestSeedLeavesACatalogWithDataAlone(t *testing.T) {
 	ctx := context.Background()
-	pool := testkit.NewPool(t, postgres.Migrations())
+	pool := testkit.NewPool(t, postgres.Migrations)
 	store := postgres.NewStore(pool, nil)
 	if err := store.Seed(ctx); err != nil {
 		t.Fatal(err)

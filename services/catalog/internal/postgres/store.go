@@ -6,7 +6,6 @@ package postgres
 
 import (
 	"embed"
-	"io/fs"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
@@ -14,18 +13,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// Migrations are the catalog's tern migrations, for postgres.Migrate of the
+// building blocks.
+//
 //go:embed migrations/*.sql
-var migrations embed.FS
-
-// Migrations returns the catalog's tern migrations, for postgres.Migrate of
-// the building blocks.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the directory is embedded above; it exists
-	}
-	return sub
-}
+var Migrations embed.FS
 
 // PriceChangeEvent turns a price change into the integration event that
 // announces it. The events package provides it; the store only puts the

@@ -23,7 +23,7 @@ import (
 // one transaction. One run: 400 checkouts from 8 goroutines.
 func BenchmarkCheckout(b *testing.B) {
 	const checkouts, workers = 400, 8
-	pool := testkit.NewPool(b, postgres.Migrations())
+	pool := testkit.NewPool(b, postgres.Migrations)
 	store := postgres.NewStore(pool, events.StatusEvent)
 	h := &events.Handlers{Orders: store, Logger: slog.New(slog.DiscardHandler)}
 	handle := inbox.Handler(pool, "ordering.create_order", h.CreateOrder)

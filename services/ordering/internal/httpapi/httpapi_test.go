@@ -34,7 +34,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	pool := testkit.NewPool(t, postgres.Migrations())
+	pool := testkit.NewPool(t, postgres.Migrations)
 	store := postgres.NewStore(pool, events.StatusEvent)
 	r := httpkit.NewRouter(slog.New(slog.DiscardHandler))
 	httpapi.Mount(r, store)

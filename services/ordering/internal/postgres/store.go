@@ -12,7 +12,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
@@ -22,18 +21,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// Migrations are ordering's tern migrations, for postgres.Migrate of the
+// building blocks.
+//
 //go:embed migrations/*.sql
-var migrations embed.FS
-
-// Migrations returns ordering's tern migrations, for postgres.Migrate of
-// the building blocks.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the directory is embedded above; it exists
-	}
-	return sub
-}
+var Migrations embed.FS
 
 // StatusEvent turns a status change into the integration event that
 // announces it. The events package provides it; the store only puts the

@@ -19,7 +19,7 @@ import (
 
 func newStore(t testing.TB) (*postgres.Store, *pgxpool.Pool) {
 	t.Helper()
-	pool := testkit.NewPool(t, postgres.Migrations())
+	pool := testkit.NewPool(t, postgres.Migrations)
 	return postgres.NewStore(pool, statusEvent), pool
 }
 

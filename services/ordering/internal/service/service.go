@@ -33,7 +33,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	if err != nil {
 		return nil, err
 	}
-	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, postgres.Migrations())
+	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, postgres.Migrations)
 	if err != nil {
 		return nil, err
 	}
