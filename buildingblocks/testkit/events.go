@@ -30,7 +30,7 @@ func EventMessage(name, id, appID string, body []byte) amqp.Publishing {
 // broker's confirm; a message that is not confirmed fails the test.
 func PublishEvent(t testing.TB, exchange string, msg amqp.Publishing) {
 	t.Helper()
-	ch, close := channel(t)
+	ch, close := dial(t, "")
 	defer close()
 	if err := ch.Confirm(false); err != nil {
 		t.Fatal(err)
@@ -73,15 +73,7 @@ func BindTestQueue(t testing.TB, ch *amqp.Channel, exchange, prefix, role string
 // service would, without that service's code.
 func ObserveEvents(t testing.TB, exchange, prefix, role string, events ...string) <-chan amqp.Delivery {
 	t.Helper()
-	conn, err := amqp.DialConfig(RabbitURL(), amqp.Config{Properties: amqp.Table{"connection_name": prefix + "-" + role}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := Channel(t, prefix+"-"+role)
 	queue := BindTestQueue(t, ch, exchange, prefix, role, events...)
 	deliveries, err := ch.Consume(queue, "", true, false, false, false, nil)
 	if err != nil {

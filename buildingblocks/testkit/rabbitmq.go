@@ -137,7 +137,7 @@ func rabbitmqctl(args ...string) ([]byte, error) {
 // or delivered and given back).
 func QueueLength(t testing.TB, queue string) int {
 	t.Helper()
-	ch, close := channel(t)
+	ch, close := dial(t, "")
 	defer close()
 	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
 	if err != nil {
@@ -165,11 +165,24 @@ func WaitQueueDrained(t testing.TB, queue string) {
 	})
 }
 
-// channel opens a channel on a connection of its own; close closes the
-// connection.
-func channel(t testing.TB) (ch *amqp.Channel, close func()) {
+// Channel opens a channel on a connection of the test's own, named name on
+// the broker ("" for no name), closed when the test ends.
+func Channel(t testing.TB, name string) *amqp.Channel {
 	t.Helper()
-	conn, err := amqp.Dial(RabbitURL())
+	ch, close := dial(t, name)
+	t.Cleanup(close)
+	return ch
+}
+
+// dial opens a channel on a connection of its own, named name on the broker
+// ("" for no name); close closes the connection.
+func dial(t testing.TB, name string) (ch *amqp.Channel, close func()) {
+	t.Helper()
+	cfg := amqp.Config{}
+	if name != "" {
+		cfg.Properties = amqp.Table{"connection_name": name}
+	}
+	conn, err := amqp.DialConfig(RabbitURL(), cfg)
 	if err != nil {
 		t.Fatalf("testkit: RabbitMQ at %s does not answer (run `make deps`): %v", redact(RabbitURL()), err)
 	}

@@ -139,15 +139,7 @@ type received struct {
 // testkit.ObserveEvents).
 func newWire(t testing.TB, exchange, prefix string, observe ...string) *wire {
 	t.Helper()
-	conn, err := amqp.Dial(testkit.RabbitURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := testkit.Channel(t, "")
 	w := &wire{t: t, exchange: exchange, ch: ch}
 	if len(observe) == 0 {
 		return w

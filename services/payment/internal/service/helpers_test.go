@@ -54,15 +54,7 @@ type broker struct {
 // one testkit.Broker gave the test; requests is payment's queue.
 func newBroker(t testing.TB, exchange, prefix, requests string) *broker {
 	t.Helper()
-	conn, err := amqp.Dial(testkit.RabbitURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := testkit.Channel(t, "")
 	answers := testkit.BindTestQueue(t, ch, exchange, prefix, "answers", succeeded, failed)
 	return &broker{t: t, exchange: exchange, answers: answers, requests: requests, ch: ch}
 }
