@@ -37,6 +37,16 @@ func (h *Handlers) Routes(db *pgxpool.Pool) []eventbus.Route {
 	}
 }
 
+// OrderStatusChanged is what every OrderStatusChangedTo…IntegrationEvent
+// that the catalog consumes carries.
+type OrderStatusChanged struct {
+	eventbus.IntegrationEvent
+	OrderID           int64  `json:"OrderId"`
+	OrderStatus       string `json:"OrderStatus"`
+	BuyerName         string `json:"BuyerName"`
+	BuyerIdentityGUID string `json:"BuyerIdentityGuid"`
+}
+
 // OrderStockItem is a line of an order as ordering sends it.
 type OrderStockItem struct {
 	ProductID int64 `json:"ProductId"`

@@ -12,12 +12,8 @@ import (
 // OrderStatusChangedToAwaitingValidationIntegrationEvent asks the catalog to reserve the
 // stock of an order.
 type OrderStatusChangedToAwaitingValidationIntegrationEvent struct {
-	eventbus.IntegrationEvent
-	OrderID           int64            `json:"OrderId"`
-	OrderStatus       string           `json:"OrderStatus"`
-	BuyerName         string           `json:"BuyerName"`
-	BuyerIdentityGUID string           `json:"BuyerIdentityGuid"`
-	OrderStockItems   []OrderStockItem `json:"OrderStockItems"`
+	OrderStatusChanged
+	OrderStockItems []OrderStockItem `json:"OrderStockItems"`
 }
 
 // EventName is the routing key.

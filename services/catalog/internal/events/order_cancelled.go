@@ -3,7 +3,6 @@ package events
 import (
 	"context"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
 	"github.com/jackc/pgx/v5"
 )
@@ -11,11 +10,7 @@ import (
 // OrderStatusChangedToCancelledIntegrationEvent tells that an order was cancelled: its
 // reserved stock goes back.
 type OrderStatusChangedToCancelledIntegrationEvent struct {
-	eventbus.IntegrationEvent
-	OrderID           int64  `json:"OrderId"`
-	OrderStatus       string `json:"OrderStatus"`
-	BuyerName         string `json:"BuyerName"`
-	BuyerIdentityGUID string `json:"BuyerIdentityGuid"`
+	OrderStatusChanged
 }
 
 // EventName is the routing key.

@@ -3,19 +3,14 @@ package events
 import (
 	"context"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/jackc/pgx/v5"
 )
 
 // OrderStatusChangedToPaidIntegrationEvent tells that an order was paid: its reserved stock
 // is sold.
 type OrderStatusChangedToPaidIntegrationEvent struct {
-	eventbus.IntegrationEvent
-	OrderID           int64            `json:"OrderId"`
-	OrderStatus       string           `json:"OrderStatus"`
-	BuyerName         string           `json:"BuyerName"`
-	BuyerIdentityGUID string           `json:"BuyerIdentityGuid"`
-	OrderStockItems   []OrderStockItem `json:"OrderStockItems"`
+	OrderStatusChanged
+	OrderStockItems []OrderStockItem `json:"OrderStockItems"`
 }
 
 // EventName is the routing key.

@@ -112,17 +112,23 @@ func (f *stockFixture) answers() map[int64][]answer {
 
 func awaitingValidation(orderID int64, lines ...events.OrderStockItem) events.OrderStatusChangedToAwaitingValidationIntegrationEvent {
 	return events.OrderStatusChangedToAwaitingValidationIntegrationEvent{
+		OrderStatusChanged: orderStatus(orderID, "AwaitingValidation"), OrderStockItems: lines,
+	}
+}
+
+func orderStatus(orderID int64, status string) events.OrderStatusChanged {
+	return events.OrderStatusChanged{
 		IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: orderID,
-		OrderStatus: "AwaitingValidation", BuyerName: "ana", BuyerIdentityGUID: "ana", OrderStockItems: lines,
+		OrderStatus: status, BuyerName: "ana", BuyerIdentityGUID: "ana",
 	}
 }
 
 func paid(orderID int64) events.OrderStatusChangedToPaidIntegrationEvent {
-	return events.OrderStatusChangedToPaidIntegrationEvent{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: orderID, OrderStatus: "Paid"}
+	return events.OrderStatusChangedToPaidIntegrationEvent{OrderStatusChanged: orderStatus(orderID, "Paid")}
 }
 
 func cancelled(orderID int64) events.OrderStatusChangedToCancelledIntegrationEvent {
-	return events.OrderStatusChangedToCancelledIntegrationEvent{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: orderID, OrderStatus: "Cancelled"}
+	return events.OrderStatusChangedToCancelledIntegrationEvent{OrderStatusChanged: orderStatus(orderID, "Cancelled")}
 }
 
 const (
