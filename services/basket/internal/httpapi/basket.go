@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	sharedhttp "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/go-chi/chi/v5"
@@ -52,10 +52,10 @@ type itemRequest struct {
 }
 
 // buyerID reads and checks the {buyerId} path parameter.
-func buyerID(r *http.Request) (string, *sharedhttp.Problem) {
+func buyerID(r *http.Request) (string, *httpkit.Problem) {
 	id := chi.URLParam(r, "buyerId")
 	if err := basket.ValidateBuyerID(id); err != nil {
-		var v sharedhttp.Validation
+		var v httpkit.Validation
 		v.Add("buyerId", err.Error())
 		return "", v.Err()
 	}
@@ -63,13 +63,13 @@ func buyerID(r *http.Request) (string, *sharedhttp.Problem) {
 }
 
 // decodeItems reads a PUT body into valid basket items, or a 4xx problem.
-func decodeItems(r *http.Request) ([]basket.Item, *sharedhttp.Problem) {
+func decodeItems(r *http.Request) ([]basket.Item, *httpkit.Problem) {
 	var req updateBasketRequest
-	if p := sharedhttp.DecodeJSON(r, &req); p != nil {
+	if p := httpkit.DecodeJSON(r, &req); p != nil {
 		return nil, p
 	}
 	if req.Items == nil {
-		var v sharedhttp.Validation
+		var v httpkit.Validation
 		v.Add("items", "is required (an empty array empties the basket)")
 		return nil, v.Err()
 	}
@@ -93,7 +93,7 @@ func decodeItems(r *http.Request) ([]basket.Item, *sharedhttp.Problem) {
 		}
 	}
 	if len(problems) > 0 {
-		return nil, sharedhttp.Validation(problems).Err()
+		return nil, httpkit.Validation(problems).Err()
 	}
 	return items, nil
 }
@@ -101,44 +101,44 @@ func decodeItems(r *http.Request) ([]basket.Item, *sharedhttp.Problem) {
 func (h *handlers) getBasket(w http.ResponseWriter, r *http.Request) {
 	id, p := buyerID(r)
 	if p != nil {
-		sharedhttp.WriteProblem(w, p)
+		httpkit.WriteProblem(w, p)
 		return
 	}
 	b, err := h.store.Basket(r.Context(), id)
 	if err != nil {
-		sharedhttp.InternalError(w, r, err)
+		httpkit.InternalError(w, r, err)
 		return
 	}
-	sharedhttp.WriteJSON(w, http.StatusOK, toResponse(b))
+	httpkit.WriteJSON(w, http.StatusOK, toResponse(b))
 }
 
 func (h *handlers) replaceBasket(w http.ResponseWriter, r *http.Request) {
 	id, p := buyerID(r)
 	if p != nil {
-		sharedhttp.WriteProblem(w, p)
+		httpkit.WriteProblem(w, p)
 		return
 	}
 	items, p := decodeItems(r)
 	if p != nil {
-		sharedhttp.WriteProblem(w, p)
+		httpkit.WriteProblem(w, p)
 		return
 	}
 	b, err := h.store.Replace(r.Context(), id, items)
 	if err != nil {
-		sharedhttp.InternalError(w, r, err)
+		httpkit.InternalError(w, r, err)
 		return
 	}
-	sharedhttp.WriteJSON(w, http.StatusOK, toResponse(b))
+	httpkit.WriteJSON(w, http.StatusOK, toResponse(b))
 }
 
 func (h *handlers) deleteBasket(w http.ResponseWriter, r *http.Request) {
 	id, p := buyerID(r)
 	if p != nil {
-		sharedhttp.WriteProblem(w, p)
+		httpkit.WriteProblem(w, p)
 		return
 	}
 	if err := h.store.Delete(r.Context(), id); err != nil {
-		sharedhttp.InternalError(w, r, err)
+		httpkit.InternalError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

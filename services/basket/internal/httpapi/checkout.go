@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	sharedhttp "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/google/uuid"
 )
@@ -40,43 +40,43 @@ type checkoutResponse struct {
 func (h *handlers) checkout(w http.ResponseWriter, r *http.Request) {
 	id, p := buyerID(r)
 	if p != nil {
-		sharedhttp.WriteProblem(w, p)
+		httpkit.WriteProblem(w, p)
 		return
 	}
 	requestID, err := uuid.Parse(r.Header.Get(RequestIDHeader))
 	if err != nil || requestID == uuid.Nil {
-		var v sharedhttp.Validation
+		var v httpkit.Validation
 		v.Add(RequestIDHeader, "the header is required and must be a UUID")
-		sharedhttp.WriteProblem(w, v.Err())
+		httpkit.WriteProblem(w, v.Err())
 		return
 	}
 	c, p := decodeCheckout(r, id, requestID, time.Now())
 	if p != nil {
-		sharedhttp.WriteProblem(w, p)
+		httpkit.WriteProblem(w, p)
 		return
 	}
 	replayed, err := h.store.Checkout(r.Context(), c)
 	switch {
 	case errors.Is(err, basket.ErrEmptyBasket):
-		sharedhttp.Fail(w, http.StatusBadRequest, "the basket is empty; put items in it before checking out")
+		httpkit.Fail(w, http.StatusBadRequest, "the basket is empty; put items in it before checking out")
 		return
 	case errors.Is(err, basket.ErrRequestIDTaken):
-		sharedhttp.Fail(w, http.StatusConflict, "this x-requestid was already used for another buyer's checkout")
+		httpkit.Fail(w, http.StatusConflict, "this x-requestid was already used for another buyer's checkout")
 		return
 	case err != nil:
-		sharedhttp.InternalError(w, r, err)
+		httpkit.InternalError(w, r, err)
 		return
 	}
-	sharedhttp.LoggerFrom(r.Context()).InfoContext(r.Context(), "checkout accepted",
+	httpkit.LoggerFrom(r.Context()).InfoContext(r.Context(), "checkout accepted",
 		"buyer_id", id, "checkout_request_id", requestID, "replayed", replayed)
-	sharedhttp.WriteJSON(w, http.StatusAccepted, checkoutResponse{RequestID: requestID})
+	httpkit.WriteJSON(w, http.StatusAccepted, checkoutResponse{RequestID: requestID})
 }
 
 // decodeCheckout reads a checkout body into a valid checkout of buyerID, or
 // a 4xx problem. now is when the card must not have expired.
-func decodeCheckout(r *http.Request, buyerID string, requestID uuid.UUID, now time.Time) (basket.Checkout, *sharedhttp.Problem) {
+func decodeCheckout(r *http.Request, buyerID string, requestID uuid.UUID, now time.Time) (basket.Checkout, *httpkit.Problem) {
 	var req checkoutRequest
-	if p := sharedhttp.DecodeJSON(r, &req); p != nil {
+	if p := httpkit.DecodeJSON(r, &req); p != nil {
 		return basket.Checkout{}, p
 	}
 	c := basket.Checkout{
@@ -86,7 +86,7 @@ func decodeCheckout(r *http.Request, buyerID string, requestID uuid.UUID, now ti
 		CardSecurityNumber: req.CardSecurityNumber, CardTypeID: req.CardTypeID, Buyer: req.Buyer,
 	}
 	if problems := c.Validate(now); len(problems) > 0 {
-		return basket.Checkout{}, sharedhttp.Validation(problems).Err()
+		return basket.Checkout{}, httpkit.Validation(problems).Err()
 	}
 	return c, nil
 }
