@@ -54,10 +54,12 @@ func Handle(ctx context.Context, pool *pgxpool.Pool, handlerName string, eventID
 }
 
 // Handler adapts a typed handler that works in the inbox transaction to
-// what eventbus.Subscribe takes:
+// what eventbus.On (and eventbus.Subscribe) takes, as a service lists it:
 //
-//	eventbus.Subscribe(ctx, bus, inbox.Handler(pool, "basket.price_changed",
-//		func(ctx context.Context, tx pgx.Tx, e PriceChanged) error { … }))
+//	eventbus.On(inbox.Handler(db, "basket.follow_price_change", h.FollowPriceChange))
+//
+// where h.FollowPriceChange is a func(ctx context.Context, tx pgx.Tx, e
+// ProductPriceChangedIntegrationEvent) error.
 //
 // Events the handler causes can be stored with outbox.Add in the same tx.
 func Handler[E eventbus.Event](pool *pgxpool.Pool, handlerName string, fn func(ctx context.Context, tx pgx.Tx, e E) error) func(context.Context, E) error {
