@@ -33,9 +33,6 @@ const (
 	// after the other at startup) before it is parked in the dead-letter
 	// queue.
 	unhandledGrace = 10 * time.Second
-	// publishChannels is the number of confirm-mode channels the publishers
-	// share. Each carries any number of unconfirmed messages at once.
-	publishChannelsDefault = 2
 )
 
 // Config configures a [Bus]. The zero value of a field means its default.

@@ -6,9 +6,9 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// DeadLetterExchange is the name of the fanout exchange a queue's rejected
+// deadLetterExchange is the name of the fanout exchange a queue's rejected
 // messages go through: "<queue>.dlx".
-func DeadLetterExchange(queue string) string { return queue + ".dlx" }
+func deadLetterExchange(queue string) string { return queue + ".dlx" }
 
 // DeadLetterQueue is the name of the queue that holds a queue's parked
 // messages: "<queue>.dlq".
@@ -36,7 +36,7 @@ func declareExchange(ch *amqp.Channel, exchange string) error {
 // cannot be re-declared with other arguments, so settings that may change
 // (the number of attempts, the backoff) are kept by the consumer instead.
 func declareQueue(ch *amqp.Channel, queue string) error {
-	dlx, dlq := DeadLetterExchange(queue), DeadLetterQueue(queue)
+	dlx, dlq := deadLetterExchange(queue), DeadLetterQueue(queue)
 	if err := ch.ExchangeDeclare(dlx, amqp.ExchangeFanout, true, false, false, false, nil); err != nil {
 		return fmt.Errorf("declare dead-letter exchange %s: %w", dlx, err)
 	}
