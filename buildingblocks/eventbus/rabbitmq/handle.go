@@ -5,14 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
+	"slices"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// handle runs the handlers of one delivery (pending: a copy of them) and
-// settles it:
+// handle runs the handlers of one delivery and settles it:
 //
 //   - every handler returned nil: ack;
 //   - some failed: they (only they) are tried again after a growing delay,
@@ -27,7 +27,7 @@ import (
 //
 // When the link is lost or the bus closes, handle stops retrying and leaves
 // the message to the broker, which delivers it again.
-func (c *consumer) handle(link *consLink, d amqp.Delivery, pending map[uint64]eventbus.Handler) {
+func (c *consumer) handle(link *consLink, d amqp.Delivery, pending []*subscription) {
 	m := message(d)
 	log := c.log.With("event", m.Name, "id", m.ID)
 	prior := deliveryCount(d)
@@ -39,44 +39,39 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, pending map[uint64]ev
 	}
 
 	ctx := eventbus.WithCorrelationID(c.handlerCtx, m.CorrelationID)
-	for attempt := prior + 1; ; attempt++ {
-		m.Attempt = attempt
+	m.Attempt = prior
+	_, err := backoff.Retry(link.ctx, func() (struct{}, error) {
+		m.Attempt++
 		var failure error
-		for id, h := range pending {
-			if err := call(ctx, h, m); err != nil {
+		var failed []*subscription
+		for _, s := range pending {
+			if err := call(ctx, s.h, m); err != nil {
 				failure = err
-			} else {
-				delete(pending, id)
+				failed = append(failed, s)
 			}
 		}
-		if len(pending) == 0 {
-			link.acks.ack(d.DeliveryTag)
-			return
+		if failure != nil && m.Attempt < c.cfg.MaxAttempts {
+			log.Warn("event bus: handler failed; retrying", "attempt", m.Attempt, "err", failure)
 		}
-		if attempt >= c.cfg.MaxAttempts {
-			log.Error("event bus: handler failed every attempt; parking the message in the dead-letter queue",
-				"attempts", attempt, "err", failure, "dlq", DeadLetterQueue(c.cfg.Queue))
-			settle(log, link.acks.nack(d.DeliveryTag, false))
-			return
-		}
-		delay := retryDelay(c.cfg.RetryBackoff, attempt-prior)
-		log.Warn("event bus: handler failed; retrying", "attempt", attempt, "in", delay, "err", failure)
-		if !c.pause(link, delay) {
-			settle(log, link.acks.nack(d.DeliveryTag, true))
-			return
-		}
-		pending = c.stillSubscribed(m.Name, pending)
-		if len(pending) == 0 {
-			link.acks.ack(d.DeliveryTag)
-			return
-		}
+		pending = c.stillSubscribed(m.Name, failed)
+		return struct{}{}, failure
+	}, backoff.WithBackOff(retryBackoff(c.cfg.RetryBackoff)), backoff.WithMaxTries(uint(c.cfg.MaxAttempts-prior)), backoff.WithMaxElapsedTime(0))
+	switch {
+	case err == nil:
+		link.acks.ack(d.DeliveryTag)
+	case link.ctx.Err() != nil:
+		settle(log, link.acks.nack(d.DeliveryTag, true))
+	default:
+		log.Error("event bus: handler failed every attempt; parking the message in the dead-letter queue",
+			"attempts", m.Attempt, "err", err, "dlq", DeadLetterQueue(c.cfg.Queue))
+		settle(log, link.acks.nack(d.DeliveryTag, false))
 	}
 }
 
 // unhandled settles a delivery that no handler came for: back to the queue
 // if the link is lost or the bus closes, else to the dead-letter queue.
 func (c *consumer) unhandled(link *consLink, d amqp.Delivery) {
-	if c.interrupted(link) {
+	if link.ctx.Err() != nil {
 		settle(c.log, link.acks.nack(d.DeliveryTag, true))
 		return
 	}
@@ -103,75 +98,8 @@ func settle(log *slog.Logger, err error) {
 	}
 }
 
-// handlersOf returns a copy of the handlers of an event name.
-func (c *consumer) handlersOf(eventName string) map[uint64]eventbus.Handler {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	hs := make(map[uint64]eventbus.Handler, len(c.handlers[eventName]))
-	for id, h := range c.handlers[eventName] {
-		hs[id] = h
-	}
-	return hs
-}
-
-// stillSubscribed drops from pending the handlers unsubscribed meanwhile.
-func (c *consumer) stillSubscribed(eventName string, pending map[uint64]eventbus.Handler) map[uint64]eventbus.Handler {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for id := range pending {
-		if _, ok := c.handlers[eventName][id]; !ok {
-			delete(pending, id)
-		}
-	}
-	return pending
-}
-
-// awaitHandlers waits a while for a handler of eventName: at startup a
-// service subscribes its handlers one by one, and the queue may already
-// hold messages for those that come next.
-func (c *consumer) awaitHandlers(link *consLink, eventName string) map[uint64]eventbus.Handler {
-	deadline := time.NewTimer(unhandledGrace)
-	defer deadline.Stop()
-	for {
-		c.mu.Lock()
-		changed := c.subsChanged
-		c.mu.Unlock()
-		if hs := c.handlersOf(eventName); len(hs) > 0 {
-			return hs
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			return nil
-		case <-link.lost:
-			return nil
-		case <-c.stop:
-			return nil
-		}
-	}
-}
-
-// pause waits d unless the link is lost or the bus closes.
-func (c *consumer) pause(link *consLink, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-link.lost:
-		return false
-	case <-c.stop:
-		return false
-	}
-}
-
-func (c *consumer) interrupted(link *consLink) bool {
-	select {
-	case <-link.lost:
-		return true
-	case <-c.stop:
-		return true
-	default:
-		return false
-	}
+// stillSubscribed drops from subs the handlers unsubscribed meanwhile.
+func (c *consumer) stillSubscribed(eventName string, subs []*subscription) []*subscription {
+	current := c.handlersOf(eventName)
+	return slices.DeleteFunc(subs, func(s *subscription) bool { return !slices.Contains(current, s) })
 }
