@@ -191,7 +191,7 @@ func (c *consumer) setLink(link *consLink, err error) {
 }
 
 // read hands each delivery to a handler goroutine once a handler slot is
-// free. It returns when the delivery channel closes (consumer cancelled or
+// free, with the handlers of its event name at that moment. It returns when the delivery channel closes (consumer cancelled or
 // link lost).
 func (c *consumer) read(link *consLink, deliveries <-chan amqp.Delivery) {
 	defer close(link.readEnd)
@@ -199,7 +199,7 @@ func (c *consumer) read(link *consLink, deliveries <-chan amqp.Delivery) {
 		if link.ctx.Err() != nil || !c.acquire(link) {
 			continue // left unacknowledged: it goes back to the queue
 		}
-		subs := c.handlersOf(eventName(d))
+		subs := c.take(eventName(d))
 		c.working.Add(1)
 		go func() {
 			defer c.working.Done()
@@ -231,7 +231,7 @@ func (c *consumer) awaitHandlers(link *consLink, d amqp.Delivery) []*subscriptio
 			if !c.acquire(link) {
 				return nil
 			}
-			if subs := c.handlersOf(eventName(d)); len(subs) > 0 {
+			if subs := c.take(eventName(d)); len(subs) > 0 {
 				return subs
 			}
 			c.release()

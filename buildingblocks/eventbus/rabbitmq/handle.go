@@ -12,7 +12,8 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// handle runs the handlers of one delivery and settles it:
+// handle runs the handlers of one delivery, those subscribed to its event
+// name when it got its handler slot, and settles it:
 //
 //   - every handler returned nil: ack;
 //   - some failed: they (only they) are tried again after a growing delay,
@@ -27,7 +28,13 @@ import (
 //
 // When the link is lost or the bus closes, handle stops retrying and leaves
 // the message to the broker, which delivers it again.
-func (c *consumer) handle(link *consLink, d amqp.Delivery, pending []*subscription) {
+func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription) {
+	defer func() {
+		for _, s := range subs {
+			s.calls.Done()
+		}
+	}()
+	pending := slices.Clone(subs)
 	m := message(d)
 	log := c.log.With("event", m.Name, "id", m.ID)
 	prior := deliveryCount(d)

@@ -5,15 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 )
 
 // subscription is one handler's registration.
 type subscription struct {
-	c    *consumer
-	name string
-	h    eventbus.Handler
+	c     *consumer
+	name  string
+	h     eventbus.Handler
+	calls sync.WaitGroup // calls taken (take) and not yet done
 }
 
 // subscribe registers h and returns once the queue is bound to eventName
@@ -50,10 +52,12 @@ func (c *consumer) subscribe(ctx context.Context, eventName string, h eventbus.H
 	return s, nil
 }
 
-// Unsubscribe removes the handler. When it was the last one of its event
-// name, it returns once the queue is unbound from that name (bounded by
-// ctx; if ctx ends first, the unbinding still happens when the broker is
-// back). After Close it only forgets the handler.
+// Unsubscribe removes the handler and returns once no call of it runs or
+// will start (so a handler must not wait for its own Unsubscribe). When it
+// was the last one of its event name, it returns once the queue is unbound
+// from that name too. Both waits are bounded by ctx; if ctx ends first,
+// the unbinding still happens when the broker is back. After Close it only
+// forgets the handler.
 //
 // The binding belongs to the queue, which every instance of the service
 // shares: when one instance unsubscribes the last handler of a name, the
@@ -61,7 +65,14 @@ func (c *consumer) subscribe(ctx context.Context, eventName string, h eventbus.H
 // next reconnect). Messages of that name already in the queue wait a while
 // for a handler and are then parked in the dead-letter queue.
 func (s *subscription) Unsubscribe(ctx context.Context) error {
-	if !s.c.remove(s) {
+	found, last := s.c.remove(s)
+	if !found {
+		return nil
+	}
+	if err := waitGroup(ctx, &s.calls); err != nil {
+		return fmt.Errorf("unsubscribe %s: handler still running: %w", s.name, err)
+	}
+	if !last {
 		return nil
 	}
 	err := s.c.applyBinding(ctx, s.name)
@@ -71,19 +82,20 @@ func (s *subscription) Unsubscribe(ctx context.Context) error {
 	return nil
 }
 
-// remove forgets a handler and reports whether it was the last of its
-// event name. The name stays known, with no handler, until it is unbound.
-func (c *consumer) remove(s *subscription) (last bool) {
+// remove forgets a handler, if it was there, and reports whether it was
+// the last of its event name. The name stays known, with no handler, until
+// it is unbound.
+func (c *consumer) remove(s *subscription) (found, last bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	subs := c.subs[s.name]
 	i := slices.Index(subs, s)
 	if i < 0 {
-		return false
+		return false, false
 	}
 	c.subs[s.name] = slices.Delete(subs, i, i+1)
 	c.changedLocked()
-	return len(c.subs[s.name]) == 0
+	return true, len(c.subs[s.name]) == 0
 }
 
 // handlersOf returns the handlers of an event name, in the order they
@@ -92,6 +104,19 @@ func (c *consumer) handlersOf(eventName string) []*subscription {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.subs[eventName])
+}
+
+// take returns the handlers of an event name, in the order they were
+// subscribed, each with one call counted: its Unsubscribe waits for that
+// call to be done.
+func (c *consumer) take(eventName string) []*subscription {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	subs := slices.Clone(c.subs[eventName])
+	for _, s := range subs {
+		s.calls.Add(1)
+	}
+	return subs
 }
 
 func (c *consumer) changedLocked() {
@@ -118,6 +143,7 @@ func (c *consumer) applyBinding(ctx context.Context, eventName string) error {
 		// The link broke: its successor applies the binding.
 		select {
 		case <-link.ctx.Done():
+		case <-c.stopping.Done():
 		case <-ctx.Done():
 			return ctx.Err()
 		}
