@@ -64,6 +64,17 @@ func retryBackoff(base time.Duration) *backoff.ExponentialBackOff {
 	}
 }
 
+// retryDelay is how long a message waits after its n-th failed attempt:
+// the n-th delay of retryBackoff.
+func retryDelay(base time.Duration, n int) time.Duration {
+	b := retryBackoff(base)
+	var d time.Duration
+	for range n {
+		d = b.NextBackOff()
+	}
+	return d
+}
+
 // waitGroup waits for wg, bounded by ctx.
 func waitGroup(ctx context.Context, wg *sync.WaitGroup) error {
 	done := make(chan struct{})

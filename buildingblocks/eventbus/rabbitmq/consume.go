@@ -49,15 +49,17 @@ type consumer struct {
 	lastErr error                      // why the last link failed
 }
 
-// consLink is one consuming connection: a channel for the bindings and one
-// that consumes.
+// consLink is one consuming connection: a channel for the bindings, one
+// that consumes and one, in confirm mode, that sends messages on to the
+// wait queue or to be parked.
 type consLink struct {
 	conn    *amqp.Connection
 	topo    *amqp.Channel
 	deliv   *amqp.Channel
+	send    *amqp.Channel
 	tag     string
 	acks    *acker
-	ctx     context.Context // done when the link is lost or Close begins
+	ctx     context.Context // done when the link is lost
 	readEnd chan struct{}   // closed when read returned
 
 	topoMu sync.Mutex      // held across a binding's check and its change
@@ -115,6 +117,12 @@ func (c *consumer) connect() (*consLink, error) {
 	if link.deliv, err = conn.Channel(); err != nil {
 		return fail(err)
 	}
+	if link.send, err = conn.Channel(); err != nil {
+		return fail(err)
+	}
+	if err := link.send.Confirm(false); err != nil {
+		return fail(err)
+	}
 	if err := link.deliv.Qos(c.cfg.Prefetch, 0, false); err != nil {
 		return fail(err)
 	}
@@ -125,7 +133,7 @@ func (c *consumer) connect() (*consLink, error) {
 		return fail(err)
 	}
 	link.acks = newAcker(link.deliv, c.cfg.Prefetch)
-	link.ctx = watchLoss(c.stopping, conn, link.topo, link.deliv)
+	link.ctx = watchLoss(context.Background(), conn, link.topo, link.deliv, link.send)
 	var tag [6]byte
 	_, _ = rand.Read(tag[:])
 	link.tag = c.cfg.AppID + "-" + hex.EncodeToString(tag[:])
@@ -153,9 +161,10 @@ func (c *consumer) serve(link *consLink) error {
 	c.log.Info("event bus: consuming", "prefetch", c.cfg.Prefetch, "concurrency", c.cfg.Concurrency)
 	go c.read(link, deliveries)
 
-	<-link.ctx.Done()
-	if c.stopping.Err() == nil {
+	select {
+	case <-link.ctx.Done():
 		return c.drop(link, true, errors.New("rabbitmq: consuming connection lost"))
+	case <-c.stopping.Done():
 	}
 	// Stop taking deliveries: the broker sends no more, and those already
 	// prefetched stay unacknowledged and go back to the queue when the
@@ -191,13 +200,19 @@ func (c *consumer) setLink(link *consLink, err error) {
 }
 
 // read hands each delivery to a handler goroutine once a handler slot is
-// free, with the handlers of its event name at that moment. It returns when the delivery channel closes (consumer cancelled or
-// link lost).
+// free, with the handlers of its event name at that moment. It returns
+// when the delivery channel closes (consumer cancelled or link lost).
 func (c *consumer) read(link *consLink, deliveries <-chan amqp.Delivery) {
 	defer close(link.readEnd)
 	for d := range deliveries {
-		if link.ctx.Err() != nil || !c.acquire(link) {
+		switch {
+		case link.ctx.Err() != nil || c.stopping.Err() != nil:
 			continue // left unacknowledged: it goes back to the queue
+		case toBeParked(d):
+			settle(c.log, link.acks.nack(d.DeliveryTag, false))
+			continue
+		case !c.acquire(link):
+			continue
 		}
 		subs := c.take(eventName(d))
 		c.working.Add(1)
@@ -244,16 +259,21 @@ func (c *consumer) awaitHandlers(link *consLink, d amqp.Delivery) []*subscriptio
 			return nil
 		case <-link.ctx.Done():
 			return nil
+		case <-c.stopping.Done():
+			return nil
 		}
 	}
 }
 
-// acquire takes a handler slot; false if the link ends first.
+// acquire takes a handler slot; false if the link is lost or Close begins
+// first.
 func (c *consumer) acquire(link *consLink) bool {
 	select {
 	case c.slots <- struct{}{}:
 		return true
 	case <-link.ctx.Done():
+		return false
+	case <-c.stopping.Done():
 		return false
 	}
 }

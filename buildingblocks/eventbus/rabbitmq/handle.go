@@ -5,9 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
+	"strconv"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -16,75 +15,101 @@ import (
 // name when it got its handler slot, and settles it:
 //
 //   - every handler returned nil: ack;
-//   - some failed: they (only they) are tried again after a growing delay,
-//     in this goroutine, while the other deliveries keep flowing;
-//   - the last of MaxAttempts attempts failed: nack without requeue, and the
-//     queue dead-letters it to "<queue>.dlq".
+//   - one failed, before the last of MaxAttempts attempts: the message is
+//     sent to the wait queue with its attempt and error in its headers,
+//     then acked. It waits there, in the broker and not in a handler slot,
+//     until its TTL (the backoff) ends and the wait queue dead-letters it
+//     back into the service queue, where it comes again to the handlers
+//     subscribed then (every one of them, not only those that failed);
+//   - the last attempt failed: the message is parked (park), with its
+//     error.
 //
-// Attempts are counted from the queue's x-delivery-count, so deliveries
-// before a crash or a lost connection count as well: a message that kills
-// the process every time it is handled is parked after MaxAttempts
-// deliveries without running the handler once more.
+// Attempts are counted by the handlers' failures, on the message, so a
+// delivery that came back unhandled (prefetched when its consumer closed,
+// or sent to a process that died) is not a failure. The broker's count of
+// deliveries only guards against a message that kills the process each
+// time it is handled: after crashLoopDeliveries it is parked unhandled.
 //
-// When the link is lost or the bus closes, handle stops retrying and leaves
-// the message to the broker, which delivers it again.
+// If sending the retry or the parked copy fails (the link went away), the
+// delivery is not acked, and the broker delivers it again.
 func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription) {
 	defer func() {
 		for _, s := range subs {
 			s.calls.Done()
 		}
 	}()
-	pending := slices.Clone(subs)
 	m := message(d)
 	log := c.log.With("event", m.Name, "id", m.ID)
-	prior := deliveryCount(d)
-	if prior >= c.cfg.MaxAttempts {
+	if n := deliveryCount(d); n >= crashLoopDeliveries {
+		reason := fmt.Sprintf("delivered %d times without an outcome: does handling it crash the process?", n)
 		log.Error("event bus: message delivered too often; parking it in the dead-letter queue",
-			"deliveries", prior, "dlq", DeadLetterQueue(c.cfg.Queue))
-		settle(log, link.acks.nack(d.DeliveryTag, false))
+			"deliveries", n, "dlq", DeadLetterQueue(c.cfg.Queue))
+		c.park(link, d, failedAttempts(d), reason)
 		return
 	}
 
+	m.Attempt = failedAttempts(d) + 1
 	ctx := eventbus.WithCorrelationID(c.handlerCtx, m.CorrelationID)
-	m.Attempt = prior
-	_, err := backoff.Retry(link.ctx, func() (struct{}, error) {
-		m.Attempt++
-		var failure error
-		var failed []*subscription
-		for _, s := range pending {
-			if err := call(ctx, s.h, m); err != nil {
-				failure = err
-				failed = append(failed, s)
-			}
+	var failure error
+	for _, s := range subs {
+		if err := call(ctx, s.h, m); err != nil {
+			failure = err
 		}
-		if failure != nil && m.Attempt < c.cfg.MaxAttempts {
-			log.Warn("event bus: handler failed; retrying", "attempt", m.Attempt, "err", failure)
-		}
-		pending = c.stillSubscribed(m.Name, failed)
-		return struct{}{}, failure
-	}, backoff.WithBackOff(retryBackoff(c.cfg.RetryBackoff)), backoff.WithMaxTries(uint(c.cfg.MaxAttempts-prior)), backoff.WithMaxElapsedTime(0))
+	}
 	switch {
-	case err == nil:
+	case failure == nil:
 		link.acks.ack(d.DeliveryTag)
-	case link.ctx.Err() != nil:
-		settle(log, link.acks.nack(d.DeliveryTag, true))
-	default:
+	case m.Attempt >= c.cfg.MaxAttempts:
 		log.Error("event bus: handler failed every attempt; parking the message in the dead-letter queue",
-			"attempts", m.Attempt, "err", err, "dlq", DeadLetterQueue(c.cfg.Queue))
-		settle(log, link.acks.nack(d.DeliveryTag, false))
+			"attempts", m.Attempt, "err", failure, "dlq", DeadLetterQueue(c.cfg.Queue))
+		c.park(link, d, m.Attempt, failure.Error())
+	default:
+		delay := retryDelay(c.cfg.RetryBackoff, m.Attempt)
+		log.Warn("event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay, "err", failure)
+		retry := republishing(d, amqp.Table{headerAttempt: int32(m.Attempt), headerLastError: lastError(failure.Error())})
+		retry.Expiration = strconv.FormatInt(delay.Milliseconds(), 10)
+		c.sendOn(link, d, waitQueue(c.cfg.Queue), retry)
 	}
 }
 
-// unhandled settles a delivery that no handler came for: back to the queue
-// if the link is lost or the bus closes, else to the dead-letter queue.
-func (c *consumer) unhandled(link *consLink, d amqp.Delivery) {
-	if link.ctx.Err() != nil {
+// park puts a delivery into the dead-letter queue with its failed attempts
+// and reason in its headers. The header cannot be added to the delivery itself,
+// so park sends a copy with it back to the service queue, marked to be
+// parked, and acks the delivery; read rejects the copy when it comes
+// (without running a handler), and the queue dead-letters it. The copy
+// carries none of the broker's x-death history, so the broker records
+// its first death as "rejected", whatever route it took before.
+func (c *consumer) park(link *consLink, d amqp.Delivery, attempts int, reason string) {
+	c.sendOn(link, d, c.cfg.Queue, republishing(d, amqp.Table{
+		headerAttempt:   int32(attempts),
+		headerLastError: lastError(reason),
+		headerPark:      true,
+	}))
+}
+
+// sendOn publishes p to queue and acks d once the broker confirmed p, or
+// leaves d to come again if the link goes away first.
+func (c *consumer) sendOn(link *consLink, d amqp.Delivery, queue string, p amqp.Publishing) {
+	confirm, err := link.send.PublishWithDeferredConfirmWithContext(link.ctx, "", queue, false, false, p)
+	if err == nil {
+		var acked bool
+		if acked, err = confirm.WaitContext(link.ctx); err == nil && !acked {
+			err = errors.New("broker refused it")
+		}
+	}
+	if err != nil {
+		c.log.Warn("event bus: cannot send a message on; it comes again", "queue", queue, "id", d.MessageId, "err", err)
 		settle(c.log, link.acks.nack(d.DeliveryTag, true))
 		return
 	}
+	link.acks.ack(d.DeliveryTag)
+}
+
+// unhandled parks a delivery that no handler came for.
+func (c *consumer) unhandled(link *consLink, d amqp.Delivery) {
 	c.log.Warn("event bus: no handler for event; parking it in the dead-letter queue",
 		"event", eventName(d), "id", d.MessageId, "dlq", DeadLetterQueue(c.cfg.Queue))
-	settle(c.log, link.acks.nack(d.DeliveryTag, false))
+	c.park(link, d, failedAttempts(d), "no handler for "+eventName(d))
 }
 
 // call runs a handler, turning a panic into an error.
@@ -105,8 +130,11 @@ func settle(log *slog.Logger, err error) {
 	}
 }
 
-// stillSubscribed drops from subs the handlers unsubscribed meanwhile.
-func (c *consumer) stillSubscribed(eventName string, subs []*subscription) []*subscription {
-	current := c.handlersOf(eventName)
-	return slices.DeleteFunc(subs, func(s *subscription) bool { return !slices.Contains(current, s) })
+// lastError is an error text cut to a size fit for a header.
+func lastError(s string) string {
+	const limit = 1000
+	if len(s) > limit {
+		return s[:limit] + "…"
+	}
+	return s
 }

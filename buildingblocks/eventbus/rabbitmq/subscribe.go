@@ -98,14 +98,6 @@ func (c *consumer) remove(s *subscription) (found, last bool) {
 	return true, len(c.subs[s.name]) == 0
 }
 
-// handlersOf returns the handlers of an event name, in the order they
-// were subscribed.
-func (c *consumer) handlersOf(eventName string) []*subscription {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.subs[eventName])
-}
-
 // take returns the handlers of an event name, in the order they were
 // subscribed, each with one call counted: its Unsubscribe waits for that
 // call to be done.
