@@ -50,7 +50,7 @@ func Encode(e Event) (Message, error) {
 func Decode[E Event](m Message) (E, error) {
 	var e E
 	if err := json.Unmarshal(m.Body, &e); err != nil {
-		return e, fmt.Errorf("decode %s %s: %w", m.Name, m.ID, err)
+		return e, fmt.Errorf("%w: decode %s %s: %w", ErrInvalidEvent, m.Name, m.ID, err)
 	}
 	return e, nil
 }

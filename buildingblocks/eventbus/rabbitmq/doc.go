@@ -30,7 +30,8 @@
 // Meanwhile it holds no handler slot, so the other messages keep flowing.
 // After MaxAttempts failures the message is parked in the dead-letter queue
 // with its last error, where [ListDeadLetters] shows it and
-// [ReplayDeadLetters] puts it back. Attempts are handler failures: a message
+// [ReplayDeadLetters] puts it back; an event a handler finds invalid
+// ([eventbus.ErrInvalidEvent]) is parked at once. Attempts are handler failures: a message
 // that came back unhandled (prefetched by a consumer that closed or lost
 // its connection) has not failed. The broker's x-delivery-count only guards
 // against a message that kills the process each time it is handled: after

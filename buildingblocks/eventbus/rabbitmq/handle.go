@@ -21,7 +21,8 @@ import (
 //     until its TTL (the backoff) ends and the wait queue dead-letters it
 //     back into the service queue, where it comes again to the handlers
 //     subscribed then (every one of them, not only those that failed);
-//   - the last attempt failed: the message is parked (park), with its
+//   - the last attempt failed, or a handler found the event invalid
+//     (eventbus.ErrInvalidEvent): the message is parked (park), with the
 //     error.
 //
 // Attempts are counted by the handlers' failures, on the message, so a
@@ -50,15 +51,19 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 
 	m.Attempt = failedAttempts(d) + 1
 	ctx := eventbus.WithCorrelationID(c.handlerCtx, m.CorrelationID)
-	var failure error
+	var failure error // the last error, or the first that found the event invalid
 	for _, s := range subs {
-		if err := call(ctx, s.h, m); err != nil {
+		if err := call(ctx, s.h, m); err != nil && !errors.Is(failure, eventbus.ErrInvalidEvent) {
 			failure = err
 		}
 	}
 	switch {
 	case failure == nil:
 		link.acks.ack(d.DeliveryTag)
+	case errors.Is(failure, eventbus.ErrInvalidEvent):
+		log.Error("event bus: invalid event; parking it in the dead-letter queue",
+			"err", failure, "dlq", DeadLetterQueue(c.cfg.Queue))
+		c.park(link, d, m.Attempt, failure.Error())
 	case m.Attempt >= c.cfg.MaxAttempts:
 		log.Error("event bus: handler failed every attempt; parking the message in the dead-letter queue",
 			"attempts", m.Attempt, "err", failure, "dlq", DeadLetterQueue(c.cfg.Queue))

@@ -3,6 +3,7 @@ package rabbitmq_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -350,5 +351,50 @@ func TestRetryOfAMessageWhoseFailingHandlerWasReplacedGoesToTheNewOne(t *testing
 	}
 	if parked, err := rabbitmq.ListDeadLetters(ctx, cfg); err != nil || len(parked) != 0 {
 		t.Errorf("dead letters: %d, %v; want none", len(parked), err)
+	}
+}
+
+// An event a handler finds invalid is parked at once, without retries,
+// with the handler's reason; the others flow on.
+func TestInvalidEventIsParkedAtOnceWithTheReason(t *testing.T) {
+	tb := newTestBroker(t)
+	ctx := within(t)
+	cfg := tb.config("basket")
+	bus := tb.bus(cfg)
+	invalid := message("PriceChanged")
+	var calls atomic.Int32
+	others := newSeen()
+	if _, err := bus.Subscribe(ctx, "PriceChanged", func(ctx context.Context, m eventbus.Message) error {
+		if m.ID == invalid.ID {
+			calls.Add(1)
+			return fmt.Errorf("%w: price -1 is not an amount", eventbus.ErrInvalidEvent)
+		}
+		return others.handler(ctx, m)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 10
+	if err := bus.Publish(ctx, invalid); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := bus.Publish(ctx, message("PriceChanged")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	others.waitDistinct(t, n)
+	var parked []eventbus.Message
+	waitUntil(t, "the invalid event in the dead-letter queue", func() bool {
+		var err error
+		if parked, err = rabbitmq.ListDeadLetters(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+		return len(parked) > 0
+	})
+	if len(parked) != 1 || parked[0].ID != invalid.ID || !strings.Contains(parked[0].Headers["x-last-error"], "price -1 is not an amount") {
+		t.Errorf("parked %+v, want the invalid event with its reason", parked)
+	}
+	if got := calls.Load(); got != 1 {
+		t.Errorf("handler called %d times for the invalid event, want 1", got)
 	}
 }
