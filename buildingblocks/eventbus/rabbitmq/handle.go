@@ -78,12 +78,12 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 }
 
 // park puts a delivery into the dead-letter queue with its failed attempts
-// and reason in its headers. The header cannot be added to the delivery itself,
-// so park sends a copy with it back to the service queue, marked to be
-// parked, and acks the delivery; read rejects the copy when it comes
+// and the reason in its headers. Headers cannot be added to a delivery, so
+// park sends a copy with them, marked to be parked, back to the service
+// queue and acks the delivery; read rejects the copy when it comes
 // (without running a handler), and the queue dead-letters it. The copy
-// carries none of the broker's x-death history, so the broker records
-// its first death as "rejected", whatever route it took before.
+// carries none of the broker's x-death history, so the broker records its
+// first death as "rejected", whatever way it came before.
 func (c *consumer) park(link *consLink, d amqp.Delivery, attempts int, reason string) {
 	c.sendOn(link, d, c.cfg.Queue, republishing(d, amqp.Table{
 		headerAttempt:   int32(attempts),
