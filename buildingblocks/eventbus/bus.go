@@ -8,9 +8,18 @@ import (
 // ErrClosed is returned by a Bus that has been closed.
 var ErrClosed = errors.New("eventbus: closed")
 
+// ErrInvalidEvent marks the error of a handler for an event that can never
+// be handled, one that fails validation (events.md, "Validating what
+// arrives"): the transport parks it in the dead-letter queue at once, with
+// the error as the reason, instead of retrying it. Wrap it with the
+// reason: fmt.Errorf("%w: price %s has more than 2 decimals",
+// eventbus.ErrInvalidEvent, p).
+var ErrInvalidEvent = errors.New("eventbus: invalid event")
+
 // Handler handles one delivered message. Returning nil acknowledges it;
 // returning an error makes the transport retry it (and, after the configured
-// number of attempts, park it in the dead-letter queue).
+// number of attempts, park it in the dead-letter queue), unless the error
+// is an [ErrInvalidEvent]: that parks it at once.
 type Handler func(ctx context.Context, m Message) error
 
 // Publisher publishes messages. Publish returns nil only once the transport
@@ -66,8 +75,8 @@ type Route struct {
 }
 
 // On routes a typed handler: the event name comes from E, and the handler
-// receives the decoded struct. A body that does not decode is an error like
-// any other and is retried, then dead-lettered.
+// receives the decoded struct. A body that does not decode is an
+// [ErrInvalidEvent]: it is parked at once.
 func On[E Event](h func(ctx context.Context, e E) error) Route {
 	var zero E
 	return Route{EventName: zero.EventName(), Handler: func(ctx context.Context, m Message) error {

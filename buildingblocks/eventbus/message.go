@@ -27,8 +27,10 @@ type Message struct {
 	CorrelationID string
 	// Headers are extra string headers, e.g. W3C traceparent and tracestate.
 	Headers map[string]string
-	// Attempt is set on delivery: 1 for the first delivery, more for each
-	// retry or redelivery. Publishers leave it zero.
+	// Attempt is set on delivery: 1 for the first attempt to handle the
+	// message, one more after each attempt that failed. (A redelivery of a
+	// message that was never handled, e.g. after a lost connection, is not
+	// a new attempt.) Publishers leave it zero.
 	Attempt int
 }
 
@@ -48,7 +50,7 @@ func Encode(e Event) (Message, error) {
 func Decode[E Event](m Message) (E, error) {
 	var e E
 	if err := json.Unmarshal(m.Body, &e); err != nil {
-		return e, fmt.Errorf("decode %s %s: %w", m.Name, m.ID, err)
+		return e, fmt.Errorf("%w: decode %s %s: %w", ErrInvalidEvent, m.Name, m.ID, err)
 	}
 	return e, nil
 }

@@ -65,10 +65,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tEVENT\tCREATED\tFROM\tREASON\tCORRELATION\tBODY")
+		fmt.Fprintln(w, "ID\tEVENT\tCREATED\tFROM\tREASON\tLAST ERROR\tCORRELATION\tBODY")
 		for _, m := range parked {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Name, m.Time.Format(time.RFC3339),
-				m.AppID, m.Headers["x-first-death-reason"], m.CorrelationID, m.Body)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Name, m.Time.Format(time.RFC3339),
+				m.AppID, m.Headers["x-first-death-reason"], m.Headers["x-last-error"], m.CorrelationID, m.Body)
 		}
 		if err := w.Flush(); err != nil {
 			return err

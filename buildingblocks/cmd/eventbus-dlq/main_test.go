@@ -59,7 +59,7 @@ func TestListAndReplay(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	for _, want := range []string{id.String(), "OrderStartedIntegrationEvent", "rejected", `{"UserId":"bob"}`} {
+	for _, want := range []string{id.String(), "OrderStartedIntegrationEvent", "rejected", "boom", `{"UserId":"bob"}`} {
 		if !strings.Contains(listing, want) {
 			t.Errorf("listing lacks %q:\n%s", want, listing)
 		}

@@ -2,14 +2,16 @@
 //
 // Publish delivers the message synchronously to every handler subscribed to
 // its name before it returns, so a test can assert on the effects right
-// after publishing. A failing handler is retried up to MaxAttempts times;
-// then the message is parked and listed by [Bus.DeadLetters]. Nothing is
+// after publishing. A failing handler is retried up to MaxAttempts times
+// (an [eventbus.ErrInvalidEvent] not at all); then the message is parked
+// and listed by [Bus.DeadLetters]. Nothing is
 // persisted: this bus gives none of the delivery guarantees of the rabbitmq
 // transport and is not meant for production.
 package inmem
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -65,8 +67,12 @@ func (b *Bus) deliver(ctx context.Context, m eventbus.Message, h eventbus.Handle
 	hctx := eventbus.WithCorrelationID(ctx, m.CorrelationID)
 	for attempt := 1; attempt <= attempts; attempt++ {
 		m.Attempt = attempt
-		if h(hctx, m) == nil {
+		err := h(hctx, m)
+		if err == nil {
 			return
+		}
+		if errors.Is(err, eventbus.ErrInvalidEvent) {
+			break
 		}
 	}
 	b.mu.Lock()

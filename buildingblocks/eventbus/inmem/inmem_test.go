@@ -3,6 +3,7 @@ package inmem_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
@@ -69,5 +70,34 @@ func TestFailingHandlerIsParkedAfterMaxAttempts(t *testing.T) {
 	}
 	if calls != 3 || len(bus.DeadLetters()) != 1 {
 		t.Fatalf("calls=%d dead=%d, want 3 and 1", calls, len(bus.DeadLetters()))
+	}
+}
+
+func TestInvalidEventIsParkedAtOnce(t *testing.T) {
+	ctx := context.Background()
+	var bus inmem.Bus
+	calls := 0
+	if _, err := bus.Subscribe(ctx, "X", func(context.Context, eventbus.Message) error {
+		calls++
+		return fmt.Errorf("%w: no product id", eventbus.ErrInvalidEvent)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	typed := 0
+	if _, err := eventbus.Subscribe(ctx, &bus, func(context.Context, priceChanged) error {
+		typed++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Publish(ctx, eventbus.Message{Name: "X"}); err != nil {
+		t.Fatal(err)
+	}
+	// A body that does not decode is invalid too.
+	if err := bus.Publish(ctx, eventbus.Message{Name: priceChanged{}.EventName(), Body: []byte(`{"ProductId":"seven"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || typed != 0 || len(bus.DeadLetters()) != 2 {
+		t.Fatalf("calls=%d typed=%d dead=%d, want 1, 0 and 2", calls, typed, len(bus.DeadLetters()))
 	}
 }

@@ -39,7 +39,7 @@ func New(ctx context.Context, cfg Config) (*Bus, error) {
 		return nil, err
 	}
 	b := &Bus{cfg: cfg, done: make(chan struct{})}
-	b.pub = newPublisher(cfg, b.done)
+	b.pub = newPublisher(cfg)
 	b.sub = newConsumer(cfg)
 	go b.pub.run()
 	return b, nil

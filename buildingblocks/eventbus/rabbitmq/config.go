@@ -18,7 +18,7 @@ const (
 // Timings that are not worth a setting.
 const (
 	// maxRetryBackoff caps the exponential delay between two attempts of a
-	// failing handler.
+	// failing handler, and so the TTL of a message in the wait queue.
 	maxRetryBackoff = 10 * time.Second
 	// minReconnectDelay and maxReconnectDelay bound the exponential delay
 	// between two connection attempts.
@@ -33,10 +33,13 @@ const (
 	// after the other at startup) before it is parked in the dead-letter
 	// queue.
 	unhandledGrace = 10 * time.Second
-	// publishChannels is the number of confirm-mode channels the publishers
-	// share. Each carries any number of unconfirmed messages at once.
-	publishChannelsDefault = 2
 )
+
+// crashLoopDeliveries is how often a message may be delivered without an
+// outcome (its consumer died, or closed with it prefetched) before it is
+// parked unhandled: a guard against a message that kills the process each
+// time it is handled. Far above what rolling restarts with a backlog add.
+const crashLoopDeliveries = 20
 
 // Config configures a [Bus]. The zero value of a field means its default.
 type Config struct {
@@ -46,8 +49,9 @@ type Config struct {
 	// Default DefaultExchange.
 	Exchange string
 	// Queue is this service's queue (quorum, durable). Only needed to
-	// Subscribe and for the dead-letter functions. Its dead-letter exchange
-	// is "<Queue>.dlx" and its dead-letter queue "<Queue>.dlq".
+	// Subscribe and for the dead-letter functions. Its wait queue is
+	// "<Queue>.wait", its dead-letter exchange "<Queue>.dlx" and its
+	// dead-letter queue "<Queue>.dlq".
 	Queue string
 	// AppID names this service: the app_id of what it publishes and the
 	// start of its connection names ("<AppID>-publish", "<AppID>-consume").
@@ -66,7 +70,8 @@ type Config struct {
 	// is parked in the dead-letter queue. Default DefaultMaxAttempts.
 	MaxAttempts int
 	// RetryBackoff is the delay before the second attempt; it doubles with
-	// each further attempt (capped at 10s). Default DefaultRetryBackoff.
+	// each further attempt (capped at 10s). The message waits in the
+	// queue's wait queue meanwhile. Default DefaultRetryBackoff.
 	RetryBackoff time.Duration
 	// Logger receives connection and dead-letter events. Default
 	// slog.Default().

@@ -2,11 +2,10 @@ package rabbitmq
 
 import (
 	"context"
-	"math/rand/v2"
 	"sync"
 	"time"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/cenkalti/backoff/v5"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -22,81 +21,71 @@ func dial(url, name string) (*amqp.Connection, error) {
 	})
 }
 
-// watchLoss returns a channel that is closed as soon as the connection or any
-// of the channels closes, for whatever reason. A link is all or nothing: the
-// loss of one channel (e.g. a channel error) is handled like the loss of the
-// connection, by a reconnect that re-declares everything.
-func watchLoss(conn *amqp.Connection, chans ...*amqp.Channel) <-chan struct{} {
-	lost := make(chan struct{})
-	var once sync.Once
+// watchLoss returns a context that ends with parent or as soon as the
+// connection or any of the channels closes, for whatever reason. A link is
+// all or nothing: the loss of one channel (e.g. a channel error) is handled
+// like the loss of the connection, by a reconnect that re-declares
+// everything.
+func watchLoss(parent context.Context, conn *amqp.Connection, chans ...*amqp.Channel) context.Context {
+	ctx, lost := context.WithCancel(parent)
 	watch := func(c chan *amqp.Error) {
 		<-c
-		once.Do(func() { close(lost) })
+		lost()
 	}
 	go watch(conn.NotifyClose(make(chan *amqp.Error, 1)))
 	for _, ch := range chans {
 		go watch(ch.NotifyClose(make(chan *amqp.Error, 1)))
 	}
-	return lost
+	return ctx
 }
 
-// backoff is an exponential delay with jitter between min and max.
-type backoff struct {
-	min, max time.Duration
-	next     time.Duration
-}
-
-func (b *backoff) reset() { b.next = 0 }
-
-// wait sleeps for the next delay or until done is closed; it reports
-// whether the full delay passed.
-func (b *backoff) wait(done <-chan struct{}) bool {
-	if b.next == 0 {
-		b.next = b.min
+// reconnectBackoff is the delay between two connection attempts:
+// exponential from minReconnectDelay to maxReconnectDelay, with jitter so
+// that many clients that lost the broker at the same moment do not come
+// back at the same moment.
+func reconnectBackoff() *backoff.ExponentialBackOff {
+	return &backoff.ExponentialBackOff{
+		InitialInterval:     minReconnectDelay,
+		RandomizationFactor: 0.2,
+		Multiplier:          2,
+		MaxInterval:         maxReconnectDelay,
 	}
-	d := jitter(b.next)
-	b.next = min(2*b.next, b.max)
-	return sleep(d, done)
 }
 
-// retryDelay is the delay after the n-th failed attempt (n ≥ 1): base,
-// 2·base, 4·base … capped at maxRetryBackoff, with jitter.
+// retryBackoff is the delay between two attempts of a failing handler, or
+// two publishes the broker refused: base, 2·base, 4·base … capped at
+// maxRetryBackoff, with jitter.
+func retryBackoff(base time.Duration) *backoff.ExponentialBackOff {
+	return &backoff.ExponentialBackOff{
+		InitialInterval:     base,
+		RandomizationFactor: 0.2,
+		Multiplier:          2,
+		MaxInterval:         maxRetryBackoff,
+	}
+}
+
+// retryDelay is how long a message waits after its n-th failed attempt:
+// the n-th delay of retryBackoff.
 func retryDelay(base time.Duration, n int) time.Duration {
-	d := base
-	for i := 1; i < n && d < maxRetryBackoff; i++ {
-		d *= 2
+	b := retryBackoff(base)
+	var d time.Duration
+	for range n {
+		d = b.NextBackOff()
 	}
-	return jitter(min(d, maxRetryBackoff))
+	return d
 }
 
-// jitter spreads d over [0.8d, 1.2d) so that many clients that lost the
-// broker at the same moment do not come back at the same moment.
-func jitter(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-// sleep waits for d or until done is closed; it reports whether d passed.
-func sleep(d time.Duration, done <-chan struct{}) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
+// waitGroup waits for wg, bounded by ctx.
+func waitGroup(ctx context.Context, wg *sync.WaitGroup) error {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
 	select {
-	case <-t.C:
-		return true
 	case <-done:
-		return false
-	}
-}
-
-// sleepCtx is sleep bounded by a context as well.
-func sleepCtx(ctx context.Context, d time.Duration, done <-chan struct{}) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-done:
-		return eventbus.ErrClosed
 	}
 }

@@ -7,219 +7,98 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
+	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// consumer owns the consuming connection and the handlers. One goroutine
-// (run) owns the connection: it (re)connects, declares the topology, applies
-// the bindings the subscriptions ask for, and reads deliveries, which it
-// hands to at most Concurrency handler goroutines.
+// consumer receives the deliveries of the service's queue and runs the
+// handlers subscribed to their event names.
+//
+// The way of a delivery: run keeps a link (a connection and its channels)
+// up; serve binds the queue to every subscribed event name and starts
+// consuming; read takes each delivery, waits for a free handler slot (at
+// most Concurrency handlers run at once), takes the handlers of its event
+// name at that moment, and starts handle (handle.go), which runs them and
+// settles the delivery.
+//
+// Subscribe and Unsubscribe change the handlers at any time; each then
+// makes the queue's binding of its event name match (subscribe.go), on
+// the current link or, while the broker is away, on the next one.
 type consumer struct {
 	cfg            Config
 	log            *slog.Logger
-	stop           chan struct{} // closed when Close begins
-	loopDone       chan struct{} // closed when run returned
-	handlerCtx     context.Context
+	stopping       context.Context // done once Close begins
+	stop           context.CancelFunc
+	stopped        chan struct{}   // closed when run returned
+	handlerCtx     context.Context // the handlers' context
 	cancelHandlers context.CancelFunc
-	poke           chan struct{} // asks run to apply the bindings again
-	sem            chan struct{} // one token per running handler
-	handling       sync.WaitGroup
+	slots          chan struct{}  // one token per running handler
+	working        sync.WaitGroup // deliveries taken by read and not yet done with
 
-	mu       sync.Mutex
-	started  bool
-	closed   bool
-	nextID   uint64
-	handlers map[string]map[uint64]eventbus.Handler
-	unbind   map[string]bool // event names whose last handler went
-	// want counts the changes of the bindings asked for; have is the last
-	// change that the broker applied. Subscribe waits until have ≥ its want.
-	want, have  uint64
-	applied     chan struct{} // closed and replaced when have or lastErr change
-	subsChanged chan struct{} // closed and replaced when a handler is added
-	link        *consLink
-	lastErr     error
+	mu      sync.Mutex
+	started bool                       // run was started (by the first Subscribe)
+	subs    map[string][]*subscription // by event name; an empty list: a name to unbind
+	changed chan struct{}              // closed and replaced when subs or link change
+	link    *consLink                  // the link consuming now; nil in between
+	lastErr error                      // why the last link failed
 }
 
-// consLink is one consuming connection: a channel for topology changes and
-// one that consumes.
+// consLink is one consuming connection: a channel for the bindings, one
+// that consumes and one, in confirm mode, that sends messages on to the
+// wait queue or to be parked.
 type consLink struct {
 	conn    *amqp.Connection
 	topo    *amqp.Channel
 	deliv   *amqp.Channel
+	send    *amqp.Channel
 	tag     string
 	acks    *acker
-	lost    <-chan struct{}
-	bound   map[string]bool // owned by run
-	reading bool            // read runs; readEnd closes when it returns
-	readEnd chan struct{}
+	ctx     context.Context // done when the link is lost
+	readEnd chan struct{}   // closed when read returned
+
+	topoMu sync.Mutex      // held across a binding's check and its change
+	bound  map[string]bool // event names bound on this link
 }
 
 func newConsumer(cfg Config) *consumer {
-	ctx, cancel := context.WithCancel(context.Background())
+	stopping, stop := context.WithCancel(context.Background())
+	handlerCtx, cancelHandlers := context.WithCancel(context.Background())
 	return &consumer{
 		cfg:            cfg,
 		log:            cfg.Logger.With("component", "eventbus.rabbitmq.consumer", "queue", cfg.Queue),
-		stop:           make(chan struct{}),
-		loopDone:       make(chan struct{}),
-		handlerCtx:     ctx,
-		cancelHandlers: cancel,
-		poke:           make(chan struct{}, 1),
-		sem:            make(chan struct{}, cfg.Concurrency),
-		handlers:       make(map[string]map[uint64]eventbus.Handler),
-		unbind:         make(map[string]bool),
-		applied:        make(chan struct{}),
-		subsChanged:    make(chan struct{}),
+		stopping:       stopping,
+		stop:           stop,
+		stopped:        make(chan struct{}),
+		handlerCtx:     handlerCtx,
+		cancelHandlers: cancelHandlers,
+		slots:          make(chan struct{}, cfg.Concurrency),
+		subs:           make(map[string][]*subscription),
+		changed:        make(chan struct{}),
 	}
 }
 
-// subscribe registers h and returns once the queue is bound to eventName
-// (at once if it already was), waiting for the broker bounded by ctx.
-func (c *consumer) subscribe(ctx context.Context, eventName string, h eventbus.Handler) (eventbus.Subscription, error) {
-	if c.cfg.Queue == "" {
-		return nil, errors.New("rabbitmq: subscribe: Config.Queue is not set")
-	}
-	if eventName == "" {
-		return nil, errNoEventName
-	}
-	if h == nil {
-		return nil, errors.New("rabbitmq: subscribe: nil handler")
-	}
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil, eventbus.ErrClosed
-	}
-	c.nextID++
-	id := c.nextID
-	if c.handlers[eventName] == nil {
-		c.handlers[eventName] = make(map[uint64]eventbus.Handler)
-	}
-	c.handlers[eventName][id] = h
-	c.want++
-	gen := c.want
-	close(c.subsChanged)
-	c.subsChanged = make(chan struct{})
-	start := !c.started
-	c.started = true
-	c.mu.Unlock()
-
-	if start {
-		go c.run()
-	}
-	c.kick()
-	if err := c.waitApplied(ctx, gen); err != nil {
-		c.remove(eventName, id)
-		return nil, fmt.Errorf("subscribe %s: %w", eventName, err)
-	}
-	return &subscription{c: c, name: eventName, id: id}, nil
-}
-
-// subscription is one handler's registration.
-type subscription struct {
-	c    *consumer
-	name string
-	id   uint64
-}
-
-// Unsubscribe removes the handler. When it was the last one of its event
-// name, it returns once the queue is unbound from that name (bounded by
-// ctx; if ctx ends first, the unbinding still happens when the broker is
-// back). After Close it only forgets the handler.
-//
-// The binding belongs to the queue, which every instance of the service
-// shares: when one instance unsubscribes the last handler of a name, the
-// others stop receiving that event too, until they bind it again (on their
-// next reconnect). Messages of that name already in the queue wait a while
-// for a handler and are then parked in the dead-letter queue.
-func (s *subscription) Unsubscribe(ctx context.Context) error {
-	gen, unbind := s.c.remove(s.name, s.id)
-	if !unbind {
-		return nil
-	}
-	s.c.kick()
-	err := s.c.waitApplied(ctx, gen)
-	if errors.Is(err, eventbus.ErrClosed) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("unsubscribe %s: %w", s.name, err)
-	}
-	return nil
-}
-
-// remove forgets a handler; when it was the last of its name it asks for
-// the unbinding and returns the change to wait for.
-func (c *consumer) remove(eventName string, id uint64) (gen uint64, unbind bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	hs := c.handlers[eventName]
-	if _, ok := hs[id]; !ok {
-		return 0, false
-	}
-	delete(hs, id)
-	if len(hs) > 0 {
-		return 0, false
-	}
-	delete(c.handlers, eventName)
-	c.unbind[eventName] = true
-	c.want++
-	return c.want, true
-}
-
-func (c *consumer) kick() {
-	select {
-	case c.poke <- struct{}{}:
-	default:
-	}
-}
-
-// waitApplied waits until the broker applied the bindings of change gen.
-func (c *consumer) waitApplied(ctx context.Context, gen uint64) error {
-	for {
-		c.mu.Lock()
-		have, applied, lastErr := c.have, c.applied, c.lastErr
-		c.mu.Unlock()
-		if have >= gen {
-			return nil
-		}
-		select {
-		case <-applied:
-		case <-c.stop:
-			return eventbus.ErrClosed
-		case <-ctx.Done():
-			if lastErr != nil {
-				return fmt.Errorf("rabbitmq: queue %s not ready (%v): %w", c.cfg.Queue, lastErr, ctx.Err())
-			}
-			return fmt.Errorf("rabbitmq: queue %s not ready: %w", c.cfg.Queue, ctx.Err())
-		}
-	}
-}
-
-// run keeps a consuming link up until Close.
+// run keeps a consuming link up until Close: after a failed connect it
+// waits with exponential backoff, after a lost link only briefly.
 func (c *consumer) run() {
-	defer close(c.loopDone)
-	delay := backoff{min: minReconnectDelay, max: maxReconnectDelay}
-	for {
+	defer close(c.stopped)
+	delay := reconnectBackoff()
+	_, _ = backoff.Retry(c.stopping, func() (struct{}, error) {
 		link, err := c.connect()
 		if err != nil {
-			c.setErr(err)
-			c.log.Warn("event bus: cannot connect for consuming; retrying", "err", err)
-			if !delay.wait(c.stop) {
-				return
-			}
-			continue
+			c.setLink(nil, err)
+			return struct{}{}, err
 		}
-		delay.reset()
-		if !c.serve(link) {
-			return
-		}
-		if !sleep(jitter(minReconnectDelay), c.stop) {
-			return
-		}
-	}
+		delay.Reset()
+		return struct{}{}, c.serve(link)
+	}, backoff.WithBackOff(delay), backoff.WithMaxElapsedTime(0), backoff.WithNotify(func(err error, wait time.Duration) {
+		c.log.Warn("event bus: consuming link down; reconnecting", "err", err, "in", wait)
+	}))
 }
 
 func (c *consumer) connect() (*consLink, error) {
@@ -238,223 +117,177 @@ func (c *consumer) connect() (*consLink, error) {
 	if link.deliv, err = conn.Channel(); err != nil {
 		return fail(err)
 	}
+	if link.send, err = conn.Channel(); err != nil {
+		return fail(err)
+	}
+	if err := link.send.Confirm(false); err != nil {
+		return fail(err)
+	}
 	if err := link.deliv.Qos(c.cfg.Prefetch, 0, false); err != nil {
 		return fail(err)
 	}
-	link.acks = newAcker(link.deliv, c.cfg.Prefetch)
 	if err := declareExchange(link.topo, c.cfg.Exchange); err != nil {
 		return fail(err)
 	}
 	if err := declareQueue(link.topo, c.cfg.Queue); err != nil {
 		return fail(err)
 	}
-	link.lost = watchLoss(conn, link.topo, link.deliv)
+	link.acks = newAcker(link.deliv, c.cfg.Prefetch)
+	link.ctx = watchLoss(context.Background(), conn, link.topo, link.deliv, link.send)
 	var tag [6]byte
 	_, _ = rand.Read(tag[:])
 	link.tag = c.cfg.AppID + "-" + hex.EncodeToString(tag[:])
 	return link, nil
 }
 
-// serve binds, consumes and dispatches on link until the link is lost (it
-// returns true: reconnect) or Close begins (false). On Close it cancels the
-// consumer and leaves the link open: Close waits for the handlers, which
-// still ack on it, and then closes it.
-func (c *consumer) serve(link *consLink) bool {
-	if !c.setLink(link) {
-		_ = link.conn.Close()
-		return false
-	}
-	if err := c.reconcile(link); err != nil {
-		return c.drop(link, err)
+// serve binds, consumes and reads on link until the link is lost (it
+// returns why) or Close begins. Then it cancels the consumer and leaves
+// the link open: Close waits for the handlers, which still ack on it, and
+// then closes it.
+func (c *consumer) serve(link *consLink) error {
+	c.mu.Lock()
+	names := slices.Collect(maps.Keys(c.subs))
+	c.mu.Unlock()
+	for _, name := range names {
+		if err := c.bind(link, name); err != nil {
+			return c.drop(link, false, err)
+		}
 	}
 	deliveries, err := link.deliv.Consume(c.cfg.Queue, link.tag, false, false, false, false, nil)
 	if err != nil {
-		return c.drop(link, fmt.Errorf("rabbitmq: consume %s: %w", c.cfg.Queue, err))
+		return c.drop(link, false, fmt.Errorf("rabbitmq: consume %s: %w", c.cfg.Queue, err))
 	}
+	c.setLink(link, nil)
 	c.log.Info("event bus: consuming", "prefetch", c.cfg.Prefetch, "concurrency", c.cfg.Concurrency)
-	link.reading = true
 	go c.read(link, deliveries)
-	for {
-		select {
-		case <-c.poke:
-			if err := c.reconcile(link); err != nil {
-				return c.drop(link, err)
-			}
-		case <-link.lost:
-			return c.drop(link, errors.New("rabbitmq: consuming connection lost"))
-		case <-c.stop:
-			// Stop taking deliveries: the broker sends no more, and the
-			// ones already prefetched stay unacknowledged, so they go back
-			// to the queue when the connection closes.
-			if err := link.deliv.Cancel(link.tag, false); err != nil {
-				_ = link.conn.Close()
-			}
-			<-link.readEnd
-			return false
-		}
+
+	select {
+	case <-link.ctx.Done():
+		return c.drop(link, true, errors.New("rabbitmq: consuming connection lost"))
+	case <-c.stopping.Done():
 	}
+	// Stop taking deliveries: the broker sends no more, and those already
+	// prefetched stay unacknowledged and go back to the queue when the
+	// connection closes.
+	if err := link.deliv.Cancel(link.tag, false); err != nil {
+		_ = link.conn.Close()
+	}
+	<-link.readEnd
+	return eventbus.ErrClosed
 }
 
 // drop ends a link after an error: the connection closes (unacknowledged
 // deliveries go back to the queue), and the handlers still running on it
-// finish before the next link consumes, so that a message is not handled
-// twice at the same time by this process.
-func (c *consumer) drop(link *consLink, err error) bool {
-	c.log.Warn("event bus: consuming link lost; reconnecting", "err", err)
-	c.clearLink(link, err)
+// finish before the next link consumes, so that this process does not
+// handle one message twice at the same time.
+func (c *consumer) drop(link *consLink, reading bool, err error) error {
+	c.setLink(nil, err)
 	_ = link.conn.Close()
 	link.acks.stop()
-	if link.reading {
+	if reading {
 		<-link.readEnd
 	}
-	c.handling.Wait()
-	select {
-	case <-c.stop:
-		return false
-	default:
-		return true
-	}
+	c.working.Wait()
+	return err
 }
 
-func (c *consumer) setLink(link *consLink) bool {
+// setLink publishes the link consuming now, or nil and why there is none.
+func (c *consumer) setLink(link *consLink, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return false
-	}
-	c.link = link
-	return true
+	c.link, c.lastErr = link, err
+	c.changedLocked()
 }
 
-func (c *consumer) clearLink(link *consLink, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.link == link {
-		c.link = nil
-	}
-	c.lastErr = err
-	close(c.applied)
-	c.applied = make(chan struct{})
-}
-
-func (c *consumer) setErr(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.lastErr = err
-	close(c.applied)
-	c.applied = make(chan struct{})
-}
-
-// reconcile makes the queue's bindings match the subscriptions: bind every
-// event name that has a handler and is not bound on this link yet, unbind
-// the names whose last handler went.
-func (c *consumer) reconcile(link *consLink) error {
-	c.mu.Lock()
-	gen := c.want
-	var bind, unbind []string
-	for name := range c.handlers {
-		if !link.bound[name] {
-			bind = append(bind, name)
-		}
-	}
-	for name := range c.unbind {
-		if c.handlers[name] == nil {
-			unbind = append(unbind, name)
-		}
-	}
-	c.mu.Unlock()
-
-	for _, name := range bind {
-		if err := link.topo.QueueBind(c.cfg.Queue, name, c.cfg.Exchange, false, nil); err != nil {
-			return fmt.Errorf("rabbitmq: bind %s to %s: %w", c.cfg.Queue, name, err)
-		}
-		link.bound[name] = true
-	}
-	for _, name := range unbind {
-		if err := link.topo.QueueUnbind(c.cfg.Queue, name, c.cfg.Exchange, nil); err != nil {
-			return fmt.Errorf("rabbitmq: unbind %s from %s: %w", c.cfg.Queue, name, err)
-		}
-		delete(link.bound, name)
-	}
-
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, name := range unbind {
-		if c.handlers[name] == nil {
-			delete(c.unbind, name)
-		}
-	}
-	c.have = max(c.have, gen)
-	c.lastErr = nil
-	close(c.applied)
-	c.applied = make(chan struct{})
-	return nil
-}
-
-// read hands deliveries to handler goroutines, at most Concurrency at once.
-// It returns when the delivery channel closes (consumer cancelled or link
-// lost).
+// read hands each delivery to a handler goroutine once a handler slot is
+// free, with the handlers of its event name at that moment. It returns
+// when the delivery channel closes (consumer cancelled or link lost).
 func (c *consumer) read(link *consLink, deliveries <-chan amqp.Delivery) {
 	defer close(link.readEnd)
 	for d := range deliveries {
-		if c.interrupted(link) {
+		switch {
+		case link.ctx.Err() != nil || c.stopping.Err() != nil:
 			continue // left unacknowledged: it goes back to the queue
-		}
-		c.handling.Add(1)
-		if handlers := c.handlersOf(eventName(d)); len(handlers) > 0 {
-			if !c.acquire(link) {
-				c.handling.Done()
-				continue
-			}
-			go func() {
-				defer c.handling.Done()
-				defer c.release()
-				c.handle(link, d, handlers)
-			}()
+		case toBeParked(d):
+			settle(c.log, link.acks.nack(d.DeliveryTag, false))
+			continue
+		case !c.acquire(link):
 			continue
 		}
-		// No handler yet: wait for one without taking a handler's place,
-		// so that the events that have one keep flowing.
+		subs := c.take(eventName(d))
+		c.working.Add(1)
 		go func() {
-			defer c.handling.Done()
-			handlers := c.awaitHandlers(link, eventName(d))
-			if len(handlers) == 0 {
-				c.unhandled(link, d)
-				return
-			}
-			if !c.acquire(link) {
-				settle(c.log, link.acks.nack(d.DeliveryTag, true))
-				return
+			defer c.working.Done()
+			if len(subs) == 0 {
+				c.release()
+				if subs = c.awaitHandlers(link, d); len(subs) == 0 {
+					return
+				}
 			}
 			defer c.release()
-			c.handle(link, d, handlers)
+			c.handle(link, d, subs)
 		}()
 	}
 }
 
-// acquire takes a handler's place; false if the link is lost or the bus
-// closes first.
+// awaitHandlers waits a while, without a handler slot, for a handler of a
+// delivery whose event name has none: at startup a service subscribes its
+// handlers one by one, and the queue may already hold messages for those
+// that come next. It returns the handlers with a slot taken, or nil once
+// it settled the delivery or the link ended.
+func (c *consumer) awaitHandlers(link *consLink, d amqp.Delivery) []*subscription {
+	grace := time.NewTimer(unhandledGrace)
+	defer grace.Stop()
+	for {
+		c.mu.Lock()
+		changed, waiting := c.changed, len(c.subs[eventName(d)]) == 0
+		c.mu.Unlock()
+		if !waiting {
+			if !c.acquire(link) {
+				return nil
+			}
+			if subs := c.take(eventName(d)); len(subs) > 0 {
+				return subs
+			}
+			c.release()
+			continue
+		}
+		select {
+		case <-changed:
+		case <-grace.C:
+			c.unhandled(link, d)
+			return nil
+		case <-link.ctx.Done():
+			return nil
+		case <-c.stopping.Done():
+			return nil
+		}
+	}
+}
+
+// acquire takes a handler slot; false if the link is lost or Close begins
+// first.
 func (c *consumer) acquire(link *consLink) bool {
 	select {
-	case c.sem <- struct{}{}:
+	case c.slots <- struct{}{}:
 		return true
-	case <-c.stop:
+	case <-link.ctx.Done():
 		return false
-	case <-link.lost:
+	case <-c.stopping.Done():
 		return false
 	}
 }
 
-func (c *consumer) release() { <-c.sem }
+func (c *consumer) release() { <-c.slots }
 
 // connected reports whether the consumer, if it was started, is connected.
 func (c *consumer) connected() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.started || c.link != nil {
+	switch {
+	case !c.started || c.link != nil:
 		return nil
-	}
-	if c.lastErr != nil {
+	case c.lastErr != nil:
 		return c.lastErr
 	}
 	return errors.New("rabbitmq: not connected yet")
@@ -465,30 +298,18 @@ func (c *consumer) connected() error {
 // the queue.
 func (c *consumer) close(ctx context.Context) error {
 	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil
-	}
-	c.closed = true
+	c.stop()
 	started := c.started
 	c.mu.Unlock()
-	close(c.stop)
 	if !started {
 		return nil
 	}
 
 	var err error
 	select {
-	case <-c.loopDone:
-		waited := make(chan struct{})
-		go func() {
-			c.handling.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = fmt.Errorf("rabbitmq: handlers still running at close: %w", ctx.Err())
+	case <-c.stopped:
+		if err = waitGroup(ctx, &c.working); err != nil {
+			err = fmt.Errorf("rabbitmq: handlers still running at close: %w", err)
 		}
 	case <-ctx.Done():
 		err = fmt.Errorf("rabbitmq: consumer did not stop: %w", ctx.Err())
@@ -504,8 +325,6 @@ func (c *consumer) close(ctx context.Context) error {
 		link.acks.flush()
 		_ = link.conn.Close()
 	}
-	if err == nil {
-		c.cancelHandlers()
-	}
+	c.cancelHandlers()
 	return err
 }

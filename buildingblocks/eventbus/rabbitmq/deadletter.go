@@ -77,10 +77,11 @@ const returnWait = 10 * time.Second
 // ReplayDeadLetters moves the messages parked in the dead-letter queue of
 // cfg.Queue back to that queue only (through the default exchange, routing
 // key = the queue's name; consumers dispatch on the AMQP type, which is
-// kept), and returns how many it moved. Each message is removed from the
-// dead-letter queue only after the broker confirmed its copy, so a failure
-// midway loses nothing (a message may at worst be in both queues). Messages
-// parked while it runs are left for the next replay.
+// kept), and returns how many it moved. A replayed message starts afresh,
+// without the bookkeeping of its earlier attempts and deaths. Each message
+// is removed from the dead-letter queue only after the broker confirmed its
+// copy, so a failure midway loses nothing (a message may at worst be in
+// both queues). Messages parked while it runs are left for the next replay.
 func ReplayDeadLetters(ctx context.Context, cfg Config) (int, error) {
 	replayed := 0
 	err := withDeadLetters(ctx, cfg, "-dlq-replay", func(ch *amqp.Channel, dlq string, n int) error {
@@ -99,7 +100,7 @@ func ReplayDeadLetters(ctx context.Context, cfg Config) (int, error) {
 			if !ok {
 				return nil
 			}
-			confirm, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", cfg.Queue, true, false, replay(d))
+			confirm, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", cfg.Queue, true, false, republishing(d, nil))
 			if err != nil {
 				return fmt.Errorf("publish to %s: %w", cfg.Queue, err)
 			}
@@ -123,33 +124,6 @@ func ReplayDeadLetters(ctx context.Context, cfg Config) (int, error) {
 		return nil
 	})
 	return replayed, err
-}
-
-// replay is the publishing that puts a dead letter back: the same message,
-// without the delivery count of the dead-letter queue. The x-death history
-// stays, so a message parked again shows how often it was.
-func replay(d amqp.Delivery) amqp.Publishing {
-	headers := amqp.Table{}
-	for k, v := range d.Headers {
-		if k != headerDeliveryCount {
-			headers[k] = v
-		}
-	}
-	return amqp.Publishing{
-		Headers:         headers,
-		ContentType:     d.ContentType,
-		ContentEncoding: d.ContentEncoding,
-		DeliveryMode:    amqp.Persistent,
-		Priority:        d.Priority,
-		CorrelationId:   d.CorrelationId,
-		ReplyTo:         d.ReplyTo,
-		MessageId:       d.MessageId,
-		Timestamp:       d.Timestamp,
-		Type:            d.Type,
-		UserId:          d.UserId,
-		AppId:           d.AppId,
-		Body:            d.Body,
-	}
 }
 
 // withDeadLetters connects, checks that the service queue and its

@@ -119,8 +119,9 @@ func TestMessageDeliveredTooOftenIsParkedWithoutRunningTheHandler(t *testing.T) 
 	cfg.MaxAttempts = 3
 
 	// The queue exists (a subscriber declared it) and holds a message that
-	// was delivered MaxAttempts times to consumers that died before they
-	// acknowledged it, like a message that crashes its service each time.
+	// was delivered CrashLoopDeliveries times to consumers that died before
+	// they acknowledged it, like a message that crashes its service each
+	// time.
 	setup := tb.bus(cfg)
 	if _, err := setup.Subscribe(ctx, "OrderPaid", newSeen().handler); err != nil {
 		t.Fatal(err)
@@ -135,7 +136,7 @@ func TestMessageDeliveredTooOftenIsParkedWithoutRunningTheHandler(t *testing.T) 
 	}); err != nil {
 		t.Fatal(err)
 	}
-	for range cfg.MaxAttempts {
+	for range rabbitmq.CrashLoopDeliveries {
 		conn, err := amqp.Dial(cfg.URL)
 		if err != nil {
 			t.Fatal(err)

@@ -4,9 +4,10 @@
 // Topology. Every service publishes to one durable direct exchange; the
 // routing key is the event name. A consuming service has one durable quorum
 // queue, bound to the exchange once per event name it handles (on the first
-// Subscribe of the name; unbound when its last handler unsubscribes). The
-// queue dead-letters to "<queue>.dlx", a fanout exchange bound to the quorum
-// queue "<queue>.dlq".
+// Subscribe of the name; unbound when its last handler unsubscribes). Next
+// to it: "<queue>.wait", where failed messages wait for their next attempt,
+// and "<queue>.dlx", a fanout exchange bound to the quorum queue
+// "<queue>.dlq", where parked messages stay.
 //
 // Publishing. Messages are persistent and carry content_type, message_id
 // (the event id), type (the event name), timestamp, app_id and the headers
@@ -15,13 +16,26 @@
 // goroutines keep publishing on the same channels.
 //
 // Consuming. A separate connection, bounded prefetch, a bounded number of
-// handlers at once, manual ack once every handler of the message returned
-// nil. Deliveries are dispatched on the AMQP type (the routing key of a
-// replayed dead letter is the queue name). A failing handler is retried
-// with exponential backoff; after MaxAttempts (counting earlier deliveries,
-// from the quorum queue's x-delivery-count) the message is parked in the
-// dead-letter queue, where [ListDeadLetters] shows it and
-// [ReplayDeadLetters] puts it back.
+// handlers at once, manual ack once every handler of the message, among
+// those subscribed when it got its turn, returned nil. Deliveries are
+// dispatched on the AMQP type (the routing key of a message that comes back
+// from the wait queue or the dead-letter queue is the queue's name).
+// Unsubscribe returns once no call of its handler runs or will start.
+//
+// Retries. A failing handler does not keep its message: the message is sent
+// to the wait queue with its attempt (x-attempt) and the error
+// (x-last-error) in its headers and a TTL of RetryBackoff, doubling with
+// each attempt; when the TTL ends the wait queue dead-letters it back into
+// the service queue, and it comes again to the handlers of its event name.
+// Meanwhile it holds no handler slot, so the other messages keep flowing.
+// After MaxAttempts failures the message is parked in the dead-letter queue
+// with its last error, where [ListDeadLetters] shows it and
+// [ReplayDeadLetters] puts it back; an event a handler finds invalid
+// ([eventbus.ErrInvalidEvent]) is parked at once. Attempts are handler failures: a message
+// that came back unhandled (prefetched by a consumer that closed or lost
+// its connection) has not failed. The broker's x-delivery-count only guards
+// against a message that kills the process each time it is handled: after
+// 20 deliveries without an outcome it is parked unhandled.
 //
 // Failures. Both connections come back by themselves, with backoff, after
 // the broker or the network went away: the topology is declared again, the

@@ -5,84 +5,116 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
+	"strconv"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// handle runs the handlers of one delivery (pending: a copy of them) and
-// settles it:
+// handle runs the handlers of one delivery, those subscribed to its event
+// name when it got its handler slot, and settles it:
 //
 //   - every handler returned nil: ack;
-//   - some failed: they (only they) are tried again after a growing delay,
-//     in this goroutine, while the other deliveries keep flowing;
-//   - the last of MaxAttempts attempts failed: nack without requeue, and the
-//     queue dead-letters it to "<queue>.dlq".
+//   - one failed, before the last of MaxAttempts attempts: the message is
+//     sent to the wait queue with its attempt and error in its headers,
+//     then acked. It waits there, in the broker and not in a handler slot,
+//     until its TTL (the backoff) ends and the wait queue dead-letters it
+//     back into the service queue, where it comes again to the handlers
+//     subscribed then (every one of them, not only those that failed);
+//   - the last attempt failed, or a handler found the event invalid
+//     (eventbus.ErrInvalidEvent): the message is parked (park), with the
+//     error.
 //
-// Attempts are counted from the queue's x-delivery-count, so deliveries
-// before a crash or a lost connection count as well: a message that kills
-// the process every time it is handled is parked after MaxAttempts
-// deliveries without running the handler once more.
+// Attempts are counted by the handlers' failures, on the message, so a
+// delivery that came back unhandled (prefetched when its consumer closed,
+// or sent to a process that died) is not a failure. The broker's count of
+// deliveries only guards against a message that kills the process each
+// time it is handled: after crashLoopDeliveries it is parked unhandled.
 //
-// When the link is lost or the bus closes, handle stops retrying and leaves
-// the message to the broker, which delivers it again.
-func (c *consumer) handle(link *consLink, d amqp.Delivery, pending map[uint64]eventbus.Handler) {
+// If sending the retry or the parked copy fails (the link went away), the
+// delivery is not acked, and the broker delivers it again.
+func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription) {
+	defer func() {
+		for _, s := range subs {
+			s.calls.Done()
+		}
+	}()
 	m := message(d)
 	log := c.log.With("event", m.Name, "id", m.ID)
-	prior := deliveryCount(d)
-	if prior >= c.cfg.MaxAttempts {
+	if n := deliveryCount(d); n >= crashLoopDeliveries {
+		reason := fmt.Sprintf("delivered %d times without an outcome: does handling it crash the process?", n)
 		log.Error("event bus: message delivered too often; parking it in the dead-letter queue",
-			"deliveries", prior, "dlq", DeadLetterQueue(c.cfg.Queue))
-		settle(log, link.acks.nack(d.DeliveryTag, false))
+			"deliveries", n, "dlq", DeadLetterQueue(c.cfg.Queue))
+		c.park(link, d, failedAttempts(d), reason)
 		return
 	}
 
+	m.Attempt = failedAttempts(d) + 1
 	ctx := eventbus.WithCorrelationID(c.handlerCtx, m.CorrelationID)
-	for attempt := prior + 1; ; attempt++ {
-		m.Attempt = attempt
-		var failure error
-		for id, h := range pending {
-			if err := call(ctx, h, m); err != nil {
-				failure = err
-			} else {
-				delete(pending, id)
-			}
+	var failure error // the last error, or the first that found the event invalid
+	for _, s := range subs {
+		if err := call(ctx, s.h, m); err != nil && !errors.Is(failure, eventbus.ErrInvalidEvent) {
+			failure = err
 		}
-		if len(pending) == 0 {
-			link.acks.ack(d.DeliveryTag)
-			return
-		}
-		if attempt >= c.cfg.MaxAttempts {
-			log.Error("event bus: handler failed every attempt; parking the message in the dead-letter queue",
-				"attempts", attempt, "err", failure, "dlq", DeadLetterQueue(c.cfg.Queue))
-			settle(log, link.acks.nack(d.DeliveryTag, false))
-			return
-		}
-		delay := retryDelay(c.cfg.RetryBackoff, attempt-prior)
-		log.Warn("event bus: handler failed; retrying", "attempt", attempt, "in", delay, "err", failure)
-		if !c.pause(link, delay) {
-			settle(log, link.acks.nack(d.DeliveryTag, true))
-			return
-		}
-		pending = c.stillSubscribed(m.Name, pending)
-		if len(pending) == 0 {
-			link.acks.ack(d.DeliveryTag)
-			return
-		}
+	}
+	switch {
+	case failure == nil:
+		link.acks.ack(d.DeliveryTag)
+	case errors.Is(failure, eventbus.ErrInvalidEvent):
+		log.Error("event bus: invalid event; parking it in the dead-letter queue",
+			"err", failure, "dlq", DeadLetterQueue(c.cfg.Queue))
+		c.park(link, d, m.Attempt, failure.Error())
+	case m.Attempt >= c.cfg.MaxAttempts:
+		log.Error("event bus: handler failed every attempt; parking the message in the dead-letter queue",
+			"attempts", m.Attempt, "err", failure, "dlq", DeadLetterQueue(c.cfg.Queue))
+		c.park(link, d, m.Attempt, failure.Error())
+	default:
+		delay := retryDelay(c.cfg.RetryBackoff, m.Attempt)
+		log.Warn("event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay, "err", failure)
+		retry := republishing(d, amqp.Table{headerAttempt: int32(m.Attempt), headerLastError: lastError(failure.Error())})
+		retry.Expiration = strconv.FormatInt(delay.Milliseconds(), 10)
+		c.sendOn(link, d, waitQueue(c.cfg.Queue), retry)
 	}
 }
 
-// unhandled settles a delivery that no handler came for: back to the queue
-// if the link is lost or the bus closes, else to the dead-letter queue.
-func (c *consumer) unhandled(link *consLink, d amqp.Delivery) {
-	if c.interrupted(link) {
+// park puts a delivery into the dead-letter queue with its failed attempts
+// and the reason in its headers. Headers cannot be added to a delivery, so
+// park sends a copy with them, marked to be parked, back to the service
+// queue and acks the delivery; read rejects the copy when it comes
+// (without running a handler), and the queue dead-letters it. The copy
+// carries none of the broker's x-death history, so the broker records its
+// first death as "rejected", whatever way it came before.
+func (c *consumer) park(link *consLink, d amqp.Delivery, attempts int, reason string) {
+	c.sendOn(link, d, c.cfg.Queue, republishing(d, amqp.Table{
+		headerAttempt:   int32(attempts),
+		headerLastError: lastError(reason),
+		headerPark:      true,
+	}))
+}
+
+// sendOn publishes p to queue and acks d once the broker confirmed p, or
+// leaves d to come again if the link goes away first.
+func (c *consumer) sendOn(link *consLink, d amqp.Delivery, queue string, p amqp.Publishing) {
+	confirm, err := link.send.PublishWithDeferredConfirmWithContext(link.ctx, "", queue, false, false, p)
+	if err == nil {
+		var acked bool
+		if acked, err = confirm.WaitContext(link.ctx); err == nil && !acked {
+			err = errors.New("broker refused it")
+		}
+	}
+	if err != nil {
+		c.log.Warn("event bus: cannot send a message on; it comes again", "queue", queue, "id", d.MessageId, "err", err)
 		settle(c.log, link.acks.nack(d.DeliveryTag, true))
 		return
 	}
+	link.acks.ack(d.DeliveryTag)
+}
+
+// unhandled parks a delivery that no handler came for.
+func (c *consumer) unhandled(link *consLink, d amqp.Delivery) {
 	c.log.Warn("event bus: no handler for event; parking it in the dead-letter queue",
 		"event", eventName(d), "id", d.MessageId, "dlq", DeadLetterQueue(c.cfg.Queue))
-	settle(c.log, link.acks.nack(d.DeliveryTag, false))
+	c.park(link, d, failedAttempts(d), "no handler for "+eventName(d))
 }
 
 // call runs a handler, turning a panic into an error.
@@ -103,75 +135,11 @@ func settle(log *slog.Logger, err error) {
 	}
 }
 
-// handlersOf returns a copy of the handlers of an event name.
-func (c *consumer) handlersOf(eventName string) map[uint64]eventbus.Handler {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	hs := make(map[uint64]eventbus.Handler, len(c.handlers[eventName]))
-	for id, h := range c.handlers[eventName] {
-		hs[id] = h
+// lastError is an error text cut to a size fit for a header.
+func lastError(s string) string {
+	const limit = 1000
+	if len(s) > limit {
+		return s[:limit] + "…"
 	}
-	return hs
-}
-
-// stillSubscribed drops from pending the handlers unsubscribed meanwhile.
-func (c *consumer) stillSubscribed(eventName string, pending map[uint64]eventbus.Handler) map[uint64]eventbus.Handler {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for id := range pending {
-		if _, ok := c.handlers[eventName][id]; !ok {
-			delete(pending, id)
-		}
-	}
-	return pending
-}
-
-// awaitHandlers waits a while for a handler of eventName: at startup a
-// service subscribes its handlers one by one, and the queue may already
-// hold messages for those that come next.
-func (c *consumer) awaitHandlers(link *consLink, eventName string) map[uint64]eventbus.Handler {
-	deadline := time.NewTimer(unhandledGrace)
-	defer deadline.Stop()
-	for {
-		c.mu.Lock()
-		changed := c.subsChanged
-		c.mu.Unlock()
-		if hs := c.handlersOf(eventName); len(hs) > 0 {
-			return hs
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			return nil
-		case <-link.lost:
-			return nil
-		case <-c.stop:
-			return nil
-		}
-	}
-}
-
-// pause waits d unless the link is lost or the bus closes.
-func (c *consumer) pause(link *consLink, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-link.lost:
-		return false
-	case <-c.stop:
-		return false
-	}
-}
-
-func (c *consumer) interrupted(link *consLink) bool {
-	select {
-	case <-link.lost:
-		return true
-	case <-c.stop:
-		return true
-	default:
-		return false
-	}
+	return s
 }

@@ -2,6 +2,8 @@ package rabbitmq
 
 import (
 	"errors"
+	"maps"
+	"strings"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
@@ -9,9 +11,19 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// Header names of the wire contract and of the broker.
+// Header names of the wire contract, of the consumer's retries and of the
+// broker.
 const (
 	headerCorrelationID = "x-correlation-id"
+	// headerAttempt is how many attempts to handle the message failed; set
+	// on a message sent to the wait queue or parked.
+	headerAttempt = "x-attempt"
+	// headerLastError is why the last attempt failed, or why the message
+	// was parked.
+	headerLastError = "x-last-error"
+	// headerPark marks a copy that the consumer rejects at once, so that
+	// the queue dead-letters it.
+	headerPark = "x-park"
 	// headerDeliveryCount is set by a quorum queue on every delivery: how
 	// often the message was delivered before and came back (nack with
 	// requeue, or a channel that closed with it unacknowledged).
@@ -91,10 +103,53 @@ func eventName(d amqp.Delivery) string {
 	return d.RoutingKey
 }
 
+// republishing is the publishing that sends d on: the same message, with
+// the headers in set, and its other headers except the bookkeeping of the
+// broker (x-death, x-first-death-*, x-delivery-count) and of the consumer.
+func republishing(d amqp.Delivery, set amqp.Table) amqp.Publishing {
+	headers := amqp.Table{}
+	for k, v := range d.Headers {
+		switch {
+		case k == "x-death", strings.HasPrefix(k, "x-first-death-"), strings.HasPrefix(k, "x-last-death-"),
+			k == headerDeliveryCount, k == headerAttempt, k == headerLastError, k == headerPark:
+		default:
+			headers[k] = v
+		}
+	}
+	maps.Copy(headers, set)
+	return amqp.Publishing{
+		Headers:         headers,
+		ContentType:     d.ContentType,
+		ContentEncoding: d.ContentEncoding,
+		DeliveryMode:    amqp.Persistent,
+		Priority:        d.Priority,
+		CorrelationId:   d.CorrelationId,
+		ReplyTo:         d.ReplyTo,
+		MessageId:       d.MessageId,
+		Timestamp:       d.Timestamp,
+		Type:            d.Type,
+		UserId:          d.UserId,
+		AppId:           d.AppId,
+		Body:            d.Body,
+	}
+}
+
 // deliveryCount is how often the queue delivered d before (0 on the first
 // delivery).
-func deliveryCount(d amqp.Delivery) int {
-	switch n := d.Headers[headerDeliveryCount].(type) {
+func deliveryCount(d amqp.Delivery) int { return intHeader(d, headerDeliveryCount) }
+
+// failedAttempts is how many attempts to handle d failed before.
+func failedAttempts(d amqp.Delivery) int { return intHeader(d, headerAttempt) }
+
+// toBeParked reports whether d is a copy that park marked for the
+// dead-letter queue.
+func toBeParked(d amqp.Delivery) bool {
+	park, _ := d.Headers[headerPark].(bool)
+	return park
+}
+
+func intHeader(d amqp.Delivery, name string) int {
+	switch n := d.Headers[name].(type) {
 	case int64:
 		return int(n)
 	case int32:

@@ -2,10 +2,13 @@ package rabbitmq
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -20,9 +23,10 @@ import (
 // benchmark.) When the link goes away, amqp091 resolves every outstanding
 // confirm as a nack and the publish is sent again on the next link.
 type publisher struct {
-	cfg  Config
-	log  *slog.Logger
-	done <-chan struct{} // closed when the bus closes
+	cfg     Config
+	log     *slog.Logger
+	closing context.Context // done once close returns
+	stop    context.CancelFunc
 
 	mu      sync.Mutex
 	link    *pubLink      // nil while disconnected
@@ -37,7 +41,7 @@ type publisher struct {
 type pubLink struct {
 	conn *amqp.Connection
 	ch   *amqp.Channel
-	lost <-chan struct{}
+	ctx  context.Context // done when the link is lost
 
 	mu        sync.Mutex
 	unblocked chan struct{} // non-nil while the broker blocks publishing
@@ -72,8 +76,8 @@ func (l *pubLink) watchBlocked(log *slog.Logger, notes <-chan amqp.Blocking) {
 
 // whenUnblocked returns nil at once unless the broker blocks publishing;
 // then it waits for the broker, the loss of the link (the publish then
-// goes to the next one), ctx or the bus's end.
-func (l *pubLink) whenUnblocked(ctx context.Context, done <-chan struct{}) error {
+// goes to the next one) or ctx.
+func (l *pubLink) whenUnblocked(ctx context.Context) error {
 	l.mu.Lock()
 	unblocked := l.unblocked
 	l.mu.Unlock()
@@ -83,59 +87,53 @@ func (l *pubLink) whenUnblocked(ctx context.Context, done <-chan struct{}) error
 	select {
 	case <-unblocked:
 		return nil
-	case <-l.lost:
+	case <-l.ctx.Done():
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("rabbitmq: broker blocks publishing: %w", ctx.Err())
-	case <-done:
-		return eventbus.ErrClosed
+		return fmt.Errorf("rabbitmq: broker blocks publishing: %w", context.Cause(ctx))
 	}
 }
 
-func newPublisher(cfg Config, done <-chan struct{}) *publisher {
+func newPublisher(cfg Config) *publisher {
+	closing, stop := context.WithCancel(context.Background())
 	return &publisher{
-		cfg:  cfg,
-		log:  cfg.Logger.With("component", "eventbus.rabbitmq.publisher", "app", cfg.AppID),
-		done: done,
-		up:   make(chan struct{}),
+		cfg:     cfg,
+		log:     cfg.Logger.With("component", "eventbus.rabbitmq.publisher", "app", cfg.AppID),
+		closing: closing,
+		stop:    stop,
+		up:      make(chan struct{}),
 	}
 }
 
-// run keeps a link up until the bus closes.
+// run keeps a link up until the bus closes: after a failed connect it
+// waits with exponential backoff, after a lost link only briefly.
 func (p *publisher) run() {
-	delay := backoff{min: minReconnectDelay, max: maxReconnectDelay}
-	for {
+	delay := reconnectBackoff()
+	_, _ = backoff.Retry(p.closing, func() (struct{}, error) {
 		link, err := p.connect()
 		if err != nil {
 			p.setLost(err)
-			p.log.Warn("event bus: cannot connect for publishing; retrying", "err", err)
-			if !delay.wait(p.done) {
-				return
-			}
-			continue
+			return struct{}{}, err
 		}
-		delay.reset()
+		delay.Reset()
 		if !p.setLink(link) {
 			_ = link.conn.Close()
-			return
+			return struct{}{}, backoff.Permanent(eventbus.ErrClosed)
 		}
 		select {
-		case <-link.lost:
-			if p.isClosed() {
-				return
-			}
-			p.log.Warn("event bus: publishing connection lost; reconnecting")
-			p.setLost(fmt.Errorf("rabbitmq: publishing connection lost"))
-			// Closing the connection resolves the confirms of every channel
-			// as nacks, so the waiting publishes retry on the next link.
-			_ = link.conn.Close()
-			if !sleep(jitter(minReconnectDelay), p.done) {
-				return
-			}
-		case <-p.done:
-			return
+		case <-link.ctx.Done():
+		case <-p.closing.Done():
+			return struct{}{}, backoff.Permanent(eventbus.ErrClosed)
 		}
-	}
+		err = errors.New("rabbitmq: publishing connection lost")
+		p.setLost(err)
+		// Closing the connection resolves the confirms of every channel as
+		// nacks, so the waiting publishes retry on the next link.
+		_ = link.conn.Close()
+		return struct{}{}, err
+	}, backoff.WithBackOff(delay), backoff.WithMaxElapsedTime(0), backoff.WithNotify(func(err error, wait time.Duration) {
+		p.log.Warn("event bus: publishing link down; reconnecting", "err", err, "in", wait)
+	}))
 }
 
 func (p *publisher) connect() (*pubLink, error) {
@@ -155,7 +153,7 @@ func (p *publisher) connect() (*pubLink, error) {
 		_ = conn.Close()
 		return nil, fmt.Errorf("rabbitmq: %w", err)
 	}
-	link := &pubLink{conn: conn, ch: ch, lost: watchLoss(conn, ch)}
+	link := &pubLink{conn: conn, ch: ch, ctx: watchLoss(context.Background(), conn, ch)}
 	go link.watchBlocked(p.log, conn.NotifyBlocked(make(chan amqp.Blocking, 1)))
 	return link, nil
 }
@@ -183,12 +181,6 @@ func (p *publisher) setLost(err error) {
 	p.lastErr = err
 }
 
-func (p *publisher) isClosed() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.closed
-}
-
 // current returns the link, waiting for one (bounded by ctx) while the
 // broker is unreachable.
 func (p *publisher) current(ctx context.Context) (*pubLink, error) {
@@ -201,13 +193,11 @@ func (p *publisher) current(ctx context.Context) (*pubLink, error) {
 		}
 		select {
 		case <-up:
-		case <-p.done:
-			return nil, eventbus.ErrClosed
 		case <-ctx.Done():
 			if lastErr != nil {
-				return nil, fmt.Errorf("rabbitmq: not connected (%v): %w", lastErr, ctx.Err())
+				return nil, fmt.Errorf("rabbitmq: not connected (%v): %w", lastErr, context.Cause(ctx))
 			}
-			return nil, fmt.Errorf("rabbitmq: not connected: %w", ctx.Err())
+			return nil, fmt.Errorf("rabbitmq: not connected: %w", context.Cause(ctx))
 		}
 	}
 }
@@ -233,10 +223,11 @@ func (p *publisher) publish(ctx context.Context, m eventbus.Message) error {
 
 // publishBatch sends msgs in order on the confirm channel, their confirms
 // pipelined, and returns once the broker has confirmed every one. When the
-// link goes away or the broker refuses one, it sends again, in order, from
-// the first message not confirmed, so the first copies arrive in order (a
-// copy may come twice; the consumers' inbox drops it). It gives up only
-// when ctx ends or the bus closes.
+// link goes away it sends again at once on the next link, and when the
+// broker refuses one, after a backoff; either time in order from the first
+// message not confirmed, so the first copies arrive in order (a copy may
+// come twice; the consumers' inbox drops it). It gives up only when ctx
+// ends or the bus closes.
 func (p *publisher) publishBatch(ctx context.Context, msgs []eventbus.Message) error {
 	for _, m := range msgs {
 		if m.Name == "" {
@@ -252,102 +243,89 @@ func (p *publisher) publishBatch(ctx context.Context, msgs []eventbus.Message) e
 	p.mu.Unlock()
 	defer p.inflight.Done()
 
-	failed := func(i int, what string, err error) error {
-		if len(msgs) == 1 {
-			return fmt.Errorf("publish %s %s: %s%w", msgs[i].Name, msgs[i].ID, what, err)
-		}
-		return fmt.Errorf("publish batch at %d of %d (%s %s): %s%w", i+1, len(msgs), msgs[i].Name, msgs[i].ID, what, err)
-	}
-	confirms := make([]*amqp.DeferredConfirmation, len(msgs))
-	next, nacks := 0, 0 // msgs[:next] are confirmed
-	for next < len(msgs) {
-		link, err := p.current(ctx)
-		if err != nil {
-			return failed(next, "", err)
-		}
-		if err := link.whenUnblocked(ctx, p.done); err != nil {
-			return failed(next, "", err)
-		}
-		sent := next
-		for ; sent < len(msgs); sent++ {
-			confirms[sent], err = link.ch.PublishWithDeferredConfirmWithContext(ctx, p.cfg.Exchange, msgs[sent].Name, false, false, publishing(msgs[sent], p.cfg.AppID))
-			if err != nil {
-				break
-			}
-		}
-		if sent == next {
-			if ctx.Err() != nil {
-				return failed(next, "", ctx.Err())
-			}
-			// The channel is closing: wait for the next link.
-			if err := waitLost(ctx, link.lost, p.done); err != nil {
-				return failed(next, "", err)
-			}
-			continue
-		}
-		refused := false
-		for ; next < sent; next++ {
-			select {
-			case <-confirms[next].Done():
-			case <-ctx.Done():
-				// The broker may still confirm it: the caller retries and the
-				// consumers' inbox drops the duplicate.
-				return failed(next, "unconfirmed: ", ctx.Err())
-			}
-			if !confirms[next].Acked() {
-				refused = true
-				break
-			}
-		}
-		switch {
-		case next == len(msgs):
-			return nil
-		case link.ch.IsClosed() || !refused:
-			// Not a refusal: the link went away before the confirms came
-			// (or before all were sent).
-			if err := waitLost(ctx, link.lost, p.done); err != nil {
-				return failed(next, "unconfirmed: ", err)
-			}
-		default:
-			// A real nack: the broker could not take the message (an
-			// internal error, or a queue over its length limit). Later.
-			nacks++
-			p.log.Warn("event bus: broker refused a message; retrying", "event", msgs[next].Name, "id", msgs[next].ID, "nacks", nacks)
-			if err := sleepCtx(ctx, retryDelay(p.cfg.RetryBackoff, nacks), p.done); err != nil {
-				return failed(next, "nacked: ", err)
-			}
-		}
-	}
-	return nil
-}
-
-func waitLost(ctx context.Context, lost <-chan struct{}, done <-chan struct{}) error {
-	select {
-	case <-lost:
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	defer context.AfterFunc(p.closing, func() { cancel(eventbus.ErrClosed) })()
+	next := 0 // msgs[:next] are confirmed
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		var err error
+		next, err = p.send(ctx, msgs, next)
+		return struct{}{}, err
+	}, backoff.WithBackOff(retryBackoff(p.cfg.RetryBackoff)), backoff.WithMaxElapsedTime(0))
+	switch {
+	case err == nil:
 		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-done:
-		return eventbus.ErrClosed
+	case len(msgs) == 1:
+		return fmt.Errorf("publish %s %s: %w", msgs[0].Name, msgs[0].ID, err)
 	}
+	return fmt.Errorf("publish batch at %d of %d (%s %s): %w", next+1, len(msgs), msgs[next].Name, msgs[next].ID, err)
 }
 
-// close refuses new publishes, waits for those under way (bounded by ctx)
-// and closes the link. The caller then stops run by closing done.
+// send publishes msgs[next:] on the current link and waits for their
+// confirms. It returns how far msgs are confirmed and, unless all are, why:
+// a permanent error once ctx ended, a retry at once when the link went
+// away, the broker's refusal (retried after a backoff) otherwise.
+func (p *publisher) send(ctx context.Context, msgs []eventbus.Message, next int) (int, error) {
+	link, err := p.current(ctx)
+	if err != nil {
+		return next, backoff.Permanent(err)
+	}
+	if err := link.whenUnblocked(ctx); err != nil {
+		return next, backoff.Permanent(err)
+	}
+	confirms := make([]*amqp.DeferredConfirmation, 0, len(msgs)-next)
+	for _, m := range msgs[next:] {
+		confirm, err := link.ch.PublishWithDeferredConfirmWithContext(ctx, p.cfg.Exchange, m.Name, false, false, publishing(m, p.cfg.AppID))
+		if err != nil {
+			break
+		}
+		confirms = append(confirms, confirm)
+	}
+	refused := false
+	for _, confirm := range confirms {
+		select {
+		case <-confirm.Done():
+		case <-ctx.Done():
+			// The broker may still confirm it: the caller retries and the
+			// consumers' inbox drops the duplicate.
+			return next, backoff.Permanent(fmt.Errorf("unconfirmed: %w", context.Cause(ctx)))
+		}
+		if !confirm.Acked() {
+			refused = true
+			break
+		}
+		next++
+	}
+	switch {
+	case next == len(msgs):
+		return next, nil
+	case ctx.Err() != nil:
+		return next, backoff.Permanent(context.Cause(ctx))
+	case refused && !link.ch.IsClosed():
+		// A real nack: the broker could not take the message (an internal
+		// error, or a queue over its length limit). Later.
+		p.log.Warn("event bus: broker refused a message; retrying", "event", msgs[next].Name, "id", msgs[next].ID)
+		return next, fmt.Errorf("broker refused %s %s", msgs[next].Name, msgs[next].ID)
+	}
+	// The link went away before the confirms came (or before all were
+	// sent): send again as soon as the next link is up.
+	select {
+	case <-link.ctx.Done():
+	case <-ctx.Done():
+		return next, backoff.Permanent(fmt.Errorf("unconfirmed: %w", context.Cause(ctx)))
+	}
+	return next, &backoff.RetryAfterError{}
+}
+
+// close refuses new publishes, waits for those under way (bounded by ctx),
+// closes the link and stops run.
 func (p *publisher) close(ctx context.Context) error {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
-	waited := make(chan struct{})
-	go func() {
-		p.inflight.Wait()
-		close(waited)
-	}()
-	var err error
-	select {
-	case <-waited:
-	case <-ctx.Done():
-		err = fmt.Errorf("rabbitmq: publishes still unconfirmed at close: %w", ctx.Err())
+	err := waitGroup(ctx, &p.inflight)
+	if err != nil {
+		err = fmt.Errorf("rabbitmq: publishes still unconfirmed at close: %w", err)
 	}
 	p.mu.Lock()
 	link := p.link
@@ -356,5 +334,6 @@ func (p *publisher) close(ctx context.Context) error {
 	if link != nil {
 		_ = link.conn.Close()
 	}
+	p.stop()
 	return err
 }

@@ -6,13 +6,17 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// DeadLetterExchange is the name of the fanout exchange a queue's rejected
+// deadLetterExchange is the name of the fanout exchange a queue's rejected
 // messages go through: "<queue>.dlx".
-func DeadLetterExchange(queue string) string { return queue + ".dlx" }
+func deadLetterExchange(queue string) string { return queue + ".dlx" }
 
 // DeadLetterQueue is the name of the queue that holds a queue's parked
 // messages: "<queue>.dlq".
 func DeadLetterQueue(queue string) string { return queue + ".dlq" }
+
+// waitQueue is the name of the queue where a queue's failed messages wait
+// for their next attempt: "<queue>.wait".
+func waitQueue(queue string) string { return queue + ".wait" }
 
 // declareExchange declares the durable direct exchange all events go to.
 func declareExchange(ch *amqp.Channel, exchange string) error {
@@ -24,19 +28,24 @@ func declareExchange(ch *amqp.Channel, exchange string) error {
 
 // declareQueue declares a service's quorum queue and, first, where its dead
 // letters go: a fanout exchange "<queue>.dlx" bound to the quorum queue
-// "<queue>.dlq".
+// "<queue>.dlq"; then the quorum queue "<queue>.wait", where a failed
+// message waits for its next attempt: each message there has a TTL (its
+// backoff), and when it expires the wait queue dead-letters it back into
+// the service queue (through the default exchange). A message with a short
+// TTL behind one with a longer TTL waits for that one: at most
+// maxRetryBackoff.
 //
-// Dead-lettering is at-least-once (x-dead-letter-strategy): the queue keeps a
-// rejected message until the dead-letter queue confirmed it, so a parked
-// message cannot be lost on the way. That strategy requires the
-// reject-publish overflow behaviour, which only matters if a length limit is
-// ever set by policy.
+// Dead-lettering is at-least-once (x-dead-letter-strategy): a queue keeps a
+// rejected or expired message until the queue it goes to confirmed it, so
+// a parked or retried message cannot be lost on the way. That strategy
+// requires the reject-publish overflow behaviour, which only matters if a
+// length limit is ever set by policy.
 //
 // Only arguments that follow from the queue's name are fixed here: a queue
 // cannot be re-declared with other arguments, so settings that may change
 // (the number of attempts, the backoff) are kept by the consumer instead.
 func declareQueue(ch *amqp.Channel, queue string) error {
-	dlx, dlq := DeadLetterExchange(queue), DeadLetterQueue(queue)
+	dlx, dlq := deadLetterExchange(queue), DeadLetterQueue(queue)
 	if err := ch.ExchangeDeclare(dlx, amqp.ExchangeFanout, true, false, false, false, nil); err != nil {
 		return fmt.Errorf("declare dead-letter exchange %s: %w", dlx, err)
 	}
@@ -55,6 +64,16 @@ func declareQueue(ch *amqp.Channel, queue string) error {
 		amqp.QueueOverflowArg:    amqp.QueueOverflowRejectPublish,
 	}); err != nil {
 		return fmt.Errorf("declare queue %s: %w", queue, err)
+	}
+	wait := waitQueue(queue)
+	if _, err := ch.QueueDeclare(wait, true, false, false, false, amqp.Table{
+		amqp.QueueTypeArg:           amqp.QueueTypeQuorum,
+		"x-dead-letter-exchange":    "",
+		"x-dead-letter-routing-key": queue,
+		"x-dead-letter-strategy":    "at-least-once",
+		amqp.QueueOverflowArg:       amqp.QueueOverflowRejectPublish,
+	}); err != nil {
+		return fmt.Errorf("declare wait queue %s: %w", wait, err)
 	}
 	return nil
 }

@@ -1,0 +1,4 @@
+package rabbitmq
+
+// CrashLoopDeliveries is crashLoopDeliveries, for the tests.
+const CrashLoopDeliveries = crashLoopDeliveries
