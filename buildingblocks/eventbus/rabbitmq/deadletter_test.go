@@ -71,15 +71,7 @@ func TestFailingHandlerIsParkedWhileOthersFlowAndReplayBringsItBack(t *testing.T
 	flowing.waitDistinct(t, good)
 	close(othersDone)
 
-	var parked []eventbus.Message
-	waitUntil(t, "the message in the dead-letter queue", func() bool {
-		var err error
-		parked, err = rabbitmq.ListDeadLetters(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(parked) > 0
-	})
+	parked := waitParked(t, ctx, cfg)
 	if len(parked) != 1 || parked[0].ID != poison.ID || parked[0].Name != poison.Name ||
 		parked[0].CorrelationID != "req-7" || parked[0].Headers["x-first-death-reason"] != "rejected" {
 		t.Fatalf("dead letters = %+v, want the one poison message, rejected", parked)

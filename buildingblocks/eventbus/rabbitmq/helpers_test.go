@@ -225,3 +225,31 @@ func queueDepth(t testing.TB, ch *amqp.Channel, queue string) int {
 	}
 	return q.Messages
 }
+
+// waitParked waits until the dead-letter queue of cfg's queue holds a
+// message, and returns what it holds.
+func waitParked(t testing.TB, ctx context.Context, cfg rabbitmq.Config) []eventbus.Message {
+	t.Helper()
+	var parked []eventbus.Message
+	waitUntil(t, "a message in the dead-letter queue", func() bool {
+		var err error
+		if parked, err = rabbitmq.ListDeadLetters(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+		return len(parked) > 0
+	})
+	return parked
+}
+
+// publishAmong publishes odd, then n more messages of its name.
+func publishAmong(t testing.TB, ctx context.Context, bus *rabbitmq.Bus, odd eventbus.Message, n int) {
+	t.Helper()
+	if err := bus.Publish(ctx, odd); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := bus.Publish(ctx, message(odd.Name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

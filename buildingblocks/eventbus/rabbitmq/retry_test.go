@@ -202,23 +202,9 @@ func TestMessageWhoseHandlerPanicsIsParkedWithTheLastError(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 20
-	if err := bus.Publish(ctx, poison); err != nil {
-		t.Fatal(err)
-	}
-	for range n {
-		if err := bus.Publish(ctx, message("OrderPaid")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	publishAmong(t, ctx, bus, poison, n)
 	others.waitDistinct(t, n)
-	var parked []eventbus.Message
-	waitUntil(t, "the message in the dead-letter queue", func() bool {
-		var err error
-		if parked, err = rabbitmq.ListDeadLetters(ctx, cfg); err != nil {
-			t.Fatal(err)
-		}
-		return len(parked) > 0
-	})
+	parked := waitParked(t, ctx, cfg)
 	if len(parked) != 1 || parked[0].ID != poison.ID {
 		t.Fatalf("parked %+v, want the poison message", parked)
 	}
@@ -374,23 +360,9 @@ func TestInvalidEventIsParkedAtOnceWithTheReason(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 10
-	if err := bus.Publish(ctx, invalid); err != nil {
-		t.Fatal(err)
-	}
-	for range n {
-		if err := bus.Publish(ctx, message("PriceChanged")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	publishAmong(t, ctx, bus, invalid, n)
 	others.waitDistinct(t, n)
-	var parked []eventbus.Message
-	waitUntil(t, "the invalid event in the dead-letter queue", func() bool {
-		var err error
-		if parked, err = rabbitmq.ListDeadLetters(ctx, cfg); err != nil {
-			t.Fatal(err)
-		}
-		return len(parked) > 0
-	})
+	parked := waitParked(t, ctx, cfg)
 	if len(parked) != 1 || parked[0].ID != invalid.ID || !strings.Contains(parked[0].Headers["x-last-error"], "price -1 is not an amount") {
 		t.Errorf("parked %+v, want the invalid event with its reason", parked)
 	}
