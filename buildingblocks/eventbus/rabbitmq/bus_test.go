@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -322,7 +321,5 @@ func TestEventsQueuedBeforeTheirHandlerSubscribesWaitForIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	paid.waitDistinct(t, 20)
-	if parked, err := rabbitmq.ListDeadLetters(ctx, cfg); err != nil || len(parked) != 0 {
-		t.Errorf("dead letters: %d, %v; want none", len(parked), err)
-	}
+	wantNoDeadLetters(t, ctx, cfg)
 }

@@ -99,9 +99,7 @@ func TestFailingHandlerIsParkedWhileOthersFlowAndReplayBringsItBack(t *testing.T
 	case <-ctx.Done():
 		t.Fatal("replayed message not handled")
 	}
-	if left, err := rabbitmq.ListDeadLetters(ctx, cfg); err != nil || len(left) != 0 {
-		t.Errorf("dead letters after replay: %d, %v; want none", len(left), err)
-	}
+	wantNoDeadLetters(t, ctx, cfg)
 }
 
 func TestMessageDeliveredTooOftenIsParkedWithoutRunningTheHandler(t *testing.T) {

@@ -253,3 +253,12 @@ func publishAmong(t testing.TB, ctx context.Context, bus *rabbitmq.Bus, odd even
 		}
 	}
 }
+
+// wantNoDeadLetters fails the test unless the dead-letter queue of cfg's
+// queue is empty.
+func wantNoDeadLetters(t testing.TB, ctx context.Context, cfg rabbitmq.Config) {
+	t.Helper()
+	if parked, err := rabbitmq.ListDeadLetters(ctx, cfg); err != nil || len(parked) != 0 {
+		t.Errorf("dead letters: %d, %v; want none", len(parked), err)
+	}
+}

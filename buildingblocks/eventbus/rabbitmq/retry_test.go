@@ -175,9 +175,7 @@ func TestHealthyMessagesFlowWhileFailingOnesWaitForTheirRetry(t *testing.T) {
 	if d := healthyDone.duplicates() + failingDone.duplicates(); d != 0 {
 		t.Errorf("%d messages handled twice", d)
 	}
-	if parked, err := rabbitmq.ListDeadLetters(ctx, cfg); err != nil || len(parked) != 0 {
-		t.Errorf("dead letters: %d, %v; want none", len(parked), err)
-	}
+	wantNoDeadLetters(t, ctx, cfg)
 }
 
 // A handler that panics on one message every time is a failing handler:
@@ -335,9 +333,7 @@ func TestRetryOfAMessageWhoseFailingHandlerWasReplacedGoesToTheNewOne(t *testing
 	if !second.has(m.ID) {
 		t.Errorf("the new handler got another message than %s", m.ID)
 	}
-	if parked, err := rabbitmq.ListDeadLetters(ctx, cfg); err != nil || len(parked) != 0 {
-		t.Errorf("dead letters: %d, %v; want none", len(parked), err)
-	}
+	wantNoDeadLetters(t, ctx, cfg)
 }
 
 // An event a handler finds invalid is parked at once, without retries,
