@@ -58,8 +58,9 @@ type Item struct {
 	ProductName string
 	// UnitPrice is the price the buyer sees; it follows catalog price changes.
 	UnitPrice money.Money
-	// OldUnitPrice is the unit price before the last catalog price change,
-	// nil while the price never changed.
+	// OldUnitPrice is the catalog price just before UnitPrice (the old price
+	// of the newest catalog change the line followed, see PriceFollow), nil
+	// while the price never changed.
 	OldUnitPrice *money.Money
 	Quantity     int
 	PictureURL   string

@@ -44,11 +44,15 @@ func (c PriceChange) Validate() error {
 var ErrInvalidPriceChange = errors.New("basket: invalid price change")
 
 // ProductPrice is a product's catalog price as the basket last heard of it,
-// and its price version (0 when it came without one). The zero
-// ProductPrice is a product the basket has heard nothing of.
+// its price version (0 when it came without one), and the price before it.
+// The zero ProductPrice is a product the basket has heard nothing of.
 type ProductPrice struct {
 	Price   money.Money
 	Version int64
+	// OldPrice is the catalog price just before Price: the OldPrice of the
+	// change that made Price the latest. Nil when the basket does not know
+	// it: a price it kept before it began to record the price before.
+	OldPrice *money.Money
 }
 
 // PriceFollow is what a price change does to the basket: the product's
@@ -71,9 +75,13 @@ type PriceFollow struct {
 	// version, or any when Unversioned.
 	VersionBelow int64
 	From         money.Money
-	// To is where they go: their unit price becomes To.Price (the price
-	// they had becoming their old unit price, when it differs), and their
-	// catalog version To.Version, unless Unversioned.
+	// To is where they go. Their unit price becomes To.Price, and their
+	// old unit price To.OldPrice, the catalog price just before it, the
+	// same whatever the order the changes arrived in. When To.OldPrice is
+	// nil (a change without a version, or a latest price kept before the
+	// basket began to record the price before) the price a line had becomes
+	// its old unit price, when it differs: the plain eShop rule. Their
+	// catalog version becomes To.Version, unless Unversioned.
 	To ProductPrice
 	// Unversioned is a change without a version: the plain eShop rule,
 	// lines at From go to To.Price whatever their catalog version, and keep
@@ -86,10 +94,11 @@ type PriceFollow struct {
 //
 // A versioned change makes the latest price the higher-versioned of the
 // known one and its own; the lines behind that version (or without one and
-// still at the change's old price) go to it. So lines end at the price
-// catalog committed last whatever the order the changes arrive in, a
-// duplicate or stale change moves nothing, and a price the buyer set is
-// left alone.
+// still at the change's old price) go to it, and show the price before it
+// as their old one (events.md flow 1: after 50 → 51 → … → 55, arriving in
+// any order, a line shows 55, was 54). So lines end at the price catalog
+// committed last whatever the order the changes arrive in, a duplicate or
+// stale change moves nothing, and a price the buyer set is left alone.
 //
 // A change without a version applies the plain eShop rule. It becomes the
 // latest known price only while no versioned change was seen, so that the
@@ -98,13 +107,13 @@ func (c PriceChange) Follow(known ProductPrice) PriceFollow {
 	latest := known
 	if c.Version == 0 {
 		if known.Version == 0 {
-			latest = ProductPrice{Price: c.NewPrice}
+			latest = ProductPrice{Price: c.NewPrice, OldPrice: &c.OldPrice}
 		}
 		return PriceFollow{ProductID: c.ProductID, Latest: latest, From: c.OldPrice,
 			To: ProductPrice{Price: c.NewPrice}, Unversioned: true}
 	}
 	if c.Version > known.Version {
-		latest = ProductPrice{Price: c.NewPrice, Version: c.Version}
+		latest = ProductPrice{Price: c.NewPrice, Version: c.Version, OldPrice: &c.OldPrice}
 	}
 	return PriceFollow{ProductID: c.ProductID, Latest: latest, VersionBelow: latest.Version, From: c.OldPrice, To: latest}
 }

@@ -25,7 +25,8 @@ func (s *Store) LockProductPrice(ctx context.Context, tx pgx.Tx, productID int64
 	// A statement of its own, so that its snapshot is taken after the lock:
 	// it sees what an earlier change of the product committed.
 	var p basket.ProductPrice
-	err := tx.QueryRow(ctx, `SELECT price, version FROM product_prices WHERE product_id = $1`, productID).Scan(&p.Price, &p.Version)
+	err := tx.QueryRow(ctx, `SELECT price, version, old_price FROM product_prices WHERE product_id = $1`, productID).
+		Scan(&p.Price, &p.Version, &p.OldPrice)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return basket.ProductPrice{}, fmt.Errorf("price of product %d: %w", productID, err)
 	}
@@ -39,21 +40,23 @@ func (s *Store) LockProductPrice(ctx context.Context, tx pgx.Tx, productID int64
 // moved.
 func (s *Store) FollowPrice(ctx context.Context, tx pgx.Tx, f basket.PriceFollow) (int64, error) {
 	if _, err := tx.Exec(ctx, `
-		INSERT INTO product_prices AS p (product_id, price, version) VALUES ($1, $2, $3)
-		ON CONFLICT (product_id) DO UPDATE SET price = EXCLUDED.price, version = EXCLUDED.version
-			WHERE (p.price, p.version) IS DISTINCT FROM (EXCLUDED.price, EXCLUDED.version)`,
-		f.ProductID, f.Latest.Price, f.Latest.Version); err != nil {
+		INSERT INTO product_prices AS p (product_id, price, version, old_price) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (product_id) DO UPDATE SET price = EXCLUDED.price, version = EXCLUDED.version, old_price = EXCLUDED.old_price
+			WHERE (p.price, p.version, p.old_price) IS DISTINCT FROM (EXCLUDED.price, EXCLUDED.version, EXCLUDED.old_price)`,
+		f.ProductID, f.Latest.Price, f.Latest.Version, f.Latest.OldPrice); err != nil {
 		return 0, fmt.Errorf("price change of product %d: keep the latest price: %w", f.ProductID, err)
 	}
 	tag, err := tx.Exec(ctx, `
 		UPDATE basket_lines SET
-			old_unit_price  = CASE WHEN unit_price <> $4::numeric THEN unit_price ELSE old_unit_price END,
+			old_unit_price  = CASE WHEN $7::numeric IS NOT NULL THEN $7::numeric
+			                       WHEN unit_price <> $4::numeric THEN unit_price
+			                       ELSE old_unit_price END,
 			unit_price      = $4::numeric,
 			catalog_version = CASE WHEN $6 THEN catalog_version ELSE $5 END
 		WHERE product_id = $1
 		  AND (catalog_version < $2
 		    OR (unit_price = $3::numeric AND (catalog_version IS NULL OR $6)))`,
-		f.ProductID, f.VersionBelow, f.From, f.To.Price, f.To.Version, f.Unversioned)
+		f.ProductID, f.VersionBelow, f.From, f.To.Price, f.To.Version, f.Unversioned, f.To.OldPrice)
 	if err != nil {
 		return 0, fmt.Errorf("price change of product %d: move the lines: %w", f.ProductID, err)
 	}

@@ -2,7 +2,9 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,7 +36,10 @@ func follow(f basket.PriceFollow, l lineState) (lineState, bool) {
 		return l, false
 	}
 	to := f.To.Price.String()
-	if !money.MustParse(unit).Equal(f.To.Price) {
+	switch {
+	case f.To.OldPrice != nil:
+		old = f.To.OldPrice.String()
+	case !money.MustParse(unit).Equal(f.To.Price):
 		old = unit
 	}
 	if !f.Unversioned {
@@ -53,8 +58,15 @@ func follow(f basket.PriceFollow, l lineState) (lineState, bool) {
 func TestStoreAppliesWhatTheDomainDecides(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
-	v := func(version int64, price string) basket.ProductPrice {
-		return basket.ProductPrice{Price: money.MustParse(price), Version: version}
+	// v is the known price at version, after old ("" when the price
+	// before it is unknown: kept before the store recorded it).
+	v := func(version int64, price, old string) basket.ProductPrice {
+		p := basket.ProductPrice{Price: money.MustParse(price), Version: version}
+		if old != "" {
+			o := money.MustParse(old)
+			p.OldPrice = &o
+		}
+		return p
 	}
 	cases := []struct {
 		name   string
@@ -63,30 +75,33 @@ func TestStoreAppliesWhatTheDomainDecides(t *testing.T) {
 		lines  []lineState
 		want   []lineState
 	}{
-		{"in order", v(1, "10.00"), priceChange(7, "10.00", "12.00", 2),
+		{"in order", v(1, "10.00", "9.00"), priceChange(7, "10.00", "12.00", 2),
 			[]lineState{"10.00/-/v1", "10.00/-/-", "12.00/-/v1", "11.00/-/-"},
-			[]lineState{"12.00/10.00/v2", "12.00/10.00/v2", "12.00/-/v2", "11.00/-/-"}},
+			[]lineState{"12.00/10.00/v2", "12.00/10.00/v2", "12.00/10.00/v2", "11.00/-/-"}},
 		{"reversed: the newer change first", basket.ProductPrice{}, priceChange(7, "12.00", "15.00", 3),
 			[]lineState{"10.00/-/-"},
 			[]lineState{"10.00/-/-"}},
-		{"reversed: the older change after the newer", v(3, "15.00"), priceChange(7, "10.00", "12.00", 2),
+		{"reversed: the older change after the newer", v(3, "15.00", "12.00"), priceChange(7, "10.00", "12.00", 2),
+			[]lineState{"10.00/-/-", "12.00/10.00/v2", "15.00/-/v3"},
+			[]lineState{"15.00/12.00/v3", "15.00/12.00/v3", "15.00/-/v3"}},
+		{"reversed, the price before the newer one unknown", v(3, "15.00", ""), priceChange(7, "10.00", "12.00", 2),
 			[]lineState{"10.00/-/-", "12.00/10.00/v2", "15.00/-/v3"},
 			[]lineState{"15.00/10.00/v3", "15.00/12.00/v3", "15.00/-/v3"}},
-		{"duplicate", v(2, "12.00"), priceChange(7, "10.00", "12.00", 2),
+		{"duplicate", v(2, "12.00", "10.00"), priceChange(7, "10.00", "12.00", 2),
 			[]lineState{"12.00/10.00/v2", "10.00/-/-"},
 			[]lineState{"12.00/10.00/v2", "12.00/10.00/v2"}},
-		{"custom buyer price", v(1, "10.00"), priceChange(7, "10.00", "12.00", 2),
+		{"custom buyer price", v(1, "10.00", "9.00"), priceChange(7, "10.00", "12.00", 2),
 			[]lineState{"8.00/-/-", "10.00/-/v1"},
 			[]lineState{"8.00/-/-", "12.00/10.00/v2"}},
 		{"unversioned: the plain eShop rule", basket.ProductPrice{}, priceChange(7, "10.00", "12.00", 0),
 			[]lineState{"10.00/-/-", "10.00/-/v0", "11.00/-/-", "10.00/9.00/v1"},
 			[]lineState{"12.00/10.00/-", "12.00/10.00/v0", "11.00/-/-", "12.00/10.00/v1"}},
-		{"unversioned after a versioned change", v(3, "15.00"), priceChange(7, "15.00", "16.00", 0),
+		{"unversioned after a versioned change", v(3, "15.00", "12.00"), priceChange(7, "15.00", "16.00", 0),
 			[]lineState{"15.00/12.00/v3", "10.00/-/-"},
 			[]lineState{"16.00/15.00/v3", "10.00/-/-"}},
-		{"versioned after unversioned ones", v(0, "10.00"), priceChange(7, "11.00", "12.00", 1),
+		{"versioned after unversioned ones", v(0, "10.00", "9.00"), priceChange(7, "11.00", "12.00", 1),
 			[]lineState{"10.00/-/v0", "10.00/-/-", "11.00/-/-"},
-			[]lineState{"12.00/10.00/v1", "10.00/-/-", "12.00/11.00/v1"}},
+			[]lineState{"12.00/11.00/v1", "10.00/-/-", "12.00/11.00/v1"}},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -94,8 +109,8 @@ func TestStoreAppliesWhatTheDomainDecides(t *testing.T) {
 			c.change.ProductID = int64(100 + i) // a product and a buyer of the case's own
 			buyer := fmt.Sprintf("case-%d", i)
 			if c.known != (basket.ProductPrice{}) {
-				if _, err := pool.Exec(ctx, `INSERT INTO product_prices (product_id, version, price) VALUES ($1, $2, $3)`,
-					c.change.ProductID, c.known.Version, c.known.Price); err != nil {
+				if _, err := pool.Exec(ctx, `INSERT INTO product_prices (product_id, version, price, old_price) VALUES ($1, $2, $3, $4)`,
+					c.change.ProductID, c.known.Version, c.known.Price, c.known.OldPrice); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -121,11 +136,88 @@ func TestStoreAppliesWhatTheDomainDecides(t *testing.T) {
 			if moved != follows {
 				t.Errorf("the store moved %d lines, the decision says %d follow", moved, follows)
 			}
-			if !latest.Price.Equal(decision.Latest.Price) || latest.Version != decision.Latest.Version {
-				t.Errorf("the store keeps %+v as the latest price, the decision says %+v", latest, decision.Latest)
+			if !samePrice(latest, decision.Latest) {
+				t.Errorf("the store keeps %s as the latest price, the decision says %s", show(latest), show(decision.Latest))
 			}
 		})
 	}
+}
+
+// TestStoreAppliesWhatTheDomainDecidesInAnyOrder applies the changes of a
+// catalog that went 50 → 51 → 52 → 53 → 54 → 55 (versions 1 to 5) in every
+// order, checking at each step that the store moved the lines as the
+// domain decided; lines at a catalog price end at 55, was 54 (events.md
+// flow 1), the buyer's own price is left alone.
+func TestStoreAppliesWhatTheDomainDecidesInAnyOrder(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	var changes []basket.PriceChange
+	for v := range int64(5) {
+		changes = append(changes, priceChange(0, fmt.Sprintf("%d.00", 50+v), fmt.Sprintf("%d.00", 51+v), v+1))
+	}
+	for k, order := range permutations(len(changes)) {
+		product, buyer := int64(1000+k), fmt.Sprintf("order-%d", k)
+		lines := []lineState{"50.00/-/-", "53.00/-/-", "8.00/-/-"}
+		putLines(t, pool, buyer, product, lines)
+		var known basket.ProductPrice
+		for _, i := range order {
+			c := changes[i]
+			c.ProductID = product
+			decision := c.Follow(known)
+			change(t, s, pool, c)
+			got, latest := readLines(t, pool, buyer, product)
+			for j, l := range lines {
+				if want, _ := follow(decision, l); got[j] != want {
+					t.Fatalf("versions in the order %v, v%d: line %s: the store made it %s, the domain's decision %+v says %s", versionsOf(order), c.Version, l, got[j], decision, want)
+				}
+			}
+			if !samePrice(latest, decision.Latest) {
+				t.Fatalf("versions in the order %v, v%d: the store keeps %s as the latest price, the decision says %s", versionsOf(order), c.Version, show(latest), show(decision.Latest))
+			}
+			lines, known = got, latest
+		}
+		if want := []lineState{"55.00/54.00/v5", "55.00/54.00/v5", "8.00/-/-"}; !slices.Equal(lines, want) {
+			t.Errorf("versions in the order %v: %v, want %v", versionsOf(order), lines, want)
+		}
+	}
+}
+
+func samePrice(a, b basket.ProductPrice) bool {
+	return a.Price.Equal(b.Price) && a.Version == b.Version &&
+		(a.OldPrice == nil) == (b.OldPrice == nil) && (a.OldPrice == nil || a.OldPrice.Equal(*b.OldPrice))
+}
+
+// show writes p as "price vN (was old)".
+func show(p basket.ProductPrice) string {
+	old := "-"
+	if p.OldPrice != nil {
+		old = p.OldPrice.String()
+	}
+	return fmt.Sprintf("%s v%d (was %s)", p.Price, p.Version, old)
+}
+
+// versionsOf names the changes of order (indexes 0 to 4) by their
+// versions, 1 to 5.
+func versionsOf(order []int) []int {
+	out := make([]int, len(order))
+	for i, j := range order {
+		out[i] = j + 1
+	}
+	return out
+}
+
+// permutations returns every order of the indexes 0 to n-1.
+func permutations(n int) [][]int {
+	if n == 0 {
+		return [][]int{{}}
+	}
+	var out [][]int
+	for _, p := range permutations(n - 1) {
+		for i := range n {
+			out = append(out, slices.Insert(slices.Clone(p), i, n-1))
+		}
+	}
+	return out
 }
 
 // putLines writes lines of product at the given states in buyer's basket,
@@ -161,7 +253,7 @@ func putLines(t *testing.T, pool *pgxpool.Pool, buyer string, product int64, lin
 }
 
 // readLines returns the states of the buyer's lines, in order, and the
-// product's known price.
+// product's known price (the zero ProductPrice when none is).
 func readLines(t *testing.T, pool *pgxpool.Pool, buyer string, product int64) ([]lineState, basket.ProductPrice) {
 	t.Helper()
 	ctx := context.Background()
@@ -176,7 +268,9 @@ func readLines(t *testing.T, pool *pgxpool.Pool, buyer string, product int64) ([
 		t.Fatal(err)
 	}
 	var p basket.ProductPrice
-	if err := pool.QueryRow(ctx, `SELECT price, version FROM product_prices WHERE product_id = $1`, product).Scan(&p.Price, &p.Version); err != nil {
+	err = pool.QueryRow(ctx, `SELECT price, version, old_price FROM product_prices WHERE product_id = $1`, product).
+		Scan(&p.Price, &p.Version, &p.OldPrice)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		t.Fatal(err)
 	}
 	return lines, p

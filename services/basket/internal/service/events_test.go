@@ -45,14 +45,49 @@ func TestPriceChangeFromTheBusUpdatesTheRightLines(t *testing.T) {
 	}
 
 	// Out of order: v4 (13.00 → 14.00) before v3 (12.50 → 13.00). The
-	// lines end at 14.00, the price catalog committed last.
+	// lines end at 14.00, the price catalog committed last, was 13.00, the
+	// price before it.
 	v3, v4 := uuid.New(), uuid.New()
 	s.publishRaw(t, priceChanged, v4, priceChangedBody(v4, 7, "13.00", "14.00", 4))
 	s.waitHandled(t, followPriceChange, v4)
 	s.publishRaw(t, priceChanged, v3, priceChangedBody(v3, 7, "12.50", "13.00", 3))
 	s.waitHandled(t, followPriceChange, v3)
-	if got := s.getBasket(t, "a").prices(); !slices.Equal(got, []string{"14.00/12.50", "10.00/-"}) {
-		t.Errorf("after v4 then v3: %v, want 14.00 (was 12.50)", got)
+	if got := s.getBasket(t, "a").prices(); !slices.Equal(got, []string{"14.00/13.00", "10.00/-"}) {
+		t.Errorf("after v4 then v3: %v, want 14.00 (was 13.00)", got)
+	}
+}
+
+// The story: the consumer was down while the catalog went
+// 51 → 52 → 53 → 54 → 55, and the changes arrive in another order. The
+// lines end at 55, was 54 (events.md flow 1), never "was 53".
+func TestPriceChangesOutOfOrderLeaveTheLastOldPrice(t *testing.T) {
+	t.Parallel()
+	s := startBasket(t)
+	s.putBasket(t, "a", item(7, "50.00"), item(7, "8.00"))
+	v1 := uuid.New()
+	s.publishRaw(t, priceChanged, v1, priceChangedBody(v1, 7, "50.00", "51.00", 1))
+	s.waitHandled(t, followPriceChange, v1)
+	// Put at the latest price (followed from then on), at a price catalog
+	// will have later, and at the buyer's own price.
+	s.putBasket(t, "b", item(7, "51.00"), item(7, "52.00"), item(7, "8.00"))
+
+	ids := map[int64]uuid.UUID{}
+	for _, v := range []int64{3, 5, 2, 4} {
+		ids[v] = uuid.New()
+		oldPrice, newPrice := fmt.Sprintf("%d.00", 49+v), fmt.Sprintf("%d.00", 50+v)
+		s.publishRaw(t, priceChanged, ids[v], priceChangedBody(ids[v], 7, oldPrice, newPrice, v))
+	}
+	for _, id := range ids {
+		s.waitHandled(t, followPriceChange, id)
+	}
+	want := map[string][]string{
+		"a": {"55.00/54.00", "8.00/-"},
+		"b": {"55.00/54.00", "55.00/54.00", "8.00/-"},
+	}
+	for buyer, prices := range want {
+		if got := s.getBasket(t, buyer).prices(); !slices.Equal(got, prices) {
+			t.Errorf("%s: %v, want %v", buyer, got, prices)
+		}
 	}
 }
 
