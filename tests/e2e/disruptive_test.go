@@ -33,7 +33,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 	stockBefore := map[int]int{}
 	for i := range ordered {
 		ordered[i].AvailableStock = 100
-		if _, err := s.Client.UpdateItem(ctx, ordered[i]); err != nil {
+		if _, err := s.Client.UpdateItem(ctx, ordered[i].ID, func(it *shop.Item) { it.AvailableStock = 100 }); err != nil {
 			t.Fatal(err)
 		}
 		stockBefore[ordered[i].ID] = 100
@@ -63,7 +63,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := s.Client.UpdateItem(ctx, it); err != nil {
+				if _, err := s.Client.UpdateItem(ctx, it.ID, func(edit *shop.Item) { edit.Price = it.Price }); err != nil {
 					fail(err)
 				}
 			}()

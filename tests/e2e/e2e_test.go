@@ -47,8 +47,8 @@ func TestStockRejectionCancelsAndTakesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	scarce, plenty := page.Data[0], page.Data[1]
-	scarce.AvailableStock = 3
-	if _, err := s.Client.UpdateItem(ctx, scarce); err != nil {
+	scarce, err = s.Client.UpdateItem(ctx, scarce.ID, func(it *shop.Item) { it.AvailableStock = 3 })
+	if err != nil {
 		t.Fatal(err)
 	}
 	plentyBefore := plenty.AvailableStock

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -111,17 +112,23 @@ func (e *StatusError) Error() string {
 }
 
 func (c *Client) do(ctx context.Context, method, url string, headers map[string]string, in, out any, want ...int) error {
+	_, err := c.exchange(ctx, method, url, headers, in, out, want...)
+	return err
+}
+
+// exchange is do that also returns the answer's headers.
+func (c *Client) exchange(ctx context.Context, method, url string, headers map[string]string, in, out any, want ...int) (http.Header, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -135,26 +142,26 @@ func (c *Client) do(ctx context.Context, method, url string, headers map[string]
 	}
 	res, err := hc.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ok := false
 	for _, w := range want {
 		ok = ok || res.StatusCode == w
 	}
 	if !ok {
-		return &StatusError{Method: method, URL: url, Status: res.StatusCode, Body: string(raw)}
+		return res.Header, &StatusError{Method: method, URL: url, Status: res.StatusCode, Body: string(raw)}
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
-			return fmt.Errorf("%s %s: decode answer: %w", method, url, err)
+			return res.Header, fmt.Errorf("%s %s: decode answer: %w", method, url, err)
 		}
 	}
-	return nil
+	return res.Header, nil
 }
 
 // Items returns the first page of the catalog (pageSize items).
@@ -171,11 +178,29 @@ func (c *Client) Item(ctx context.Context, id int) (Item, error) {
 	return it, err
 }
 
-// UpdateItem replaces a catalog item (a changed price publishes an event).
-func (c *Client) UpdateItem(ctx context.Context, it Item) (Item, error) {
-	var out Item
-	err := c.do(ctx, "PUT", fmt.Sprintf("%s/api/catalog/items/%d", c.CatalogURL, it.ID), nil, it, &out, 200)
-	return out, err
+// UpdateItem edits catalog item id as an editor does: it reads the item and
+// its ETag, applies change, and sends the item back with If-Match: the ETag
+// (a changed price publishes an event). When the item changed in between
+// (412: an order reserved stock, another edit), it reads it again and
+// redoes the change, a few times at most.
+func (c *Client) UpdateItem(ctx context.Context, id int, change func(*Item)) (Item, error) {
+	url := fmt.Sprintf("%s/api/catalog/items/%d", c.CatalogURL, id)
+	var stale *StatusError
+	for range 5 {
+		var it Item
+		h, err := c.exchange(ctx, "GET", url, nil, nil, &it, 200)
+		if err != nil {
+			return Item{}, err
+		}
+		change(&it)
+		var out Item
+		err = c.do(ctx, "PUT", url, map[string]string{"If-Match": h.Get("ETag")}, it, &out, 200)
+		if errors.As(err, &stale) && stale.Status == http.StatusPreconditionFailed {
+			continue
+		}
+		return out, err
+	}
+	return Item{}, fmt.Errorf("the item kept changing: %w", stale)
 }
 
 // Basket returns a buyer's basket.

@@ -133,9 +133,7 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 
 	newPrice := product.Price.Add(money.MustParse("1.00"))
 	s.say("\n== 3. Catalog changes the price of %q: %s -> %s", product.Name, product.Price, newPrice)
-	changed := *product
-	changed.Price = newPrice
-	if _, err := c.UpdateItem(ctx, changed); err != nil {
+	if _, err := c.UpdateItem(ctx, product.ID, func(it *Item) { it.Price = newPrice }); err != nil {
 		return out, err
 	}
 	if err := s.Eventually(ctx, "the basket line following the new price", func() (bool, string, error) {

@@ -13,6 +13,10 @@ import (
 // ErrNotFound is returned for an item id that does not exist.
 var ErrNotFound = errors.New("catalog: not found")
 
+// ErrStale is returned for an edit of an item that changed after the editor
+// read it: the edit was based on a version the item no longer has.
+var ErrStale = errors.New("catalog: the item changed since it was read")
+
 // MaxNameLength is the longest item name, in characters.
 const MaxNameLength = 100
 
@@ -33,6 +37,10 @@ type Item struct {
 	RestockThreshold  int
 	MaxStockThreshold int
 	OnReorder         bool
+	// Version counts every change of the item, its stock included: the
+	// store counts one more each time it writes the item, whoever writes
+	// it. An edit carries the version it was based on (Update).
+	Version int64
 }
 
 // FieldErrors lists what is wrong with an item, by field (the field names of

@@ -174,6 +174,7 @@ func (h *handlers) getItem(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", etag(it.Version))
 	httpkit.WriteJSON(w, http.StatusOK, toJSON(it))
 }
 
@@ -193,6 +194,7 @@ func (h *handlers) createItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", fmt.Sprintf("%s/items/%d", BasePath, created.ID))
+	w.Header().Set("ETag", etag(created.Version))
 	httpkit.WriteJSON(w, http.StatusCreated, toJSON(created))
 }
 
@@ -200,6 +202,12 @@ func (h *handlers) updateItem(w http.ResponseWriter, r *http.Request) {
 	id, p := httpkit.PathInt(r, "id")
 	if p != nil {
 		httpkit.WriteProblem(w, p)
+		return
+	}
+	version, ok := ifMatch(r)
+	if !ok {
+		httpkit.Fail(w, http.StatusPreconditionRequired,
+			"send the item's ETag, as GET answered it, in If-Match (* is not accepted): an edit must name the version it is based on")
 		return
 	}
 	it, p := decodeItem(r)
@@ -211,12 +219,13 @@ func (h *handlers) updateItem(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteProblem(w, idProblem("must be left out or equal the id of the path"))
 		return
 	}
-	it.ID = id
+	it.ID, it.Version = id, version
 	updated, err := h.store.UpdateItem(r.Context(), it)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", etag(updated.Version))
 	httpkit.WriteJSON(w, http.StatusOK, toJSON(updated))
 }
 

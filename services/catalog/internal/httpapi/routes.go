@@ -1,7 +1,9 @@
 // Package httpapi serves the catalog's HTTP API (/api/catalog, see
 // http-api.md and openapi.yaml): items with paging and filters, by ids,
 // create, update, delete, and the catalog's types and brands. Bad input gets
-// a 400 problem naming the fields; nothing is changed.
+// a 400 problem naming the fields; nothing is changed. An item's ETag is its
+// version, and an update must send back the one it read in If-Match
+// (etag.go).
 package httpapi
 
 import (
@@ -22,6 +24,7 @@ type Store interface {
 	Items(ctx context.Context, f catalog.ItemFilter) (catalog.ItemPage, error)
 	CreateItem(ctx context.Context, it catalog.Item) (catalog.Item, error)
 	// UpdateItem also stores the price change event when the price changed.
+	// It returns catalog.ErrStale when the item is no longer at it.Version.
 	UpdateItem(ctx context.Context, it catalog.Item) (catalog.Item, error)
 	DeleteItem(ctx context.Context, id int64) error
 	Types(ctx context.Context) ([]catalog.Type, error)
@@ -50,13 +53,17 @@ type handlers struct {
 	store Store
 }
 
-// fail answers an error of the store: 404 for an unknown id, 400 for field
-// errors, 500 (logged) for anything else.
+// fail answers an error of the store: 404 for an unknown id, 412 for an
+// edit of a version the item no longer has, 400 for field errors, 500
+// (logged) for anything else.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
 	var fields catalog.FieldErrors
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
 		httpkit.Fail(w, http.StatusNotFound, "there is no such catalog item")
+	case errors.Is(err, catalog.ErrStale):
+		httpkit.Fail(w, http.StatusPreconditionFailed,
+			"the item changed since it was read: GET it again and send the edit with its new ETag in If-Match")
 	case errors.As(err, &fields):
 		httpkit.WriteProblem(w, httpkit.Validation(fields).Err())
 	default:

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const itemColumns = `id, name, description, price, price_version, picture_file_name,
+const itemColumns = `id, name, description, price, price_version, version, picture_file_name,
 	catalog_type_id, catalog_brand_id, available_stock, restock_threshold, max_stock_threshold, on_reorder`
 
 // itemRow is the destination of a scan of itemColumns. Its pointers are set
@@ -25,7 +25,7 @@ type itemRow struct {
 func newItemRow() *itemRow {
 	r := &itemRow{}
 	it := &r.item
-	r.dest = []any{&it.ID, &it.Name, &it.Description, &it.Price, &it.PriceVersion, &it.PictureFileName,
+	r.dest = []any{&it.ID, &it.Name, &it.Description, &it.Price, &it.PriceVersion, &it.Version, &it.PictureFileName,
 		&it.CatalogTypeID, &it.CatalogBrandID, &it.AvailableStock, &it.RestockThreshold, &it.MaxStockThreshold, &it.OnReorder}
 	return r
 }
@@ -148,16 +148,21 @@ func (s *Store) CreateItem(ctx context.Context, it catalog.Item) (catalog.Item, 
 	return created, nil
 }
 
-// UpdateItem replaces the item edit.ID with edit (catalog.Item.Update).
-// When the price changes, the item's new price version and the event that
-// announces the change are saved in the same transaction: the change and
-// its event commit together or not at all. It returns catalog.ErrNotFound
-// for an unknown id.
+// UpdateItem replaces the item edit.ID with edit (catalog.Item.Update),
+// unless the item is no longer at edit.Version: then it returns
+// catalog.ErrStale and changes nothing. The version is compared under the
+// row's lock, in the transaction that writes the row, so no change can slip
+// in between. When the price changes, the item's new price version and the
+// event that announces the change are saved in the same transaction: the
+// change and its event commit together or not at all. It returns
+// catalog.ErrNotFound for an unknown id. The item it returns has its new
+// version.
 func (s *Store) UpdateItem(ctx context.Context, edit catalog.Item) (catalog.Item, error) {
 	var updated catalog.Item
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// FOR UPDATE: two edits of one item take turns, so each price
-		// change counts its own version.
+		// FOR UPDATE: two edits of one item take turns, so the second sees
+		// the version the first wrote, and each price change counts its
+		// own price version.
 		it, err := scanItem(tx.QueryRow(ctx, `SELECT `+itemColumns+` FROM catalog_items WHERE id = $1 FOR UPDATE`, edit.ID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return catalog.ErrNotFound
@@ -165,10 +170,15 @@ func (s *Store) UpdateItem(ctx context.Context, edit catalog.Item) (catalog.Item
 		if err != nil {
 			return err
 		}
-		if err := checkReferences(ctx, tx, edit); err != nil {
+		change, err := it.Update(edit)
+		if err != nil {
 			return err
 		}
-		change := it.Update(edit)
+		if err := checkReferences(ctx, tx, it); err != nil {
+			return err
+		}
+		// The version is not set here: the table's trigger counts one more
+		// on every update of the row (migrations/002_item_version.sql).
 		updated, err = scanItem(tx.QueryRow(ctx, `
 			UPDATE catalog_items SET name = $2, description = $3, price = $4, picture_file_name = $5,
 				catalog_type_id = $6, catalog_brand_id = $7, available_stock = $8, restock_threshold = $9,

@@ -13,7 +13,10 @@ import (
 // which also records the event as handled and takes the events the outcome
 // causes). Each one first claims the order's row in order_reservations and
 // only then touches products, always in product-id order, so that two
-// transactions never wait for each other in a cycle.
+// transactions never wait for each other in a cycle. Each change of a
+// product's stock counts one more version of the item (the table's
+// trigger), so an editor who read the item before gets 412, not the power
+// to put the reserved units back on sale.
 
 // ReserveStock reserves the units of every line of the order, or none. It
 // returns Confirmed when it reserved them (or an earlier request for the

@@ -1,7 +1,10 @@
 // Package postgres stores the catalog in PostgreSQL: items, brands and types,
 // and the stock reservations of orders. A price change the domain records
 // (catalog.Item.Update) is saved with its event in the outbox, in the same
-// transaction. Its migrations are embedded ([Migrations]).
+// transaction. Every update of an item counts one more version of it, by a
+// trigger of the table, whatever statement makes it; an edit of an older
+// version is refused under the row's lock (UpdateItem). Its migrations are
+// embedded ([Migrations]).
 package postgres
 
 import (

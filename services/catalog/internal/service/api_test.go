@@ -242,11 +242,11 @@ func TestCreateRejectsBadInputAndChangesNothing(t *testing.T) {
 func TestUpdateItem(t *testing.T) {
 	c := startCatalog(t)
 	var before, updated item
-	c.json("GET", "/api/catalog/items/4", "", 200, &before)
+	etag := c.json("GET", "/api/catalog/items/4", "", 200, &before).Get("ETag")
 	body := fmt.Sprintf(`{"name":"Drift Solo Tent UL","description":"lighter","price":199.5,"pictureFileName":"4.webp",
 		"catalogTypeId":%d,"catalogBrandId":%d,"availableStock":9,"restockThreshold":2,"maxStockThreshold":20,"onReorder":true}`,
 		before.CatalogTypeID, before.CatalogBrandID)
-	c.json("PUT", "/api/catalog/items/4", body, 200, &updated)
+	etag = c.json("PUT", "/api/catalog/items/4", body, 200, &updated, "If-Match", etag).Get("ETag")
 	if updated.ID != 4 || updated.Name != "Drift Solo Tent UL" || updated.Price != 199.5 || updated.AvailableStock != 9 || !updated.OnReorder {
 		t.Fatalf("updated %+v", updated)
 	}
@@ -256,16 +256,16 @@ func TestUpdateItem(t *testing.T) {
 		t.Fatalf("read back %+v, want %+v", got, updated)
 	}
 
-	c.problem("PUT", "/api/catalog/items/99999", body, 404)
-	c.problem("PUT", "/api/catalog/items/abc", body, 400)
-	c.problem("PUT", "/api/catalog/items/4", `{"price":`, 400)
-	if p := c.problem("PUT", "/api/catalog/items/4", strings.Replace(body, "199.5", "199.555", 1), 400); len(p.Errors["price"]) == 0 {
+	c.problem("PUT", "/api/catalog/items/99999", body, 404, "If-Match", etag)
+	c.problem("PUT", "/api/catalog/items/abc", body, 400, "If-Match", etag)
+	c.problem("PUT", "/api/catalog/items/4", `{"price":`, 400, "If-Match", etag)
+	if p := c.problem("PUT", "/api/catalog/items/4", strings.Replace(body, "199.5", "199.555", 1), 400, "If-Match", etag); len(p.Errors["price"]) == 0 {
 		t.Fatalf("3 decimals: errors %v do not name price", p.Errors)
 	}
-	if p := c.problem("PUT", "/api/catalog/items/4", strings.Replace(body, `"name"`, `"id":5,"name"`, 1), 400); len(p.Errors["id"]) == 0 {
+	if p := c.problem("PUT", "/api/catalog/items/4", strings.Replace(body, `"name"`, `"id":5,"name"`, 1), 400, "If-Match", etag); len(p.Errors["id"]) == 0 {
 		t.Fatalf("other id: errors %v do not name id", p.Errors)
 	}
-	c.problem("PUT", "/api/catalog/items/4", `{"name":"`+strings.Repeat("x", 1<<20)+`"}`, 413)
+	c.problem("PUT", "/api/catalog/items/4", `{"name":"`+strings.Repeat("x", 1<<20)+`"}`, 413, "If-Match", etag)
 	c.json("GET", "/api/catalog/items/4", "", 200, &got)
 	if got != updated {
 		t.Fatalf("after rejected updates %+v, want %+v", got, updated)

@@ -54,17 +54,18 @@ func (c *catalogUnderTest) do(method, path, body string) (int, http.Header, []by
 	return res.Status, res.Header, res.Body
 }
 
-// json sends a request that must answer want, and decodes the body.
-func (c *catalogUnderTest) json(method, path, body string, want int, into any) http.Header {
+// json sends a request that must answer want, and decodes the body;
+// header is pairs of names and values.
+func (c *catalogUnderTest) json(method, path, body string, want int, into any, header ...string) http.Header {
 	c.t.Helper()
-	return c.Client.JSON(method, path, optional(body), want, into).Header
+	return c.Client.JSON(method, path, optional(body), want, into, header...).Header
 }
 
 // problem sends a request that must answer a problem with status want, and
-// returns it.
-func (c *catalogUnderTest) problem(method, path, body string, want int) testkit.Problem {
+// returns it; header is pairs of names and values.
+func (c *catalogUnderTest) problem(method, path, body string, want int, header ...string) testkit.Problem {
 	c.t.Helper()
-	return c.Client.Problem(method, path, optional(body), want)
+	return c.Client.Problem(method, path, optional(body), want, header...)
 }
 
 // optional is a request body: none for "".

@@ -37,10 +37,15 @@ func decodePriceChanged(t *testing.T, d amqp.Delivery) priceChangedBody {
 }
 
 // putPrice updates item id with a new price (and description), keeping the
-// rest, and returns the response status.
+// rest: it reads the item and sends the PUT with the ETag it read, and
+// returns the response status.
 func (c *catalogUnderTest) putPrice(id int64, price, description, requestID string) int {
 	c.t.Helper()
-	status, err := c.put(id, c.priceBody(id, price, description), requestID)
+	body, etag, err := c.priceBody(id, price, description)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	status, err := c.put(id, body, etag, requestID)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -48,25 +53,33 @@ func (c *catalogUnderTest) putPrice(id int64, price, description, requestID stri
 }
 
 // priceBody is the PUT body of item id as it is now, with another price
-// and description.
-func (c *catalogUnderTest) priceBody(id int64, price, description string) string {
-	c.t.Helper()
+// and description, and the item's ETag. It may be called from any
+// goroutine.
+func (c *catalogUnderTest) priceBody(id int64, price, description string) (body, etag string, err error) {
+	res, err := http.Get(fmt.Sprintf("%s/api/catalog/items/%d", c.URL, id))
+	if err != nil {
+		return "", "", err
+	}
+	defer res.Body.Close()
 	var it item
-	c.json("GET", fmt.Sprintf("/api/catalog/items/%d", id), "", 200, &it)
+	if err := json.NewDecoder(res.Body).Decode(&it); err != nil || res.StatusCode != 200 {
+		return "", "", fmt.Errorf("GET item %d: status %d, %v", id, res.StatusCode, err)
+	}
 	return fmt.Sprintf(`{"name":%q,"description":%q,"price":%s,"pictureFileName":%q,"catalogTypeId":%d,"catalogBrandId":%d,
 		"availableStock":%d,"restockThreshold":%d,"maxStockThreshold":%d,"onReorder":%t}`,
 		it.Name, description, price, it.PictureFileName, it.CatalogTypeID, it.CatalogBrandID,
-		it.AvailableStock, it.RestockThreshold, it.MaxStockThreshold, it.OnReorder)
+		it.AvailableStock, it.RestockThreshold, it.MaxStockThreshold, it.OnReorder), res.Header.Get("ETag"), nil
 }
 
-// put sends PUT /api/catalog/items/{id}; it may be called from any
-// goroutine.
-func (c *catalogUnderTest) put(id int64, body, requestID string) (int, error) {
+// put sends PUT /api/catalog/items/{id} with If-Match: etag; it may be
+// called from any goroutine.
+func (c *catalogUnderTest) put(id int64, body, etag, requestID string) (int, error) {
 	req, err := http.NewRequest("PUT", fmt.Sprintf("%s/api/catalog/items/%d", c.URL, id), strings.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
 	req.Header.Set("X-Request-Id", requestID)
+	req.Header.Set("If-Match", etag)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, err
@@ -155,21 +168,36 @@ func TestPriceChangePublishesOneEventInTheItemsTransaction(t *testing.T) {
 }
 
 // TestConcurrentPriceChangesFormOneChain changes one item's price from many
-// requests at once: every change yields one event, their PriceVersions are
-// 1..n, and in version order each OldPrice is the previous NewPrice, so a
-// consumer that applies the highest version ends at the price committed
-// last.
+// writers at once, each retrying on 412 as a client does: every change
+// yields one event, their PriceVersions are 1..n, and in version order each
+// OldPrice is the previous NewPrice, so a consumer that applies the highest
+// version ends at the price committed last.
 func TestConcurrentPriceChangesFormOneChain(t *testing.T) {
 	c := startCatalog(t)
 	events := c.observe(priceChanged)
 	const n = 12
 	var wg sync.WaitGroup
 	for i := range n {
-		body := c.priceBody(3, fmt.Sprintf("%d.25", 100+i), "busy")
+		// Each writer does what a client does on 412: reads the item
+		// again and retries. Every 412 means another writer's change
+		// committed, so n tries are always enough.
 		wg.Go(func() {
-			if s, err := c.put(3, body, fmt.Sprintf("req-%d", i)); err != nil || s != 200 {
-				t.Errorf("PUT %d: %d %v", i, s, err)
+			for try := 0; try < n; try++ {
+				body, etag, err := c.priceBody(3, fmt.Sprintf("%d.25", 100+i), "busy")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				s, err := c.put(3, body, etag, fmt.Sprintf("req-%d", i))
+				if err == nil && s == 412 {
+					continue
+				}
+				if err != nil || s != 200 {
+					t.Errorf("PUT %d: %d %v", i, s, err)
+				}
+				return
 			}
+			t.Errorf("PUT %d: still 412 after %d tries", i, n)
 		})
 	}
 	wg.Wait()
