@@ -20,7 +20,7 @@ import (
 // parts a service's New adds to it. [App.Run] runs it.
 //
 //	app, err := host.NewApp(ctx, "catalog", cfg.Config, logger)
-//	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, postgres.Migrations)
+//	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, cfg.DatabaseConfig, postgres.Migrations)
 //	httpapi.Routes(app.Router, store)
 //	app.Subscribe(events.Handlers(db, store)...)
 //	return app, nil
@@ -66,9 +66,9 @@ func NewApp(ctx context.Context, name string, cfg Config, logger *slog.Logger) (
 // UseDatabase gives the service its PostgreSQL database at databaseURL and
 // returns its pool: the start creates the database if it is missing and
 // applies the building blocks' migrations (outbox and inbox tables), then
-// the service's; the outbox relay runs as a worker; /readyz checks the
-// database.
-func (a *App) UseDatabase(ctx context.Context, databaseURL string, migrations fs.FS) (*pgxpool.Pool, error) {
+// the service's; the outbox relay and the purge of the inbox (older than
+// settings.InboxRetention) run as workers; /readyz checks the database.
+func (a *App) UseDatabase(ctx context.Context, databaseURL string, settings DatabaseConfig, migrations fs.FS) (*pgxpool.Pool, error) {
 	db, err := postgres.NewPool(ctx, databaseURL)
 	if err != nil {
 		return nil, err
@@ -81,6 +81,9 @@ func (a *App) UseDatabase(ctx context.Context, databaseURL string, migrations fs
 	)
 	relay := outbox.NewRelay(db, a.Bus, outbox.RelayConfig{AppID: a.Name, Logger: a.Logger})
 	a.Work(relay.Run)
+	if settings.InboxRetention > 0 {
+		a.Work(purgeInbox(db, settings.InboxRetention, a.Logger))
+	}
 	return db, nil
 }
 

@@ -31,6 +31,27 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
 }
 
+// DatabaseConfig holds the settings every service with a database has,
+// besides DATABASE_URL, whose default names the service's own database and
+// so is the service's to declare. Such a service embeds it next to
+// [Config] and hands it to [App.UseDatabase]:
+//
+//	type Config struct {
+//		host.Config
+//		host.DatabaseConfig
+//		DatabaseURL string `env:"DATABASE_URL" envDefault:"postgres://postgres@localhost:5432/catalogdb?sslmode=disable"`
+//	}
+//
+// It is not part of Config so that a service without a database (payment)
+// neither reads nor lists these settings.
+type DatabaseConfig struct {
+	// InboxRetention is how long the inbox remembers that an event was
+	// handled; older records are purged. It must exceed the longest time
+	// after which a copy of a handled event can still arrive (see
+	// docs/outbox-inbox.md). Zero or negative keeps them for ever.
+	InboxRetention time.Duration `env:"INBOX_RETENTION" envDefault:"168h"`
+}
+
 // Base returns the settings every service has; a service's Config, which
 // embeds Config, has it too.
 func (c *Config) Base() *Config { return c }

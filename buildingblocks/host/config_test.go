@@ -13,6 +13,7 @@ import (
 // testConfig is a service's Config as services write theirs.
 type testConfig struct {
 	host.Config
+	host.DatabaseConfig
 	DatabaseURL string        `env:"DATABASE_URL" envDefault:"postgres://localhost/testdb"`
 	Seed        bool          `env:"TEST_SEED" envDefault:"true"`
 	Retention   time.Duration `env:"TEST_RETENTION" envDefault:"1h"`
@@ -29,6 +30,7 @@ func TestLoadConfigTakesTheTagDefaultsAndTheServiceOwnAddressAndQueue(t *testing
 			Queue: "hosttest", LogLevel: slog.LevelInfo, ShutdownTimeout: 25 * time.Second,
 		},
 		DatabaseURL: "postgres://localhost/testdb", Seed: true, Retention: time.Hour,
+		DatabaseConfig: host.DatabaseConfig{InboxRetention: 7 * 24 * time.Hour},
 	}
 	if cfg != want {
 		t.Fatalf("LoadConfig = %+v, want %+v", cfg, want)
@@ -38,25 +40,26 @@ func TestLoadConfigTakesTheTagDefaultsAndTheServiceOwnAddressAndQueue(t *testing
 func TestLoadConfigReadsEveryVariable(t *testing.T) {
 	cfg, err := host.LoadConfig[testConfig]("hosttest", ":8089", map[string]string{
 		"HTTP_ADDR": "127.0.0.1:9", "EVENTBUS_QUEUE": "q", "LOG_LEVEL": "debug", "SHUTDOWN_TIMEOUT": "3s",
-		"TEST_SEED": "false", "DATABASE_URL": "postgres://elsewhere/db",
+		"TEST_SEED": "false", "DATABASE_URL": "postgres://elsewhere/db", "INBOX_RETENTION": "72h",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.HTTPAddr != "127.0.0.1:9" || cfg.Queue != "q" || cfg.LogLevel != slog.LevelDebug ||
-		cfg.ShutdownTimeout != 3*time.Second || cfg.Seed || cfg.DatabaseURL != "postgres://elsewhere/db" {
+		cfg.ShutdownTimeout != 3*time.Second || cfg.Seed || cfg.DatabaseURL != "postgres://elsewhere/db" ||
+		cfg.InboxRetention != 72*time.Hour {
 		t.Fatalf("LoadConfig = %+v: a variable was not read", cfg)
 	}
 }
 
 func TestLoadConfigNamesEveryBadVariable(t *testing.T) {
 	_, err := host.LoadConfig[testConfig]("hosttest", ":8089", map[string]string{
-		"LOG_LEVEL": "loud", "SHUTDOWN_TIMEOUT": "soon", "TEST_SEED": "maybe",
+		"LOG_LEVEL": "loud", "SHUTDOWN_TIMEOUT": "soon", "TEST_SEED": "maybe", "INBOX_RETENTION": "a week",
 	})
 	if err == nil {
 		t.Fatal("bad settings were accepted")
 	}
-	for _, name := range []string{"LOG_LEVEL", "SHUTDOWN_TIMEOUT", "TEST_SEED"} {
+	for _, name := range []string{"LOG_LEVEL", "SHUTDOWN_TIMEOUT", "TEST_SEED", "INBOX_RETENTION"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("the error does not name %s: %v", name, err)
 		}
@@ -64,8 +67,8 @@ func TestLoadConfigNamesEveryBadVariable(t *testing.T) {
 }
 
 func TestSettingsListsTheVariablesOfTheTags(t *testing.T) {
-	want := []string{"DATABASE_URL", "EVENTBUS_EXCHANGE", "EVENTBUS_QUEUE", "HTTP_ADDR", "LOG_LEVEL",
-		"RABBITMQ_URL", "SHUTDOWN_TIMEOUT", "TEST_RETENTION", "TEST_SEED"}
+	want := []string{"DATABASE_URL", "EVENTBUS_EXCHANGE", "EVENTBUS_QUEUE", "HTTP_ADDR", "INBOX_RETENTION",
+		"LOG_LEVEL", "RABBITMQ_URL", "SHUTDOWN_TIMEOUT", "TEST_RETENTION", "TEST_SEED"}
 	if got := host.Settings[testConfig](); !slices.Equal(got, want) {
 		t.Fatalf("Settings = %v, want %v", got, want)
 	}

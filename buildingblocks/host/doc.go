@@ -5,7 +5,8 @@
 // tags), answers the `healthcheck` and `settings` subcommands, and runs the
 // [App] that the service's New builds. An App is what every service has —
 // an HTTP router with /healthz and /readyz, JSON logs, the event bus, and
-// for a service with a database its pool, migrations and outbox relay — plus
+// for a service with a database its pool, migrations, outbox relay and inbox
+// purge — plus
 // what the service adds: its routes, start steps, event handlers and
 // workers. [App.Run] waits out a database or broker that is down at start
 // instead of crashing, and stops gracefully on SIGTERM.

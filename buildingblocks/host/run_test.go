@@ -39,7 +39,7 @@ func readyz(addr string) (int, map[string]any) {
 // instead of hanging it (it asserts no duration).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for i := 0; i < 500; i++ {
+	for i := 0; i < 3000; i++ { // 30 s
 		if cond() {
 			return
 		}

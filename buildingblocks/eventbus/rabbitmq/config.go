@@ -13,6 +13,9 @@ const (
 	DefaultPrefetch     = 256
 	DefaultMaxAttempts  = 5
 	DefaultRetryBackoff = 200 * time.Millisecond
+	// DefaultUnhandledGrace is long enough for a service to subscribe all
+	// its handlers at start, one after the other.
+	DefaultUnhandledGrace = 10 * time.Second
 )
 
 // Timings that are not worth a setting.
@@ -28,11 +31,6 @@ const (
 	dialTimeout = 10 * time.Second
 	// heartbeat detects a broker or a network that went silent.
 	heartbeat = 10 * time.Second
-	// unhandledGrace is how long a delivery whose event name has no handler
-	// waits for one to be subscribed (a service subscribes its handlers one
-	// after the other at startup) before it is parked in the dead-letter
-	// queue.
-	unhandledGrace = 10 * time.Second
 )
 
 // crashLoopDeliveries is how often a message may be delivered without an
@@ -73,6 +71,13 @@ type Config struct {
 	// each further attempt (capped at 10s). The message waits in the
 	// queue's wait queue meanwhile. Default DefaultRetryBackoff.
 	RetryBackoff time.Duration
+	// UnhandledGrace is how long a delivery whose event name has no handler
+	// waits for one to be subscribed (a service subscribes its handlers one
+	// after the other at start, and its queue may already hold messages for
+	// those that come next) before it is parked in the dead-letter queue,
+	// with the reason "no handler for <event name>". It waits without a
+	// handler slot. Default DefaultUnhandledGrace.
+	UnhandledGrace time.Duration
 	// Logger receives connection and dead-letter events. Default
 	// slog.Default().
 	Logger *slog.Logger
@@ -102,6 +107,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetryBackoff <= 0 {
 		c.RetryBackoff = DefaultRetryBackoff
+	}
+	if c.UnhandledGrace <= 0 {
+		c.UnhandledGrace = DefaultUnhandledGrace
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

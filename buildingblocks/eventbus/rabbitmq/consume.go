@@ -230,13 +230,13 @@ func (c *consumer) read(link *consLink, deliveries <-chan amqp.Delivery) {
 	}
 }
 
-// awaitHandlers waits a while, without a handler slot, for a handler of a
-// delivery whose event name has none: at startup a service subscribes its
-// handlers one by one, and the queue may already hold messages for those
-// that come next. It returns the handlers with a slot taken, or nil once
-// it settled the delivery or the link ended.
+// awaitHandlers waits UnhandledGrace, without a handler slot, for a
+// handler of a delivery whose event name has none: at startup a service
+// subscribes its handlers one by one, and the queue may already hold
+// messages for those that come next. It returns the handlers with a slot
+// taken, or nil once it settled the delivery or the link ended.
 func (c *consumer) awaitHandlers(link *consLink, d amqp.Delivery) []*subscription {
-	grace := time.NewTimer(unhandledGrace)
+	grace := time.NewTimer(c.cfg.UnhandledGrace)
 	defer grace.Stop()
 	for {
 		c.mu.Lock()

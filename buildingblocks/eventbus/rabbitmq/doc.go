@@ -37,6 +37,12 @@
 // against a message that kills the process each time it is handled: after
 // 20 deliveries without an outcome it is parked unhandled.
 //
+// No handler. A delivery whose event name has no handler (its last handler
+// was unsubscribed while it was queued, or an earlier run of the service
+// bound the name and this one does not handle it) waits UnhandledGrace for
+// one, holding no handler slot, and is then parked with the reason "no
+// handler for <name>"; it is never acknowledged unhandled.
+//
 // Failures. Both connections come back by themselves, with backoff, after
 // the broker or the network went away: the topology is declared again, the
 // bindings re-applied, consuming resumes, and publishes that were not

@@ -74,12 +74,14 @@ func TestNoCallOfAHandlerAfterItsUnsubscribeReturned(t *testing.T) {
 
 // The case of issue 18: with one handler slot, a message waits for the
 // slot while its handler is unsubscribed; the handler is not called for it
-// afterwards, and the message, left without a handler, is parked.
+// afterwards, and the message, left without a handler, is parked with the
+// reason.
 func TestNoCallAfterUnsubscribeOfAHandlerWhoseMessageWaitsForASlot(t *testing.T) {
 	tb := newTestBroker(t)
 	ctx := within(t)
 	cfg := tb.config("basket")
 	cfg.Concurrency = 1
+	cfg.UnhandledGrace = 50 * time.Millisecond
 	bus := tb.bus(cfg)
 
 	running := make(chan struct{}, 1)
@@ -127,7 +129,7 @@ func TestNoCallAfterUnsubscribeOfAHandlerWhoseMessageWaitsForASlot(t *testing.T)
 	if n := late.Load(); n != 0 {
 		t.Errorf("handler called %d times after its Unsubscribe returned", n)
 	}
-	if len(parked) != 1 || parked[0].ID != waiting.ID {
-		t.Errorf("parked %+v, want the waiting message", parked)
+	if len(parked) != 1 || parked[0].ID != waiting.ID || parked[0].Headers["x-last-error"] != "no handler for PriceChanged" {
+		t.Errorf("parked %+v, want the waiting message, with the reason", parked)
 	}
 }

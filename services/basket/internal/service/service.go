@@ -19,6 +19,7 @@ import (
 // and its own.
 type Config struct {
 	host.Config
+	host.DatabaseConfig
 	DatabaseURL string `env:"DATABASE_URL" envDefault:"postgres://postgres@localhost:5432/basketdb?sslmode=disable"`
 	// CheckoutRequestRetention is how long an accepted x-requestid is
 	// remembered, so that a retried checkout publishes nothing more. Zero
@@ -33,7 +34,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	if err != nil {
 		return nil, err
 	}
-	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, postgres.Migrations)
+	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, cfg.DatabaseConfig, postgres.Migrations)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 // and its own.
 type Config struct {
 	host.Config
+	host.DatabaseConfig
 	DatabaseURL string `env:"DATABASE_URL" envDefault:"postgres://postgres@localhost:5432/catalogdb?sslmode=disable"`
 	// Seed fills an empty catalog with the sample catalog at start.
 	Seed bool `env:"CATALOG_SEED" envDefault:"true"`
@@ -29,7 +30,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	if err != nil {
 		return nil, err
 	}
-	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, postgres.Migrations)
+	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, cfg.DatabaseConfig, postgres.Migrations)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 // its own.
 type Config struct {
 	host.Config
+	host.DatabaseConfig
 	DatabaseURL string `env:"DATABASE_URL" envDefault:"postgres://postgres@localhost:5432/orderingdb?sslmode=disable"`
 	// GracePeriod is how long a buyer may cancel an order before its stock
 	// is reserved.
@@ -33,7 +34,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	if err != nil {
 		return nil, err
 	}
-	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, postgres.Migrations)
+	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, cfg.DatabaseConfig, postgres.Migrations)
 	if err != nil {
 		return nil, err
 	}
