@@ -68,9 +68,9 @@ demo: ## walk the story against a running shop (docker compose up, or make run)
 	go run ./tests/e2e/cmd/demo
 
 .PHONY: dlq
-dlq: ## list the messages parked in a service's dead-letter queue (QUEUE=basket)
-	@test -n "$(QUEUE)" || { echo "usage: make dlq QUEUE=<service queue>"; exit 2; }
-	go run ./buildingblocks/cmd/eventbus-dlq -queue $(QUEUE) list
+dlq: ## list a service's parked messages, why and when, no bodies (QUEUE=basket; BODIES=1 or ID=<id> shows them, card data masked)
+	@test -n "$(QUEUE)" || { echo "usage: make dlq QUEUE=<service queue> [BODIES=1 | ID=<message id>]"; exit 2; }
+	go run ./buildingblocks/cmd/eventbus-dlq -queue $(QUEUE) $(if $(ID),show $(ID),list $(if $(BODIES),-bodies))
 
 .PHONY: dlq-replay
 dlq-replay: ## move a service's parked messages back to its queue (QUEUE=basket)

@@ -1,9 +1,16 @@
 // Command eventbus-dlq lists the messages a service parked in its
-// dead-letter queue ("<queue>.dlq"), and replays them to the service's
-// queue.
+// dead-letter queue ("<queue>.dlq"), shows them, and replays them to the
+// service's queue.
 //
-//	eventbus-dlq [-url URL] [-exchange NAME] -queue NAME list
+//	eventbus-dlq [-url URL] [-exchange NAME] -queue NAME list [-bodies]
+//	eventbus-dlq [-url URL] [-exchange NAME] -queue NAME show ID
 //	eventbus-dlq [-url URL] [-exchange NAME] -queue NAME replay
+//
+// list prints one line per message: its id, event name, when it was
+// parked, its failed attempts and why (the kind of reason and the last
+// error, on one line, cut short). With -bodies, and with show, each
+// message comes in full instead, its body cut at 4 KiB and card numbers
+// and security codes masked (see maskCardData).
 //
 // The flags default to the environment: RABBITMQ_URL, EVENTBUS_EXCHANGE,
 // EVENTBUS_QUEUE.
@@ -40,7 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("eventbus-dlq", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: eventbus-dlq [flags] list|replay")
+		fmt.Fprintln(stderr, "usage: eventbus-dlq [flags] list [-bodies] | show ID | replay")
 		flags.PrintDefaults()
 	}
 	cfg := rabbitmq.Config{Logger: slog.New(slog.NewTextHandler(stderr, nil))}
@@ -51,30 +58,62 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	if cfg.Queue == "" || flags.NArg() != 1 {
+	if cfg.Queue == "" || flags.NArg() == 0 {
 		flags.Usage()
-		return errors.New("a queue and one command (list or replay) are needed")
+		return errors.New("a queue and a command (list, show or replay) are needed")
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 
-	switch flags.Arg(0) {
+	cmd, cmdArgs := flags.Arg(0), flags.Args()[1:]
+	switch cmd {
 	case "list":
+		listFlags := flag.NewFlagSet("eventbus-dlq list", flag.ContinueOnError)
+		listFlags.SetOutput(stderr)
+		bodies := listFlags.Bool("bodies", false, "show each message in full, its body with card data masked")
+		if err := listFlags.Parse(cmdArgs); err != nil {
+			return err
+		}
+		if listFlags.NArg() > 0 {
+			flags.Usage()
+			return fmt.Errorf("list takes no argument, got %q", listFlags.Arg(0))
+		}
 		parked, err := rabbitmq.ListDeadLetters(ctx, cfg)
 		if err != nil {
 			return err
 		}
-		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tEVENT\tCREATED\tFROM\tREASON\tLAST ERROR\tCORRELATION\tBODY")
-		for _, m := range parked {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Name, m.Time.Format(time.RFC3339),
-				m.AppID, m.Headers["x-first-death-reason"], m.Headers["x-last-error"], m.CorrelationID, m.Body)
-		}
-		if err := w.Flush(); err != nil {
+		if *bodies {
+			for _, dl := range parked {
+				writeDeadLetter(stdout, dl)
+			}
+		} else if err := writeList(stdout, parked); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%d parked in %s\n", len(parked), rabbitmq.DeadLetterQueue(cfg.Queue))
+	case "show":
+		if len(cmdArgs) != 1 {
+			flags.Usage()
+			return errors.New("show takes the id of a parked message")
+		}
+		parked, err := rabbitmq.ListDeadLetters(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, dl := range parked {
+			if dl.ID.String() == cmdArgs[0] {
+				writeDeadLetter(stdout, dl)
+				found = true // a message parked twice is shown twice
+			}
+		}
+		if !found {
+			return fmt.Errorf("no message %s parked in %s", cmdArgs[0], rabbitmq.DeadLetterQueue(cfg.Queue))
+		}
 	case "replay":
+		if len(cmdArgs) > 0 {
+			flags.Usage()
+			return fmt.Errorf("replay takes no argument, got %q", cmdArgs[0])
+		}
 		n, err := rabbitmq.ReplayDeadLetters(ctx, cfg)
 		fmt.Fprintf(stdout, "replayed %d from %s to %s\n", n, rabbitmq.DeadLetterQueue(cfg.Queue), cfg.Queue)
 		if err != nil {
@@ -82,9 +121,79 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	default:
 		flags.Usage()
-		return fmt.Errorf("unknown command %q", flags.Arg(0))
+		return fmt.Errorf("unknown command %q", cmd)
 	}
 	return nil
+}
+
+// writeList writes one line per parked message, without its body.
+func writeList(out io.Writer, parked []rabbitmq.DeadLetter) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tEVENT\tPARKED\tATTEMPTS\tREASON")
+	for _, dl := range parked {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", dl.ID, oneLine(dl.Name, nameWidth), parkedAt(dl),
+			dl.Attempts, oneLine(string(maskCardData([]byte(reason(dl)))), reasonWidth))
+	}
+	return w.Flush()
+}
+
+// writeDeadLetter writes one parked message in full, its body capped and
+// with card data masked.
+func writeDeadLetter(out io.Writer, dl rabbitmq.DeadLetter) {
+	field := func(name, value string) {
+		if value == "" {
+			value = "-"
+		}
+		fmt.Fprintf(out, "%-13s %s\n", name+":", oneLine(string(maskCardData([]byte(value))), 0))
+	}
+	field("id", dl.ID.String())
+	field("event", dl.Name)
+	field("from", dl.AppID)
+	field("created", timestamp(dl.Time))
+	field("parked", parkedAt(dl))
+	field("attempts", fmt.Sprint(dl.Attempts))
+	field("reason", string(dl.Reason))
+	field("last error", dl.LastError)
+	field("broker", dl.Headers["x-first-death-reason"])
+	field("correlation", dl.CorrelationID)
+	body := maskCardData(dl.Body)
+	fmt.Fprintf(out, "body:         %d bytes", len(dl.Body))
+	if len(body) > bodyLimit {
+		body = cut(body, bodyLimit)
+		fmt.Fprintf(out, ", card data masked, the first %d shown", len(body))
+	}
+	fmt.Fprintf(out, "\n%s\n\n", printable(body))
+}
+
+const (
+	// bodyLimit is how much of a body writeDeadLetter shows.
+	bodyLimit = 4 << 10
+	// nameWidth and reasonWidth bound the event name and the reason of a
+	// list line, so that one message is one line of a wide terminal.
+	nameWidth   = 60
+	reasonWidth = 100
+)
+
+// reason is why a message was parked, in a few words and the last error.
+func reason(dl rabbitmq.DeadLetter) string {
+	switch {
+	case dl.Reason == "" && dl.LastError == "":
+		return "broker: " + dl.Headers["x-first-death-reason"]
+	case dl.Reason == "":
+		return dl.LastError
+	case dl.LastError == "":
+		return string(dl.Reason)
+	}
+	return string(dl.Reason) + ": " + dl.LastError
+}
+
+func parkedAt(dl rabbitmq.DeadLetter) string { return timestamp(dl.ParkedAt) }
+
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func envOr(key, fallback string) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -59,9 +60,22 @@ func TestListAndReplay(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	for _, want := range []string{id.String(), "OrderStartedIntegrationEvent", "rejected", "boom", `{"UserId":"bob"}`} {
+	for _, want := range []string{id.String(), "OrderStartedIntegrationEvent", "failed: boom"} {
 		if !strings.Contains(listing, want) {
 			t.Errorf("listing lacks %q:\n%s", want, listing)
+		}
+	}
+	// The listing has no bodies; -bodies and show have them, and the
+	// broker's reason.
+	if strings.Contains(listing, `{"UserId":"bob"}`) {
+		t.Errorf("listing shows the body:\n%s", listing)
+	}
+	for _, full := range [][]string{{"list", "-bodies"}, {"show", id.String()}} {
+		out := cli(full...)
+		for _, want := range []string{id.String(), "OrderStartedIntegrationEvent", "rejected", "boom", `{"UserId":"bob"}`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s lacks %q:\n%s", strings.Join(full, " "), want, out)
+			}
 		}
 	}
 
@@ -79,6 +93,82 @@ func TestListAndReplay(t *testing.T) {
 	}
 }
 
+// A parked message that carries a card number: the listing shows what it
+// is and why it was parked, and not the number; its body is shown on
+// request, with the card data masked.
+func TestCardDataIsMaskedInTheListingAndTheBodies(t *testing.T) {
+	exchange, prefix := testkit.Broker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cfg := rabbitmq.Config{URL: testkit.RabbitURL(), Exchange: exchange, Queue: prefix + "_ordering"}
+	bus, err := rabbitmq.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bus.Close(context.Background())
+	const number, code = "4012888888881881", "737"
+	if _, err := bus.Subscribe(ctx, "UserCheckoutAcceptedIntegrationEvent", func(context.Context, eventbus.Message) error {
+		return fmt.Errorf("%w: card %s\nhas expired", eventbus.ErrInvalidEvent, number)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.New()
+	body := `{"UserId":"bob","CardNumber":"` + number + `","CardSecurityNumber":"` + code + `","Note":"4012 8888-8888 1881"}`
+	if err := bus.Publish(ctx, eventbus.Message{ID: id, Name: "UserCheckoutAcceptedIntegrationEvent", Body: []byte(body)}); err != nil {
+		t.Fatal(err)
+	}
+	var parked []rabbitmq.DeadLetter
+	testkit.WaitFor(t, "the message parked", func() bool {
+		parked, err = rabbitmq.ListDeadLetters(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(parked) == 1
+	})
+	cli := func(args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		args = append([]string{"-url", cfg.URL, "-exchange", exchange, "-queue", cfg.Queue}, args...)
+		if err := run(ctx, args, &out, &errOut); err != nil {
+			t.Fatalf("eventbus-dlq %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+		}
+		return out.String()
+	}
+	noCardData := func(what, out string) {
+		t.Helper()
+		for _, secret := range []string{number, "4012 8888-8888", code} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s shows %q:\n%s", what, secret, out)
+			}
+		}
+	}
+
+	listing := cli("list")
+	lines := strings.Split(strings.TrimSpace(listing), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("listing has %d lines, want a header, one message and a count:\n%s", len(lines), listing)
+	}
+	for _, want := range []string{id.String(), "UserCheckoutAcceptedIntegrationEvent",
+		parked[0].ParkedAt.Format(time.RFC3339), " 1 ", `invalid: `, `************1881\nhas expired`} {
+		if !strings.Contains(lines[1], want) {
+			t.Errorf("listing line lacks %q:\n%s", want, listing)
+		}
+	}
+	if strings.Contains(listing, "UserId") {
+		t.Errorf("listing shows the body:\n%s", listing)
+	}
+	noCardData("list", listing)
+
+	for _, full := range [][]string{{"list", "-bodies"}, {"show", id.String()}} {
+		out := cli(full...)
+		want := `{"UserId":"bob","CardNumber":"[masked]","CardSecurityNumber":"[masked]","Note":"**** ****-**** 1881"}`
+		if !strings.Contains(out, want) {
+			t.Errorf("%s lacks the masked body %s:\n%s", strings.Join(full, " "), want, out)
+		}
+		noCardData(strings.Join(full, " "), out)
+	}
+}
+
 func TestUsage(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if err := run(context.Background(), []string{"list"}, &out, &errOut); err == nil {
@@ -86,5 +176,10 @@ func TestUsage(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"-queue", "basket", "purge"}, &out, &errOut); err == nil {
 		t.Error("an unknown command succeeded")
+	}
+	for _, args := range [][]string{{"show"}, {"list", "extra"}, {"list", "-nobodies"}, {"replay", "extra"}} {
+		if err := run(context.Background(), append([]string{"-queue", "basket"}, args...), &out, &errOut); err == nil {
+			t.Errorf("%s succeeded", strings.Join(args, " "))
+		}
 	}
 }

@@ -10,11 +10,60 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
+// DeadLetter is a message parked in a dead-letter queue, with why and when.
+type DeadLetter struct {
+	// Message is the parked message. Its Headers include the broker's
+	// string headers, e.g. x-first-death-reason ("rejected" for whatever
+	// the consumer parked).
+	eventbus.Message
+	// Reason is the kind of reason the consumer parked it for; empty if
+	// something else put it there.
+	Reason ParkReason
+	// LastError is the last handler's error (cut to 1,000 bytes), or the
+	// consumer's account of a crash loop or a missing handler.
+	LastError string
+	// Attempts is how many attempts to handle it failed.
+	Attempts int
+	// ParkedAt is when the consumer parked it, to the second, in UTC; zero
+	// if unknown.
+	ParkedAt time.Time
+}
+
+// ParkReason is the kind of reason a message was parked for.
+type ParkReason string
+
+// The reasons a consumer parks a message for.
+const (
+	// ReasonFailed: a handler failed on every one of MaxAttempts attempts.
+	ReasonFailed ParkReason = "failed"
+	// ReasonInvalid: a handler found the event invalid
+	// (eventbus.ErrInvalidEvent), parked at once.
+	ReasonInvalid ParkReason = "invalid"
+	// ReasonCrashLoop: delivered so often without an outcome that handling
+	// it seems to crash the process; parked unhandled.
+	ReasonCrashLoop ParkReason = "crash-loop"
+	// ReasonNoHandler: no handler came for its event name.
+	ReasonNoHandler ParkReason = "no-handler"
+)
+
+// deadLetter maps a delivery from a dead-letter queue to a DeadLetter.
+func deadLetter(d amqp.Delivery) DeadLetter {
+	dl := DeadLetter{
+		Message:   message(d),
+		Attempts:  failedAttempts(d),
+		Reason:    ParkReason(stringHeader(d, headerParkedReason)),
+		LastError: stringHeader(d, headerLastError),
+	}
+	if at, err := time.Parse(time.RFC3339, stringHeader(d, headerParkedAt)); err == nil {
+		dl.ParkedAt = at.UTC()
+	}
+	return dl
+}
+
 // ListDeadLetters returns the messages parked in the dead-letter queue of
-// cfg.Queue, oldest first, and leaves them there. Headers include the
-// broker's string headers, e.g. x-first-death-reason.
-func ListDeadLetters(ctx context.Context, cfg Config) ([]eventbus.Message, error) {
-	var parked []eventbus.Message
+// cfg.Queue, oldest first, and leaves them there.
+func ListDeadLetters(ctx context.Context, cfg Config) ([]DeadLetter, error) {
+	var parked []DeadLetter
 	err := withDeadLetters(ctx, cfg, "-dlq-list", func(ch *amqp.Channel, dlq string, n int) error {
 		// Get without ack: each message stays unacknowledged, so the next
 		// Get returns the next one; then all of them are put back.
@@ -30,7 +79,7 @@ func ListDeadLetters(ctx context.Context, cfg Config) ([]eventbus.Message, error
 			if !ok {
 				break
 			}
-			parked = append(parked, message(d))
+			parked = append(parked, deadLetter(d))
 			last = d.DeliveryTag
 		}
 		if len(parked) == 0 {

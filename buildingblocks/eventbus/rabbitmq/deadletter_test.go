@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -76,6 +77,12 @@ func TestFailingHandlerIsParkedWhileOthersFlowAndReplayBringsItBack(t *testing.T
 		parked[0].CorrelationID != "req-7" || parked[0].Headers["x-first-death-reason"] != "rejected" {
 		t.Fatalf("dead letters = %+v, want the one poison message, rejected", parked)
 	}
+	// It records why, after how many attempts, and when.
+	if p := parked[0]; p.Reason != rabbitmq.ReasonFailed || p.Attempts != 3 ||
+		!strings.Contains(p.LastError, "a panicking handler is a failing handler") || p.ParkedAt.IsZero() {
+		t.Errorf("parked with reason %q, %d attempts, last error %q, at %v; want failed, 3, the panic, a time",
+			p.Reason, p.Attempts, p.LastError, p.ParkedAt)
+	}
 	mu.Lock()
 	if !slices.Equal(attempts, []int{1, 2, 3}) {
 		t.Errorf("attempts = %v, want [1 2 3]", attempts)
@@ -95,6 +102,11 @@ func TestFailingHandlerIsParkedWhileOthersFlowAndReplayBringsItBack(t *testing.T
 	case m := <-handled:
 		if m.ID != poison.ID || m.Attempt != 1 || m.CorrelationID != "req-7" {
 			t.Errorf("replayed message handled as %+v, want id %s, attempt 1, correlation req-7", m, poison.ID)
+		}
+		for _, h := range []string{"x-last-error", "x-parked-reason", "x-parked-at"} {
+			if v, ok := m.Headers[h]; ok {
+				t.Errorf("replayed message carries %s: %q; want it started afresh", h, v)
+			}
 		}
 	case <-ctx.Done():
 		t.Fatal("replayed message not handled")
@@ -152,13 +164,18 @@ func TestMessageDeliveredTooOftenIsParkedWithoutRunningTheHandler(t *testing.T) 
 	}); err != nil {
 		t.Fatal(err)
 	}
+	var parked []rabbitmq.DeadLetter
 	waitUntil(t, "the message in the dead-letter queue", func() bool {
-		parked, err := rabbitmq.ListDeadLetters(ctx, cfg)
+		var err error
+		parked, err = rabbitmq.ListDeadLetters(ctx, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return len(parked) == 1 && parked[0].ID == deadly.ID
 	})
+	if p := parked[0]; p.Reason != rabbitmq.ReasonCrashLoop || !strings.Contains(p.LastError, "delivered") || p.ParkedAt.IsZero() {
+		t.Errorf("parked with reason %q, last error %q, at %v; want crash-loop, the deliveries, a time", p.Reason, p.LastError, p.ParkedAt)
+	}
 	if n := calls.Load(); n != 0 {
 		t.Errorf("handler ran %d times, want 0", n)
 	}

@@ -29,7 +29,9 @@
 // the service queue, and it comes again to the handlers of its event name.
 // Meanwhile it holds no handler slot, so the other messages keep flowing.
 // After MaxAttempts failures the message is parked in the dead-letter queue
-// with its last error, where [ListDeadLetters] shows it and
+// with why, its failed attempts and when ([DeadLetter]: headers
+// x-parked-reason, x-last-error, x-attempt, x-parked-at), where
+// [ListDeadLetters] shows it and
 // [ReplayDeadLetters] puts it back; an event a handler finds invalid
 // ([eventbus.ErrInvalidEvent]) is parked at once. Attempts are handler failures: a message
 // that came back unhandled (prefetched by a consumer that closed or lost

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -45,7 +46,7 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 		reason := fmt.Sprintf("delivered %d times without an outcome: does handling it crash the process?", n)
 		log.Error("event bus: message delivered too often; parking it in the dead-letter queue",
 			"deliveries", n, "dlq", DeadLetterQueue(c.cfg.Queue))
-		c.park(link, d, failedAttempts(d), reason)
+		c.park(link, d, ReasonCrashLoop, failedAttempts(d), reason)
 		return
 	}
 
@@ -63,11 +64,11 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 	case errors.Is(failure, eventbus.ErrInvalidEvent):
 		log.Error("event bus: invalid event; parking it in the dead-letter queue",
 			"err", failure, "dlq", DeadLetterQueue(c.cfg.Queue))
-		c.park(link, d, m.Attempt, failure.Error())
+		c.park(link, d, ReasonInvalid, m.Attempt, failure.Error())
 	case m.Attempt >= c.cfg.MaxAttempts:
 		log.Error("event bus: handler failed every attempt; parking the message in the dead-letter queue",
 			"attempts", m.Attempt, "err", failure, "dlq", DeadLetterQueue(c.cfg.Queue))
-		c.park(link, d, m.Attempt, failure.Error())
+		c.park(link, d, ReasonFailed, m.Attempt, failure.Error())
 	default:
 		delay := retryDelay(c.cfg.RetryBackoff, m.Attempt)
 		log.Warn("event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay, "err", failure)
@@ -77,18 +78,21 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 	}
 }
 
-// park puts a delivery into the dead-letter queue with its failed attempts
-// and the reason in its headers. Headers cannot be added to a delivery, so
-// park sends a copy with them, marked to be parked, back to the service
+// park puts a delivery into the dead-letter queue with why (the kind of
+// reason and the last error), its failed attempts and when in its headers,
+// which ListDeadLetters reads back. Headers cannot be added to a delivery,
+// so park sends a copy with them, marked to be parked, back to the service
 // queue and acks the delivery; read rejects the copy when it comes
 // (without running a handler), and the queue dead-letters it. The copy
 // carries none of the broker's x-death history, so the broker records its
 // first death as "rejected", whatever way it came before.
-func (c *consumer) park(link *consLink, d amqp.Delivery, attempts int, reason string) {
+func (c *consumer) park(link *consLink, d amqp.Delivery, why ParkReason, attempts int, lastErr string) {
 	c.sendOn(link, d, c.cfg.Queue, republishing(d, amqp.Table{
-		headerAttempt:   int32(attempts),
-		headerLastError: lastError(reason),
-		headerPark:      true,
+		headerAttempt:      int32(attempts),
+		headerLastError:    lastError(lastErr),
+		headerParkedReason: string(why),
+		headerParkedAt:     time.Now().UTC().Format(time.RFC3339),
+		headerPark:         true,
 	}))
 }
 
@@ -114,7 +118,7 @@ func (c *consumer) sendOn(link *consLink, d amqp.Delivery, queue string, p amqp.
 func (c *consumer) unhandled(link *consLink, d amqp.Delivery) {
 	c.log.Warn("event bus: no handler for event; parking it in the dead-letter queue",
 		"event", eventName(d), "id", d.MessageId, "dlq", DeadLetterQueue(c.cfg.Queue))
-	c.park(link, d, failedAttempts(d), "no handler for "+eventName(d))
+	c.park(link, d, ReasonNoHandler, failedAttempts(d), "no handler for "+eventName(d))
 }
 
 // call runs a handler, turning a panic into an error.

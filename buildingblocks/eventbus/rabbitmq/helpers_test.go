@@ -228,9 +228,9 @@ func queueDepth(t testing.TB, ch *amqp.Channel, queue string) int {
 
 // waitParked waits until the dead-letter queue of cfg's queue holds a
 // message, and returns what it holds.
-func waitParked(t testing.TB, ctx context.Context, cfg rabbitmq.Config) []eventbus.Message {
+func waitParked(t testing.TB, ctx context.Context, cfg rabbitmq.Config) []rabbitmq.DeadLetter {
 	t.Helper()
-	var parked []eventbus.Message
+	var parked []rabbitmq.DeadLetter
 	waitUntil(t, "a message in the dead-letter queue", func() bool {
 		var err error
 		if parked, err = rabbitmq.ListDeadLetters(ctx, cfg); err != nil {

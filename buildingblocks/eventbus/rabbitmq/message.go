@@ -24,6 +24,12 @@ const (
 	// headerPark marks a copy that the consumer rejects at once, so that
 	// the queue dead-letters it.
 	headerPark = "x-park"
+	// headerParkedReason is the kind of reason a message was parked for: a
+	// ParkReason.
+	headerParkedReason = "x-parked-reason"
+	// headerParkedAt is when the consumer parked the message, RFC 3339 in
+	// UTC.
+	headerParkedAt = "x-parked-at"
 	// headerDeliveryCount is set by a quorum queue on every delivery: how
 	// often the message was delivered before and came back (nack with
 	// requeue, or a channel that closed with it unacknowledged).
@@ -111,7 +117,8 @@ func republishing(d amqp.Delivery, set amqp.Table) amqp.Publishing {
 	for k, v := range d.Headers {
 		switch {
 		case k == "x-death", strings.HasPrefix(k, "x-first-death-"), strings.HasPrefix(k, "x-last-death-"),
-			k == headerDeliveryCount, k == headerAttempt, k == headerLastError, k == headerPark:
+			k == headerDeliveryCount, k == headerAttempt, k == headerLastError, k == headerPark,
+			k == headerParkedReason, k == headerParkedAt:
 		default:
 			headers[k] = v
 		}
@@ -146,6 +153,11 @@ func failedAttempts(d amqp.Delivery) int { return intHeader(d, headerAttempt) }
 func toBeParked(d amqp.Delivery) bool {
 	park, _ := d.Headers[headerPark].(bool)
 	return park
+}
+
+func stringHeader(d amqp.Delivery, name string) string {
+	s, _ := d.Headers[name].(string)
+	return s
 }
 
 func intHeader(d amqp.Delivery, name string) int {

@@ -209,6 +209,9 @@ func TestMessageWhoseHandlerPanicsIsParkedWithTheLastError(t *testing.T) {
 	if got := parked[0].Headers["x-last-error"]; !strings.Contains(got, "index out of range") {
 		t.Errorf("x-last-error = %q, want the panic", got)
 	}
+	if p := parked[0]; p.Reason != rabbitmq.ReasonFailed || p.Attempts != cfg.MaxAttempts || p.LastError != p.Headers["x-last-error"] {
+		t.Errorf("parked with reason %q after %d attempts, last error %q; want failed after %d, x-last-error", p.Reason, p.Attempts, p.LastError, cfg.MaxAttempts)
+	}
 	if got := calls.Load(); got != int32(cfg.MaxAttempts) {
 		t.Errorf("handler called %d times for the poison message, want %d", got, cfg.MaxAttempts)
 	}
@@ -361,6 +364,8 @@ func TestInvalidEventIsParkedAtOnceWithTheReason(t *testing.T) {
 	parked := waitParked(t, ctx, cfg)
 	if len(parked) != 1 || parked[0].ID != invalid.ID || !strings.Contains(parked[0].Headers["x-last-error"], "price -1 is not an amount") {
 		t.Errorf("parked %+v, want the invalid event with its reason", parked)
+	} else if p := parked[0]; p.Reason != rabbitmq.ReasonInvalid || p.Attempts != 1 || p.ParkedAt.IsZero() {
+		t.Errorf("parked with reason %q after %d attempts at %v; want invalid after 1, a time", p.Reason, p.Attempts, p.ParkedAt)
 	}
 	if got := calls.Load(); got != 1 {
 		t.Errorf("handler called %d times for the invalid event, want 1", got)

@@ -81,7 +81,7 @@ func TestAMessageWithoutAHandlerWaitsThenIsParkedWithItsReason(t *testing.T) {
 	if _, err := tb.bus(parking).Subscribe(ctx, "OrderStarted", onlyStarted); err != nil {
 		t.Fatal(err)
 	}
-	var parked []eventbus.Message
+	var parked []rabbitmq.DeadLetter
 	waitUntil(t, "the messages without a handler to be parked", func() bool {
 		var err error
 		if parked, err = rabbitmq.ListDeadLetters(ctx, cfg); err != nil {
@@ -92,9 +92,9 @@ func TestAMessageWithoutAHandlerWaitsThenIsParkedWithItsReason(t *testing.T) {
 	var got []uuid.UUID
 	for _, m := range parked {
 		got = append(got, m.ID)
-		if m.Name != "OrderPaid" || m.Headers["x-last-error"] != "no handler for OrderPaid" {
-			t.Errorf("parked %s %s with reason %q, want OrderPaid with \"no handler for OrderPaid\"",
-				m.Name, m.ID, m.Headers["x-last-error"])
+		if m.Name != "OrderPaid" || m.Reason != rabbitmq.ReasonNoHandler || m.LastError != "no handler for OrderPaid" {
+			t.Errorf("parked %s %s for %s %q, want OrderPaid for no-handler \"no handler for OrderPaid\"",
+				m.Name, m.ID, m.Reason, m.LastError)
 		}
 	}
 	slices.SortFunc(got, uuidOrder)

@@ -118,7 +118,7 @@ func TestNoCallAfterUnsubscribeOfAHandlerWhoseMessageWaitsForASlot(t *testing.T)
 	returned.Store(true)
 	close(unsubscribed)
 
-	var parked []eventbus.Message
+	var parked []rabbitmq.DeadLetter
 	waitUntil(t, "the message without a handler to be parked", func() bool {
 		parked, err = rabbitmq.ListDeadLetters(ctx, cfg)
 		if err != nil {

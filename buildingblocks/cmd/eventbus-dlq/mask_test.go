@@ -1,0 +1,61 @@
+package main
+
+import (
+	"regexp"
+	"testing"
+)
+
+func TestMaskCardData(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"no card data", `{"UserId":"bob","Total":12.50}`, `{"UserId":"bob","Total":12.50}`},
+		{"eShop's card fields",
+			`{"CardNumber":"4012888888881881","CardSecurityNumber":"123","CardHolderName":"Bob"}`,
+			`{"CardNumber":"[masked]","CardSecurityNumber":"[masked]","CardHolderName":"Bob"}`},
+		{"keys in any case and spelling, at any depth, any value",
+			`{"a":[{"cardNumber":4012888888881881},{"card_number":"x"}],"b":{"securityCode":123,"CVV":"999","cvc2":"1","PAN":{"x":1}}}`,
+			`{"a":[{"cardNumber":"[masked]"},{"card_number":"[masked]"}],"b":{"securityCode":"[masked]","CVV":"[masked]","cvc2":"[masked]","PAN":"[masked]"}}`},
+		{"a key written with escapes", `{"Card\u004eumber":"1"}`, `{"CardNumber":"[masked]"}`},
+		{"the card's last four and type are not card data",
+			`{"CardLast4":"1881","CardTypeId":1,"Company":"x"}`, `{"CardLast4":"1881","CardTypeId":1,"Company":"x"}`},
+		{"order and numbers kept, HTML not escaped", ` {"z":1e3, "a":"<&>"} `, `{"z":1e3,"a":"<&>"}`},
+		{"a card number under another key", `{"Note":"card 4012888888881881 ok"}`, `{"Note":"card ************1881 ok"}`},
+		{"a card number written with escapes", `{"Note":"\u0034012888888881881"}`, `{"Note":"************1881"}`},
+		{"spaces and dashes", `pay 4012 8888-8888 1881.`, `pay **** ****-**** 1881.`},
+		{"13 digits", `4222222222222`, `*********2222`},
+		{"19 digits", `6011000000000000004`, `***************0004`},
+		{"a longer run", `12345678901234567890123`, `*******************0123`},
+		{"12 digits stay", `{"n":123456789012}`, `{"n":123456789012}`},
+		{"a run ends at anything else", `1234567,1234567 1234.5678901234`, `1234567,1234567 1234.5678901234`},
+		{"separators at the end", `4012888888881881 - `, `************1881 - `},
+		{"not JSON", `CardNumber=4012888888881881&cvv=1`, `CardNumber=************1881&cvv=1`},
+		{"JSON values one after another", `{"cvv":"1"} {"cvv":"2"}`, "{\"cvv\":\"[masked]\"}\n{\"cvv\":\"[masked]\"}"},
+		{"JSON, then something else", `{"cvv":"1"} x`, `{"cvv":"1"} x`},
+		{"empty", ``, ``},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := string(maskCardData([]byte(tc.body))); got != tc.want {
+				t.Errorf("maskCardData(%s)\n got %s\nwant %s", tc.body, got, tc.want)
+			}
+		})
+	}
+}
+
+// cardLike is a run of 13 or more digits, spaces and dashes between them
+// allowed: what maskCardData must never leave.
+var cardLike = regexp.MustCompile(`[0-9](?:[ -]*[0-9]){12}`)
+
+func FuzzMaskCardData(f *testing.F) {
+	for _, seed := range []string{
+		`{"CardNumber":"4012888888881881","CardSecurityNumber":"123"}`,
+		`4012 8888 8888 1881`, `1-2-3-4-5-6-7-8-9-0-1-2-3`, `{"a":[1,2,{"cvv":[3]}]}`,
+		`{"Note":"\u00340128888888818810"}`, `[[[[[[`, "\xff4012888888881881\x00",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got := maskCardData(body)
+		if run := cardLike.Find(got); run != nil {
+			t.Errorf("maskCardData(%q) = %q, leaves %q", body, got, run)
+		}
+	})
+}
