@@ -10,7 +10,7 @@
 // parked, its failed attempts and why (the kind of reason and the last
 // error, on one line, cut short). With -bodies, and with show, each
 // message comes in full instead, its body cut at 4 KiB and card numbers
-// and security codes masked (see maskCardData).
+// and security codes masked (see redact.CardData).
 //
 // The flags default to the environment: RABBITMQ_URL, EVENTBUS_EXCHANGE,
 // EVENTBUS_QUEUE.
@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
+	"github.com/eshop-go/eshop-go/buildingblocks/redact"
 )
 
 func main() {
@@ -132,7 +133,7 @@ func writeList(out io.Writer, parked []rabbitmq.DeadLetter) error {
 	fmt.Fprintln(w, "ID\tEVENT\tPARKED\tATTEMPTS\tREASON")
 	for _, dl := range parked {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", dl.ID, oneLine(dl.Name, nameWidth), parkedAt(dl),
-			dl.Attempts, oneLine(string(maskCardData([]byte(reason(dl)))), reasonWidth))
+			dl.Attempts, oneLine(string(redact.CardData([]byte(reason(dl)))), reasonWidth))
 	}
 	return w.Flush()
 }
@@ -144,7 +145,7 @@ func writeDeadLetter(out io.Writer, dl rabbitmq.DeadLetter) {
 		if value == "" {
 			value = "-"
 		}
-		fmt.Fprintf(out, "%-13s %s\n", name+":", oneLine(string(maskCardData([]byte(value))), 0))
+		fmt.Fprintf(out, "%-13s %s\n", name+":", oneLine(string(redact.CardData([]byte(value))), 0))
 	}
 	field("id", dl.ID.String())
 	field("event", dl.Name)
@@ -156,7 +157,7 @@ func writeDeadLetter(out io.Writer, dl rabbitmq.DeadLetter) {
 	field("last error", dl.LastError)
 	field("broker", dl.Headers["x-first-death-reason"])
 	field("correlation", dl.CorrelationID)
-	body := maskCardData(dl.Body)
+	body := redact.CardData(dl.Body)
 	fmt.Fprintf(out, "body:         %d bytes", len(dl.Body))
 	if len(body) > bodyLimit {
 		body = cut(body, bodyLimit)

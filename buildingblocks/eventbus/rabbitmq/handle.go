@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/redact"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -63,16 +64,16 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 		link.acks.ack(d.DeliveryTag)
 	case errors.Is(failure, eventbus.ErrInvalidEvent):
 		log.Error("event bus: invalid event; parking it in the dead-letter queue",
-			"err", failure, "dlq", DeadLetterQueue(c.cfg.Queue))
-		c.park(link, d, ReasonInvalid, m.Attempt, failure.Error())
+			"err", lastError(failure), "dlq", DeadLetterQueue(c.cfg.Queue))
+		c.park(link, d, ReasonInvalid, m.Attempt, lastError(failure))
 	case m.Attempt >= c.cfg.MaxAttempts:
 		log.Error("event bus: handler failed every attempt; parking the message in the dead-letter queue",
-			"attempts", m.Attempt, "err", failure, "dlq", DeadLetterQueue(c.cfg.Queue))
-		c.park(link, d, ReasonFailed, m.Attempt, failure.Error())
+			"attempts", m.Attempt, "err", lastError(failure), "dlq", DeadLetterQueue(c.cfg.Queue))
+		c.park(link, d, ReasonFailed, m.Attempt, lastError(failure))
 	default:
 		delay := retryDelay(c.cfg.RetryBackoff, m.Attempt)
-		log.Warn("event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay, "err", failure)
-		retry := republishing(d, amqp.Table{headerAttempt: int32(m.Attempt), headerLastError: lastError(failure.Error())})
+		log.Warn("event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay, "err", lastError(failure))
+		retry := republishing(d, amqp.Table{headerAttempt: int32(m.Attempt), headerLastError: lastError(failure)})
 		retry.Expiration = strconv.FormatInt(delay.Milliseconds(), 10)
 		c.sendOn(link, d, waitQueue(c.cfg.Queue), retry)
 	}
@@ -89,7 +90,7 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 func (c *consumer) park(link *consLink, d amqp.Delivery, why ParkReason, attempts int, lastErr string) {
 	c.sendOn(link, d, c.cfg.Queue, republishing(d, amqp.Table{
 		headerAttempt:      int32(attempts),
-		headerLastError:    lastError(lastErr),
+		headerLastError:    lastErr,
 		headerParkedReason: string(why),
 		headerParkedAt:     time.Now().UTC().Format(time.RFC3339),
 		headerPark:         true,
@@ -139,9 +140,12 @@ func settle(log *slog.Logger, err error) {
 	}
 }
 
-// lastError is an error text cut to a size fit for a header.
-func lastError(s string) string {
+// lastError is a handler's error as the bus records it on the message and
+// logs it: card numbers and security codes masked (a handler's error may
+// quote the event), cut to a size fit for a header.
+func lastError(err error) string {
 	const limit = 1000
+	s := string(redact.CardData([]byte(err.Error())))
 	if len(s) > limit {
 		return s[:limit] + "…"
 	}

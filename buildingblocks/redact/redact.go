@@ -1,4 +1,8 @@
-package main
+// Package redact masks what must never be shown: card numbers and
+// security codes, in a message body or in any text (an error that quotes a
+// body, a header). The dead-letter tool masks what it shows an operator;
+// the bus masks the reasons it records and logs.
+package redact
 
 import (
 	"bytes"
@@ -8,7 +12,7 @@ import (
 	"strings"
 )
 
-// maskCardData returns body fit to show an operator: card numbers and
+// CardData returns body fit to show an operator or to log: card numbers and
 // security codes masked. Two rules, the second applied to the result of
 // the first:
 //
@@ -20,7 +24,7 @@ import (
 //     have 13 to 19 digits; a longer run may hold one).
 //
 // So no run of 13 or more digits is left, whatever the body.
-func maskCardData(body []byte) []byte {
+func CardData(body []byte) []byte {
 	if rewritten, err := maskCardKeys(body); err == nil {
 		body = rewritten
 	}
