@@ -19,7 +19,7 @@ type DeadLetter struct {
 	// Reason is the kind of reason the consumer parked it for; empty if
 	// something else put it there.
 	Reason ParkReason
-	// LastError is the last handler's error (cut to 1,000 bytes), or the
+	// LastError is the last handler's error (card data masked, cut to 1,000 bytes), or the
 	// consumer's account of a crash loop or a missing handler.
 	LastError string
 	// Attempts is how many attempts to handle it failed.
