@@ -45,12 +45,7 @@ func TestListAndReplay(t *testing.T) {
 
 	cli := func(args ...string) string {
 		t.Helper()
-		var out, errOut bytes.Buffer
-		args = append([]string{"-url", cfg.URL, "-exchange", exchange, "-queue", cfg.Queue}, args...)
-		if err := run(ctx, args, &out, &errOut); err != nil {
-			t.Fatalf("eventbus-dlq %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-		}
-		return out.String()
+		return runCLI(t, ctx, cfg, exchange, args...)
 	}
 	deadline := time.Now().Add(time.Minute)
 	var listing string
@@ -127,12 +122,7 @@ func TestCardDataIsMaskedInTheListingAndTheBodies(t *testing.T) {
 	})
 	cli := func(args ...string) string {
 		t.Helper()
-		var out, errOut bytes.Buffer
-		args = append([]string{"-url", cfg.URL, "-exchange", exchange, "-queue", cfg.Queue}, args...)
-		if err := run(ctx, args, &out, &errOut); err != nil {
-			t.Fatalf("eventbus-dlq %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-		}
-		return out.String()
+		return runCLI(t, ctx, cfg, exchange, args...)
 	}
 	noCardData := func(what, out string) {
 		t.Helper()
@@ -182,4 +172,16 @@ func TestUsage(t *testing.T) {
 			t.Errorf("%s succeeded", strings.Join(args, " "))
 		}
 	}
+}
+
+// runCLI runs the command against the test's queue and exchange and returns
+// what it printed; a failure fails the test.
+func runCLI(t *testing.T, ctx context.Context, cfg rabbitmq.Config, exchange string, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	args = append([]string{"-url", cfg.URL, "-exchange", exchange, "-queue", cfg.Queue}, args...)
+	if err := run(ctx, args, &out, &errOut); err != nil {
+		t.Fatalf("eventbus-dlq %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String()
 }
