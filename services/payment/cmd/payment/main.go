@@ -1,5 +1,6 @@
-// Command payment runs the payment service: it answers ordering's requests
-// to charge an order (PAYMENT_SUCCEEDED decides the answer). `payment
+// Command payment runs the payment service: it tokenizes cards (POST
+// /api/payment/cards) and charges the token of an order when ordering asks
+// (PAYMENT_SUCCEEDED=false fails every payment). `payment
 // healthcheck` asks a running instance whether it is ready (for container
 // health checks); `payment settings` prints the environment variables it
 // reads.

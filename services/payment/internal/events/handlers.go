@@ -2,14 +2,23 @@ package events
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/services/payment/internal/payment"
 )
+
+// Tokens opens the payment tokens payment sealed.
+type Tokens interface {
+	Open(token string, now time.Time) (payment.Card, error)
+}
 
 // Handlers handle the event payment consumes, in the file beside this one.
 type Handlers struct {
 	// Publisher publishes the answers; it returns once the broker confirmed.
 	Publisher eventbus.Publisher
+	// Tokens opens the token a charge request carries.
+	Tokens Tokens
 	// Succeed is PAYMENT_SUCCEEDED: whether charges succeed.
 	Succeed bool
 	Logger  *slog.Logger

@@ -2,21 +2,26 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/payment/internal/payment"
 )
 
 // OrderStatusChangedToStockConfirmedIntegrationEvent is ordering's request
-// to charge an order whose stock catalog reserved.
+// to charge an order whose stock catalog reserved: the order's Total, to
+// the card sealed in PaymentToken. The token is never logged.
 type OrderStatusChangedToStockConfirmedIntegrationEvent struct {
 	eventbus.IntegrationEvent
-	OrderID           int64  `json:"OrderId"`
-	OrderStatus       string `json:"OrderStatus"`
-	BuyerName         string `json:"BuyerName"`
-	BuyerIdentityGUID string `json:"BuyerIdentityGuid"`
+	OrderID           int64       `json:"OrderId"`
+	OrderStatus       string      `json:"OrderStatus"`
+	BuyerName         string      `json:"BuyerName"`
+	BuyerIdentityGUID string      `json:"BuyerIdentityGuid"`
+	PaymentToken      string      `json:"PaymentToken"`
+	Total             money.Money `json:"Total"`
 }
 
 // EventName is the routing key.
@@ -24,26 +29,68 @@ func (OrderStatusChangedToStockConfirmedIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToStockConfirmedIntegrationEvent"
 }
 
-// Charge answers ordering's request to charge an order. Payment has no
-// database, so no outbox: it publishes the answer, waits for the broker's
-// confirm, and only then returns nil, which acknowledges the request. A
-// crash in between redelivers the request and publishes the answer again,
-// with the same id (payment.AnswerID), and ordering's inbox drops the
-// duplicate: at least once on the wire, exactly one effect.
+// Validate reports a request no ordering would send, wrapping
+// eventbus.ErrInvalidEvent: it is parked at once and charges nothing.
+func (e OrderStatusChangedToStockConfirmedIntegrationEvent) Validate() error {
+	switch {
+	case e.OrderID <= 0:
+		return fmt.Errorf("%w: order id %d is not positive", eventbus.ErrInvalidEvent, e.OrderID)
+	case !e.Total.IsPositive() || !e.Total.HasCents():
+		return fmt.Errorf("%w: order %d: total %s is not a positive amount with at most 2 decimals", eventbus.ErrInvalidEvent, e.OrderID, e.Total.Decimal())
+	case e.PaymentToken == "":
+		return fmt.Errorf("%w: order %d has no payment token", eventbus.ErrInvalidEvent, e.OrderID)
+	}
+	return nil
+}
+
+// Charge answers ordering's request to charge an order: it opens the
+// token and charges the card for the total. A token that has expired or
+// cannot be opened fails the payment (the log says why, never the token);
+// PAYMENT_SUCCEEDED=false fails every payment.
+//
+// Payment has no database, so no outbox: it publishes the answer, waits
+// for the broker's confirm, and only then returns nil, which acknowledges
+// the request. A crash in between redelivers the request and publishes the
+// answer again, with the same id (payment.AnswerID), and ordering's inbox
+// drops the duplicate: at least once on the wire, exactly one effect.
 func (h *Handlers) Charge(ctx context.Context, e OrderStatusChangedToStockConfirmedIntegrationEvent) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
 	var answer eventbus.Event
-	if h.Succeed {
-		answer = OrderPaymentSucceededIntegrationEvent{IntegrationEvent: answerEnvelope(e, OrderPaymentSucceededIntegrationEvent{}), OrderID: e.OrderID}
-	} else {
+	if reason := h.decline(e); reason != nil {
+		h.Logger.WarnContext(ctx, "payment declined", "order", e.OrderID, "request_id", e.ID, "reason", reason.Error())
 		answer = OrderPaymentFailedIntegrationEvent{IntegrationEvent: answerEnvelope(e, OrderPaymentFailedIntegrationEvent{}), OrderID: e.OrderID}
+	} else {
+		answer = OrderPaymentSucceededIntegrationEvent{IntegrationEvent: answerEnvelope(e, OrderPaymentSucceededIntegrationEvent{}), OrderID: e.OrderID}
 	}
 	if err := eventbus.Publish(ctx, h.Publisher, answer); err != nil {
 		// Not acknowledged: the request is retried, and redelivered if the
 		// process goes away.
 		return fmt.Errorf("answer order %d (request %s): %w", e.OrderID, e.ID, err)
 	}
-	h.Logger.InfoContext(ctx, "payment answered", "order", e.OrderID, "request_id", e.ID,
+	h.Logger.InfoContext(ctx, "payment answered", "order", e.OrderID, "total", e.Total.String(), "request_id", e.ID,
 		"answer", answer.EventName(), "answer_id", answer.EventID())
+	return nil
+}
+
+// errPaymentsFail is the reason of every decline under PAYMENT_SUCCEEDED=false.
+var errPaymentsFail = errors.New("PAYMENT_SUCCEEDED=false fails every payment")
+
+// decline returns why the order cannot be charged, or nil. The card is
+// charged when its token opens at the request's creation (the moment
+// ordering asked) and the card has not expired by then.
+func (h *Handlers) decline(e OrderStatusChangedToStockConfirmedIntegrationEvent) error {
+	at := requestTime(e)
+	card, err := h.Tokens.Open(e.PaymentToken, at)
+	switch {
+	case err != nil:
+		return err
+	case !card.Expiration.After(at):
+		return errors.New("the card has expired")
+	case !h.Succeed:
+		return errPaymentsFail
+	}
 	return nil
 }
 
@@ -51,9 +98,15 @@ func (h *Handlers) Charge(ctx context.Context, e OrderStatusChangedToStockConfir
 // the request's (when it has one), so a repeated answer is the same message
 // byte for byte.
 func answerEnvelope(request OrderStatusChangedToStockConfirmedIntegrationEvent, answer eventbus.Event) eventbus.IntegrationEvent {
+	return eventbus.IntegrationEvent{ID: payment.AnswerID(request.ID, answer.EventName()), CreationDate: requestTime(request)}
+}
+
+// requestTime is when ordering asked: the request's creation date, or now
+// for a request without one.
+func requestTime(request OrderStatusChangedToStockConfirmedIntegrationEvent) time.Time {
 	created := request.CreationDate.UTC()
 	if created.IsZero() {
 		created = time.Now().UTC()
 	}
-	return eventbus.IntegrationEvent{ID: payment.AnswerID(request.ID, answer.EventName()), CreationDate: created}
+	return created
 }

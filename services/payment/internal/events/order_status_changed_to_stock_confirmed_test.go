@@ -5,31 +5,70 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/inmem"
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/payment/internal/events"
 	"github.com/eshop-go/eshop-go/services/payment/internal/payment"
 )
 
-func request(orderID int64) events.OrderStatusChangedToStockConfirmedIntegrationEvent {
+const cardNumber = "4012888888881881"
+
+func newTokens(t testing.TB) *payment.Tokens {
+	t.Helper()
+	tokens, err := payment.NewTokens(payment.RandomTokenKey(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tokens
+}
+
+// seal returns the token of the test card, sealed at sealedAt.
+func seal(t testing.TB, tokens *payment.Tokens, sealedAt time.Time) string {
+	t.Helper()
+	token, _, err := tokens.Seal(payment.Card{Number: cardNumber, HolderName: "Alice", Expiration: sealedAt.AddDate(1, 0, 0), TypeID: 2}, sealedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+func request(orderID int64, token string) events.OrderStatusChangedToStockConfirmedIntegrationEvent {
 	return events.OrderStatusChangedToStockConfirmedIntegrationEvent{
 		IntegrationEvent: eventbus.NewIntegrationEvent(),
 		OrderID:          orderID, OrderStatus: "StockConfirmed", BuyerName: "Alice", BuyerIdentityGUID: "b1",
+		PaymentToken: token, Total: money.MustParse("19.50"),
 	}
 }
 
+func handlers(bus eventbus.Publisher, tokens events.Tokens, succeed bool, logs *strings.Builder) *events.Handlers {
+	return &events.Handlers{Publisher: bus, Tokens: tokens, Succeed: succeed, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
+}
+
 func TestChargeAnswersWithADeterministicID(t *testing.T) {
+	tokens := newTokens(t)
+	now := time.Now()
 	for _, tc := range []struct {
+		name    string
 		succeed bool
+		token   string
 		answer  string
-	}{{true, "OrderPaymentSucceededIntegrationEvent"}, {false, "OrderPaymentFailedIntegrationEvent"}} {
-		t.Run(tc.answer, func(t *testing.T) {
+	}{
+		{"a valid token", true, seal(t, tokens, now), "OrderPaymentSucceededIntegrationEvent"},
+		{"PAYMENT_SUCCEEDED=false", false, seal(t, tokens, now), "OrderPaymentFailedIntegrationEvent"},
+		{"an expired token", true, seal(t, tokens, now.Add(-2*time.Hour)), "OrderPaymentFailedIntegrationEvent"},
+		{"another key's token", true, seal(t, newTokens(t), now), "OrderPaymentFailedIntegrationEvent"},
+		{"not a token", true, "x.y.z", "OrderPaymentFailedIntegrationEvent"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			bus := &inmem.Bus{}
-			h := &events.Handlers{Publisher: bus, Succeed: tc.succeed, Logger: slog.New(slog.DiscardHandler)}
-			req := request(7)
+			var logs strings.Builder
+			h := handlers(bus, tokens, tc.succeed, &logs)
+			req := request(7, tc.token)
 			// The same request twice (a redelivery) answers twice with one id.
 			for range 2 {
 				if err := h.Charge(context.Background(), req); err != nil {
@@ -53,6 +92,35 @@ func TestChargeAnswersWithADeterministicID(t *testing.T) {
 			if _, err := time.Parse(time.RFC3339, body["CreationDate"].(string)); err != nil {
 				t.Fatalf("CreationDate: %v", err)
 			}
+			if strings.Contains(logs.String(), tc.token) || strings.Contains(logs.String(), cardNumber) {
+				t.Fatalf("the log shows the token or the card: %s", logs.String())
+			}
+		})
+	}
+}
+
+// A request no ordering sends is parked at once and answers nothing.
+func TestChargeRefusesAnInvalidRequest(t *testing.T) {
+	tokens := newTokens(t)
+	token := seal(t, tokens, time.Now())
+	for name, edit := range map[string]func(*events.OrderStatusChangedToStockConfirmedIntegrationEvent){
+		"order id 0":          func(e *events.OrderStatusChangedToStockConfirmedIntegrationEvent) { e.OrderID = 0 },
+		"total 0":             func(e *events.OrderStatusChangedToStockConfirmedIntegrationEvent) { e.Total = money.Zero },
+		"negative total":      func(e *events.OrderStatusChangedToStockConfirmedIntegrationEvent) { e.Total = money.MustParse("-1") },
+		"total of 3 decimals": func(e *events.OrderStatusChangedToStockConfirmedIntegrationEvent) { e.Total = money.MustParse("1.005") },
+		"no token":            func(e *events.OrderStatusChangedToStockConfirmedIntegrationEvent) { e.PaymentToken = "" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			bus := &inmem.Bus{}
+			req := request(7, token)
+			edit(&req)
+			err := handlers(bus, tokens, true, &strings.Builder{}).Charge(context.Background(), req)
+			if !errors.Is(err, eventbus.ErrInvalidEvent) {
+				t.Fatalf("err = %v, want ErrInvalidEvent", err)
+			}
+			if n := len(bus.Published()); n != 0 {
+				t.Fatalf("%d answers to an invalid request", n)
+			}
 		})
 	}
 }
@@ -65,8 +133,9 @@ func (p failingPublisher) Publish(context.Context, eventbus.Message) error { ret
 // not acknowledge the request: it is retried or redelivered.
 func TestChargeFailsWhenTheAnswerIsNotConfirmed(t *testing.T) {
 	broken := errors.New("no confirm")
-	h := &events.Handlers{Publisher: failingPublisher{broken}, Succeed: true, Logger: slog.New(slog.DiscardHandler)}
-	if err := h.Charge(context.Background(), request(1)); !errors.Is(err, broken) {
+	tokens := newTokens(t)
+	h := handlers(failingPublisher{broken}, tokens, true, &strings.Builder{})
+	if err := h.Charge(context.Background(), request(1, seal(t, tokens, time.Now()))); !errors.Is(err, broken) {
 		t.Fatalf("err = %v, want the publish error", err)
 	}
 }

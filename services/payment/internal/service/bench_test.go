@@ -12,7 +12,7 @@ import (
 // acknowledged.
 func BenchmarkAnswers(b *testing.B) {
 	const requests = 1000
-	_, br := startPayment(b, nil)
+	_, br := startPayment(b, nil, nil)
 	var elapsed time.Duration
 	for b.Loop() {
 		before := br.answersQueued()

@@ -16,7 +16,7 @@ import (
 // the request is answered, with one answer id, and acknowledged.
 func TestNoAckBeforeTheAnswerIsConfirmed(t *testing.T) {
 	mq := testkit.NewProxy(t, hostOf(t, testkit.RabbitURL()))
-	s, b := startPayment(t, map[string]string{"RABBITMQ_URL": mq.URL(testkit.RabbitURL())})
+	s, b := startPayment(t, map[string]string{"RABBITMQ_URL": mq.URL(testkit.RabbitURL())}, nil)
 	blocker := b.answers + "_blocker"
 	if _, err := b.ch.QueueDeclare(blocker, true, false, false, false, amqp.Table{
 		amqp.QueueMaxLenArg: 0, amqp.QueueOverflowArg: amqp.QueueOverflowRejectPublish,

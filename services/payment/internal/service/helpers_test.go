@@ -3,6 +3,8 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"maps"
 	"net/url"
 	"testing"
 	"time"
@@ -20,14 +22,31 @@ const (
 	failed      = "OrderPaymentFailedIntegrationEvent"
 )
 
-// startPayment starts the real payment service in-process with env (see
-// testkit.StartService: its own port, exchange and queue) and waits until
-// it is ready; it stops when the test ends, and an error from its graceful
-// stop fails the test. It returns the test's side of the broker too.
-func startPayment(t testing.TB, env map[string]string) (*testkit.ServiceUnderTest, *broker) {
+// testTokenKey is the PAYMENT_TOKEN_KEY of the tests (base64 of 32 bytes),
+// so that the test seals the tokens the service opens.
+const testTokenKey = "dGVzdC1vbmx5LWtleS1mb3ItcGF5bWVudC10b2tlbnM="
+
+// startPayment starts the real payment service in-process with env and
+// PAYMENT_TOKEN_KEY=testTokenKey (see testkit.StartService: its own port,
+// exchange and queue), its logs going to logs (nil: the test's output),
+// and waits until it is ready; it stops when the test ends, and an error
+// from its graceful stop fails the test. It returns the test's side of the
+// broker too.
+func startPayment(t testing.TB, env map[string]string, logs io.Writer) (*testkit.ServiceUnderTest, *broker) {
 	t.Helper()
-	s := testkit.StartService(t, "payment", service.New, env, nil)
+	s := testkit.StartService(t, "payment", service.New, withTokenKey(env), logs)
+	s.Client.Contract = testkit.LoadContract(t, "../../openapi.yaml")
 	return s, newBroker(t, s.Exchange, s.Prefix, s.Queue)
+}
+
+// withTokenKey returns env with PAYMENT_TOKEN_KEY=testTokenKey.
+func withTokenKey(env map[string]string) map[string]string {
+	env = maps.Clone(env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	env["PAYMENT_TOKEN_KEY"] = testTokenKey
+	return env
 }
 
 func hostOf(t testing.TB, raw string) string {
@@ -48,6 +67,7 @@ type broker struct {
 	answers  string // the test's queue of answers
 	requests string // payment's queue
 	ch       *amqp.Channel
+	tokens   *payment.Tokens // sealed with the service's key
 }
 
 // newBroker binds the test's queue of answers to exchange. prefix is the
@@ -56,16 +76,42 @@ func newBroker(t testing.TB, exchange, prefix, requests string) *broker {
 	t.Helper()
 	ch := testkit.Channel(t, "")
 	answers := testkit.BindTestQueue(t, ch, exchange, prefix, "answers", succeeded, failed)
-	return &broker{t: t, exchange: exchange, answers: answers, requests: requests, ch: ch}
+	var key payment.TokenKey
+	if err := key.UnmarshalText([]byte(testTokenKey)); err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := payment.NewTokens(key, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &broker{t: t, exchange: exchange, answers: answers, requests: requests, ch: ch, tokens: tokens}
 }
 
-// request publishes ordering's request to charge order and returns its id.
+// token seals the test card, as POST /cards would have at sealedAt.
+func (b *broker) token(sealedAt time.Time) string {
+	b.t.Helper()
+	token, _, err := b.tokens.Seal(payment.Card{Number: cardNumber, HolderName: "Alice", Expiration: sealedAt.AddDate(1, 0, 0), TypeID: 2}, sealedAt)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return token
+}
+
+// request publishes ordering's request to charge order with a fresh token
+// of the test card and returns its id.
 func (b *broker) request(order int) uuid.UUID {
+	b.t.Helper()
+	return b.requestWith(order, b.token(time.Now()))
+}
+
+// requestWith publishes ordering's request to charge order with token.
+func (b *broker) requestWith(order int, token string) uuid.UUID {
 	b.t.Helper()
 	id := uuid.New()
 	body, _ := json.Marshal(map[string]any{
 		"Id": id, "CreationDate": time.Now().UTC().Format(time.RFC3339Nano),
 		"OrderId": order, "OrderStatus": "StockConfirmed", "BuyerName": "Alice", "BuyerIdentityGuid": "b1",
+		"PaymentToken": token, "Total": 19.50,
 	})
 	if err := b.ch.PublishWithContext(context.Background(), b.exchange, requestName, true, false, testkit.EventMessage(requestName, id.String(), "ordering", body)); err != nil {
 		b.t.Fatal(err)

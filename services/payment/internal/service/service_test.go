@@ -22,7 +22,7 @@ func TestAnswersEachRequestOnce(t *testing.T) {
 			if tc.setting != "" {
 				env["PAYMENT_SUCCEEDED"] = tc.setting
 			}
-			s, b := startPayment(t, env)
+			s, b := startPayment(t, env, nil)
 
 			const n = 40
 			requests := map[uuid.UUID]int{}
@@ -51,9 +51,9 @@ func TestBrokerOutageAcksNothingUnanswered(t *testing.T) {
 	// The first process is stopped while the link is cut, and its stop may
 	// report handlers cut off by the shutdown timeout.
 	firstProcess := testkit.StartService(t, "payment", service.New,
-		map[string]string{"RABBITMQ_URL": mq.URL(testkit.RabbitURL()), "SHUTDOWN_TIMEOUT": "2s"}, nil)
+		withTokenKey(map[string]string{"RABBITMQ_URL": mq.URL(testkit.RabbitURL()), "SHUTDOWN_TIMEOUT": "2s"}), nil)
 	first := firstProcess.URL
-	names := map[string]string{"EVENTBUS_EXCHANGE": firstProcess.Exchange, "EVENTBUS_QUEUE": firstProcess.Queue}
+	names := withTokenKey(map[string]string{"EVENTBUS_EXCHANGE": firstProcess.Exchange, "EVENTBUS_QUEUE": firstProcess.Queue})
 	b := newBroker(t, firstProcess.Exchange, firstProcess.Prefix, firstProcess.Queue)
 
 	mq.Cut()
