@@ -23,6 +23,10 @@ const (
 	MaxPictureURLLen  = 2000
 )
 
+// MaxProductID is the largest product id: catalog's ids are 32-bit, as are
+// the product ids of ordering's order lines.
+const MaxProductID = 1<<31 - 1
+
 // MaxUnitPrice is the largest unit price a line may have.
 var MaxUnitPrice = money.MustParse("1000000000")
 
@@ -30,6 +34,9 @@ var MaxUnitPrice = money.MustParse("1000000000")
 var (
 	// ErrEmptyBasket is returned when a buyer checks out a basket without lines.
 	ErrEmptyBasket = errors.New("basket: the basket is empty")
+	// ErrInvalidLines is matched by the *LinesError of a checkout whose
+	// lines could not become an order.
+	ErrInvalidLines = errors.New("basket: a line cannot be ordered")
 	// ErrRequestIDTaken is returned when a checkout request id was already
 	// used by another buyer.
 	ErrRequestIDTaken = errors.New("basket: the request id was used by another buyer")
@@ -42,14 +49,30 @@ type Basket struct {
 	Items   []Item
 }
 
-// CanCheckOut returns ErrEmptyBasket for a basket without lines, which
-// cannot be checked out.
+// CanCheckOut returns ErrEmptyBasket for a basket without lines, and a
+// *LinesError for one with a line that breaks today's rules (a line stored
+// before they were tightened): neither can become an order.
 func (b Basket) CanCheckOut() error {
 	if len(b.Items) == 0 {
 		return ErrEmptyBasket
 	}
+	if p := ValidateItems(b.Items); len(p) > 0 {
+		return &LinesError{Problems: p}
+	}
 	return nil
 }
+
+// LinesError tells which lines of a basket cannot be ordered.
+type LinesError struct {
+	Problems Problems
+}
+
+func (e *LinesError) Error() string {
+	return fmt.Sprintf("%s: %v", ErrInvalidLines, map[string][]string(e.Problems))
+}
+
+// Is makes a LinesError match ErrInvalidLines.
+func (e *LinesError) Is(target error) bool { return target == ErrInvalidLines }
 
 // Item is one line of a basket. ID is given by the store.
 type Item struct {
@@ -89,8 +112,9 @@ func ValidateBuyerID(id string) error {
 }
 
 // ValidateItems checks the items a buyer puts in a basket: at most MaxLines
-// lines, each with a product id, a name, a non-negative price in cents and a
-// quantity from MinQuantity to MaxQuantity. A product may appear on several
+// lines, each with a product id from 1 to MaxProductID, a name, a positive
+// price in cents and a quantity from MinQuantity to MaxQuantity: a line
+// that ordering could not order is refused here. A product may appear on several
 // lines, as in eShop.
 func ValidateItems(items []Item) Problems {
 	p := Problems{}
@@ -100,8 +124,8 @@ func ValidateItems(items []Item) Problems {
 	}
 	for i, it := range items {
 		field := func(name string) string { return fmt.Sprintf("items[%d].%s", i, name) }
-		if it.ProductID <= 0 {
-			p.add(field("productId"), "must be a positive integer")
+		if it.ProductID <= 0 || it.ProductID > MaxProductID {
+			p.add(field("productId"), "must be an integer from 1 to %d", MaxProductID)
 		}
 		name := strings.TrimSpace(it.ProductName)
 		if name == "" {
@@ -109,8 +133,8 @@ func ValidateItems(items []Item) Problems {
 		} else if utf8.RuneCountInString(it.ProductName) > MaxProductNameLen || !plainText(it.ProductName) {
 			p.add(field("productName"), "must be at most %d characters of text without control characters", MaxProductNameLen)
 		}
-		if it.UnitPrice.IsNegative() {
-			p.add(field("unitPrice"), "must not be negative")
+		if !it.UnitPrice.IsPositive() {
+			p.add(field("unitPrice"), "must be positive")
 		}
 		if it.UnitPrice.Cmp(MaxUnitPrice) > 0 {
 			p.add(field("unitPrice"), "must be at most %s", MaxUnitPrice)

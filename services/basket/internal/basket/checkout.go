@@ -1,7 +1,6 @@
 package basket
 
 import (
-	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -10,29 +9,40 @@ import (
 )
 
 // Checkout is what a buyer sends to turn the basket into an order: where to
-// ship and how to pay. RequestID makes the checkout idempotent: the same
+// ship and how to pay. The card itself never reaches the basket: the
+// buyer's client handed it to payment, which answered PaymentToken; the
+// basket keeps only the token, the last four digits, the holder, the
+// expiry and the type. RequestID makes the checkout idempotent: the same
 // request id is accepted once.
 type Checkout struct {
-	BuyerID            string
-	RequestID          uuid.UUID
-	City               string
-	Street             string
-	State              string
-	Country            string
-	ZipCode            string
-	CardNumber         string
-	CardHolderName     string
-	CardExpiration     time.Time
-	CardSecurityNumber string
-	CardTypeID         int
-	Buyer              string
+	BuyerID        string
+	RequestID      uuid.UUID
+	City           string
+	Street         string
+	State          string
+	Country        string
+	ZipCode        string
+	PaymentToken   string
+	CardLast4      string
+	CardHolderName string
+	CardExpiration time.Time
+	CardTypeID     int
+	Buyer          string
 }
 
-// maxTextLen bounds the free-text fields of a checkout.
-const maxTextLen = 200
+// cardTypes are the ids of the card types the shop accepts: those of
+// ordering's GET /api/orders/cardtypes and of payment (each service keeps
+// its own copy of the contract).
+var cardTypes = map[int]bool{1: true, 2: true, 3: true}
+
+// Limits of a checkout's fields.
+const (
+	maxTextLen  = 200
+	maxTokenLen = 4096
+)
 
 // Validate checks that every field is present and plausible at now (the
-// card must not have expired). The problems never repeat the card data.
+// card must not have expired). The problems never repeat the token.
 func (c Checkout) Validate(now time.Time) Problems {
 	p := Problems{}
 	text := map[string]string{
@@ -47,11 +57,11 @@ func (c Checkout) Validate(now time.Time) Problems {
 			p.add(field, "must be at most %d characters of text without control characters", maxTextLen)
 		}
 	}
-	if !digits(c.CardNumber, 12, 19) {
-		p.add("cardNumber", "is required: 12 to 19 digits")
+	if !tokenShaped(c.PaymentToken) {
+		p.add("paymentToken", "is required: the token POST /api/payment/cards answered")
 	}
-	if !digits(c.CardSecurityNumber, 3, 4) {
-		p.add("cardSecurityNumber", "is required: 3 or 4 digits")
+	if len(c.CardLast4) != 4 || strings.Trim(c.CardLast4, "0123456789") != "" {
+		p.add("cardLast4", "is required: the card number's last 4 digits")
 	}
 	switch {
 	case c.CardExpiration.IsZero():
@@ -59,38 +69,22 @@ func (c Checkout) Validate(now time.Time) Problems {
 	case !c.CardExpiration.After(now):
 		p.add("cardExpiration", "the card has expired")
 	}
-	if c.CardTypeID <= 0 {
-		p.add("cardTypeId", "is required: a positive integer")
+	if !cardTypes[c.CardTypeID] {
+		p.add("cardTypeId", "is not a card type the shop accepts (see GET /api/orders/cardtypes)")
 	}
 	return p
 }
 
-func digits(s string, minLen, maxLen int) bool {
-	if len(s) < minLen || len(s) > maxLen {
+// tokenShaped reports whether s can be a payment token: opaque to the
+// basket, but 1 to maxTokenLen characters of base64url and dots.
+func tokenShaped(s string) bool {
+	if s == "" || len(s) > maxTokenLen {
 		return false
 	}
 	for _, r := range s {
-		if r < '0' || r > '9' {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_' || r == '.') {
 			return false
 		}
 	}
 	return true
-}
-
-// LogValue keeps the card data out of any log a Checkout might reach.
-func (c Checkout) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("buyer_id", c.BuyerID),
-		slog.String("request_id", c.RequestID.String()),
-		slog.String("card_number", MaskCardNumber(c.CardNumber)),
-	)
-}
-
-// MaskCardNumber returns the card number with all but its last four digits
-// hidden.
-func MaskCardNumber(n string) string {
-	if len(n) <= 4 {
-		return strings.Repeat("*", len(n))
-	}
-	return strings.Repeat("*", len(n)-4) + n[len(n)-4:]
 }

@@ -40,8 +40,8 @@ func TestUserCheckoutAcceptedWireFormat(t *testing.T) {
 	old := money.MustParse("10.00")
 	c := basket.Checkout{
 		BuyerID: "alice", RequestID: uuid.New(), City: "c", Street: "s", State: "st", Country: "co", ZipCode: "z",
-		CardNumber: "4012888888881881", CardHolderName: "Alice", CardExpiration: time.Date(2030, 1, 1, 0, 0, 0, 0, time.FixedZone("x", 3600)),
-		CardSecurityNumber: "123", CardTypeID: 2, Buyer: "Alice Smith",
+		PaymentToken: "tok.en", CardLast4: "1881", CardHolderName: "Alice",
+		CardExpiration: time.Date(2030, 1, 1, 0, 0, 0, 0, time.FixedZone("x", 3600)), CardTypeID: 2, Buyer: "Alice Smith",
 	}
 	b := basket.Basket{BuyerID: "alice", Items: []basket.Item{
 		{ID: "l1", ProductID: 7, ProductName: "Mug", UnitPrice: money.MustParse("12.00"), OldUnitPrice: &old, Quantity: 2, PictureURL: "7.png"},
@@ -58,7 +58,7 @@ func TestUserCheckoutAcceptedWireFormat(t *testing.T) {
 	body := string(m.Body)
 	for _, want := range []string{
 		`"UserId":"alice"`, `"UserName":"Alice Smith"`, `"Buyer":"alice"`, `"RequestId":"` + c.RequestID.String() + `"`,
-		`"CardNumber":"4012888888881881"`, `"CardSecurityNumber":"123"`, `"CardTypeId":2`,
+		`"PaymentToken":"tok.en"`, `"CardLast4":"1881"`, `"CardTypeId":2`,
 		`"CardExpiration":"2029-12-31T23:00:00Z"`, `"Basket":{"BuyerId":"alice","Items":[`,
 		`{"Id":"l1","ProductId":7,"ProductName":"Mug","UnitPrice":12.00,"OldUnitPrice":10.00,"Quantity":2,"PictureUrl":"7.png"}`,
 		`"OldUnitPrice":0.00`, // a line whose price never changed: a number, as eShop sends
@@ -73,5 +73,10 @@ func TestUserCheckoutAcceptedWireFormat(t *testing.T) {
 	}
 	if _, ok := generic["CreationDate"]; !ok {
 		t.Errorf("no CreationDate: %s", body)
+	}
+	for _, card := range []string{"CardNumber", "CardSecurityNumber"} {
+		if _, ok := generic[card]; ok {
+			t.Errorf("the event carries %s: %s", card, body)
+		}
 	}
 }

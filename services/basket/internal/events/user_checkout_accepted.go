@@ -10,25 +10,26 @@ import (
 )
 
 // UserCheckoutAcceptedIntegrationEvent tells that a buyer checked out;
-// ordering creates the order (one per RequestId). It carries the card data
-// ordering needs, so it is never logged.
+// ordering creates the order (one per RequestId). It carries the payment
+// token and the card's last four digits, never the card number or the
+// security code (events.md, "Card data").
 type UserCheckoutAcceptedIntegrationEvent struct {
 	eventbus.IntegrationEvent
-	UserID             string         `json:"UserId"`
-	UserName           string         `json:"UserName"`
-	City               string         `json:"City"`
-	Street             string         `json:"Street"`
-	State              string         `json:"State"`
-	Country            string         `json:"Country"`
-	ZipCode            string         `json:"ZipCode"`
-	CardNumber         string         `json:"CardNumber"`
-	CardHolderName     string         `json:"CardHolderName"`
-	CardExpiration     time.Time      `json:"CardExpiration"`
-	CardSecurityNumber string         `json:"CardSecurityNumber"`
-	CardTypeID         int            `json:"CardTypeId"`
-	Buyer              string         `json:"Buyer"`
-	RequestID          uuid.UUID      `json:"RequestId"`
-	Basket             CustomerBasket `json:"Basket"`
+	UserID         string         `json:"UserId"`
+	UserName       string         `json:"UserName"`
+	City           string         `json:"City"`
+	Street         string         `json:"Street"`
+	State          string         `json:"State"`
+	Country        string         `json:"Country"`
+	ZipCode        string         `json:"ZipCode"`
+	PaymentToken   string         `json:"PaymentToken"`
+	CardLast4      string         `json:"CardLast4"`
+	CardHolderName string         `json:"CardHolderName"`
+	CardExpiration time.Time      `json:"CardExpiration"`
+	CardTypeID     int            `json:"CardTypeId"`
+	Buyer          string         `json:"Buyer"`
+	RequestID      uuid.UUID      `json:"RequestId"`
+	Basket         CustomerBasket `json:"Basket"`
 }
 
 // CustomerBasket is the basket as the event carries it.
@@ -70,21 +71,21 @@ func CheckoutAcceptedEvent(c basket.Checkout, b basket.Basket) eventbus.Event {
 		}
 	}
 	return UserCheckoutAcceptedIntegrationEvent{
-		IntegrationEvent:   eventbus.NewIntegrationEvent(),
-		UserID:             c.BuyerID,
-		UserName:           c.Buyer,
-		City:               c.City,
-		Street:             c.Street,
-		State:              c.State,
-		Country:            c.Country,
-		ZipCode:            c.ZipCode,
-		CardNumber:         c.CardNumber,
-		CardHolderName:     c.CardHolderName,
-		CardExpiration:     c.CardExpiration.UTC(),
-		CardSecurityNumber: c.CardSecurityNumber,
-		CardTypeID:         c.CardTypeID,
-		Buyer:              c.BuyerID,
-		RequestID:          c.RequestID,
-		Basket:             CustomerBasket{BuyerID: b.BuyerID, Items: items},
+		IntegrationEvent: eventbus.NewIntegrationEvent(),
+		UserID:           c.BuyerID,
+		UserName:         c.Buyer,
+		City:             c.City,
+		Street:           c.Street,
+		State:            c.State,
+		Country:          c.Country,
+		ZipCode:          c.ZipCode,
+		PaymentToken:     c.PaymentToken,
+		CardLast4:        c.CardLast4,
+		CardHolderName:   c.CardHolderName,
+		CardExpiration:   c.CardExpiration.UTC(),
+		CardTypeID:       c.CardTypeID,
+		Buyer:            c.BuyerID,
+		RequestID:        c.RequestID,
+		Basket:           CustomerBasket{BuyerID: b.BuyerID, Items: items},
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -13,20 +14,26 @@ import (
 // RequestIDHeader carries the id that makes a checkout idempotent.
 const RequestIDHeader = "x-requestid"
 
-// checkoutRequest is the body of POST /checkout. It holds card data: it is
-// never logged.
+// checkoutRequest is the body of POST /checkout. It has no card number and
+// no security code: the client handed those to payment, which answered the
+// token. A body that sends them anyway is refused (CardNumber and
+// CardSecurityNumber only tell that they were sent), so that a client still
+// sending the card learns it at once.
 type checkoutRequest struct {
-	City               string    `json:"city"`
-	Street             string    `json:"street"`
-	State              string    `json:"state"`
-	Country            string    `json:"country"`
-	ZipCode            string    `json:"zipCode"`
-	CardNumber         string    `json:"cardNumber"`
-	CardHolderName     string    `json:"cardHolderName"`
-	CardExpiration     time.Time `json:"cardExpiration"`
-	CardSecurityNumber string    `json:"cardSecurityNumber"`
-	CardTypeID         int       `json:"cardTypeId"`
-	Buyer              string    `json:"buyer"`
+	CardNumber         json.RawMessage `json:"cardNumber"`
+	CardSecurityNumber json.RawMessage `json:"cardSecurityNumber"`
+
+	City           string    `json:"city"`
+	Street         string    `json:"street"`
+	State          string    `json:"state"`
+	Country        string    `json:"country"`
+	ZipCode        string    `json:"zipCode"`
+	PaymentToken   string    `json:"paymentToken"`
+	CardLast4      string    `json:"cardLast4"`
+	CardHolderName string    `json:"cardHolderName"`
+	CardExpiration time.Time `json:"cardExpiration"`
+	CardTypeID     int       `json:"cardTypeId"`
+	Buyer          string    `json:"buyer"`
 }
 
 type checkoutResponse struct {
@@ -56,9 +63,13 @@ func (h *handlers) checkout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	replayed, err := h.store.Checkout(r.Context(), c)
+	var lines *basket.LinesError
 	switch {
 	case errors.Is(err, basket.ErrEmptyBasket):
 		httpkit.Fail(w, http.StatusBadRequest, "the basket is empty; put items in it before checking out")
+		return
+	case errors.As(err, &lines):
+		httpkit.WriteProblem(w, httpkit.Validation(lines.Problems).Err())
 		return
 	case errors.Is(err, basket.ErrRequestIDTaken):
 		httpkit.Fail(w, http.StatusConflict, "this x-requestid was already used for another buyer's checkout")
@@ -82,10 +93,16 @@ func decodeCheckout(r *http.Request, buyerID string, requestID uuid.UUID, now ti
 	c := basket.Checkout{
 		BuyerID: buyerID, RequestID: requestID,
 		City: req.City, Street: req.Street, State: req.State, Country: req.Country, ZipCode: req.ZipCode,
-		CardNumber: req.CardNumber, CardHolderName: req.CardHolderName, CardExpiration: req.CardExpiration,
-		CardSecurityNumber: req.CardSecurityNumber, CardTypeID: req.CardTypeID, Buyer: req.Buyer,
+		PaymentToken: req.PaymentToken, CardLast4: req.CardLast4, CardHolderName: req.CardHolderName,
+		CardExpiration: req.CardExpiration, CardTypeID: req.CardTypeID, Buyer: req.Buyer,
 	}
-	if problems := c.Validate(now); len(problems) > 0 {
+	problems := c.Validate(now)
+	for field, sent := range map[string]bool{"cardNumber": req.CardNumber != nil, "cardSecurityNumber": req.CardSecurityNumber != nil} {
+		if sent {
+			problems[field] = []string{"must not be sent: hand the card to POST /api/payment/cards and check out with its paymentToken"}
+		}
+	}
+	if len(problems) > 0 {
 		return basket.Checkout{}, httpkit.Validation(problems).Err()
 	}
 	return c, nil

@@ -166,7 +166,8 @@ func deleteBasket(ctx context.Context, db execer, buyerID string) error {
 // Checkout accepts a checkout of the buyer's basket: in one transaction it
 // records the request id, reads the basket and stores in the outbox the
 // event that hands it to ordering. It returns basket.ErrEmptyBasket for a
-// basket without lines (and records nothing), and basket.ErrRequestIDTaken
+// basket without lines and a *basket.LinesError for one whose lines cannot
+// be ordered (and records nothing), and basket.ErrRequestIDTaken
 // when another buyer used the request id. A request id the buyer already
 // used is accepted again without a second event: replayed is then true.
 func (s *Store) Checkout(ctx context.Context, c basket.Checkout) (replayed bool, err error) {
@@ -206,7 +207,7 @@ func (s *Store) Checkout(ctx context.Context, c basket.Checkout) (replayed bool,
 		}
 		return outbox.Add(ctx, tx, s.checkoutEvent(c, b))
 	})
-	if err != nil && !errors.Is(err, basket.ErrEmptyBasket) && !errors.Is(err, basket.ErrRequestIDTaken) {
+	if err != nil && !errors.Is(err, basket.ErrEmptyBasket) && !errors.Is(err, basket.ErrInvalidLines) && !errors.Is(err, basket.ErrRequestIDTaken) {
 		err = fmt.Errorf("checkout of %q: %w", c.BuyerID, err)
 	}
 	return replayed, err

@@ -27,12 +27,12 @@ func TestBasketAPI(t *testing.T) {
 
 	t.Run("put replaces the items and get returns them", func(t *testing.T) {
 		s.putBasket(t, "alice", item(1, "1.00"))
-		b := s.putBasket(t, "alice", item(7, "19.50"), item(8, "0.00"))
+		b := s.putBasket(t, "alice", item(7, "19.50"), item(8, "0.01"))
 		if len(b.Items) != 2 || b.Items[0].ProductID != 7 || b.Items[0].ID == "" || b.BuyerID != "alice" {
 			t.Fatalf("PUT answered %+v", b)
 		}
 		got := s.getBasket(t, "alice")
-		if !slices.Equal(got.prices(), []string{"19.50/-", "0.00/-"}) || got.Items[0].ID != b.Items[0].ID {
+		if !slices.Equal(got.prices(), []string{"19.50/-", "0.01/-"}) || got.Items[0].ID != b.Items[0].ID {
 			t.Fatalf("GET %+v, want the two lines put", got)
 		}
 		if got.Items[0].PictureURL != "p.png" || got.Items[0].ProductName != "product" || got.Items[0].Quantity != 1 {
@@ -64,7 +64,9 @@ func TestBasketAPI(t *testing.T) {
 			{"three decimals", line(func(m map[string]any) { m["unitPrice"] = json.Number("1.005") }), 400, "items[0].unitPrice"},
 			{"missing price", line(func(m map[string]any) { delete(m, "unitPrice") }), 400, "items[0].unitPrice"},
 			{"price as string", line(func(m map[string]any) { m["unitPrice"] = "10" }), 400, ""},
+			{"free", line(func(m map[string]any) { m["unitPrice"] = 0 }), 400, "items[0].unitPrice"},
 			{"product id 0", line(func(m map[string]any) { m["productId"] = 0 }), 400, "items[0].productId"},
+			{"product id over int32", line(func(m map[string]any) { m["productId"] = 2147483648 }), 400, "items[0].productId"},
 			{"no product name", line(func(m map[string]any) { m["productName"] = "" }), 400, "items[0].productName"},
 			{"NUL in name", line(func(m map[string]any) { m["productName"] = "a\x00b" }), 400, "items[0].productName"},
 			{"quantity as string", line(func(m map[string]any) { m["quantity"] = "1" }), 400, "items.quantity"},

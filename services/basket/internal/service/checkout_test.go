@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,16 +17,17 @@ import (
 
 const (
 	checkoutAccepted = "UserCheckoutAcceptedIntegrationEvent"
-	cardNumber       = "4012888888881881"
-	securityNumber   = "7310"
+	// paymentToken stands for the token payment's POST /cards answers: the
+	// basket only passes it on.
+	paymentToken = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aXY.Y2lwaGVydGV4dA.dGFn"
 )
 
 func checkoutBody(buyerName string) map[string]any {
 	return map[string]any{
 		"city": "Redmond", "street": "15703 NE 61st Ct", "state": "WA", "country": "U.S.", "zipCode": "98052",
-		"cardNumber": cardNumber, "cardHolderName": "Alice Smith",
-		"cardExpiration":     time.Now().AddDate(2, 0, 0).UTC().Format(time.RFC3339),
-		"cardSecurityNumber": securityNumber, "cardTypeId": 1, "buyer": buyerName,
+		"paymentToken": paymentToken, "cardLast4": "1881", "cardHolderName": "Alice Smith",
+		"cardExpiration": time.Now().AddDate(2, 0, 0).UTC().Format(time.RFC3339),
+		"cardTypeId":     1, "buyer": buyerName,
 	}
 }
 
@@ -46,10 +48,10 @@ type acceptedEvent struct {
 	State              string
 	Country            string
 	ZipCode            string
-	CardNumber         string
+	PaymentToken       string
+	CardLast4          string
 	CardHolderName     string
 	CardExpiration     time.Time
-	CardSecurityNumber string
 	CardTypeID         int `json:"CardTypeId"`
 	Buyer              string
 	RequestID          uuid.UUID `json:"RequestId"`
@@ -135,15 +137,20 @@ func TestCheckoutPublishesOneUserCheckoutAccepted(t *testing.T) {
 	var raw map[string]any
 	json.Unmarshal(d.Body, &raw)
 	for _, field := range []string{"Id", "CreationDate", "UserId", "UserName", "City", "Street", "State", "Country", "ZipCode",
-		"CardNumber", "CardHolderName", "CardExpiration", "CardSecurityNumber", "CardTypeId", "Buyer", "RequestId", "Basket"} {
+		"PaymentToken", "CardLast4", "CardHolderName", "CardExpiration", "CardTypeId", "Buyer", "RequestId", "Basket"} {
 		if _, ok := raw[field]; !ok {
 			t.Errorf("the body has no %s: %s", field, d.Body)
 		}
 	}
+	for _, card := range []string{"CardNumber", "CardSecurityNumber"} {
+		if _, ok := raw[card]; ok {
+			t.Errorf("the body carries %s: %s", card, d.Body)
+		}
+	}
 	if e.UserID != "alice" || e.Buyer != "alice" || e.Basket.BuyerID != "alice" || e.UserName != "Alice Smith" ||
 		e.RequestID != requestID || e.City != "Redmond" || e.Street != "15703 NE 61st Ct" || e.State != "WA" ||
-		e.Country != "U.S." || e.ZipCode != "98052" || e.CardNumber != cardNumber || e.CardHolderName != "Alice Smith" ||
-		e.CardSecurityNumber != securityNumber || e.CardTypeID != 1 || e.CardExpiration.IsZero() || e.CreationDate.IsZero() {
+		e.Country != "U.S." || e.ZipCode != "98052" || e.PaymentToken != paymentToken || e.CardLast4 != "1881" ||
+		e.CardHolderName != "Alice Smith" || e.CardTypeID != 1 || e.CardExpiration.IsZero() || e.CreationDate.IsZero() {
 		t.Errorf("event fields: %s", d.Body)
 	}
 	if len(e.Basket.Items) != 2 {
@@ -155,14 +162,14 @@ func TestCheckoutPublishesOneUserCheckoutAccepted(t *testing.T) {
 		t.Errorf("item %+v", it)
 	}
 
-	// The card data went to ordering and nowhere else: not in the logs,
-	// which were at debug level.
+	// The token went to ordering and nowhere else: not in the logs, which
+	// were at debug level.
 	logs := s.Logs.String()
 	if !strings.Contains(logs, "checkout accepted") {
 		t.Fatalf("the logs do not show the checkout; is this the right capture?\n%s", logs)
 	}
-	if strings.Contains(logs, cardNumber) || strings.Contains(logs, `"`+securityNumber+`"`) {
-		t.Fatalf("card data in the logs:\n%s", logs)
+	if strings.Contains(logs, paymentToken) {
+		t.Fatalf("the payment token in the logs:\n%s", logs)
 	}
 }
 
@@ -195,14 +202,19 @@ func TestCheckoutRefusals(t *testing.T) {
 		{"no state", "alice", good, withField("state", nil), 400, "state"},
 		{"no country", "alice", good, withField("country", nil), 400, "country"},
 		{"no zip code", "alice", good, withField("zipCode", nil), 400, "zipCode"},
-		{"no card number", "alice", good, withField("cardNumber", nil), 400, "cardNumber"},
-		{"card number not digits", "alice", good, withField("cardNumber", "4012-8888"), 400, "cardNumber"},
+		{"no payment token", "alice", good, withField("paymentToken", nil), 400, "paymentToken"},
+		{"payment token with spaces", "alice", good, withField("paymentToken", "not a token"), 400, "paymentToken"},
+		{"no last four", "alice", good, withField("cardLast4", nil), 400, "cardLast4"},
+		{"last four not digits", "alice", good, withField("cardLast4", "18a1"), 400, "cardLast4"},
+		{"last five", "alice", good, withField("cardLast4", "81881"), 400, "cardLast4"},
+		{"a card number", "alice", good, withField("cardNumber", "4012888888881881"), 400, "cardNumber"},
+		{"a security code", "alice", good, withField("cardSecurityNumber", "7310"), 400, "cardSecurityNumber"},
 		{"no card holder", "alice", good, withField("cardHolderName", nil), 400, "cardHolderName"},
 		{"no expiration", "alice", good, withField("cardExpiration", nil), 400, "cardExpiration"},
 		{"expired", "alice", good, withField("cardExpiration", "2020-01-01T00:00:00Z"), 400, "cardExpiration"},
 		{"expiration not a date", "alice", good, withField("cardExpiration", "soon"), 400, ""},
-		{"no security number", "alice", good, withField("cardSecurityNumber", nil), 400, "cardSecurityNumber"},
 		{"no card type", "alice", good, withField("cardTypeId", nil), 400, "cardTypeId"},
+		{"unknown card type", "alice", good, withField("cardTypeId", 99), 400, "cardTypeId"},
 		{"card type a string", "alice", good, withField("cardTypeId", "visa"), 400, "cardTypeId"},
 		{"no buyer", "alice", good, withField("buyer", nil), 400, "buyer"},
 		{"not json", "alice", good, `{"city":`, 400, ""},
@@ -211,10 +223,13 @@ func TestCheckoutRefusals(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := s.problem(t, http.MethodPost, "/api/basket/"+c.buyer+"/checkout", c.body, c.status, c.field, "x-requestid", c.requestID)
-			if text := fmt.Sprintf("%+v", p); strings.Contains(text, cardNumber) {
-				t.Fatalf("the problem repeats the card number: %s", text)
+			if text := fmt.Sprintf("%+v", p); strings.Contains(text, "4012888888881881") || strings.Contains(text, paymentToken) {
+				t.Fatalf("the problem repeats the card or the token: %s", text)
 			}
 		})
+	}
+	if n := s.outboxRows(t); n != 0 {
+		t.Fatalf("the refusals stored %d events", n)
 	}
 	// None of the refusals used up the request id.
 	if status, body, _ := s.do(t, http.MethodPost, "/api/basket/alice/checkout", checkoutBody("Alice"), "x-requestid", good); status != http.StatusAccepted {
@@ -222,4 +237,40 @@ func TestCheckoutRefusals(t *testing.T) {
 	}
 	// The same request id for another buyer is a conflict.
 	s.problem(t, http.MethodPost, "/api/basket/bob/checkout", checkoutBody("Bob"), 409, "", "x-requestid", good)
+}
+
+// A line the basket took before its rules were tightened (a product id
+// over 32 bits, a price of 0) cannot become an order: checkout refuses it
+// with 400, naming the line, and stores no event.
+func TestCheckoutRefusesALineThatCannotBeOrdered(t *testing.T) {
+	t.Parallel()
+	s := startBasket(t)
+	for _, tc := range []struct {
+		name, set, field string
+	}{
+		{"a product id over 32 bits", "product_id = 2147483648", "items[0].productId"},
+		{"a price of 0", "unit_price = 0", "items[0].unitPrice"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			buyer := "old-" + uuid.NewString()[:8]
+			s.putBasket(t, buyer, item(7, "10.00"))
+			if _, err := s.DB.Exec(context.Background(), `UPDATE basket_lines SET `+tc.set+` WHERE buyer_id = $1`, buyer); err != nil {
+				t.Fatal(err)
+			}
+			s.problem(t, http.MethodPost, "/api/basket/"+buyer+"/checkout", checkoutBody("Old"), 400, tc.field, "x-requestid", uuid.NewString())
+			if n := s.outboxRows(t); n != 0 {
+				t.Fatalf("the refused checkout stored %d events", n)
+			}
+		})
+	}
+}
+
+// outboxRows counts the events the basket stored for ordering.
+func (s *basketUnderTest) outboxRows(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := s.DB.QueryRow(context.Background(), `SELECT count(*) FROM integration_event_log WHERE event_name = $1`, checkoutAccepted).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
