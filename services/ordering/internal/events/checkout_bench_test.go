@@ -31,8 +31,8 @@ func BenchmarkCheckout(b *testing.B) {
 		e := events.UserCheckoutAcceptedIntegrationEvent{
 			IntegrationEvent: eventbus.NewIntegrationEvent(),
 			UserID:           fmt.Sprintf("buyer-%d", i%50), UserName: "Alice", City: "Redmond", Street: "1 Main St",
-			State: "WA", Country: "US", ZipCode: "98052", CardNumber: "4012888888881881", CardHolderName: "Alice",
-			CardExpiration: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), CardSecurityNumber: "123", CardTypeID: 2,
+			State: "WA", Country: "US", ZipCode: "98052", PaymentToken: "eyJhbGciOiJkaXIifQ..aXY.Y2lwaGVy.dGFn", CardLast4: "1881",
+			CardHolderName: "Alice", CardExpiration: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), CardTypeID: 2,
 			RequestID: uuid.New(),
 		}
 		for p := 1; p <= 3; p++ {

@@ -18,6 +18,8 @@ type Orders interface {
 	// Create saves a new order in tx with its status events, or returns
 	// false when its request id made an order already.
 	Create(ctx context.Context, tx pgx.Tx, o *ordering.Order) (bool, error)
+	// CardTypeExists reports whether the shop accepts a card type.
+	CardTypeExists(ctx context.Context, tx pgx.Tx, id int) (bool, error)
 	// ChangeTx applies change to order number in tx and saves it with its
 	// status events.
 	ChangeTx(ctx context.Context, tx pgx.Tx, number int64, change func(*ordering.Order) error) (*ordering.Order, error)

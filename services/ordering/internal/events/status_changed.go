@@ -2,6 +2,7 @@ package events
 
 import (
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 )
 
@@ -41,8 +42,12 @@ func (OrderStatusChangedToAwaitingValidationIntegrationEvent) EventName() string
 }
 
 // OrderStatusChangedToStockConfirmedIntegrationEvent asks payment to charge
-// the order.
-type OrderStatusChangedToStockConfirmedIntegrationEvent struct{ OrderStatusChanged }
+// the order: Total, to the card sealed in PaymentToken.
+type OrderStatusChangedToStockConfirmedIntegrationEvent struct {
+	OrderStatusChanged
+	PaymentToken string      `json:"PaymentToken"`
+	Total        money.Money `json:"Total"`
+}
 
 // EventName names the event on the wire.
 func (OrderStatusChangedToStockConfirmedIntegrationEvent) EventName() string {
@@ -94,7 +99,7 @@ func StatusEvent(c ordering.StatusChange) eventbus.Event {
 	case ordering.AwaitingValidation:
 		return OrderStatusChangedToAwaitingValidationIntegrationEvent{base, stockItems(c.StockItems)}
 	case ordering.StockConfirmed:
-		return OrderStatusChangedToStockConfirmedIntegrationEvent{base}
+		return OrderStatusChangedToStockConfirmedIntegrationEvent{base, c.PaymentToken, c.Total}
 	case ordering.Paid:
 		return OrderStatusChangedToPaidIntegrationEvent{base, stockItems(c.StockItems)}
 	case ordering.Shipped:

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/events"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 )
@@ -16,11 +17,16 @@ func TestStatusEventWireFormat(t *testing.T) {
 	base := []string{"BuyerIdentityGuid", "BuyerName", "CreationDate", "Id", "OrderId", "OrderStatus"}
 	withStock := append(slices.Clone(base), "OrderStockItems")
 	slices.Sort(withStock)
+	withPayment := append(slices.Clone(base), "PaymentToken", "Total")
+	slices.Sort(withPayment)
 	for _, status := range ordering.Statuses {
 		t.Run(string(status), func(t *testing.T) {
 			c := ordering.StatusChange{OrderNumber: 12, Status: status, BuyerID: "b1", BuyerName: "Alice"}
 			if status == ordering.AwaitingValidation || status == ordering.Paid {
 				c.StockItems = []ordering.StockItem{{ProductID: 3, Units: 2}}
+			}
+			if status == ordering.StockConfirmed {
+				c.PaymentToken, c.Total = "tok.en", money.MustParse("19.50")
 			}
 			e := events.StatusEvent(c)
 			if want := "OrderStatusChangedTo" + string(status) + "IntegrationEvent"; e.EventName() != want {
@@ -38,6 +44,12 @@ func TestStatusEventWireFormat(t *testing.T) {
 			want := base
 			if c.StockItems != nil {
 				want = withStock
+			}
+			if c.PaymentToken != "" {
+				want = withPayment
+				if body["PaymentToken"] != "tok.en" || body["Total"] != 19.5 {
+					t.Fatalf("body %s, want the token and the total", b)
+				}
 			}
 			if !slices.Equal(keys, want) {
 				t.Fatalf("fields %v, want %v", keys, want)
@@ -62,11 +74,10 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-// The checkout event's log value leaves the card out.
-func TestCheckoutLogValueHidesTheCard(t *testing.T) {
-	e := events.UserCheckoutAcceptedIntegrationEvent{CardNumber: "4012888888881881", CardSecurityNumber: "987"}
-	s := e.LogValue().String()
-	if strings.Contains(s, "4012888888881881") || strings.Contains(s, "987") {
-		t.Fatalf("log value %s shows the card", s)
+// The checkout event's log value leaves the payment token out.
+func TestCheckoutLogValueHidesTheToken(t *testing.T) {
+	e := events.UserCheckoutAcceptedIntegrationEvent{PaymentToken: "secret.token", CardLast4: "1881"}
+	if s := e.LogValue().String(); strings.Contains(s, "secret.token") {
+		t.Fatalf("log value %s shows the token", s)
 	}
 }

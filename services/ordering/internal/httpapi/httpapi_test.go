@@ -50,8 +50,8 @@ func (f *fixture) order(t *testing.T, buyer string, status ordering.Status) int6
 	ctx := context.Background()
 	o, err := ordering.NewOrder(uuid.New(), ordering.Buyer{ID: buyer, Name: "Alice"},
 		ordering.Address{Street: "1 Main St", City: "Springfield", State: "IL", Country: "US", ZipCode: "62701"},
-		1, "378282246310005", "Alice", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC),
-		[]ordering.Item{{ProductID: 3, ProductName: "Cap", UnitPrice: money.MustParse("4.99"), Units: 2, PictureURL: "3.png"}})
+		ordering.Card{PaymentToken: "tok.en", TypeID: 1, Last4: "0005", HolderName: "Alice", Expiration: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)},
+		[]ordering.Item{{ProductID: 3, ProductName: "Cap", UnitPrice: money.MustParse("4.99"), Units: 2, PictureURL: "3.png"}}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/google/uuid"
@@ -44,13 +46,16 @@ type Address struct {
 	Street, City, State, Country, ZipCode string
 }
 
-// Card is how an order is paid. Only a masked number is kept; the security
-// code is never part of an order.
+// Card is how an order is paid: the token payment sealed the card into,
+// which only payment can open and charge, and what the buyer may be shown
+// of the card. The card number and the security code never reach ordering
+// (events.md, "Card data").
 type Card struct {
-	TypeID     int
-	Masked     string // "XXXXXXXXXXXX1234"
-	HolderName string
-	Expiration time.Time
+	PaymentToken string
+	TypeID       int
+	Last4        string // the card number's last four digits
+	HolderName   string
+	Expiration   time.Time
 }
 
 // CardType is a kind of card the shop accepts.
@@ -101,32 +106,74 @@ var ErrInvalidOrder = errors.New("invalid order")
 // ErrNotFound is returned by stores for an order number they do not know.
 var ErrNotFound = errors.New("order not found")
 
-// NewOrder checks a checkout and returns the order it makes, Submitted, with
-// that change recorded. cardNumber is masked here, so that the full number
-// goes no further than this call.
-func NewOrder(requestID uuid.UUID, buyer Buyer, address Address, cardTypeID int, cardNumber, cardHolder string, cardExpiration time.Time, items []Item) (*Order, error) {
+// Limits of what an order can hold: ids and units are 32-bit (catalog's
+// and the order lines' columns), and the total must fit its column.
+const (
+	maxInt32    = 1<<31 - 1
+	maxTokenLen = 4096
+)
+
+// maxTotal is one cent below the largest amount the total's column holds.
+var maxTotal = money.MustParse("9999999999999999.99")
+
+// NewOrder checks a checkout made at checkedOutAt and returns the order it
+// makes, Submitted, with that change recorded. Everything a later step
+// would choke on is refused here, with ErrInvalidOrder naming each
+// problem: the request id, the buyer, every address field, the card (a
+// token, four digits, a type id, a holder, an expiry after checkedOutAt)
+// and the lines (at least one; product ids and units from 1 to 2^31-1;
+// positive prices in cents). Whether the card type exists is the store's
+// to say.
+func NewOrder(requestID uuid.UUID, buyer Buyer, address Address, card Card, items []Item, checkedOutAt time.Time) (*Order, error) {
 	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if requestID == uuid.Nil {
-		problems = append(problems, "the request id is missing")
+		add("the request id is missing")
 	}
-	if strings.TrimSpace(buyer.ID) == "" {
-		problems = append(problems, "the buyer id is missing")
+	text := []struct{ name, value string }{
+		{"buyer id", buyer.ID}, {"street", address.Street}, {"city", address.City}, {"state", address.State},
+		{"country", address.Country}, {"zip code", address.ZipCode}, {"card holder", card.HolderName},
 	}
-	if cardTypeID <= 0 {
-		problems = append(problems, "the card type is missing")
+	for _, f := range text {
+		if strings.TrimSpace(f.value) == "" || !plainText(f.value) {
+			add("the %s is missing or not plain text", f.name)
+		}
+	}
+	if !plainText(buyer.Name) {
+		add("the buyer's name is not plain text")
+	}
+	if !tokenShaped(card.PaymentToken) {
+		add("the payment token is missing or malformed")
+	}
+	if len(card.Last4) != 4 || strings.Trim(card.Last4, "0123456789") != "" {
+		add("the card's last four digits are missing or malformed")
+	}
+	if card.TypeID <= 0 {
+		add("the card type is missing")
+	}
+	if !card.Expiration.After(checkedOutAt) {
+		add("the card expired (%s) before the checkout", card.Expiration.UTC().Format(time.RFC3339))
 	}
 	if len(items) == 0 {
-		problems = append(problems, "the order has no items")
+		add("the order has no items")
 	}
+	total := money.Zero
 	for i, it := range items {
 		switch {
-		case it.ProductID <= 0:
-			problems = append(problems, fmt.Sprintf("item %d has no product id", i))
-		case it.Units <= 0:
-			problems = append(problems, fmt.Sprintf("item %d (product %d) has %d units", i, it.ProductID, it.Units))
-		case it.UnitPrice.IsNegative() || !it.UnitPrice.HasCents():
-			problems = append(problems, fmt.Sprintf("item %d (product %d) has unit price %s", i, it.ProductID, it.UnitPrice.Decimal()))
+		case it.ProductID <= 0 || it.ProductID > maxInt32:
+			add("item %d has product id %d, not 1 to %d", i, it.ProductID, maxInt32)
+		case it.Units <= 0 || it.Units > maxInt32:
+			add("item %d (product %d) has %d units", i, it.ProductID, it.Units)
+		case !it.UnitPrice.IsPositive() || !it.UnitPrice.HasCents():
+			add("item %d (product %d) has unit price %s", i, it.ProductID, it.UnitPrice.Decimal())
+		case !plainText(it.ProductName) || !plainText(it.PictureURL):
+			add("item %d (product %d) has a name or picture that is not plain text", i, it.ProductID)
+		default:
+			total = total.Add(it.Total())
 		}
+	}
+	if total.Cmp(maxTotal) > 0 {
+		add("the total %s is too large", total)
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrInvalidOrder, strings.Join(problems, "; "))
@@ -139,33 +186,39 @@ func NewOrder(requestID uuid.UUID, buyer Buyer, address Address, cardTypeID int,
 		Buyer:     buyer,
 		Status:    Submitted,
 		Address:   address,
-		Card: Card{
-			TypeID:     cardTypeID,
-			Masked:     MaskCardNumber(cardNumber),
-			HolderName: cardHolder,
-			Expiration: cardExpiration,
-		},
-		Items:   append([]Item(nil), items...),
-		changes: []Status{Submitted},
+		Card:      card,
+		Items:     append([]Item(nil), items...),
+		changes:   []Status{Submitted},
 	}
 	return o, nil
 }
 
-// MaskCardNumber keeps the last four digits of a card number and hides the
-// rest: "4012888888881881" becomes "XXXXXXXXXXXX1881". Spaces and dashes
-// are ignored; a number with fewer than four digits is hidden entirely.
-func MaskCardNumber(number string) string {
-	var digits []byte
-	for i := 0; i < len(number); i++ {
-		if c := number[i]; c >= '0' && c <= '9' {
-			digits = append(digits, c)
+// tokenShaped reports whether s can be a payment token: opaque to
+// ordering, but 1 to maxTokenLen characters of base64url and dots.
+func tokenShaped(s string) bool {
+	if s == "" || len(s) > maxTokenLen {
+		return false
+	}
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
 		}
 	}
-	last4 := ""
-	if len(digits) >= 4 {
-		last4 = string(digits[len(digits)-4:])
+	return true
+}
+
+// plainText reports whether s is valid UTF-8 without control characters
+// (PostgreSQL text cannot even hold a NUL).
+func plainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
 	}
-	return strings.Repeat("X", 12) + last4
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Total is the sum of the order's lines.

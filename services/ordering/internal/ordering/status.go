@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
 )
 
 // ErrIllegalTransition is matched by the error of a command that does not
@@ -41,6 +43,10 @@ type StatusChange struct {
 	// StockItems is set for AwaitingValidation (catalog reserves them) and
 	// Paid (catalog makes the reservation final).
 	StockItems []StockItem
+	// PaymentToken and Total are set for StockConfirmed: payment charges
+	// the token for the total.
+	PaymentToken string
+	Total        money.Money
 }
 
 // Changes returns the status changes recorded since the order was created
@@ -52,6 +58,9 @@ func (o *Order) Changes() []StatusChange {
 		c := StatusChange{OrderNumber: o.Number, Status: s, BuyerID: o.Buyer.ID, BuyerName: o.Buyer.Name}
 		if s == AwaitingValidation || s == Paid {
 			c.StockItems = o.StockItems()
+		}
+		if s == StockConfirmed {
+			c.PaymentToken, c.Total = o.Card.PaymentToken, o.Total()
 		}
 		out = append(out, c)
 	}

@@ -26,7 +26,7 @@ func load(ctx context.Context, q querier, number int64, forUpdate bool) (*orderi
 	sql := `
 		SELECT o.order_number, o.request_id, o.buyer_id, b.name, o.status, o.description,
 			o.street, o.city, o.state, o.country, o.zip_code,
-			o.card_type_id, o.card_number_masked, o.card_holder_name, o.card_expiration, o.created_at
+			o.card_type_id, o.payment_token, o.card_last4, o.card_holder_name, o.card_expiration, o.created_at
 		FROM orders o JOIN buyers b ON b.id = o.buyer_id
 		WHERE o.order_number = $1`
 	if forUpdate {
@@ -35,7 +35,7 @@ func load(ctx context.Context, q querier, number int64, forUpdate bool) (*orderi
 	o := &ordering.Order{}
 	err := q.QueryRow(ctx, sql, number).Scan(&o.Number, &o.RequestID, &o.Buyer.ID, &o.Buyer.Name, &o.Status, &o.Description,
 		&o.Address.Street, &o.Address.City, &o.Address.State, &o.Address.Country, &o.Address.ZipCode,
-		&o.Card.TypeID, &o.Card.Masked, &o.Card.HolderName, &o.Card.Expiration, &o.Date)
+		&o.Card.TypeID, &o.Card.PaymentToken, &o.Card.Last4, &o.Card.HolderName, &o.Card.Expiration, &o.Date)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("order %d: %w", number, ordering.ErrNotFound)
 	}
@@ -95,4 +95,13 @@ func (s *Store) CardTypes(ctx context.Context) ([]ordering.CardType, error) {
 		return nil, fmt.Errorf("list card types: %w", err)
 	}
 	return types, nil
+}
+
+// CardTypeExists reports whether the shop accepts the card type id, in tx.
+func (s *Store) CardTypeExists(ctx context.Context, tx pgx.Tx, id int) (bool, error) {
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM card_types WHERE id = $1)`, id).Scan(&exists); err != nil {
+		return false, fmt.Errorf("look up card type %d: %w", id, err)
+	}
+	return exists, nil
 }

@@ -44,11 +44,11 @@ func newOrder(t testing.TB, requestID uuid.UUID, buyer string) *ordering.Order {
 	t.Helper()
 	o, err := ordering.NewOrder(requestID, ordering.Buyer{ID: buyer, Name: "Buyer " + buyer},
 		ordering.Address{Street: "1 Main St", City: "Springfield", State: "IL", Country: "US", ZipCode: "62701"},
-		2, "4012888888881881", "Alice", time.Date(2030, 12, 31, 0, 0, 0, 0, time.UTC),
+		ordering.Card{PaymentToken: "tok.en", TypeID: 2, Last4: "1881", HolderName: "Alice", Expiration: time.Date(2030, 12, 31, 0, 0, 0, 0, time.UTC)},
 		[]ordering.Item{
 			{ProductID: 1, ProductName: "Mug", UnitPrice: money.MustParse("8.50"), Units: 2, PictureURL: "1.png"},
 			{ProductID: 2, ProductName: "T-Shirt", UnitPrice: money.MustParse("0.10"), Units: 3},
-		})
+		}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestCreateOncePerRequestID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != ordering.Submitted || got.Card.Masked != "XXXXXXXXXXXX1881" || len(got.Items) != 2 ||
+	if got.Status != ordering.Submitted || got.Card.PaymentToken != "tok.en" || got.Card.Last4 != "1881" || !got.Card.Expiration.Equal(time.Date(2030, 12, 31, 0, 0, 0, 0, time.UTC)) || len(got.Items) != 2 ||
 		!got.Total().Equal(money.MustParse("17.30")) || got.Buyer.Name != "Buyer b1" || got.Address.ZipCode != "62701" {
 		t.Fatalf("loaded order = %+v", got)
 	}
