@@ -32,7 +32,9 @@ trap stop EXIT
 start catalog HTTP_ADDR=:8081 DATABASE_URL="$PG/catalogdb?sslmode=disable"
 start basket HTTP_ADDR=:8082 DATABASE_URL="$PG/basketdb?sslmode=disable"
 start ordering HTTP_ADDR=:8083 DATABASE_URL="$PG/orderingdb?sslmode=disable" GRACE_PERIOD="${GRACE_PERIOD:-5s}"
-start payment HTTP_ADDR=:8084 PAYMENT_SUCCEEDED="${PAYMENT_SUCCEEDED:-true}"
+# PAYMENT_TOKEN_KEY: the compose file's demo-only key unless one is set.
+start payment HTTP_ADDR=:8084 PAYMENT_SUCCEEDED="${PAYMENT_SUCCEEDED:-true}" \
+	PAYMENT_TOKEN_KEY="${PAYMENT_TOKEN_KEY:-ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q=}"
 
 # Wait until each answers /readyz (any binary's healthcheck asks the address in HTTP_ADDR).
 for port in 8081 8082 8083 8084; do

@@ -70,6 +70,10 @@ type Shop struct {
 	Client *shop.Client
 	// Exchange is the test's own event-bus exchange.
 	Exchange string
+	// Queues are the services' queues on it, by service.
+	Queues map[string]string
+	// Databases are the URLs of the services' databases, by service.
+	Databases map[string]string
 }
 
 func freePort(t *testing.T) string {
@@ -84,26 +88,31 @@ func freePort(t *testing.T) string {
 // StartShop starts the shop; extra settings (NAME=value) go to every service.
 func StartShop(t *testing.T, extra ...string) *Shop {
 	t.Helper()
-	s := &Shop{t: t, bins: buildBinaries(t), logDir: t.TempDir(), env: map[string][]string{}, addr: map[string]string{}, procs: map[string]*exec.Cmd{}}
+	s := &Shop{t: t, bins: buildBinaries(t), logDir: t.TempDir(), env: map[string][]string{}, addr: map[string]string{}, procs: map[string]*exec.Cmd{},
+		Queues: map[string]string{}}
 	exchange, prefix := testkit.Broker(t)
 	s.Exchange = exchange
-	dbs := map[string]string{
+	s.Databases = map[string]string{
 		"catalog":  testkit.NewDatabase(t),
 		"basket":   testkit.NewDatabase(t),
 		"ordering": testkit.NewDatabase(t),
 	}
 	for _, name := range services {
 		s.addr[name] = freePort(t)
+		s.Queues[name] = prefix + "_" + name
 		env := []string{
 			"HTTP_ADDR=" + s.addr[name],
 			"RABBITMQ_URL=" + testkit.RabbitURL(),
 			"EVENTBUS_EXCHANGE=" + exchange,
-			"EVENTBUS_QUEUE=" + prefix + "_" + name,
+			"EVENTBUS_QUEUE=" + s.Queues[name],
 			"LOG_LEVEL=debug",
 			"GRACE_PERIOD=1s",
 			"PAYMENT_SUCCEEDED=true",
+			// A fixed key, so that a restarted payment opens the tokens it
+			// sealed before.
+			"PAYMENT_TOKEN_KEY=ZTJlLW9ubHkta2V5LWZvci1wYXltZW50LXRva2VucyE=",
 		}
-		if db, ok := dbs[name]; ok {
+		if db, ok := s.Databases[name]; ok {
 			env = append(env, "DATABASE_URL="+db)
 		}
 		s.env[name] = append(env, extra...)
@@ -193,6 +202,17 @@ func (s *Shop) WaitReady(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Checkout hands the test card to payment and returns the demo buyer's
+// checkout with its token, as the storefront would send it.
+func (s *Shop) Checkout(t *testing.T) shop.Checkout {
+	t.Helper()
+	token, err := s.Client.Tokenize(context.Background(), shop.TestCard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shop.DemoCheckout(token)
 }
 
 // Logs returns everything a service has logged so far.

@@ -62,19 +62,40 @@ type Basket struct {
 	Items   []BasketItem `json:"items"`
 }
 
-// Checkout is the body of a checkout.
-type Checkout struct {
-	City               string `json:"city"`
-	Street             string `json:"street"`
-	State              string `json:"state"`
-	Country            string `json:"country"`
-	ZipCode            string `json:"zipCode"`
+// Card is the body of payment's POST /cards: the only request that ever
+// carries a card.
+type Card struct {
 	CardNumber         string `json:"cardNumber"`
 	CardHolderName     string `json:"cardHolderName"`
 	CardExpiration     string `json:"cardExpiration"`
 	CardSecurityNumber string `json:"cardSecurityNumber"`
 	CardTypeID         int    `json:"cardTypeId"`
-	Buyer              string `json:"buyer"`
+}
+
+// PaymentToken is payment's answer to POST /cards: what a checkout carries
+// instead of the card.
+type PaymentToken struct {
+	PaymentToken   string    `json:"paymentToken"`
+	CardLast4      string    `json:"cardLast4"`
+	CardTypeID     int       `json:"cardTypeId"`
+	CardHolderName string    `json:"cardHolderName"`
+	CardExpiration string    `json:"cardExpiration"`
+	ExpiresAt      time.Time `json:"expiresAt"`
+}
+
+// Checkout is the body of a checkout.
+type Checkout struct {
+	City           string `json:"city"`
+	Street         string `json:"street"`
+	State          string `json:"state"`
+	Country        string `json:"country"`
+	ZipCode        string `json:"zipCode"`
+	PaymentToken   string `json:"paymentToken"`
+	CardLast4      string `json:"cardLast4"`
+	CardHolderName string `json:"cardHolderName"`
+	CardExpiration string `json:"cardExpiration"`
+	CardTypeID     int    `json:"cardTypeId"`
+	Buyer          string `json:"buyer"`
 }
 
 // OrderSummary is a line of a buyer's order list.
@@ -215,6 +236,14 @@ func (c *Client) SetBasket(ctx context.Context, buyerID string, items []BasketIt
 	var b Basket
 	err := c.do(ctx, "PUT", c.BasketURL+"/api/basket/"+buyerID, nil, map[string]any{"items": items}, &b, 200)
 	return b, err
+}
+
+// Tokenize hands a card to payment, as the storefront's page does, and
+// returns its token.
+func (c *Client) Tokenize(ctx context.Context, card Card) (PaymentToken, error) {
+	var t PaymentToken
+	err := c.do(ctx, "POST", c.PaymentURL+"/api/payment/cards", nil, card, &t, 201)
+	return t, err
 }
 
 // Checkout checks a basket out with requestID as x-requestid.

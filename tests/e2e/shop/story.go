@@ -38,11 +38,21 @@ type Outcome struct {
 	Units       int
 }
 
-// TestCard is a card for the demo; the services store it masked.
-var TestCard = Checkout{
-	City: "Redmond", Street: "15703 NE 61st Ct", State: "WA", Country: "U.S.", ZipCode: "98052",
+// TestCard is the demo's card. Only payment ever sees it: the checkout
+// carries its token (DemoCheckout).
+var TestCard = Card{
 	CardNumber: "4012888888881881", CardHolderName: "Demo Buyer", CardExpiration: "2030-12-31T00:00:00Z",
-	CardSecurityNumber: "123", CardTypeID: 2, Buyer: "Demo Buyer",
+	CardSecurityNumber: "4729", CardTypeID: 2,
+}
+
+// DemoCheckout is the demo buyer's checkout, paid with the card payment
+// sealed in t.
+func DemoCheckout(t PaymentToken) Checkout {
+	return Checkout{
+		City: "Redmond", Street: "15703 NE 61st Ct", State: "WA", Country: "U.S.", ZipCode: "98052",
+		PaymentToken: t.PaymentToken, CardLast4: t.CardLast4, CardHolderName: t.CardHolderName,
+		CardExpiration: t.CardExpiration, CardTypeID: t.CardTypeID, Buyer: "Demo Buyer",
+	}
 }
 
 func (s *Story) say(format string, args ...any) {
@@ -156,12 +166,17 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 		return out, err
 	}
 
-	out.RequestID = uuid.NewString()
-	s.say("\n== 4. Checkout (x-requestid %s)", out.RequestID)
-	if err := c.Checkout(ctx, out.BuyerID, out.RequestID, TestCard); err != nil {
+	s.say("\n== 4. The card goes to payment, the checkout carries its token")
+	token, err := c.Tokenize(ctx, TestCard)
+	if err != nil {
 		return out, err
 	}
-	s.say("  202 Accepted")
+	s.say("  payment: card ending %s tokenized, the token expires at %s", token.CardLast4, token.ExpiresAt.Format(time.RFC3339))
+	out.RequestID = uuid.NewString()
+	if err := c.Checkout(ctx, out.BuyerID, out.RequestID, DemoCheckout(token)); err != nil {
+		return out, err
+	}
+	s.say("  checkout (x-requestid %s): 202 Accepted", out.RequestID)
 
 	s.say("\n== 5. The order, through every status")
 	if err := s.Eventually(ctx, "the order to be created", func() (bool, string, error) {
