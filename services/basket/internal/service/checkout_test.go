@@ -39,23 +39,23 @@ func (s *basketUnderTest) orderingQueue(t *testing.T) <-chan amqp.Delivery {
 }
 
 type acceptedEvent struct {
-	ID                 uuid.UUID `json:"Id"`
-	CreationDate       time.Time
-	UserID             string `json:"UserId"`
-	UserName           string
-	City               string
-	Street             string
-	State              string
-	Country            string
-	ZipCode            string
-	PaymentToken       string
-	CardLast4          string
-	CardHolderName     string
-	CardExpiration     time.Time
-	CardTypeID         int `json:"CardTypeId"`
-	Buyer              string
-	RequestID          uuid.UUID `json:"RequestId"`
-	Basket             struct {
+	ID             uuid.UUID `json:"Id"`
+	CreationDate   time.Time
+	UserID         string `json:"UserId"`
+	UserName       string
+	City           string
+	Street         string
+	State          string
+	Country        string
+	ZipCode        string
+	PaymentToken   string
+	CardLast4      string
+	CardHolderName string
+	CardExpiration time.Time
+	CardTypeID     int `json:"CardTypeId"`
+	Buyer          string
+	RequestID      uuid.UUID `json:"RequestId"`
+	Basket         struct {
 		BuyerID string `json:"BuyerId"`
 		Items   []struct {
 			ID           string `json:"Id"`
