@@ -15,7 +15,6 @@ import (
 	"github.com/eshop-go/eshop-go/tests/e2e/shop"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // After the whole story, the test card's number and security code are
@@ -56,7 +55,8 @@ func TestCardDataStaysInPayment(t *testing.T) {
 	}
 	for service, queue := range s.Queues {
 		for _, q := range []string{queue, queue + ".wait", queue + ".dlq"} {
-			for _, m := range queueMessages(t, q) {
+			for _, d := range testkit.PeekMessages(t, q) {
+				m := fmt.Sprintf("%v %s", d.Headers, d.Body)
 				checkNoCard(t, "queue "+q, m)
 				found[service+" queues"] = found[service+" queues"] || strings.Contains(m, token)
 			}
@@ -141,29 +141,4 @@ func tableRows(t *testing.T, url string) map[string][]string {
 		}
 	}
 	return out
-}
-
-// queueMessages returns every message waiting in queue (none when there is
-// no such queue), its headers and body as text, and leaves them queued.
-func queueMessages(t *testing.T, queue string) []string {
-	t.Helper()
-	ch := testkit.Channel(t, "")
-	if _, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil); err != nil {
-		var amqpErr *amqp.Error
-		if errors.As(err, &amqpErr) && amqpErr.Code == amqp.NotFound {
-			return nil
-		}
-		t.Fatalf("queue %s: %v", queue, err)
-	}
-	var out []string
-	for {
-		d, ok, err := ch.Get(queue, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ok {
-			return out
-		}
-		out = append(out, fmt.Sprintf("%v %s", d.Headers, d.Body))
-	}
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/buildingblocks/validate"
 )
 
 // Limits of a basket.
@@ -130,7 +131,7 @@ func ValidateItems(items []Item) Problems {
 		name := strings.TrimSpace(it.ProductName)
 		if name == "" {
 			p.add(field("productName"), "is required")
-		} else if utf8.RuneCountInString(it.ProductName) > MaxProductNameLen || !plainText(it.ProductName) {
+		} else if utf8.RuneCountInString(it.ProductName) > MaxProductNameLen || !validate.PlainText(it.ProductName) {
 			p.add(field("productName"), "must be at most %d characters of text without control characters", MaxProductNameLen)
 		}
 		if !it.UnitPrice.IsPositive() {
@@ -145,23 +146,9 @@ func ValidateItems(items []Item) Problems {
 		if it.Quantity < MinQuantity || it.Quantity > MaxQuantity {
 			p.add(field("quantity"), "must be from %d to %d", MinQuantity, MaxQuantity)
 		}
-		if len(it.PictureURL) > MaxPictureURLLen || !plainText(it.PictureURL) {
+		if len(it.PictureURL) > MaxPictureURLLen || !validate.PlainText(it.PictureURL) {
 			p.add(field("pictureUrl"), "must be at most %d bytes of text without control characters", MaxPictureURLLen)
 		}
 	}
 	return p
-}
-
-// plainText reports whether s is valid UTF-8 without control characters
-// (PostgreSQL text cannot even hold a NUL).
-func plainText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }

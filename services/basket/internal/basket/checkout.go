@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/validate"
 )
 
 // Checkout is what a buyer sends to turn the basket into an order: where to
@@ -35,11 +37,8 @@ type Checkout struct {
 // its own copy of the contract).
 var cardTypes = map[int]bool{1: true, 2: true, 3: true}
 
-// Limits of a checkout's fields.
-const (
-	maxTextLen  = 200
-	maxTokenLen = 4096
-)
+// maxTextLen bounds the free-text fields of a checkout.
+const maxTextLen = 200
 
 // Validate checks that every field is present and plausible at now (the
 // card must not have expired). The problems never repeat the token.
@@ -53,11 +52,11 @@ func (c Checkout) Validate(now time.Time) Problems {
 		switch {
 		case strings.TrimSpace(v) == "":
 			p.add(field, "is required")
-		case utf8.RuneCountInString(v) > maxTextLen || !plainText(v):
+		case utf8.RuneCountInString(v) > maxTextLen || !validate.PlainText(v):
 			p.add(field, "must be at most %d characters of text without control characters", maxTextLen)
 		}
 	}
-	if !tokenShaped(c.PaymentToken) {
+	if !validate.PaymentToken(c.PaymentToken) {
 		p.add("paymentToken", "is required: the token POST /api/payment/cards answered")
 	}
 	if len(c.CardLast4) != 4 || strings.Trim(c.CardLast4, "0123456789") != "" {
@@ -73,18 +72,4 @@ func (c Checkout) Validate(now time.Time) Problems {
 		p.add("cardTypeId", "is not a card type the shop accepts (see GET /api/orders/cardtypes)")
 	}
 	return p
-}
-
-// tokenShaped reports whether s can be a payment token: opaque to the
-// basket, but 1 to maxTokenLen characters of base64url and dots.
-func tokenShaped(s string) bool {
-	if s == "" || len(s) > maxTokenLen {
-		return false
-	}
-	for _, r := range s {
-		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return false
-		}
-	}
-	return true
 }

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/buildingblocks/validate"
 	"github.com/google/uuid"
 )
 
@@ -108,10 +107,7 @@ var ErrNotFound = errors.New("order not found")
 
 // Limits of what an order can hold: ids and units are 32-bit (catalog's
 // and the order lines' columns), and the total must fit its column.
-const (
-	maxInt32    = 1<<31 - 1
-	maxTokenLen = 4096
-)
+const maxInt32 = 1<<31 - 1
 
 // maxTotal is one cent below the largest amount the total's column holds.
 var maxTotal = money.MustParse("9999999999999999.99")
@@ -135,14 +131,14 @@ func NewOrder(requestID uuid.UUID, buyer Buyer, address Address, card Card, item
 		{"country", address.Country}, {"zip code", address.ZipCode}, {"card holder", card.HolderName},
 	}
 	for _, f := range text {
-		if strings.TrimSpace(f.value) == "" || !plainText(f.value) {
+		if strings.TrimSpace(f.value) == "" || !validate.PlainText(f.value) {
 			add("the %s is missing or not plain text", f.name)
 		}
 	}
-	if !plainText(buyer.Name) {
+	if !validate.PlainText(buyer.Name) {
 		add("the buyer's name is not plain text")
 	}
-	if !tokenShaped(card.PaymentToken) {
+	if !validate.PaymentToken(card.PaymentToken) {
 		add("the payment token is missing or malformed")
 	}
 	if len(card.Last4) != 4 || strings.Trim(card.Last4, "0123456789") != "" {
@@ -166,7 +162,7 @@ func NewOrder(requestID uuid.UUID, buyer Buyer, address Address, card Card, item
 			add("item %d (product %d) has %d units", i, it.ProductID, it.Units)
 		case !it.UnitPrice.IsPositive() || !it.UnitPrice.HasCents():
 			add("item %d (product %d) has unit price %s", i, it.ProductID, it.UnitPrice.Decimal())
-		case !plainText(it.ProductName) || !plainText(it.PictureURL):
+		case !validate.PlainText(it.ProductName) || !validate.PlainText(it.PictureURL):
 			add("item %d (product %d) has a name or picture that is not plain text", i, it.ProductID)
 		default:
 			total = total.Add(it.Total())
@@ -191,34 +187,6 @@ func NewOrder(requestID uuid.UUID, buyer Buyer, address Address, card Card, item
 		changes:   []Status{Submitted},
 	}
 	return o, nil
-}
-
-// tokenShaped reports whether s can be a payment token: opaque to
-// ordering, but 1 to maxTokenLen characters of base64url and dots.
-func tokenShaped(s string) bool {
-	if s == "" || len(s) > maxTokenLen {
-		return false
-	}
-	for _, r := range s {
-		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-// plainText reports whether s is valid UTF-8 without control characters
-// (PostgreSQL text cannot even hold a NUL).
-func plainText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }
 
 // Total is the sum of the order's lines.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/google/uuid"
-	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // The order's events, as the test observes them on its own queue.
@@ -280,7 +279,7 @@ func TestInvalidCheckoutIsParked(t *testing.T) {
 	testkit.WaitFor(t, "every invalid checkout in the dead-letter queue", func() bool {
 		return testkit.QueueLength(t, f.Queue+".dlq") == len(cases)
 	})
-	for _, parked := range parkedMessages(t, f.Queue+".dlq") {
+	for _, parked := range testkit.PeekMessages(t, f.Queue+".dlq") {
 		reason, ok := ids[parked.MessageId]
 		if !ok {
 			t.Fatalf("parked an unexpected message %s", parked.MessageId)
@@ -298,24 +297,6 @@ func TestInvalidCheckoutIsParked(t *testing.T) {
 	}
 	if status := f.order(order).Status; status != "Submitted" && status != "AwaitingValidation" {
 		t.Fatalf("the valid order is %s", status)
-	}
-}
-
-// parkedMessages reads the messages of a dead-letter queue, leaving them
-// there.
-func parkedMessages(t *testing.T, queue string) []amqp.Delivery {
-	t.Helper()
-	ch := testkit.Channel(t, "")
-	var out []amqp.Delivery
-	for {
-		d, ok, err := ch.Get(queue, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ok {
-			return out
-		}
-		out = append(out, d)
 	}
 }
 

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/validate"
 )
 
 // Card is a payment card as payment holds it while it tokenizes or charges
@@ -48,7 +49,7 @@ func ValidateCard(c Card, securityCode string, now time.Time) Problems {
 	switch name := strings.TrimSpace(c.HolderName); {
 	case name == "":
 		p.add("cardHolderName", "is required")
-	case utf8.RuneCountInString(c.HolderName) > maxHolderNameLen || !plainText(c.HolderName):
+	case utf8.RuneCountInString(c.HolderName) > maxHolderNameLen || !validate.PlainText(c.HolderName):
 		p.add("cardHolderName", "must be at most %d characters of text without control characters", maxHolderNameLen)
 	}
 	switch {
@@ -99,19 +100,6 @@ func digits(s string, minLen, maxLen int) bool {
 	}
 	for _, r := range s {
 		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// plainText reports whether s is valid UTF-8 without control characters.
-func plainText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
 			return false
 		}
 	}
