@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/payment/internal/service"
 	"github.com/google/uuid"
@@ -190,4 +191,26 @@ func foreignToken(t *testing.T) string {
 // operations of openapi.yaml, both ways.
 func TestRoutesAndOpenAPIAgree(t *testing.T) {
 	testkit.CheckServiceRoutes(t, "payment", service.New, "../../openapi.yaml")
+}
+
+// PAYMENT_TOKEN_KEY is a secret: a bad one is refused by name, without its
+// value; a good one never reaches the logs; without one, the log says that
+// tokens open only in this process.
+func TestTokenKeySetting(t *testing.T) {
+	const bad = "c2hvcnQta2V5"
+	_, err := host.LoadConfig[service.Config]("payment", ":8084", map[string]string{"PAYMENT_TOKEN_KEY": bad})
+	if err == nil || !strings.Contains(err.Error(), "PAYMENT_TOKEN_KEY") || strings.Contains(err.Error(), bad) {
+		t.Fatalf("a 9-byte key: %v, want an error naming the variable and not its value", err)
+	}
+
+	logs := &testkit.LogBuffer{}
+	startPayment(t, map[string]string{"LOG_LEVEL": "debug"}, logs)
+	if strings.Contains(logs.String(), testTokenKey) || strings.Contains(logs.String(), "is not set") {
+		t.Fatalf("the log with a key set:\n%s", logs.String())
+	}
+	unset := &testkit.LogBuffer{}
+	testkit.StartService(t, "payment", service.New, map[string]string{"LOG_LEVEL": "debug"}, unset)
+	if !strings.Contains(unset.String(), "PAYMENT_TOKEN_KEY is not set") {
+		t.Fatalf("the log without a key does not say so:\n%s", unset.String())
+	}
 }
