@@ -89,7 +89,7 @@ func (l *latencies) report(b *testing.B, elapsed time.Duration) {
 // BenchmarkBus publishes through the bus from 32 goroutines, each waiting
 // for its confirm, to a subscribed handler that decodes the body.
 func BenchmarkBus(b *testing.B) {
-	tb := newTestBroker(b)
+	tb, _ := newTestBroker(b)
 	ctx := context.Background()
 	publisher := tb.bus(tb.config("catalog"))
 	consumer := tb.bus(tb.config("basket"))
@@ -135,22 +135,9 @@ func BenchmarkRawAMQP(b *testing.B) {
 }
 
 func benchmarkRaw(b *testing.B, rawWindow int) {
-	tb := newTestBroker(b)
+	tb, _ := newTestBroker(b)
 	queue := tb.prefix + "_raw"
-	pubConn, err := amqp.Dial(testkit.RabbitURL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pubConn.Close()
-	conConn, err := amqp.Dial(testkit.RabbitURL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conConn.Close()
-	pub, err := pubConn.Channel()
-	if err != nil {
-		b.Fatal(err)
-	}
+	pub := testkit.Channel(b, "")
 	if err := pub.ExchangeDeclare(tb.exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
 		b.Fatal(err)
 	}
@@ -163,10 +150,7 @@ func benchmarkRaw(b *testing.B, rawWindow int) {
 	if err := pub.Confirm(false); err != nil {
 		b.Fatal(err)
 	}
-	con, err := conConn.Channel()
-	if err != nil {
-		b.Fatal(err)
-	}
+	con := testkit.Channel(b, "")
 	if err := con.Qos(rawPrefetch, 0, false); err != nil {
 		b.Fatal(err)
 	}
