@@ -13,14 +13,11 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
-
-// patience bounds every wait of these tests so that a broken relay fails
-// the test instead of hanging it. It is not a performance assertion.
-const patience = 60 * time.Second
 
 // orderPlaced is the event of these tests.
 type orderPlaced struct {
@@ -69,25 +66,13 @@ func startRelay(t testing.TB, pool *pgxpool.Pool, pub eventbus.Publisher, cfg ou
 			cancel()
 			select {
 			case <-done:
-			case <-time.After(patience):
+			case <-time.After(testkit.Patience):
 				t.Errorf("Run did not return after its context ended")
 			}
 		})
 	}
 	t.Cleanup(stop)
 	return stop
-}
-
-// waitFor polls cond until it holds, failing the test after patience.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // pending counts the rows of the integration event log not yet published.
