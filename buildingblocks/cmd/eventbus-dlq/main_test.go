@@ -149,6 +149,17 @@ func TestCardDataIsMaskedInTheListingAndTheBodies(t *testing.T) {
 	}
 }
 
+// The id is shown whole, even one whose digits look like a card number:
+// masked, the operator could not show or find the message by its id.
+func TestShowKeepsAnIDWhoseDigitsLookLikeACardNumber(t *testing.T) {
+	id := uuid.MustParse("81e39f21-2fa9-4603-a395-755795902016")
+	var out bytes.Buffer
+	writeDeadLetter(&out, rabbitmq.DeadLetter{Message: eventbus.Message{ID: id, Name: "OrderStartedIntegrationEvent"}})
+	if !strings.Contains(out.String(), id.String()) {
+		t.Errorf("show lacks the id %s:\n%s", id, out.String())
+	}
+}
+
 func TestUsage(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if err := run(context.Background(), []string{"list"}, &out, &errOut); err == nil {
