@@ -90,6 +90,36 @@ func TestUnsubscribeStopsDelivery(t *testing.T) {
 	}
 }
 
+// lateCalls counts the calls of a handler that start after its Unsubscribe
+// returned.
+type lateCalls struct {
+	returned atomic.Bool
+	n        atomic.Int32
+}
+
+// call is the handler's: it counts the call if it is late.
+func (l *lateCalls) call() {
+	if l.returned.Load() {
+		l.n.Add(1)
+	}
+}
+
+// unsubscribe unsubscribes the handler's sub; calls from then on are late.
+func (l *lateCalls) unsubscribe(t testing.TB, ctx context.Context, sub eventbus.Subscription) {
+	t.Helper()
+	if err := sub.Unsubscribe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l.returned.Store(true)
+}
+
+func (l *lateCalls) wantNone(t testing.TB) {
+	t.Helper()
+	if n := l.n.Load(); n != 0 {
+		t.Errorf("handler called %d times after its Unsubscribe returned", n)
+	}
+}
+
 // Unsubscribe returns only once no call of its handler runs or will start:
 // here the second handler of an event is due to get a message whose first
 // handler is still running when the second is unsubscribed.
@@ -105,12 +135,9 @@ func TestNoCallOfAHandlerAfterItsUnsubscribeReturned(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var returned atomic.Bool
-	var late atomic.Int32
+	var late lateCalls
 	second, err := bus.Subscribe(ctx, "PriceChanged", func(context.Context, eventbus.Message) error {
-		if returned.Load() {
-			late.Add(1)
-		}
+		late.call()
 		return nil
 	})
 	if err != nil {
@@ -121,19 +148,14 @@ func TestNoCallOfAHandlerAfterItsUnsubscribeReturned(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-unsubscribed.running
-	if err := second.Unsubscribe(ctx); err != nil {
-		t.Fatal(err)
-	}
-	returned.Store(true)
+	late.unsubscribe(t, ctx, second)
 	unsubscribed.open()
 	// The next message starts once the first one is done with.
 	if err := bus.Publish(ctx, message("PriceChanged")); err != nil {
 		t.Fatal(err)
 	}
 	first.waitDistinct(t, 2)
-	if n := late.Load(); n != 0 {
-		t.Errorf("handler called %d times after its Unsubscribe returned", n)
-	}
+	late.wantNone(t)
 }
 
 // The case of issue 18: with one handler slot, a message waits for the
@@ -148,12 +170,9 @@ func TestNoCallAfterUnsubscribeOfAHandlerWhoseMessageWaitsForASlot(t *testing.T)
 	bus := tb.bus(cfg)
 
 	unsubscribed := newGate()
-	var returned atomic.Bool
-	var late atomic.Int32
+	var late lateCalls
 	sub, err := bus.Subscribe(ctx, "PriceChanged", func(context.Context, eventbus.Message) error {
-		if returned.Load() {
-			late.Add(1)
-		}
+		late.call()
 		unsubscribed.pass()
 		return nil
 	})
@@ -169,10 +188,7 @@ func TestNoCallAfterUnsubscribeOfAHandlerWhoseMessageWaitsForASlot(t *testing.T)
 		t.Fatal(err)
 	}
 	testkit.WaitFor(t, "the second message to reach the consumer", func() bool { return testkit.QueueLength(t, cfg.Queue) == 0 })
-	if err := sub.Unsubscribe(ctx); err != nil {
-		t.Fatal(err)
-	}
-	returned.Store(true)
+	late.unsubscribe(t, ctx, sub)
 	unsubscribed.open()
 
 	var parked []rabbitmq.DeadLetter
@@ -181,11 +197,9 @@ func TestNoCallAfterUnsubscribeOfAHandlerWhoseMessageWaitsForASlot(t *testing.T)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return len(parked) > 0 || late.Load() > 0
+		return len(parked) > 0 || late.n.Load() > 0
 	})
-	if n := late.Load(); n != 0 {
-		t.Errorf("handler called %d times after its Unsubscribe returned", n)
-	}
+	late.wantNone(t)
 	if len(parked) != 1 || parked[0].ID != waiting.ID || parked[0].Headers["x-last-error"] != "no handler for PriceChanged" {
 		t.Errorf("parked %+v, want the waiting message, with the reason", parked)
 	}
