@@ -103,22 +103,13 @@ func BenchmarkBus(b *testing.B) {
 	for b.Loop() {
 		l := newLatencies(benchEvents)
 		lat.Store(l)
-		var next atomic.Int64
-		var wg sync.WaitGroup
 		start := time.Now()
-		for range benchPublishers {
-			wg.Go(func() {
-				for i := int(next.Add(1)); i <= benchEvents; i = int(next.Add(1)) {
-					id, body := benchBody(i)
-					m := eventbus.Message{ID: id, Name: "ProductPriceChangedIntegrationEvent", Time: time.Now(), Body: body}
-					if err := publisher.Publish(ctx, m); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
+		if err := testkit.Parallel(benchEvents, benchPublishers, func(i int) error {
+			id, body := benchBody(i + 1)
+			return publisher.Publish(ctx, eventbus.Message{ID: id, Name: "ProductPriceChangedIntegrationEvent", Time: time.Now(), Body: body})
+		}); err != nil {
+			b.Fatal(err)
 		}
-		wg.Wait()
 		<-l.done
 		l.report(b, time.Since(start))
 	}

@@ -3,7 +3,6 @@ package rabbitmq_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,35 +37,19 @@ func (s *stream) start(ctx context.Context, bus eventbus.Publisher, name string)
 		msgs[i] = message(name)
 		ids[i] = msgs[i].ID
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, s.goroutines)
-	for range s.goroutines {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= s.n {
-					return
-				}
-				if s.hold != nil && i >= s.holdFrom {
-					<-s.hold
-				}
-				if err := bus.Publish(ctx, msgs[i]); err != nil {
-					errs <- err
-					return
-				}
-				s.published.Add(1)
-				if s.pause > 0 {
-					time.Sleep(s.pause)
-				}
-			}
-		})
-	}
 	done := make(chan error, 1)
 	go func() {
-		wg.Wait()
-		close(errs)
-		done <- <-errs
+		done <- testkit.Parallel(s.n, s.goroutines, func(i int) error {
+			if s.hold != nil && i >= s.holdFrom {
+				<-s.hold
+			}
+			if err := bus.Publish(ctx, msgs[i]); err != nil {
+				return err
+			}
+			s.published.Add(1)
+			time.Sleep(s.pause)
+			return nil
+		})
 	}()
 	return ids, done
 }
