@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -44,12 +43,12 @@ func placeOrder(ctx context.Context, pool *pgxpool.Pool, id int) (orderPlaced, e
 	return e, err
 }
 
-// startRelay runs a relay until the test ends or the returned stop is
-// called; stop waits for Run to return.
-func startRelay(t testing.TB, pool *pgxpool.Pool, pub eventbus.Publisher, cfg outbox.RelayConfig) (stop func()) {
+// startRelay runs a relay until the test ends, and then waits for Run to
+// return.
+func startRelay(t testing.TB, pool *pgxpool.Pool, pub eventbus.Publisher, cfg outbox.RelayConfig) {
 	t.Helper()
 	if cfg.Logger == nil {
-		cfg.Logger = testLogger(t)
+		cfg.Logger = testLogger()
 	}
 	relay := outbox.NewRelay(pool, pub, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -60,19 +59,14 @@ func startRelay(t testing.TB, pool *pgxpool.Pool, pub eventbus.Publisher, cfg ou
 			t.Errorf("Run: %v", err)
 		}
 	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case <-done:
-			case <-time.After(testkit.Patience):
-				t.Errorf("Run did not return after its context ended")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(testkit.Patience):
+			t.Errorf("Run did not return after its context ended")
+		}
+	})
 }
 
 // pending counts the rows of the integration event log not yet published.
@@ -148,22 +142,9 @@ func ids(msgs []eventbus.Message) []uuid.UUID {
 	return out
 }
 
-// testLogger logs nowhere, unless VERBOSE_TEST_LOGS is set: "stderr" logs
-// there at debug level (visible even when a test hangs), anything else
-// through t.
-func testLogger(t testing.TB) *slog.Logger {
-	if os.Getenv("VERBOSE_TEST_LOGS") == "stderr" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	if os.Getenv("VERBOSE_TEST_LOGS") == "" {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	return slog.New(slog.NewTextHandler(tWriter{t}, nil))
-}
-
-type tWriter struct{ t testing.TB }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
-	return len(p), nil
+// testLogger logs nowhere, unless TEST_LOG is set (see
+// testkit.ShowLogsIfAsked): then to standard error, where it shows even
+// while a test hangs, at debug level.
+func testLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(testkit.ShowLogsIfAsked(io.Discard), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

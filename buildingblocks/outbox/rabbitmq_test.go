@@ -27,7 +27,7 @@ import (
 func newBus(t testing.TB, cfg rabbitmq.Config) *rabbitmq.Bus {
 	t.Helper()
 	cfg.RetryBackoff = 5 * time.Millisecond
-	cfg.Logger = testLogger(t)
+	cfg.Logger = testLogger()
 	return testkit.StartBus(t, cfg)
 }
 
@@ -180,7 +180,7 @@ func TestARelayKilledBetweenPublishAndMarkCausesARedeliveryWithoutSecondEffect(t
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		outbox.NewRelay(killedPool, dying, outbox.RelayConfig{Logger: testLogger(t)}).Run(relayCtx)
+		outbox.NewRelay(killedPool, dying, outbox.RelayConfig{Logger: testLogger()}).Run(relayCtx)
 	}()
 	select {
 	case <-done:
