@@ -6,10 +6,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	"github.com/eshop-go/eshop-go/buildingblocks/inbox"
 	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
 	"github.com/eshop-go/eshop-go/buildingblocks/postgres"
 	"github.com/go-chi/chi/v5"
@@ -82,7 +84,9 @@ func (a *App) UseDatabase(ctx context.Context, databaseURL string, settings Data
 	relay := outbox.NewRelay(db, a.Bus, outbox.RelayConfig{AppID: a.Name, Logger: a.Logger})
 	a.Work(relay.Run)
 	if settings.InboxRetention > 0 {
-		a.Work(purgeInbox(db, settings.InboxRetention, a.Logger))
+		a.Work(PurgeWorker("the inbox", settings.InboxRetention, func(ctx context.Context, olderThan time.Duration) (int64, error) {
+			return inbox.Purge(ctx, db, olderThan)
+		}, a.Logger))
 	}
 	return db, nil
 }

@@ -22,7 +22,7 @@ func TestAServiceWithADatabasePurgesItsInbox(t *testing.T) {
 	}
 
 	exchange, prefix := testkit.Broker(t)
-	cfg, err := host.LoadConfig[testConfig]("hosttest", freeAddr(t), map[string]string{
+	cfg, err := host.LoadConfig[testConfig]("hosttest", testkit.FreeAddr(t), map[string]string{
 		"RABBITMQ_URL": testkit.RabbitURL(), "EVENTBUS_EXCHANGE": exchange, "EVENTBUS_QUEUE": prefix + "_hosttest",
 		"DATABASE_URL": dbURL, "INBOX_RETENTION": "24h30m",
 	})

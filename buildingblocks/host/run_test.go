@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -14,15 +13,6 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 )
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 func readyz(addr string) (int, map[string]any) {
 	res, err := http.Get("http://" + addr + "/readyz")
@@ -49,7 +39,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestNotReadyUntilStartSucceedsThenGracefulStop(t *testing.T) {
-	cfg, err := host.LoadConfig[testConfig]("hosttest", freeAddr(t), map[string]string{"RABBITMQ_URL": testkit.RabbitURL()})
+	cfg, err := host.LoadConfig[testConfig]("hosttest", testkit.FreeAddr(t), map[string]string{"RABBITMQ_URL": testkit.RabbitURL()})
 	if err != nil {
 		t.Fatal(err)
 	}

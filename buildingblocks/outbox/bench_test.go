@@ -103,27 +103,14 @@ func (w workload) run(b *testing.B) {
 
 	b.StartTimer()
 	start := time.Now()
-	var next atomic.Int64
-	var producers sync.WaitGroup
-	for range benchProducers {
-		producers.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= w.events {
-					return
-				}
-				if w.rate > 0 {
-					time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(w.rate))))
-				}
-				err := commitOrder(ctx, producerDB, i, func() { committing[i].Store(time.Now().UnixNano()) })
-				if err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
+	if err := testkit.Parallel(w.events, benchProducers, func(i int) error {
+		if w.rate > 0 {
+			time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(w.rate))))
+		}
+		return commitOrder(ctx, producerDB, i, func() { committing[i].Store(time.Now().UnixNano()) })
+	}); err != nil {
+		b.Fatal(err)
 	}
-	producers.Wait()
 	handled.Wait()
 	b.StopTimer()
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -13,14 +12,11 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
-
-// patience bounds every wait of these tests so that a broken relay fails
-// the test instead of hanging it. It is not a performance assertion.
-const patience = 60 * time.Second
 
 // orderPlaced is the event of these tests.
 type orderPlaced struct {
@@ -47,12 +43,12 @@ func placeOrder(ctx context.Context, pool *pgxpool.Pool, id int) (orderPlaced, e
 	return e, err
 }
 
-// startRelay runs a relay until the test ends or the returned stop is
-// called; stop waits for Run to return.
-func startRelay(t testing.TB, pool *pgxpool.Pool, pub eventbus.Publisher, cfg outbox.RelayConfig) (stop func()) {
+// startRelay runs a relay until the test ends, and then waits for Run to
+// return.
+func startRelay(t testing.TB, pool *pgxpool.Pool, pub eventbus.Publisher, cfg outbox.RelayConfig) {
 	t.Helper()
 	if cfg.Logger == nil {
-		cfg.Logger = testLogger(t)
+		cfg.Logger = testLogger()
 	}
 	relay := outbox.NewRelay(pool, pub, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -63,31 +59,14 @@ func startRelay(t testing.TB, pool *pgxpool.Pool, pub eventbus.Publisher, cfg ou
 			t.Errorf("Run: %v", err)
 		}
 	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case <-done:
-			case <-time.After(patience):
-				t.Errorf("Run did not return after its context ended")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
-}
-
-// waitFor polls cond until it holds, failing the test after patience.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(testkit.Patience):
+			t.Errorf("Run did not return after its context ended")
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	})
 }
 
 // pending counts the rows of the integration event log not yet published.
@@ -163,22 +142,9 @@ func ids(msgs []eventbus.Message) []uuid.UUID {
 	return out
 }
 
-// testLogger logs nowhere, unless VERBOSE_TEST_LOGS is set: "stderr" logs
-// there at debug level (visible even when a test hangs), anything else
-// through t.
-func testLogger(t testing.TB) *slog.Logger {
-	if os.Getenv("VERBOSE_TEST_LOGS") == "stderr" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	if os.Getenv("VERBOSE_TEST_LOGS") == "" {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	return slog.New(slog.NewTextHandler(tWriter{t}, nil))
-}
-
-type tWriter struct{ t testing.TB }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
-	return len(p), nil
+// testLogger logs nowhere, unless TEST_LOG is set (see
+// testkit.ShowLogsIfAsked): then to standard error, where it shows even
+// while a test hangs, at debug level.
+func testLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(testkit.ShowLogsIfAsked(io.Discard), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

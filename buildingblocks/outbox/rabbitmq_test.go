@@ -6,7 +6,6 @@ package outbox_test
 import (
 	"context"
 	"errors"
-	"net/url"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -27,23 +26,9 @@ import (
 // newBus starts a bus for one service of this test; closed when it ends.
 func newBus(t testing.TB, cfg rabbitmq.Config) *rabbitmq.Bus {
 	t.Helper()
-	if cfg.URL == "" {
-		cfg.URL = testkit.RabbitURL()
-	}
 	cfg.RetryBackoff = 5 * time.Millisecond
-	cfg.Logger = testLogger(t)
-	bus, err := rabbitmq.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("rabbitmq.New: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), patience)
-		defer cancel()
-		if err := bus.Close(ctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return bus
+	cfg.Logger = testLogger()
+	return testkit.StartBus(t, cfg)
 }
 
 // shipments is the consuming service's business table.
@@ -82,7 +67,7 @@ func startConsumerOf(t testing.TB, cfg rabbitmq.Config, c *consumer) *consumer {
 		}
 		return err
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), patience)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
 	defer cancel()
 	_, err := eventbus.Subscribe(ctx, bus, func(ctx context.Context, e orderPlaced) error {
 		c.mu.Lock()
@@ -142,7 +127,7 @@ func TestAnEventCommittedWhileTheBrokerIsUnreachableIsDeliveredAfterwards(t *tes
 	c := startConsumer(t, rabbitmq.Config{Exchange: exchange, Queue: prefix + "_shipping"})
 
 	// The producer reaches the broker through a proxy that the test cuts.
-	proxy := testkit.NewProxy(t, hostPort(t, testkit.RabbitURL()))
+	proxy := testkit.NewBrokerProxy(t)
 	pool := testkit.NewPool(t, orders)
 	bus := newBus(t, rabbitmq.Config{URL: proxy.URL(testkit.RabbitURL()), Exchange: exchange, AppID: prefix + "_ordering"})
 	startRelay(t, pool, bus, outbox.RelayConfig{
@@ -155,7 +140,7 @@ func TestAnEventCommittedWhileTheBrokerIsUnreachableIsDeliveredAfterwards(t *tes
 		t.Fatal(err)
 	}
 	// The relay tries during the outage, and fails.
-	waitFor(t, "failed publish attempts during the outage", func() bool {
+	testkit.WaitFor(t, "failed publish attempts during the outage", func() bool {
 		_, attempts, lastError := rowState(t, pool, e.ID)
 		return attempts >= 2 && lastError != ""
 	})
@@ -164,8 +149,8 @@ func TestAnEventCommittedWhileTheBrokerIsUnreachableIsDeliveredAfterwards(t *tes
 	}
 
 	proxy.Restore()
-	waitFor(t, "the event handled after the broker came back", func() bool { return c.timesShipped(t, 1) == 1 })
-	waitFor(t, "the row marked published", func() bool {
+	testkit.WaitFor(t, "the event handled after the broker came back", func() bool { return c.timesShipped(t, 1) == 1 })
+	testkit.WaitFor(t, "the row marked published", func() bool {
 		state, _, _ := rowState(t, pool, e.ID)
 		return state == "published"
 	})
@@ -195,22 +180,22 @@ func TestARelayKilledBetweenPublishAndMarkCausesARedeliveryWithoutSecondEffect(t
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		outbox.NewRelay(killedPool, dying, outbox.RelayConfig{Logger: testLogger(t)}).Run(relayCtx)
+		outbox.NewRelay(killedPool, dying, outbox.RelayConfig{Logger: testLogger()}).Run(relayCtx)
 	}()
 	select {
 	case <-done:
-	case <-time.After(patience):
+	case <-time.After(testkit.Patience):
 		t.Fatal("the killed relay did not stop")
 	}
 	if state, _, _ := rowState(t, pool, e.ID); state != "pending" {
 		t.Fatalf("row is %s after the relay died before marking it; want pending", state)
 	}
-	waitFor(t, "the first delivery handled", func() bool { return c.timesShipped(t, 1) == 1 })
+	testkit.WaitFor(t, "the first delivery handled", func() bool { return c.timesShipped(t, 1) == 1 })
 
 	// The next relay publishes it again; the inbox makes it no second shipment.
 	startRelay(t, pool, bus, outbox.RelayConfig{})
-	waitFor(t, "the redelivery", func() bool { return c.delivered(e.ID) == 2 })
-	waitFor(t, "the row marked published", func() bool {
+	testkit.WaitFor(t, "the redelivery", func() bool { return c.delivered(e.ID) == 2 })
+	testkit.WaitFor(t, "the row marked published", func() bool {
 		state, _, _ := rowState(t, pool, e.ID)
 		return state == "published"
 	})
@@ -254,8 +239,8 @@ func TestTwoRelaysOnOneTablePublishEachEventOnce(t *testing.T) {
 		startRelay(t, pool, relays[i], outbox.RelayConfig{BatchSize: 100})
 	}
 
-	waitFor(t, "every event handled", func() bool { return c.distinct() == events })
-	waitFor(t, "every row marked published", func() bool { return pending(t, pool) == 0 })
+	testkit.WaitFor(t, "every event handled", func() bool { return c.distinct() == events })
+	testkit.WaitFor(t, "every row marked published", func() bool { return pending(t, pool) == 0 })
 	a, b := relays[0].count.Load(), relays[1].count.Load()
 	if a == 0 || b == 0 || a+b != events {
 		t.Fatalf("relays published %d and %d events, want %d in all, by both", a, b, events)
@@ -286,7 +271,7 @@ func TestOneRelayPublishesInCommitOrderThroughRabbitMQ(t *testing.T) {
 		}
 		committed = append(committed, e.ID)
 	}
-	waitFor(t, "every event handled", func() bool { return c.distinct() == len(committed) })
+	testkit.WaitFor(t, "every event handled", func() bool { return c.distinct() == len(committed) })
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !slices.Equal(c.order, committed) {
@@ -307,7 +292,7 @@ func TestAHandlerThatFailsLeavesNoTraceAndSucceedsOnRedelivery(t *testing.T) {
 	}
 	// The transport retries the failed delivery; the effect of the failed
 	// attempt rolled back with its inbox record, so there is one shipment.
-	waitFor(t, "the retried delivery handled", func() bool { return c.delivered(e.ID) >= 2 && c.timesShipped(t, 1) == 1 })
+	testkit.WaitFor(t, "the retried delivery handled", func() bool { return c.delivered(e.ID) >= 2 && c.timesShipped(t, 1) == 1 })
 	var records int
 	if err := c.pool.QueryRow(ctx, "SELECT count(*) FROM integration_event_inbox WHERE event_id = $1", e.ID).Scan(&records); err != nil || records != 1 {
 		t.Fatalf("%d inbox records (%v), want 1", records, err)
@@ -350,13 +335,4 @@ func (c *countingPublisher) PublishBatch(ctx context.Context, msgs []eventbus.Me
 	}
 	c.count.Add(int64(len(msgs)))
 	return nil
-}
-
-func hostPort(t testing.TB, rawURL string) string {
-	t.Helper()
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Host
 }

@@ -45,7 +45,7 @@ func TestRolledBackTransactionPublishesNothing(t *testing.T) {
 
 	pub := &recorder{}
 	startRelay(t, pool, pub, outbox.RelayConfig{})
-	waitFor(t, "the committed event", func() bool { return pub.count() > 0 })
+	testkit.WaitFor(t, "the committed event", func() bool { return pub.count() > 0 })
 	if got := ids(pub.published()); !slices.Equal(got, []uuid.UUID{committed.ID}) {
 		t.Fatalf("published %v, want only the committed event %v (rolled back: %v)", got, committed.ID, rolledBack.ID)
 	}
@@ -73,7 +73,7 @@ func TestTheRelayPublishesTheMessageAsStored(t *testing.T) {
 
 	pub := &recorder{}
 	startRelay(t, pool, pub, outbox.RelayConfig{AppID: "ordering"})
-	waitFor(t, "two events", func() bool { return pub.count() == 2 })
+	testkit.WaitFor(t, "two events", func() bool { return pub.count() == 2 })
 	got := pub.published()
 
 	want, _ := eventbus.Encode(e)
@@ -138,7 +138,7 @@ func TestOneRelayPublishesInCommitOrder(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			waitFor(t, "every event", func() bool { return len(tc.pub.published()) >= len(committed) })
+			testkit.WaitFor(t, "every event", func() bool { return len(tc.pub.published()) >= len(committed) })
 			if got := ids(tc.pub.published()); !slices.Equal(got, committed) {
 				t.Fatalf("published order differs from commit order (%d published, %d committed)", len(got), len(committed))
 			}
@@ -165,7 +165,7 @@ func TestTheRelayRetriesUntilThePublisherTakesTheEvent(t *testing.T) {
 	startRelay(t, pool, pub, outbox.RelayConfig{RetryBackoff: time.Millisecond, MaxRetryBackoff: 5 * time.Millisecond})
 
 	// While it fails, the row says why and counts the attempts.
-	waitFor(t, "failed attempts recorded", func() bool {
+	testkit.WaitFor(t, "failed attempts recorded", func() bool {
 		var attempts int
 		var lastError *string
 		err := pool.QueryRow(ctx, "SELECT attempts, last_error FROM integration_event_log WHERE event_id = $1", e.ID).Scan(&attempts, &lastError)
@@ -175,8 +175,8 @@ func TestTheRelayRetriesUntilThePublisherTakesTheEvent(t *testing.T) {
 		t.Fatalf("%d pending rows while failing, want 1", n)
 	}
 	close(down)
-	waitFor(t, "the event published after the outage", func() bool { return pub.count() == 1 })
-	waitFor(t, "the row marked published", func() bool {
+	testkit.WaitFor(t, "the event published after the outage", func() bool { return pub.count() == 1 })
+	testkit.WaitFor(t, "the row marked published", func() bool {
 		var state string
 		var lastError *string
 		err := pool.QueryRow(ctx, "SELECT state, last_error FROM integration_event_log WHERE event_id = $1", e.ID).Scan(&state, &lastError)
@@ -223,7 +223,7 @@ func wokenByEachCommit(t *testing.T, relays int) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "every event published without a sweep", func() bool { return pub.count() == events })
+	testkit.WaitFor(t, "every event published without a sweep", func() bool { return pub.count() == events })
 }
 
 func TestRowsOfADeadRelayArePublishedByAnother(t *testing.T) {
@@ -244,7 +244,7 @@ func TestRowsOfADeadRelayArePublishedByAnother(t *testing.T) {
 	startRelay(t, deadPool, hang, outbox.RelayConfig{PublishTimeout: time.Hour})
 	select {
 	case <-hang.claimed:
-	case <-time.After(patience):
+	case <-time.After(testkit.Patience):
 		t.Fatal("the first relay never claimed")
 	}
 
@@ -254,7 +254,7 @@ func TestRowsOfADeadRelayArePublishedByAnother(t *testing.T) {
 	// ... and gets all of them once the first one's sessions are gone, as
 	// when its process is killed.
 	terminate(t, pool, "dying_relay")
-	waitFor(t, "the dead relay's events", func() bool { return pub.count() == events })
+	testkit.WaitFor(t, "the dead relay's events", func() bool { return pub.count() == events })
 }
 
 func TestPublishedRowsArePurgedAfterRetention(t *testing.T) {
@@ -267,7 +267,7 @@ func TestPublishedRowsArePurgedAfterRetention(t *testing.T) {
 	}
 	pub := &recorder{}
 	startRelay(t, pool, pub, outbox.RelayConfig{Retention: time.Millisecond, SweepInterval: 20 * time.Millisecond})
-	waitFor(t, "the published rows purged", func() bool {
+	testkit.WaitFor(t, "the published rows purged", func() bool {
 		var n int
 		return pool.QueryRow(ctx, "SELECT count(*) FROM integration_event_log").Scan(&n) == nil && n == 0
 	})
@@ -328,7 +328,7 @@ func TestTheRelaySurvivesLosingItsDatabaseSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, fmt.Sprintf("event %d published and marked after the sessions were cut", round), func() bool {
+		testkit.WaitFor(t, fmt.Sprintf("event %d published and marked after the sessions were cut", round), func() bool {
 			state, _, _ := rowState(t, pool, e.ID)
 			return state == "published" && slices.Contains(ids(pub.published()), e.ID)
 		})
@@ -353,7 +353,7 @@ func TestWhatWasConfirmedBeforeAFailureIsNotPublishedAgain(t *testing.T) {
 		return nil
 	}}
 	startRelay(t, pool, pub, outbox.RelayConfig{RetryBackoff: time.Millisecond, MaxRetryBackoff: time.Millisecond})
-	waitFor(t, "every row marked published", func() bool { return pending(t, pool) == 0 })
+	testkit.WaitFor(t, "every row marked published", func() bool { return pending(t, pool) == 0 })
 	seen := map[uuid.UUID]int{}
 	for _, m := range pub.published() {
 		seen[m.ID]++

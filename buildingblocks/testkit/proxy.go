@@ -38,6 +38,16 @@ func NewProxy(t testing.TB, target string) *Proxy {
 	return p
 }
 
+// NewBrokerProxy starts a proxy (see [NewProxy]) to the test broker.
+func NewBrokerProxy(t testing.TB) *Proxy {
+	t.Helper()
+	u, err := url.Parse(RabbitURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewProxy(t, u.Host)
+}
+
 // Addr is the proxy's host:port.
 func (p *Proxy) Addr() string { return p.addr }
 

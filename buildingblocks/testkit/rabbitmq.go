@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -37,6 +38,27 @@ func Broker(t testing.TB) (exchange, prefix string) {
 	exchange = prefix + "_x"
 	t.Cleanup(func() { deleteBrokerObjects(t, prefix) })
 	return exchange, prefix
+}
+
+// StartBus starts an event bus with cfg (on the test broker when cfg.URL is
+// empty), closed when the test ends; a failing Close fails the test.
+func StartBus(t testing.TB, cfg rabbitmq.Config) *rabbitmq.Bus {
+	t.Helper()
+	if cfg.URL == "" {
+		cfg.URL = RabbitURL()
+	}
+	bus, err := rabbitmq.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("testkit: start the bus: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), Patience)
+		defer cancel()
+		if err := bus.Close(ctx); err != nil {
+			t.Errorf("testkit: close the bus: %v", err)
+		}
+	})
+	return bus
 }
 
 // deleteBrokerObjects deletes the queues and exchanges whose names start

@@ -147,7 +147,9 @@ func writeDeadLetter(out io.Writer, dl rabbitmq.DeadLetter) {
 		}
 		fmt.Fprintf(out, "%-13s %s\n", name+":", oneLine(string(redact.CardData([]byte(value))), 0))
 	}
-	field("id", dl.ID.String())
+	// The id is the bus's UUID, never card data; masked, an id whose digits
+	// look like a card number could not be found again.
+	fmt.Fprintf(out, "%-13s %s\n", "id:", dl.ID)
 	field("event", dl.Name)
 	field("from", dl.AppID)
 	field("created", timestamp(dl.Time))

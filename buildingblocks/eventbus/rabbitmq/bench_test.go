@@ -89,7 +89,7 @@ func (l *latencies) report(b *testing.B, elapsed time.Duration) {
 // BenchmarkBus publishes through the bus from 32 goroutines, each waiting
 // for its confirm, to a subscribed handler that decodes the body.
 func BenchmarkBus(b *testing.B) {
-	tb := newTestBroker(b)
+	tb, _ := newTestBroker(b)
 	ctx := context.Background()
 	publisher := tb.bus(tb.config("catalog"))
 	consumer := tb.bus(tb.config("basket"))
@@ -103,22 +103,13 @@ func BenchmarkBus(b *testing.B) {
 	for b.Loop() {
 		l := newLatencies(benchEvents)
 		lat.Store(l)
-		var next atomic.Int64
-		var wg sync.WaitGroup
 		start := time.Now()
-		for range benchPublishers {
-			wg.Go(func() {
-				for i := int(next.Add(1)); i <= benchEvents; i = int(next.Add(1)) {
-					id, body := benchBody(i)
-					m := eventbus.Message{ID: id, Name: "ProductPriceChangedIntegrationEvent", Time: time.Now(), Body: body}
-					if err := publisher.Publish(ctx, m); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
+		if err := testkit.Parallel(benchEvents, benchPublishers, func(i int) error {
+			id, body := benchBody(i + 1)
+			return publisher.Publish(ctx, eventbus.Message{ID: id, Name: "ProductPriceChangedIntegrationEvent", Time: time.Now(), Body: body})
+		}); err != nil {
+			b.Fatal(err)
 		}
-		wg.Wait()
 		<-l.done
 		l.report(b, time.Since(start))
 	}
@@ -135,22 +126,9 @@ func BenchmarkRawAMQP(b *testing.B) {
 }
 
 func benchmarkRaw(b *testing.B, rawWindow int) {
-	tb := newTestBroker(b)
+	tb, _ := newTestBroker(b)
 	queue := tb.prefix + "_raw"
-	pubConn, err := amqp.Dial(testkit.RabbitURL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pubConn.Close()
-	conConn, err := amqp.Dial(testkit.RabbitURL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conConn.Close()
-	pub, err := pubConn.Channel()
-	if err != nil {
-		b.Fatal(err)
-	}
+	pub := testkit.Channel(b, "")
 	if err := pub.ExchangeDeclare(tb.exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
 		b.Fatal(err)
 	}
@@ -163,10 +141,7 @@ func benchmarkRaw(b *testing.B, rawWindow int) {
 	if err := pub.Confirm(false); err != nil {
 		b.Fatal(err)
 	}
-	con, err := conConn.Channel()
-	if err != nil {
-		b.Fatal(err)
-	}
+	con := testkit.Channel(b, "")
 	if err := con.Qos(rawPrefetch, 0, false); err != nil {
 		b.Fatal(err)
 	}

@@ -9,32 +9,18 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 func TestRoundTripOfTypedAndDynamicEvent(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
+	tb, ctx := newTestBroker(t)
 	cfg := tb.config("basket")
 	bus := tb.bus(cfg)
 
 	// A plain AMQP consumer on its own queue sees the wire format.
-	raw := tb.raw()
-	rawQueue := tb.prefix + "_raw"
-	if err := raw.ExchangeDeclare(tb.exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.QueueDeclare(rawQueue, false, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := raw.QueueBind(rawQueue, orderStarted{}.EventName(), tb.exchange, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	rawDeliveries, err := raw.Consume(rawQueue, "", true, false, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rawDeliveries := testkit.ObserveEvents(t, tb.exchange, tb.prefix, "raw", orderStarted{}.EventName())
 
 	typed := make(chan orderStarted, 1)
 	typedCorrelation := make(chan string, 1)
@@ -119,8 +105,7 @@ func TestRoundTripOfTypedAndDynamicEvent(t *testing.T) {
 }
 
 func TestEachServiceGetsEveryEvent(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
+	tb, ctx := newTestBroker(t)
 	publisher := tb.bus(tb.config("catalog"))
 	basket, ordering := newSeen(), newSeen()
 	if _, err := tb.bus(tb.config("basket")).Subscribe(ctx, "PriceChanged", basket.handler); err != nil {
@@ -131,11 +116,7 @@ func TestEachServiceGetsEveryEvent(t *testing.T) {
 	}
 
 	const n = 200
-	for range n {
-		if err := publisher.Publish(ctx, message("PriceChanged")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	publish(t, ctx, publisher, "PriceChanged", n)
 	basket.waitDistinct(t, n)
 	ordering.waitDistinct(t, n)
 	if d := basket.duplicates() + ordering.duplicates(); d != 0 {
@@ -144,8 +125,7 @@ func TestEachServiceGetsEveryEvent(t *testing.T) {
 }
 
 func TestInstancesOfOneServiceShareItsEvents(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
+	tb, ctx := newTestBroker(t)
 	publisher := tb.bus(tb.config("catalog"))
 	all := newSeen()
 	var mu sync.Mutex
@@ -163,11 +143,7 @@ func TestInstancesOfOneServiceShareItsEvents(t *testing.T) {
 	}
 
 	const n = 400
-	for range n {
-		if err := publisher.Publish(ctx, message("PriceChanged")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	publish(t, ctx, publisher, "PriceChanged", n)
 	all.waitDistinct(t, n)
 	if d := all.duplicates(); d != 0 {
 		t.Errorf("%d events handled twice, want each once", d)
@@ -177,93 +153,18 @@ func TestInstancesOfOneServiceShareItsEvents(t *testing.T) {
 	mu.Unlock()
 }
 
-func TestUnsubscribeStopsDelivery(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
-	cfg := tb.config("basket")
-	bus := tb.bus(cfg)
-	first, second := newSeen(), newSeen()
-	subFirst, err := bus.Subscribe(ctx, "PriceChanged", first.handler)
-	if err != nil {
-		t.Fatal(err)
-	}
-	subSecond, err := bus.Subscribe(ctx, "PriceChanged", second.handler)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	m1 := message("PriceChanged")
-	if err := bus.Publish(ctx, m1); err != nil {
-		t.Fatal(err)
-	}
-	first.waitDistinct(t, 1)
-	second.waitDistinct(t, 1)
-
-	// One of two handlers goes: the other still gets the event.
-	if err := subFirst.Unsubscribe(ctx); err != nil {
-		t.Fatal(err)
-	}
-	m2 := message("PriceChanged")
-	if err := bus.Publish(ctx, m2); err != nil {
-		t.Fatal(err)
-	}
-	second.waitDistinct(t, 2)
-	if first.has(m2.ID) {
-		t.Error("unsubscribed handler got an event")
-	}
-
-	// The last handler goes: the queue is no longer bound to the event, so
-	// the broker does not route it anywhere (a mandatory publish comes back).
-	if err := subSecond.Unsubscribe(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := subSecond.Unsubscribe(ctx); err != nil {
-		t.Fatalf("second Unsubscribe: %v", err)
-	}
-	raw := tb.raw()
-	returns := raw.NotifyReturn(make(chan amqp.Return, 1))
-	if err := raw.PublishWithContext(ctx, tb.exchange, "PriceChanged", true, false, amqp.Publishing{Body: []byte("{}")}); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case r := <-returns:
-		if r.ReplyCode != amqp.NoRoute {
-			t.Errorf("publish after the last unsubscribe: returned with %d %s, want NO_ROUTE", r.ReplyCode, r.ReplyText)
-		}
-	case <-ctx.Done():
-		t.Fatal("publish after the last unsubscribe was routed: the queue is still bound")
-	}
-	if n := queueDepth(t, raw, cfg.Queue); n != 0 {
-		t.Errorf("queue holds %d messages, want 0", n)
-	}
-
-	// Subscribing again binds again.
-	third := newSeen()
-	if _, err := bus.Subscribe(ctx, "PriceChanged", third.handler); err != nil {
-		t.Fatal(err)
-	}
-	if err := bus.Publish(ctx, message("PriceChanged")); err != nil {
-		t.Fatal(err)
-	}
-	third.waitDistinct(t, 1)
-	if second.distinct() != 2 {
-		t.Errorf("unsubscribed handler got %d events, want 2", second.distinct())
-	}
-}
-
 func TestPublishRejectsMessageWithoutName(t *testing.T) {
-	tb := newTestBroker(t)
+	tb, ctx := newTestBroker(t)
 	bus := tb.bus(tb.config("catalog"))
-	if err := bus.Publish(within(t), eventbus.Message{ID: uuid.New(), Body: []byte("{}")}); err == nil {
+	if err := bus.Publish(ctx, eventbus.Message{ID: uuid.New(), Body: []byte("{}")}); err == nil {
 		t.Fatal("Publish of a message without a name succeeded")
 	}
 }
 
 func TestCheckAndClose(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
+	tb, ctx := newTestBroker(t)
 	bus := tb.bus(tb.config("basket"))
-	waitUntil(t, "the bus to connect", func() bool { return bus.Check(ctx) == nil })
+	testkit.WaitFor(t, "the bus to connect", func() bool { return bus.Check(ctx) == nil })
 	if _, err := bus.Subscribe(ctx, "PriceChanged", newSeen().handler); err != nil {
 		t.Fatal(err)
 	}
@@ -282,44 +183,4 @@ func TestCheckAndClose(t *testing.T) {
 	if _, err := bus.Subscribe(ctx, "Other", newSeen().handler); !errors.Is(err, eventbus.ErrClosed) {
 		t.Errorf("Subscribe after Close = %v, want ErrClosed", err)
 	}
-}
-
-func TestEventsQueuedBeforeTheirHandlerSubscribesWaitForIt(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
-	cfg := tb.config("ordering")
-
-	// An earlier run of the service bound both events and went away; its
-	// queue collected events of both names meanwhile.
-	earlier := tb.bus(cfg)
-	for _, name := range []string{"OrderStarted", "OrderPaid"} {
-		if _, err := earlier.Subscribe(ctx, name, newSeen().handler); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := earlier.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	publisher := tb.bus(tb.config("catalog"))
-	for range 20 {
-		for _, name := range []string{"OrderStarted", "OrderPaid"} {
-			if err := publisher.Publish(ctx, message(name)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-
-	// The new run subscribes its handlers one after the other: deliveries
-	// of the second name start before its handler is there.
-	started, paid := newSeen(), newSeen()
-	bus := tb.bus(cfg)
-	if _, err := bus.Subscribe(ctx, "OrderStarted", started.handler); err != nil {
-		t.Fatal(err)
-	}
-	started.waitDistinct(t, 20)
-	if _, err := bus.Subscribe(ctx, "OrderPaid", paid.handler); err != nil {
-		t.Fatal(err)
-	}
-	paid.waitDistinct(t, 20)
-	wantNoDeadLetters(t, ctx, cfg)
 }

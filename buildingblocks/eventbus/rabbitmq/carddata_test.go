@@ -24,8 +24,7 @@ func TestCardDataInAHandlersErrorReachesNeitherDeadLettersNorLogs(t *testing.T) 
 		{"an invalid event", fmt.Errorf(`%w: card %s has expired`, eventbus.ErrInvalidEvent, number)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tb := newTestBroker(t)
-			ctx := within(t)
+			tb, ctx := newTestBroker(t)
 			cfg := tb.config("payment")
 			cfg.MaxAttempts = 2
 			logs := &testkit.LogBuffer{}
@@ -38,7 +37,7 @@ func TestCardDataInAHandlersErrorReachesNeitherDeadLettersNorLogs(t *testing.T) 
 			if err := bus.Publish(ctx, m); err != nil {
 				t.Fatal(err)
 			}
-			parked := waitParked(t, ctx, cfg)
+			parked := waitParked(t, ctx, cfg, 1)
 			if len(parked) != 1 || parked[0].ID != m.ID {
 				t.Fatalf("parked %+v, want the message", parked)
 			}

@@ -68,22 +68,12 @@ func ListDeadLetters(ctx context.Context, cfg Config) ([]DeadLetter, error) {
 		// Get without ack: each message stays unacknowledged, so the next
 		// Get returns the next one; then all of them are put back.
 		var last uint64
-		for range n {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			d, ok, err := ch.Get(dlq, false)
-			if err != nil {
-				return fmt.Errorf("get from %s: %w", dlq, err)
-			}
-			if !ok {
-				break
-			}
+		if err := eachParked(ctx, ch, dlq, n, func(d amqp.Delivery) error {
 			parked = append(parked, deadLetter(d))
 			last = d.DeliveryTag
-		}
-		if len(parked) == 0 {
 			return nil
+		}); err != nil || len(parked) == 0 {
+			return err
 		}
 		if err := ch.Nack(last, true, true); err != nil {
 			return fmt.Errorf("put back into %s: %w", dlq, err)
@@ -138,17 +128,7 @@ func ReplayDeadLetters(ctx context.Context, cfg Config) (int, error) {
 			return fmt.Errorf("confirm mode: %w", err)
 		}
 		returned := ch.NotifyReturn(make(chan amqp.Return, 1))
-		for range n {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			d, ok, err := ch.Get(dlq, false)
-			if err != nil {
-				return fmt.Errorf("get from %s: %w", dlq, err)
-			}
-			if !ok {
-				return nil
-			}
+		return eachParked(ctx, ch, dlq, n, func(d amqp.Delivery) error {
 			confirm, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", cfg.Queue, true, false, republishing(d, nil))
 			if err != nil {
 				return fmt.Errorf("publish to %s: %w", cfg.Queue, err)
@@ -169,10 +149,32 @@ func ReplayDeadLetters(ctx context.Context, cfg Config) (int, error) {
 				return fmt.Errorf("remove from %s: %w", dlq, err)
 			}
 			replayed++
-		}
-		return nil
+			return nil
+		})
 	})
 	return replayed, err
+}
+
+// eachParked gets the n messages parked in dlq one by one, without
+// acknowledging them, and calls f with each, until dlq is empty, ctx ends
+// or f fails.
+func eachParked(ctx context.Context, ch *amqp.Channel, dlq string, n int, f func(amqp.Delivery) error) error {
+	for range n {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		d, ok, err := ch.Get(dlq, false)
+		if err != nil {
+			return fmt.Errorf("get from %s: %w", dlq, err)
+		}
+		if !ok {
+			return nil
+		}
+		if err := f(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // withDeadLetters connects, checks that the service queue and its

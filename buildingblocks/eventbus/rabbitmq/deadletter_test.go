@@ -11,12 +11,12 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 func TestFailingHandlerIsParkedWhileOthersFlowAndReplayBringsItBack(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
+	tb, ctx := newTestBroker(t)
 	cfg := tb.config("ordering")
 	cfg.MaxAttempts = 3
 	// A small window: the events handled while the failing one waits
@@ -64,15 +64,11 @@ func TestFailingHandlerIsParkedWhileOthersFlowAndReplayBringsItBack(t *testing.T
 	if err := bus.Publish(ctx, poison); err != nil {
 		t.Fatal(err)
 	}
-	for range good {
-		if err := bus.Publish(ctx, message("StockConfirmed")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	publish(t, ctx, bus, "StockConfirmed", good)
 	flowing.waitDistinct(t, good)
 	close(othersDone)
 
-	parked := waitParked(t, ctx, cfg)
+	parked := waitParked(t, ctx, cfg, 1)
 	if len(parked) != 1 || parked[0].ID != poison.ID || parked[0].Name != poison.Name ||
 		parked[0].CorrelationID != "req-7" || parked[0].Headers["x-first-death-reason"] != "rejected" {
 		t.Fatalf("dead letters = %+v, want the one poison message, rejected", parked)
@@ -115,8 +111,7 @@ func TestFailingHandlerIsParkedWhileOthersFlowAndReplayBringsItBack(t *testing.T
 }
 
 func TestMessageDeliveredTooOftenIsParkedWithoutRunningTheHandler(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
+	tb, ctx := newTestBroker(t)
 	cfg := tb.config("catalog")
 	cfg.MaxAttempts = 3
 
@@ -124,16 +119,9 @@ func TestMessageDeliveredTooOftenIsParkedWithoutRunningTheHandler(t *testing.T) 
 	// was delivered CrashLoopDeliveries times to consumers that died before
 	// they acknowledged it, like a message that crashes its service each
 	// time.
-	setup := tb.bus(cfg)
-	if _, err := setup.Subscribe(ctx, "OrderPaid", newSeen().handler); err != nil {
-		t.Fatal(err)
-	}
-	if err := setup.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	raw := tb.raw()
+	tb.declare(ctx, cfg, "OrderPaid")
 	deadly := message("OrderPaid")
-	if err := raw.PublishWithContext(ctx, "", cfg.Queue, false, false, amqp.Publishing{
+	if err := testkit.Channel(t, "").PublishWithContext(ctx, "", cfg.Queue, false, false, amqp.Publishing{
 		Type: deadly.Name, MessageId: deadly.ID.String(), Body: deadly.Body, DeliveryMode: amqp.Persistent,
 	}); err != nil {
 		t.Fatal(err)
@@ -147,7 +135,7 @@ func TestMessageDeliveredTooOftenIsParkedWithoutRunningTheHandler(t *testing.T) 
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitUntil(t, "the message", func() bool {
+		testkit.WaitFor(t, "the message", func() bool {
 			_, ok, err := ch.Get(cfg.Queue, false)
 			if err != nil {
 				t.Fatal(err)
@@ -164,15 +152,10 @@ func TestMessageDeliveredTooOftenIsParkedWithoutRunningTheHandler(t *testing.T) 
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var parked []rabbitmq.DeadLetter
-	waitUntil(t, "the message in the dead-letter queue", func() bool {
-		var err error
-		parked, err = rabbitmq.ListDeadLetters(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(parked) == 1 && parked[0].ID == deadly.ID
-	})
+	parked := waitParked(t, ctx, cfg, 1)
+	if len(parked) != 1 || parked[0].ID != deadly.ID {
+		t.Fatalf("parked %+v, want the message", parked)
+	}
 	if p := parked[0]; p.Reason != rabbitmq.ReasonCrashLoop || !strings.Contains(p.LastError, "delivered") || p.ParkedAt.IsZero() {
 		t.Errorf("parked with reason %q, last error %q, at %v; want crash-loop, the deliveries, a time", p.Reason, p.LastError, p.ParkedAt)
 	}
@@ -182,8 +165,7 @@ func TestMessageDeliveredTooOftenIsParkedWithoutRunningTheHandler(t *testing.T) 
 }
 
 func TestDeadLetterFunctionsNeedTheQueue(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
+	tb, ctx := newTestBroker(t)
 	cfg := tb.config("nobody")
 	if _, err := rabbitmq.ListDeadLetters(ctx, cfg); err == nil {
 		t.Error("ListDeadLetters of a queue that does not exist succeeded")
@@ -202,8 +184,7 @@ func TestDeadLetterFunctionsNeedTheQueue(t *testing.T) {
 // puts them back asynchronously; before ListDeadLetters waited for that,
 // about one listing in 300 here came back empty.)
 func TestListingRightAfterListingFindsTheMessagesEveryTime(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
+	tb, ctx := newTestBroker(t)
 	cfg := tb.config("ordering")
 	cfg.MaxAttempts = 1
 	bus := tb.bus(cfg)
@@ -213,7 +194,7 @@ func TestListingRightAfterListingFindsTheMessagesEveryTime(t *testing.T) {
 	if err := bus.Publish(ctx, message("Poison")); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "parked", func() bool { p, _ := rabbitmq.ListDeadLetters(ctx, cfg); return len(p) == 1 })
+	waitParked(t, ctx, cfg, 1)
 	misses := 0
 	for range 300 {
 		p, err := rabbitmq.ListDeadLetters(ctx, cfg)

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 )
 
@@ -17,7 +16,7 @@ import (
 // events while the broker closes every connection (twice) and is stopped
 // for a few seconds and started again: every event is handled.
 func TestDisruptiveBrokerClosesAllConnectionsAndRestarts(t *testing.T) {
-	tb := newTestBroker(t)
+	tb, _ := newTestBroker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	publisher := tb.bus(tb.config("catalog"))
@@ -33,16 +32,16 @@ func TestDisruptiveBrokerClosesAllConnectionsAndRestarts(t *testing.T) {
 	s := &stream{n: total, goroutines: 32, pause: 30 * time.Millisecond, holdFrom: 9 * total / 10, hold: disturbed}
 	ids, publishErr := s.start(ctx, publisher, "PriceChanged")
 
-	waitUntil(t, "publishing progress", func() bool { return s.published.Load() >= total/10 })
+	testkit.WaitFor(t, "publishing progress", func() bool { return s.published.Load() >= total/10 })
 	testkit.CloseAllConnections(t)
 	t.Logf("closed all connections after %d published", s.published.Load())
 
-	waitUntil(t, "publishing progress", func() bool { return s.published.Load() >= 3*total/10 })
+	testkit.WaitFor(t, "publishing progress", func() bool { return s.published.Load() >= 3*total/10 })
 	from := s.published.Load()
 	testkit.RestartBroker(t, 2*time.Second)
 	t.Logf("broker restarted while events %d to %d were published", from, s.published.Load())
 
-	waitUntil(t, "publishing progress", func() bool { return s.published.Load() >= 6*total/10 })
+	testkit.WaitFor(t, "publishing progress", func() bool { return s.published.Load() >= 6*total/10 })
 	testkit.CloseAllConnections(t)
 	t.Logf("closed all connections after %d published", s.published.Load())
 	close(disturbed)
@@ -50,25 +49,16 @@ func TestDisruptiveBrokerClosesAllConnectionsAndRestarts(t *testing.T) {
 	if err := <-publishErr; err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
-	handled.waitDistinct(t, total)
-	for _, id := range ids {
-		if !handled.has(id) {
-			t.Fatalf("event %s never handled", id)
-		}
-	}
-	t.Logf("%d events handled, %d redelivered duplicates", total, handled.duplicates())
-	waitUntil(t, "the bus to reconnect", func() bool { return publisher.Check(ctx) == nil && consumer.Check(ctx) == nil })
-	if n := queueDepth(t, tb.raw(), rabbitmq.DeadLetterQueue(consumerCfg.Queue)); n != 0 {
-		t.Errorf("dead-letter queue holds %d messages", n)
-	}
+	waitAllHandled(t, handled, ids)
+	testkit.WaitFor(t, "the bus to reconnect", func() bool { return publisher.Check(ctx) == nil && consumer.Check(ctx) == nil })
+	wantNoDeadLetters(t, ctx, consumerCfg)
 }
 
 // TestDisruptivePublishWhileTheBrokerBlocksPublishers: under a memory alarm
 // the broker stops reading from publishing connections; Publish waits, but
 // no longer than its context, and succeeds once the alarm is over.
 func TestDisruptivePublishWhileTheBrokerBlocksPublishers(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
+	tb, ctx := newTestBroker(t)
 	bus := tb.bus(tb.config("catalog"))
 	handled := newSeen()
 	if _, err := tb.bus(tb.config("basket")).Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
@@ -80,7 +70,7 @@ func TestDisruptivePublishWhileTheBrokerBlocksPublishers(t *testing.T) {
 
 	unblock := testkit.BlockPublishers(t)
 	var err error
-	waitUntil(t, "a publish to be refused for its deadline", func() bool {
+	testkit.WaitFor(t, "a publish to be refused for its deadline", func() bool {
 		short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 		defer cancel()
 		err = bus.Publish(short, message("PriceChanged"))
@@ -112,5 +102,5 @@ func TestDisruptivePublishWhileTheBrokerBlocksPublishers(t *testing.T) {
 	if err := bus.Publish(ctx, last); err != nil {
 		t.Fatalf("Publish after the alarm: %v", err)
 	}
-	waitUntil(t, "the last event", func() bool { return handled.has(last.ID) })
+	testkit.WaitFor(t, "the last event", func() bool { return handled.has(last.ID) })
 }

@@ -13,12 +13,7 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/google/uuid"
-	amqp "github.com/rabbitmq/amqp091-go"
 )
-
-// patience bounds every wait of these tests so that a broken bus fails the
-// test instead of hanging it. It is not a performance assertion.
-const patience = 60 * time.Second
 
 // orderStarted is a typed event as a consuming service would declare it.
 type orderStarted struct {
@@ -38,9 +33,14 @@ type testBroker struct {
 	prefix   string
 }
 
-func newTestBroker(t testing.TB) testBroker {
+// newTestBroker returns the test's part of the broker, and a context for
+// what the test does there that ends after testkit.Patience or with the
+// test.
+func newTestBroker(t testing.TB) (testBroker, context.Context) {
 	exchange, prefix := testkit.Broker(t)
-	return testBroker{t: t, exchange: exchange, prefix: prefix}
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
+	t.Cleanup(cancel)
+	return testBroker{t: t, exchange: exchange, prefix: prefix}, ctx
 }
 
 // config returns a configuration for the service (queue) svc of this test.
@@ -55,45 +55,32 @@ func (tb testBroker) config(svc string) rabbitmq.Config {
 	}
 }
 
+// configViaProxy is config(svc) with the connections going through a proxy
+// to the broker, which the test can cut.
+func (tb testBroker) configViaProxy(svc string) (rabbitmq.Config, *testkit.Proxy) {
+	proxy := testkit.NewBrokerProxy(tb.t)
+	cfg := tb.config(svc)
+	cfg.URL = proxy.URL(cfg.URL)
+	return cfg, proxy
+}
+
 // bus starts a bus that is closed when the test ends.
-func (tb testBroker) bus(cfg rabbitmq.Config) *rabbitmq.Bus {
+func (tb testBroker) bus(cfg rabbitmq.Config) *rabbitmq.Bus { return testkit.StartBus(tb.t, cfg) }
+
+// declare subscribes a bus of cfg to the event names and closes it, as an
+// earlier run of the service did: cfg's queue is there, bound to the names,
+// and collects their events until a bus consumes it again.
+func (tb testBroker) declare(ctx context.Context, cfg rabbitmq.Config, names ...string) {
 	tb.t.Helper()
-	b, err := rabbitmq.New(context.Background(), cfg)
-	if err != nil {
-		tb.t.Fatalf("New: %v", err)
-	}
-	tb.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), patience)
-		defer cancel()
-		if err := b.Close(ctx); err != nil {
-			tb.t.Errorf("Close: %v", err)
+	earlier := tb.bus(cfg)
+	for _, name := range names {
+		if _, err := earlier.Subscribe(ctx, name, newSeen().handler); err != nil {
+			tb.t.Fatal(err)
 		}
-	})
-	return b
-}
-
-// raw opens a plain amqp091 channel on the broker, closed when the test ends.
-func (tb testBroker) raw() *amqp.Channel {
-	tb.t.Helper()
-	conn, err := amqp.DialConfig(testkit.RabbitURL(), amqp.Config{
-		Properties: amqp.Table{"connection_name": tb.prefix + "-raw"},
-	})
-	if err != nil {
-		tb.t.Fatalf("dial: %v", err)
 	}
-	tb.t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		tb.t.Fatalf("channel: %v", err)
+	if err := earlier.Close(ctx); err != nil {
+		tb.t.Fatal(err)
 	}
-	return ch
-}
-
-// within returns a context that ends after patience or with the test.
-func within(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), patience)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // testLogger logs warnings and errors to the test's output, and nothing
@@ -177,7 +164,7 @@ func (s *seen) has(id uuid.UUID) bool {
 // waitDistinct waits until n different ids were handled.
 func (s *seen) waitDistinct(t testing.TB, n int) {
 	t.Helper()
-	deadline := time.After(patience)
+	deadline := time.After(testkit.Patience)
 	for {
 		s.mu.Lock()
 		got, changed := len(s.count), s.changed
@@ -193,18 +180,6 @@ func (s *seen) waitDistinct(t testing.TB, n int) {
 	}
 }
 
-// waitUntil polls cond until it holds.
-func waitUntil(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // message returns a dynamic message of the given event name with a fresh id.
 func message(name string) eventbus.Message {
 	id := uuid.New()
@@ -216,42 +191,29 @@ func message(name string) eventbus.Message {
 	}
 }
 
-// queueDepth is the number of ready messages in a queue.
-func queueDepth(t testing.TB, ch *amqp.Channel, queue string) int {
+// publish publishes n messages of the event name.
+func publish(t testing.TB, ctx context.Context, bus eventbus.Publisher, name string, n int) {
 	t.Helper()
-	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
-	if err != nil {
-		t.Fatalf("inspect queue %s: %v", queue, err)
+	for range n {
+		if err := bus.Publish(ctx, message(name)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return q.Messages
 }
 
-// waitParked waits until the dead-letter queue of cfg's queue holds a
-// message, and returns what it holds.
-func waitParked(t testing.TB, ctx context.Context, cfg rabbitmq.Config) []rabbitmq.DeadLetter {
+// waitParked waits until the dead-letter queue of cfg's queue holds at
+// least n messages, and returns what it holds.
+func waitParked(t testing.TB, ctx context.Context, cfg rabbitmq.Config, n int) []rabbitmq.DeadLetter {
 	t.Helper()
 	var parked []rabbitmq.DeadLetter
-	waitUntil(t, "a message in the dead-letter queue", func() bool {
+	testkit.WaitFor(t, fmt.Sprintf("%d messages in the dead-letter queue", n), func() bool {
 		var err error
 		if parked, err = rabbitmq.ListDeadLetters(ctx, cfg); err != nil {
 			t.Fatal(err)
 		}
-		return len(parked) > 0
+		return len(parked) >= n
 	})
 	return parked
-}
-
-// publishAmong publishes odd, then n more messages of its name.
-func publishAmong(t testing.TB, ctx context.Context, bus *rabbitmq.Bus, odd eventbus.Message, n int) {
-	t.Helper()
-	if err := bus.Publish(ctx, odd); err != nil {
-		t.Fatal(err)
-	}
-	for range n {
-		if err := bus.Publish(ctx, message(odd.Name)); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // wantNoDeadLetters fails the test unless the dead-letter queue of cfg's
@@ -262,3 +224,30 @@ func wantNoDeadLetters(t testing.TB, ctx context.Context, cfg rabbitmq.Config) {
 		t.Errorf("dead letters: %d, %v; want none", len(parked), err)
 	}
 }
+
+// gate holds the handler calls that pass it until the test opens it, and
+// tells the test when a call arrived (running).
+type gate struct {
+	running chan struct{}
+	opened  chan struct{}
+}
+
+func newGate() gate {
+	return gate{running: make(chan struct{}, 1), opened: make(chan struct{})}
+}
+
+// pass signals running and waits until the gate opens. A correct
+// Unsubscribe waits for the very call that waits for it here; so the call
+// gives up after a while instead of deadlocking the test.
+func (g gate) pass() {
+	select {
+	case g.running <- struct{}{}:
+	default:
+	}
+	select {
+	case <-g.opened:
+	case <-time.After(time.Second):
+	}
+}
+
+func (g gate) open() { close(g.opened) }

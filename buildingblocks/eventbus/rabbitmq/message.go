@@ -3,6 +3,7 @@ package rabbitmq
 import (
 	"errors"
 	"maps"
+	"reflect"
 	"strings"
 	"time"
 
@@ -160,24 +161,14 @@ func stringHeader(d amqp.Delivery, name string) string {
 	return s
 }
 
+// intHeader is the header name as an int, whichever integer type the
+// broker or the client encoded it as; 0 when it is missing or no integer.
 func intHeader(d amqp.Delivery, name string) int {
-	switch n := d.Headers[name].(type) {
-	case int64:
-		return int(n)
-	case int32:
-		return int(n)
-	case int16:
-		return int(n)
-	case int8:
-		return int(n)
-	case int:
-		return n
-	case uint8:
-		return int(n)
-	case uint16:
-		return int(n)
-	case uint32:
-		return int(n)
+	switch v := reflect.ValueOf(d.Headers[name]); {
+	case v.CanInt():
+		return int(v.Int())
+	case v.CanUint():
+		return int(v.Uint())
 	}
 	return 0
 }

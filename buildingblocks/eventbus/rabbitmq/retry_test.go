@@ -22,26 +22,13 @@ import (
 // attempts), one handler at a time, ten graceful restarts, each handling
 // one message of the backlog.
 func TestGracefulRestartsWithABacklogParkNothing(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
+	tb, ctx := newTestBroker(t)
 	cfg := tb.config("basket")
 	cfg.Concurrency = 1
-	setup := tb.bus(cfg)
-	if _, err := setup.Subscribe(ctx, "PriceChanged", newSeen().handler); err != nil {
-		t.Fatal(err)
-	}
-	if err := setup.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	tb.declare(ctx, cfg, "PriceChanged")
 	const backlog, restarts = 10, 10
-	publisher := tb.bus(tb.config("catalog"))
-	for range backlog {
-		if err := publisher.Publish(ctx, message("PriceChanged")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	publish(t, ctx, tb.bus(tb.config("catalog")), "PriceChanged", backlog)
 
-	raw := tb.raw()
 	dlq := rabbitmq.DeadLetterQueue(cfg.Queue)
 	handled := newSeen()
 	for restart := range restarts {
@@ -58,22 +45,22 @@ func TestGracefulRestartsWithABacklogParkNothing(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		waitUntil(t, "a handler call or a parked message", func() bool {
+		testkit.WaitFor(t, "a handler call or a parked message", func() bool {
 			select {
 			case <-called:
 				return true
 			default:
-				return queueDepth(t, raw, dlq) > 0
+				return testkit.QueueLength(t, dlq) > 0
 			}
 		})
-		if n := queueDepth(t, raw, dlq); n > 0 {
+		if n := testkit.QueueLength(t, dlq); n > 0 {
 			t.Fatalf("restart %d: %d messages parked, none failed", restart+1, n)
 		}
 		closed := make(chan error, 1)
 		go func() { closed <- consumer.Close(ctx) }()
 		// Once Close began, no further message is handled: Subscribe is
 		// refused from then on, which tells the test that it began.
-		waitUntil(t, "Close to begin", func() bool {
+		testkit.WaitFor(t, "Close to begin", func() bool {
 			_, err := consumer.Subscribe(ctx, "Probe", newSeen().handler)
 			return errors.Is(err, eventbus.ErrClosed)
 		})
@@ -87,7 +74,7 @@ func TestGracefulRestartsWithABacklogParkNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	handled.waitDistinct(t, backlog)
-	if n := queueDepth(t, raw, dlq); n != 0 {
+	if n := testkit.QueueLength(t, dlq); n != 0 {
 		t.Errorf("%d messages parked, none failed", n)
 	}
 }
@@ -96,8 +83,7 @@ func TestGracefulRestartsWithABacklogParkNothing(t *testing.T) {
 // healthy messages, 100 that fail twice each wait in the broker, and every
 // healthy one is handled before the first retry comes back.
 func TestHealthyMessagesFlowWhileFailingOnesWaitForTheirRetry(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
+	tb, ctx := newTestBroker(t)
 	cfg := tb.config("ordering")
 	cfg.Concurrency = 4
 	// Long enough for the healthy messages to be handled many times over
@@ -178,54 +164,12 @@ func TestHealthyMessagesFlowWhileFailingOnesWaitForTheirRetry(t *testing.T) {
 	wantNoDeadLetters(t, ctx, cfg)
 }
 
-// A handler that panics on one message every time is a failing handler:
-// the message is parked after MaxAttempts with the last error, and the
-// others are handled.
-func TestMessageWhoseHandlerPanicsIsParkedWithTheLastError(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
-	cfg := tb.config("catalog")
-	cfg.MaxAttempts = 3
-	bus := tb.bus(cfg)
-	poison := message("OrderPaid")
-	var calls atomic.Int32
-	others := newSeen()
-	if _, err := bus.Subscribe(ctx, "OrderPaid", func(ctx context.Context, m eventbus.Message) error {
-		if m.ID == poison.ID {
-			calls.Add(1)
-			panic("index out of range")
-		}
-		return others.handler(ctx, m)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	const n = 20
-	publishAmong(t, ctx, bus, poison, n)
-	others.waitDistinct(t, n)
-	parked := waitParked(t, ctx, cfg)
-	if len(parked) != 1 || parked[0].ID != poison.ID {
-		t.Fatalf("parked %+v, want the poison message", parked)
-	}
-	if got := parked[0].Headers["x-last-error"]; !strings.Contains(got, "index out of range") {
-		t.Errorf("x-last-error = %q, want the panic", got)
-	}
-	if p := parked[0]; p.Reason != rabbitmq.ReasonFailed || p.Attempts != cfg.MaxAttempts || p.LastError != p.Headers["x-last-error"] {
-		t.Errorf("parked with reason %q after %d attempts, last error %q; want failed after %d, x-last-error", p.Reason, p.Attempts, p.LastError, cfg.MaxAttempts)
-	}
-	if got := calls.Load(); got != int32(cfg.MaxAttempts) {
-		t.Errorf("handler called %d times for the poison message, want %d", got, cfg.MaxAttempts)
-	}
-}
-
 // A message that kills its consumer every time is handled (the handler
 // starts) CrashLoopDeliveries times and then parked with the reason; every
 // other message is handled.
 func TestMessageThatKillsItsConsumerEveryTimeIsParkedAfterTheCrashLoopBound(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
-	proxy := testkit.NewProxy(t, brokerAddr(t))
-	cfg := tb.config("catalog")
-	cfg.URL = proxy.URL(cfg.URL)
+	tb, ctx := newTestBroker(t)
+	cfg, proxy := tb.configViaProxy("catalog")
 	consumer := tb.bus(cfg)
 	deadly := message("OrderPaid")
 	// The handler sends the test a channel and waits for it: meanwhile the
@@ -257,21 +201,16 @@ func TestMessageThatKillsItsConsumerEveryTimeIsParkedAfterTheCrashLoopBound(t *t
 	// the deadly one was delivered twice (the broker may still deliver
 	// them on the connection just dropped), stay below the bound.
 	const n = 20
-	raw := tb.raw()
 	dlq := rabbitmq.DeadLetterQueue(cfg.Queue)
 	crashes := 0
-	for queueDepth(t, raw, dlq) == 0 {
+	for testkit.QueueLength(t, dlq) == 0 {
 		select {
 		case dead := <-dying:
 			crashes++
 			proxy.Drop()
 			close(dead)
 			if crashes == 2 {
-				for range n {
-					if err := publisher.Publish(ctx, message("OrderPaid")); err != nil {
-						t.Fatal(err)
-					}
-				}
+				publish(t, ctx, publisher, "OrderPaid", n)
 			}
 		case <-time.After(20 * time.Millisecond):
 		case <-ctx.Done():
@@ -298,17 +237,13 @@ func TestMessageThatKillsItsConsumerEveryTimeIsParkedAfterTheCrashLoopBound(t *t
 // of a failing handler that was replaced meanwhile is handled by the new
 // one, not acknowledged unhandled.
 func TestRetryOfAMessageWhoseFailingHandlerWasReplacedGoesToTheNewOne(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
+	tb, ctx := newTestBroker(t)
 	cfg := tb.config("ordering")
 	bus := tb.bus(cfg)
 
-	failing := make(chan struct{})
-	replaced := make(chan struct{})
-	var once sync.Once
+	replaced := newGate()
 	first, err := bus.Subscribe(ctx, "PaymentSucceeded", func(context.Context, eventbus.Message) error {
-		once.Do(func() { close(failing) })
-		holdUntil(replaced)
+		replaced.pass()
 		return errors.New("payment service unavailable")
 	})
 	if err != nil {
@@ -319,7 +254,7 @@ func TestRetryOfAMessageWhoseFailingHandlerWasReplacedGoesToTheNewOne(t *testing
 		t.Fatal(err)
 	}
 	select {
-	case <-failing:
+	case <-replaced.running:
 	case <-ctx.Done():
 		t.Fatal("handler not called")
 	}
@@ -330,7 +265,7 @@ func TestRetryOfAMessageWhoseFailingHandlerWasReplacedGoesToTheNewOne(t *testing
 	if err := first.Unsubscribe(ctx); err != nil {
 		t.Fatal(err)
 	}
-	close(replaced)
+	replaced.open()
 
 	second.waitDistinct(t, 1)
 	if !second.has(m.ID) {
@@ -339,35 +274,62 @@ func TestRetryOfAMessageWhoseFailingHandlerWasReplacedGoesToTheNewOne(t *testing
 	wantNoDeadLetters(t, ctx, cfg)
 }
 
-// An event a handler finds invalid is parked at once, without retries,
-// with the handler's reason; the others flow on.
-func TestInvalidEventIsParkedAtOnceWithTheReason(t *testing.T) {
-	tb := newTestBroker(t)
-	ctx := within(t)
-	cfg := tb.config("basket")
-	bus := tb.bus(cfg)
-	invalid := message("PriceChanged")
-	var calls atomic.Int32
-	others := newSeen()
-	if _, err := bus.Subscribe(ctx, "PriceChanged", func(ctx context.Context, m eventbus.Message) error {
-		if m.ID == invalid.ID {
-			calls.Add(1)
-			return fmt.Errorf("%w: price -1 is not an amount", eventbus.ErrInvalidEvent)
-		}
-		return others.handler(ctx, m)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	const n = 10
-	publishAmong(t, ctx, bus, invalid, n)
-	others.waitDistinct(t, n)
-	parked := waitParked(t, ctx, cfg)
-	if len(parked) != 1 || parked[0].ID != invalid.ID || !strings.Contains(parked[0].Headers["x-last-error"], "price -1 is not an amount") {
-		t.Errorf("parked %+v, want the invalid event with its reason", parked)
-	} else if p := parked[0]; p.Reason != rabbitmq.ReasonInvalid || p.Attempts != 1 || p.ParkedAt.IsZero() {
-		t.Errorf("parked with reason %q after %d attempts at %v; want invalid after 1, a time", p.Reason, p.Attempts, p.ParkedAt)
-	}
-	if got := calls.Load(); got != 1 {
-		t.Errorf("handler called %d times for the invalid event, want 1", got)
+// A message its handler cannot take is parked with the handler's reason,
+// and the others flow on: a handler that panics on it every time is a
+// failing handler, so the message is parked after MaxAttempts with the
+// last error; an event the handler finds invalid is parked at once,
+// without retries.
+func TestMessageItsHandlerCannotTakeIsParkedWithTheReason(t *testing.T) {
+	const maxAttempts = 3
+	for _, tc := range []struct {
+		name      string
+		fail      func() error
+		reason    rabbitmq.ParkReason
+		attempts  int
+		lastError string
+	}{
+		{"a handler that panics", func() error { panic("index out of range") },
+			rabbitmq.ReasonFailed, maxAttempts, "index out of range"},
+		{"an invalid event", func() error { return fmt.Errorf("%w: price -1 is not an amount", eventbus.ErrInvalidEvent) },
+			rabbitmq.ReasonInvalid, 1, "price -1 is not an amount"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tb, ctx := newTestBroker(t)
+			cfg := tb.config("catalog")
+			cfg.MaxAttempts = maxAttempts
+			bus := tb.bus(cfg)
+			bad := message("OrderPaid")
+			var calls atomic.Int32
+			others := newSeen()
+			if _, err := bus.Subscribe(ctx, "OrderPaid", func(ctx context.Context, m eventbus.Message) error {
+				if m.ID == bad.ID {
+					calls.Add(1)
+					return tc.fail()
+				}
+				return others.handler(ctx, m)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := bus.Publish(ctx, bad); err != nil {
+				t.Fatal(err)
+			}
+			const n = 20
+			publish(t, ctx, bus, "OrderPaid", n)
+			others.waitDistinct(t, n)
+			parked := waitParked(t, ctx, cfg, 1)
+			if len(parked) != 1 || parked[0].ID != bad.ID {
+				t.Fatalf("parked %+v, want the message", parked)
+			}
+			p := parked[0]
+			if !strings.Contains(p.Headers["x-last-error"], tc.lastError) || p.LastError != p.Headers["x-last-error"] {
+				t.Errorf("parked with last error %q, x-last-error %q; want both %q", p.LastError, p.Headers["x-last-error"], tc.lastError)
+			}
+			if p.Reason != tc.reason || p.Attempts != tc.attempts || p.ParkedAt.IsZero() {
+				t.Errorf("parked with reason %q after %d attempts at %v; want %s after %d, a time", p.Reason, p.Attempts, p.ParkedAt, tc.reason, tc.attempts)
+			}
+			if got := calls.Load(); got != int32(tc.attempts) {
+				t.Errorf("handler called %d times for the message, want %d", got, tc.attempts)
+			}
+		})
 	}
 }
