@@ -41,33 +41,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	store := postgres.NewStore(db, events.CheckoutAcceptedEvent)
 	httpapi.Mount(app.Router, store)
 	if cfg.CheckoutRequestRetention > 0 {
-		app.Work(purgeCheckoutRequests(store, cfg.CheckoutRequestRetention, logger))
+		app.Work(host.PurgeWorker("checkout request ids", cfg.CheckoutRequestRetention, store.PurgeCheckoutRequests, logger))
 	}
 	handlers := &events.Handlers{Store: store, Logger: logger}
 	app.Subscribe(handlers.Routes(db)...)
 	return app, nil
-}
-
-// purgeCheckoutRequests returns a worker that forgets the checkout request
-// ids older than retention every hour (and at once), so that their table
-// does not grow for ever.
-func purgeCheckoutRequests(store *postgres.Store, retention time.Duration, logger *slog.Logger) func(context.Context) error {
-	return func(ctx context.Context) error {
-		tick := time.NewTicker(time.Hour)
-		defer tick.Stop()
-		for {
-			n, err := store.PurgeCheckoutRequests(ctx, retention)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				logger.Warn("cannot purge checkout request ids; trying again later", "error", err)
-			case n > 0:
-				logger.Info("purged checkout request ids", "count", n, "older_than", retention.String())
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-tick.C:
-			}
-		}
-	}
 }
