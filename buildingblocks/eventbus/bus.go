@@ -75,8 +75,8 @@ type Route struct {
 }
 
 // On routes a typed handler: the event name comes from E, and the handler
-// receives the decoded struct. A body that does not decode is an
-// [ErrInvalidEvent]: it is parked at once.
+// receives the decoded struct. A body that [Decode] refuses (not JSON of
+// the event's shape, no Id) is an [ErrInvalidEvent]: it is parked at once.
 func On[E Event](h func(ctx context.Context, e E) error) Route {
 	var zero E
 	return Route{EventName: zero.EventName(), Handler: func(ctx context.Context, m Message) error {
