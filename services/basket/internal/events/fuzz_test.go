@@ -2,12 +2,11 @@ package events_test
 
 import (
 	"context"
-	"errors"
-	"io"
 	"log/slog"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/eshop-go/eshop-go/services/basket/internal/events"
 	"github.com/jackc/pgx/v5"
@@ -34,20 +33,11 @@ func (s *effects) DeleteBasket(_ context.Context, _ pgx.Tx, buyerID string) erro
 	return nil
 }
 
-// handle decodes body as E and runs handler on it with s as the store, as
-// the bus and the inbox would: it returns the handler's error, or the
-// decoder's. An error must mark the event invalid, since nothing else can
-// fail here.
+// handle runs the handler handler picks on body, with s as the store, and
+// fails t if an event it refuses as invalid had an effect.
 func handle[E eventbus.Event](t *testing.T, body []byte, handler func(*events.Handlers) func(context.Context, pgx.Tx, E) error) *effects {
 	s := &effects{}
-	h := &events.Handlers{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	e, err := eventbus.Decode[E](eventbus.Message{Body: body})
-	if err == nil {
-		err = handler(h)(context.Background(), nil, e)
-	}
-	if err != nil && !errors.Is(err, eventbus.ErrInvalidEvent) {
-		t.Fatalf("%s: %v, want nil or an ErrInvalidEvent", body, err)
-	}
+	err := testkit.HandleBody(t, body, handler(&events.Handlers{Store: s, Logger: slog.New(slog.DiscardHandler)}))
 	if err != nil && (s.follow != nil || s.deleted != nil) {
 		t.Fatalf("%s: invalid (%v), yet it had an effect", body, err)
 	}

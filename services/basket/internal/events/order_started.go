@@ -24,7 +24,7 @@ func (OrderStartedIntegrationEvent) EventName() string { return "OrderStartedInt
 // eventbus.ErrInvalidEvent, refused before it has any effect.
 func (h *Handlers) DeleteOrderedBasket(ctx context.Context, tx pgx.Tx, e OrderStartedIntegrationEvent) error {
 	if err := basket.ValidateBuyerID(e.UserID); err != nil {
-		return fmt.Errorf("%w: %s %s: UserId %q %w", eventbus.ErrInvalidEvent, e.EventName(), e.ID, e.UserID, err)
+		return eventbus.Invalid(e, fmt.Errorf("UserId %q %w", e.UserID, err))
 	}
 	return h.Store.DeleteBasket(ctx, tx, e.UserID)
 }

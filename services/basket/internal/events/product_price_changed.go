@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
@@ -35,7 +34,7 @@ func (ProductPriceChangedIntegrationEvent) EventName() string {
 func (h *Handlers) FollowPriceChange(ctx context.Context, tx pgx.Tx, e ProductPriceChangedIntegrationEvent) error {
 	change := basket.PriceChange{ProductID: e.ProductID, OldPrice: e.OldPrice, NewPrice: e.NewPrice, Version: e.PriceVersion}
 	if err := change.Validate(); err != nil {
-		return fmt.Errorf("%w: %s %s: %w", eventbus.ErrInvalidEvent, e.EventName(), e.ID, err)
+		return eventbus.Invalid(e, err)
 	}
 	known, err := h.Store.LockProductPrice(ctx, tx, change.ProductID)
 	if err != nil {
