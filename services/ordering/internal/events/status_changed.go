@@ -2,6 +2,7 @@ package events
 
 import (
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 )
 
@@ -14,10 +15,18 @@ type OrderStatusChanged struct {
 	BuyerIdentityGUID string `json:"BuyerIdentityGuid"`
 }
 
-// OrderStockItem is a product and its units, as catalog reserves them.
+// OrderStockItem is a product and its units, as catalog makes their
+// reservation final.
 type OrderStockItem struct {
 	ProductID int `json:"ProductId"`
 	Units     int `json:"Units"`
+}
+
+// PricedOrderStockItem is a product, its units and their unit price, as
+// catalog reserves them: only at its current price (events.md flow 4).
+type PricedOrderStockItem struct {
+	OrderStockItem
+	UnitPrice money.Money `json:"UnitPrice"`
 }
 
 // OrderStatusChangedToSubmittedIntegrationEvent announces a new order.
@@ -29,10 +38,10 @@ func (OrderStatusChangedToSubmittedIntegrationEvent) EventName() string {
 }
 
 // OrderStatusChangedToAwaitingValidationIntegrationEvent asks catalog to
-// reserve the order's stock.
+// reserve the order's stock, at the unit prices of its lines.
 type OrderStatusChangedToAwaitingValidationIntegrationEvent struct {
 	OrderStatusChanged
-	OrderStockItems []OrderStockItem `json:"OrderStockItems"`
+	OrderStockItems []PricedOrderStockItem `json:"OrderStockItems"`
 }
 
 // EventName names the event on the wire.
@@ -92,7 +101,7 @@ func StatusEvent(c ordering.StatusChange) eventbus.Event {
 	case ordering.Submitted:
 		return OrderStatusChangedToSubmittedIntegrationEvent{base}
 	case ordering.AwaitingValidation:
-		return OrderStatusChangedToAwaitingValidationIntegrationEvent{base, stockItems(c.StockItems)}
+		return OrderStatusChangedToAwaitingValidationIntegrationEvent{base, pricedStockItems(c.StockItems)}
 	case ordering.StockConfirmed:
 		return OrderStatusChangedToStockConfirmedIntegrationEvent{base}
 	case ordering.Paid:
@@ -110,6 +119,14 @@ func stockItems(items []ordering.StockItem) []OrderStockItem {
 	out := make([]OrderStockItem, len(items))
 	for i, it := range items {
 		out[i] = OrderStockItem{ProductID: it.ProductID, Units: it.Units}
+	}
+	return out
+}
+
+func pricedStockItems(items []ordering.StockItem) []PricedOrderStockItem {
+	out := make([]PricedOrderStockItem, len(items))
+	for i, it := range items {
+		out[i] = PricedOrderStockItem{OrderStockItem{ProductID: it.ProductID, Units: it.Units}, it.UnitPrice}
 	}
 	return out
 }
