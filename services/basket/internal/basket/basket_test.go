@@ -2,6 +2,7 @@ package basket_test
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -133,13 +134,13 @@ func TestPriceChangeValidate(t *testing.T) {
 		t.Fatalf("valid change: %v", err)
 	}
 	top := ok
-	top.ProductID, top.Version = basket.MaxProductID, basket.MaxPriceVersion
+	top.ProductID, top.Version = math.MaxInt32, basket.MaxPriceVersion
 	if err := top.Validate(); err != nil {
 		t.Fatalf("valid change at the bounds: %v", err)
 	}
 	for name, edit := range map[string]func(*basket.PriceChange){
 		"product id 0":           func(c *basket.PriceChange) { c.ProductID = 0 },
-		"product id above int32": func(c *basket.PriceChange) { c.ProductID = basket.MaxProductID + 1 },
+		"product id above int32": func(c *basket.PriceChange) { c.ProductID = math.MaxInt32 + 1 },
 		"negative version":       func(c *basket.PriceChange) { c.Version = -1 },
 		"version 2^62":           func(c *basket.PriceChange) { c.Version = 1 << 62 },
 		"negative new price":     func(c *basket.PriceChange) { c.NewPrice = money.MustParse("-1") },

@@ -23,10 +23,6 @@ type PriceChange struct {
 	Version   int64
 }
 
-// MaxProductID is the largest product id: catalog's ids are PostgreSQL
-// integers (int32).
-const MaxProductID = math.MaxInt32
-
 // MaxPriceVersion bounds a change's price version. Catalog counts one
 // version per price change of a product, so no real change comes near it;
 // a version beyond it is forged or corrupt, and applied it would pin the
@@ -35,14 +31,14 @@ const MaxProductID = math.MaxInt32
 const MaxPriceVersion = 1<<31 - 1
 
 // Validate reports a change no catalog would send (events.md, "Validating
-// what arrives"): a product id out of range, a price that is not positive,
+// what arrives"): a product id out of int32's range, a price that is not positive,
 // above MaxUnitPrice or with more than 2 decimals, a price version out of
 // 1..MaxPriceVersion (0 is a change without one). Such an event is
 // refused before it has any effect.
 func (c PriceChange) Validate() error {
 	switch {
-	case c.ProductID <= 0 || c.ProductID > MaxProductID:
-		return fmt.Errorf("%w: product id %d is not from 1 to %d", ErrInvalidPriceChange, c.ProductID, MaxProductID)
+	case c.ProductID <= 0 || c.ProductID > math.MaxInt32: // catalog's ids are PostgreSQL integers
+		return fmt.Errorf("%w: product id %d is not from 1 to %d", ErrInvalidPriceChange, c.ProductID, math.MaxInt32)
 	case c.Version < 0 || c.Version > MaxPriceVersion:
 		return fmt.Errorf("%w: price version %d is not from 1 to %d", ErrInvalidPriceChange, c.Version, MaxPriceVersion)
 	}

@@ -3,6 +3,7 @@ package events_test
 import (
 	"context"
 	"log/slog"
+	"math"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
@@ -70,7 +71,7 @@ func FuzzProductPriceChanged(f *testing.F) {
 			return
 		}
 		p := s.follow
-		if p.ProductID < 1 || p.ProductID > basket.MaxProductID || !p.To.Price.IsPositive() || !p.To.Price.HasCents() ||
+		if p.ProductID < 1 || p.ProductID > math.MaxInt32 || !p.To.Price.IsPositive() || !p.To.Price.HasCents() ||
 			!p.From.IsPositive() || p.To.Version < 0 || p.To.Version > basket.MaxPriceVersion {
 			t.Fatalf("%s was applied as %+v", body, *p)
 		}

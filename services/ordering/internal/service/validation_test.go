@@ -33,22 +33,24 @@ func TestCancelIsRefusedWhilePaymentIsInFlight(t *testing.T) {
 }
 
 // The row: a basket line for a 449.00 product at 0.00 made an
-// order Paid at 0.00. The order's AwaitingValidation carries each line's
-// unit price; catalog answers that the price does not match (catalog's
-// own tests), and the order ends Cancelled, saying why.
+// order Paid at 0.00 (a price of 0 is now refused at checkout; any price
+// the catalog does not charge is the same story). The order's
+// AwaitingValidation carries each line's unit price; catalog answers that
+// the price does not match (catalog's own tests), and the order ends
+// Cancelled, saying why.
 func TestOrderNotAtTheCatalogPriceEndsCancelled(t *testing.T) {
 	f := newSaga(t)
 	buyer := "buyer-" + uuid.NewString()
 	c := checkout(buyer, uuid.New())
 	c["Basket"] = map[string]any{"BuyerId": buyer, "Items": []map[string]any{
-		{"Id": "a1", "ProductId": 6, "ProductName": "Fjord Tunnel 4", "UnitPrice": 0.00, "Quantity": 1, "PictureUrl": "6.webp"},
+		{"Id": "a1", "ProductId": 6, "ProductName": "Fjord Tunnel 4", "UnitPrice": 1.00, "Quantity": 1, "PictureUrl": "6.webp"},
 	}}
 	f.wire.publish("UserCheckoutAcceptedIntegrationEvent", "basket", uuid.New(), c)
 	order := f.submitted(buyer)
 	awaiting := f.wire.await("OrderStatusChangedToAwaitingValidationIntegrationEvent", order)
 	items, _ := awaiting["OrderStockItems"].([]any)
-	if line, _ := items[0].(map[string]any); len(items) != 1 || line["ProductId"] != 6.0 || line["UnitPrice"] != 0.0 {
-		t.Fatalf("OrderStockItems = %v, want product 6 at 0.00", awaiting["OrderStockItems"])
+	if line, _ := items[0].(map[string]any); len(items) != 1 || line["ProductId"] != 6.0 || line["UnitPrice"] != 1.0 {
+		t.Fatalf("OrderStockItems = %v, want product 6 at 1.00", awaiting["OrderStockItems"])
 	}
 
 	f.wire.publish("OrderStockRejectedIntegrationEvent", "catalog", uuid.New(), map[string]any{
