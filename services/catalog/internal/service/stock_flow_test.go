@@ -31,8 +31,7 @@ type stockLine struct {
 // that price carries it.
 func (c *catalogUnderTest) price(id int64) json.Number {
 	c.t.Helper()
-	var it item
-	c.json("GET", "/api/catalog/items/"+strconv.FormatInt(id, 10), "", 200, &it)
+	it, _ := c.getItem("/api/catalog/items/" + strconv.FormatInt(id, 10))
 	return json.Number(strconv.FormatFloat(it.Price, 'f', 2, 64))
 }
 
@@ -140,8 +139,7 @@ func (c *catalogUnderTest) reservations() int {
 func TestOrderNotAtTheCatalogPriceIsRejected(t *testing.T) {
 	c := startCatalog(t)
 	answers := c.observe(stockConfirmed, stockRejected)
-	var tent item
-	c.json("GET", "/api/catalog/items/6", "", 200, &tent)
+	tent, _ := c.getItem("/api/catalog/items/6")
 	if tent.Price != 449 {
 		t.Fatalf("item 6 costs %v; the test wants the 449.00 tent", tent.Price)
 	}
@@ -170,8 +168,7 @@ func TestOrderNotAtTheCatalogPriceIsRejected(t *testing.T) {
 		}
 	}
 	testkit.WaitQueueDrained(t, c.Queue)
-	var after item
-	c.json("GET", "/api/catalog/items/6", "", 200, &after)
+	after, _ := c.getItem("/api/catalog/items/6")
 	if after.AvailableStock != tent.AvailableStock || c.reservations() != 0 {
 		t.Fatalf("stock %d (was %d), %d reservations: something was reserved", after.AvailableStock, tent.AvailableStock, c.reservations())
 	}
@@ -184,8 +181,7 @@ func TestOrderNotAtTheCatalogPriceIsRejected(t *testing.T) {
 func TestInvalidOrderEventsAreParked(t *testing.T) {
 	c := startCatalog(t)
 	answers := c.observe(stockConfirmed, stockRejected)
-	var before item
-	c.json("GET", "/api/catalog/items/1", "", 200, &before)
+	before, _ := c.getItem("/api/catalog/items/1")
 	price := c.price(1)
 	bad := []struct {
 		name string
@@ -216,8 +212,7 @@ func TestInvalidOrderEventsAreParked(t *testing.T) {
 			t.Errorf("%s parked as %q after %d attempt(s): %s; want invalid at once, saying %q", p.Name, p.Reason, p.Attempts, p.LastError, why[p.ID])
 		}
 	}
-	var after item
-	c.json("GET", "/api/catalog/items/1", "", 200, &after)
+	after, _ := c.getItem("/api/catalog/items/1")
 	if after.AvailableStock != before.AvailableStock || c.reservations() != 0 {
 		t.Fatalf("stock %d (was %d), %d reservations: an invalid event had an effect", after.AvailableStock, before.AvailableStock, c.reservations())
 	}
