@@ -3,6 +3,7 @@ package eventbus
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // ErrClosed is returned by a Bus that has been closed.
@@ -15,6 +16,13 @@ var ErrClosed = errors.New("eventbus: closed")
 // reason: fmt.Errorf("%w: price %s has more than 2 decimals",
 // eventbus.ErrInvalidEvent, p).
 var ErrInvalidEvent = errors.New("eventbus: invalid event")
+
+// Invalid returns why e is invalid as a handler's error: it names the
+// event and wraps both ErrInvalidEvent (so the transport parks it at once)
+// and err.
+func Invalid(e Event, err error) error {
+	return fmt.Errorf("%w: %s %s: %w", ErrInvalidEvent, e.EventName(), e.EventID(), err)
+}
 
 // Handler handles one delivered message. Returning nil acknowledges it;
 // returning an error makes the transport retry it (and, after the configured
@@ -75,8 +83,8 @@ type Route struct {
 }
 
 // On routes a typed handler: the event name comes from E, and the handler
-// receives the decoded struct. A body that does not decode is an
-// [ErrInvalidEvent]: it is parked at once.
+// receives the decoded struct. A body that [Decode] refuses (not JSON of
+// the event's shape, no Id) is an [ErrInvalidEvent]: it is parked at once.
 func On[E Event](h func(ctx context.Context, e E) error) Route {
 	var zero E
 	return Route{EventName: zero.EventName(), Handler: func(ctx context.Context, m Message) error {

@@ -46,11 +46,17 @@ func Encode(e Event) (Message, error) {
 
 // Decode unmarshals a message body into an event struct. It is lenient, as
 // the wire contract asks: unknown fields are ignored and field names match
-// case-insensitively (encoding/json's rules).
+// case-insensitively (encoding/json's rules). A body that does not decode,
+// or whose Id is missing or the nil UUID, is an [ErrInvalidEvent]: without
+// an id the inbox cannot tell one event from another, and would drop every
+// event after the first as a duplicate.
 func Decode[E Event](m Message) (E, error) {
 	var e E
 	if err := json.Unmarshal(m.Body, &e); err != nil {
 		return e, fmt.Errorf("%w: decode %s %s: %w", ErrInvalidEvent, m.Name, m.ID, err)
+	}
+	if e.EventID() == uuid.Nil {
+		return e, fmt.Errorf("%w: %s %s has no Id", ErrInvalidEvent, m.Name, m.ID)
 	}
 	return e, nil
 }

@@ -2,9 +2,11 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -135,5 +137,57 @@ func TestPathIntRejectsWhatIsNotAnID(t *testing.T) {
 		if p := problemOf(t, res); p.Status != 400 {
 			t.Fatalf("%s: status %d, want 400", id, p.Status)
 		}
+	}
+}
+
+// A path parameter reads the same however the client escaped it, and one
+// that does not decode is a 400 problem.
+func TestPathParametersArePercentDecoded(t *testing.T) {
+	r := httpapi.NewRouter(slog.New(slog.DiscardHandler))
+	r.Get("/names/{name}", func(w http.ResponseWriter, r *http.Request) {
+		name, p := httpapi.PathParam(r, "name")
+		if p != nil {
+			httpapi.WriteProblem(w, p)
+			return
+		}
+		_, _ = w.Write([]byte(name))
+	})
+	r.Get("/items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, p := httpapi.PathInt(r, "id")
+		if p != nil {
+			httpapi.WriteProblem(w, p)
+			return
+		}
+		_, _ = w.Write([]byte(strconv.FormatInt(id, 10)))
+	})
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	for path, want := range map[string]string{
+		"/names/alice%40example.com": "alice@example.com",
+		"/names/alice@example.com":   "alice@example.com",
+		"/names/a%2Fb":               "a/b",
+		"/names/a%2541":              "a%41", // decoded once, not twice
+		"/names/%C3%A9":              "é",
+		"/items/%34%32":              "42",
+	} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || string(body) != want {
+			t.Errorf("GET %s: %d %q, want %q", path, res.StatusCode, body, want)
+		}
+	}
+
+	// net/http refuses a request line with a bad escape before any handler
+	// sees it; a request made otherwise gets the problem.
+	req := httptest.NewRequest(http.MethodGet, "/names/x", nil)
+	req.URL.Path, req.URL.RawPath = "/names/%zz", "/names/%zz"
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, req)
+	if p := problemOf(t, rec.Result()); p.Status != http.StatusBadRequest || len(p.Errors["name"]) == 0 {
+		t.Fatalf("a bad escape: %+v, want a 400 naming the parameter", p)
 	}
 }

@@ -2,6 +2,7 @@ package basket_test
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -119,16 +120,25 @@ func TestCheckoutValidate(t *testing.T) {
 }
 
 func TestPriceChangeValidate(t *testing.T) {
-	ok := basket.PriceChange{ProductID: 7, OldPrice: money.MustParse("10.00"), NewPrice: money.MustParse("0"), Version: 0}
+	ok := basket.PriceChange{ProductID: 7, OldPrice: money.MustParse("10.00"), NewPrice: money.MustParse("0.01"), Version: 0}
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("valid change: %v", err)
 	}
+	top := ok
+	top.ProductID, top.Version = math.MaxInt32, basket.MaxPriceVersion
+	if err := top.Validate(); err != nil {
+		t.Fatalf("valid change at the bounds: %v", err)
+	}
 	for name, edit := range map[string]func(*basket.PriceChange){
-		"product id 0":       func(c *basket.PriceChange) { c.ProductID = 0 },
-		"negative version":   func(c *basket.PriceChange) { c.Version = -1 },
-		"negative new price": func(c *basket.PriceChange) { c.NewPrice = money.MustParse("-1") },
-		"three decimals":     func(c *basket.PriceChange) { c.OldPrice = money.MustParse("1.001") },
-		"too large":          func(c *basket.PriceChange) { c.NewPrice = money.MustParse("1e12") },
+		"product id 0":           func(c *basket.PriceChange) { c.ProductID = 0 },
+		"product id above int32": func(c *basket.PriceChange) { c.ProductID = math.MaxInt32 + 1 },
+		"negative version":       func(c *basket.PriceChange) { c.Version = -1 },
+		"version 2^62":           func(c *basket.PriceChange) { c.Version = 1 << 62 },
+		"negative new price":     func(c *basket.PriceChange) { c.NewPrice = money.MustParse("-1") },
+		"new price 0":            func(c *basket.PriceChange) { c.NewPrice = money.Zero },
+		"old price 0":            func(c *basket.PriceChange) { c.OldPrice = money.Zero },
+		"three decimals":         func(c *basket.PriceChange) { c.OldPrice = money.MustParse("1.001") },
+		"too large":              func(c *basket.PriceChange) { c.NewPrice = money.MustParse("1e12") },
 	} {
 		c := ok
 		edit(&c)

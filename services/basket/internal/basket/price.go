@@ -3,6 +3,7 @@ package basket
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 )
@@ -22,19 +23,28 @@ type PriceChange struct {
 	Version   int64
 }
 
-// Validate reports a change no catalog would send: such an event is refused
-// (and, after the retries, parked in the dead-letter queue) rather than
-// applied.
+// MaxPriceVersion bounds a change's price version. Catalog counts one
+// version per price change of a product, so no real change comes near it;
+// a version beyond it is forged or corrupt, and applied it would pin the
+// product's latest price for good (every later, real change would look
+// stale).
+const MaxPriceVersion = 1<<31 - 1
+
+// Validate reports a change no catalog would send (events.md, "Validating
+// what arrives"): a product id out of int32's range, a price that is not positive,
+// above MaxUnitPrice or with more than 2 decimals, a price version out of
+// 1..MaxPriceVersion (0 is a change without one). Such an event is
+// refused before it has any effect.
 func (c PriceChange) Validate() error {
 	switch {
-	case c.ProductID <= 0:
-		return fmt.Errorf("%w: product id %d", ErrInvalidPriceChange, c.ProductID)
-	case c.Version < 0:
-		return fmt.Errorf("%w: price version %d", ErrInvalidPriceChange, c.Version)
+	case c.ProductID <= 0 || c.ProductID > math.MaxInt32: // catalog's ids are PostgreSQL integers
+		return fmt.Errorf("%w: product id %d is not from 1 to %d", ErrInvalidPriceChange, c.ProductID, math.MaxInt32)
+	case c.Version < 0 || c.Version > MaxPriceVersion:
+		return fmt.Errorf("%w: price version %d is not from 1 to %d", ErrInvalidPriceChange, c.Version, MaxPriceVersion)
 	}
 	for _, p := range []money.Money{c.OldPrice, c.NewPrice} {
-		if p.IsNegative() || p.Cmp(MaxUnitPrice) > 0 || !p.HasCents() {
-			return fmt.Errorf("%w: price %s is not an amount from 0 to %s with at most 2 decimals", ErrInvalidPriceChange, p.Decimal(), MaxUnitPrice)
+		if !p.IsPositive() || p.Cmp(MaxUnitPrice) > 0 || !p.HasCents() {
+			return fmt.Errorf("%w: price %s is not an amount above 0 and up to %s with at most 2 decimals", ErrInvalidPriceChange, p.Decimal(), MaxUnitPrice)
 		}
 	}
 	return nil

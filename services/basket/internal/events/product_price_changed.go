@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
@@ -29,11 +28,13 @@ func (ProductPriceChangedIntegrationEvent) EventName() string {
 // FollowPriceChange makes the basket lines follow a catalog price change:
 // it asks the domain what the change does, given the product's latest
 // known price (basket.PriceChange.Follow), and the store applies that to
-// every line of the product. A change no catalog would send is refused.
+// every line of the product. A change no catalog would send
+// (basket.PriceChange.Validate) is an eventbus.ErrInvalidEvent, refused
+// before it has any effect: the bus parks it at once.
 func (h *Handlers) FollowPriceChange(ctx context.Context, tx pgx.Tx, e ProductPriceChangedIntegrationEvent) error {
 	change := basket.PriceChange{ProductID: e.ProductID, OldPrice: e.OldPrice, NewPrice: e.NewPrice, Version: e.PriceVersion}
 	if err := change.Validate(); err != nil {
-		return fmt.Errorf("%s %s: %w", e.EventName(), e.ID, err)
+		return eventbus.Invalid(e, err)
 	}
 	known, err := h.Store.LockProductPrice(ctx, tx, change.ProductID)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
-	"github.com/go-chi/chi/v5"
 )
 
 // basketResponse is a basket as the API shows it.
@@ -51,9 +50,13 @@ type itemRequest struct {
 	PictureURL  string       `json:"pictureUrl"`
 }
 
-// buyerID reads and checks the {buyerId} path parameter.
+// buyerID reads and checks the {buyerId} path parameter, percent-decoded:
+// alice%40example.com is alice@example.com.
 func buyerID(r *http.Request) (string, *httpkit.Problem) {
-	id := chi.URLParam(r, "buyerId")
+	id, p := httpkit.PathParam(r, "buyerId")
+	if p != nil {
+		return "", p
+	}
 	if err := basket.ValidateBuyerID(id); err != nil {
 		var v httpkit.Validation
 		v.Add("buyerId", err.Error())

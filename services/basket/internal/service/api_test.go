@@ -87,10 +87,23 @@ func TestBasketAPI(t *testing.T) {
 	})
 
 	t.Run("bad buyer ids get problems", func(t *testing.T) {
-		for _, path := range []string{"/api/basket/a%20b", "/api/basket/" + strings.Repeat("x", 101)} {
+		for _, path := range []string{"/api/basket/a%20b", "/api/basket/" + strings.Repeat("x", 101), "/api/basket/a%00b", "/api/basket/%FF", "/api/basket/a%0Ab"} {
 			s.problem(t, http.MethodGet, path, nil, 400, "buyerId")
 			s.problem(t, http.MethodPut, path, `{"items":[]}`, 400, "buyerId")
 			s.problem(t, http.MethodDelete, path, nil, 400, "buyerId")
+		}
+	})
+
+	// The issue's row: a buyer id percent-escaped in the path is the same
+	// buyer as the one written plainly.
+	t.Run("path parameters are percent-decoded", func(t *testing.T) {
+		s.putBasket(t, "carol%40example.com", item(7, "10.00"))
+		if got := s.getBasket(t, "carol@example.com"); got.BuyerID != "carol@example.com" || !slices.Equal(got.prices(), []string{"10.00/-"}) {
+			t.Fatalf("GET with the id written plainly: %+v, want the line put with it escaped", got)
+		}
+		s.do(t, http.MethodDelete, "/api/basket/carol@example.com", nil)
+		if got := s.getBasket(t, "carol%40example.com"); len(got.Items) != 0 {
+			t.Fatalf("after DELETE: %+v", got)
 		}
 	})
 

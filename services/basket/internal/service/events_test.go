@@ -1,11 +1,14 @@
 package service_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/google/uuid"
 )
@@ -139,21 +142,96 @@ func TestOrderStartedDeletesTheBuyersBasket(t *testing.T) {
 	}
 }
 
-// An event no catalog would send is refused, retried, then parked in the
-// dead-letter queue; it changes nothing and the events after it still flow.
+// An event no catalog would send is parked at once, with its reason; it
+// changes nothing and the events after it still flow.
 func TestInvalidPriceChangeIsParked(t *testing.T) {
 	t.Parallel()
 	s := startBasket(t)
 	s.putBasket(t, "a", item(7, "10.00"))
 	bad := uuid.New()
 	s.publishRaw(t, priceChanged, bad, priceChangedBody(bad, 7, "10.00", "-5.00", 2))
-	testkit.WaitFor(t, "the invalid event in the dead-letter queue", func() bool {
-		return testkit.QueueLength(t, s.Queue+".dlq") == 1
-	})
+	checkParkedInvalid(t, testkit.WaitParked(t, s.Queue, 1), "price -5")
 	good := uuid.New()
 	s.publishRaw(t, priceChanged, good, priceChangedBody(good, 7, "10.00", "11.00", 3))
 	s.waitHandled(t, followPriceChange, good)
 	if got := s.getBasket(t, "a").prices(); !slices.Equal(got, []string{"11.00/10.00"}) {
 		t.Fatalf("basket %v, want only the valid change applied", got)
+	}
+}
+
+// checkParkedInvalid fails the test unless every parked message was parked
+// at once, as invalid, with a reason that says why.
+func checkParkedInvalid(t *testing.T, parked []rabbitmq.DeadLetter, why string) {
+	t.Helper()
+	for _, p := range parked {
+		if p.Reason != rabbitmq.ReasonInvalid || p.Attempts != 1 || !strings.Contains(p.LastError, why) {
+			t.Fatalf("parked %s as %q after %d attempt(s): %s; want invalid at once, saying %q", p.Name, p.Reason, p.Attempts, p.LastError, why)
+		}
+	}
+}
+
+// The issue's rows: a price of 0, and a forged version far beyond any
+// catalog's, each parked at once. Neither moves a line, and the forged
+// version is not pinned: the next real change still applies.
+func TestPriceChangeWithAZeroPriceOrAnImplausibleVersionIsParked(t *testing.T) {
+	t.Parallel()
+	s := startBasket(t)
+	s.putBasket(t, "a", item(7, "10.00"))
+	zero, forged := uuid.New(), uuid.New()
+	s.publishRaw(t, priceChanged, zero, priceChangedBody(zero, 7, "10.00", "0", 0))
+	checkParkedInvalid(t, testkit.WaitParked(t, s.Queue, 1), "price 0")
+	s.publishRaw(t, priceChanged, forged, priceChangedBody(forged, 7, "10.00", "0.01", 1<<62))
+	checkParkedInvalid(t, testkit.WaitParked(t, s.Queue, 2)[1:], "is not from 1 to 2147483647")
+	if got := s.getBasket(t, "a").prices(); !slices.Equal(got, []string{"10.00/-"}) {
+		t.Fatalf("basket %v after two invalid changes, want it untouched", got)
+	}
+	real := uuid.New()
+	s.publishRaw(t, priceChanged, real, priceChangedBody(real, 7, "10.00", "11.00", 1))
+	s.waitHandled(t, followPriceChange, real)
+	if got := s.getBasket(t, "a").prices(); !slices.Equal(got, []string{"11.00/10.00"}) {
+		t.Fatalf("basket %v after a real change, want 11.00 (was 10.00): the forged version was pinned", got)
+	}
+}
+
+// The issue's row: two price changes without an Id. Before, the inbox took
+// the nil UUID as the first one's id and dropped the second as its
+// duplicate, silently. Both are parked, with their reason, and change
+// nothing.
+func TestPriceChangesWithoutAnIDAreParked(t *testing.T) {
+	t.Parallel()
+	s := startBasket(t)
+	s.putBasket(t, "a", item(7, "10.00"), item(8, "20.00"))
+	for _, body := range []string{
+		`{"CreationDate":"2026-11-25T10:00:00Z","ProductId":7,"NewPrice":12.00,"OldPrice":10.00}`,
+		`{"Id":"00000000-0000-0000-0000-000000000000","ProductId":8,"NewPrice":22.00,"OldPrice":20.00}`,
+	} {
+		testkit.PublishEvent(t, s.Exchange, testkit.EventMessage(priceChanged, "", "test", []byte(body)))
+	}
+	checkParkedInvalid(t, testkit.WaitParked(t, s.Queue, 2), "no Id")
+	if got := s.getBasket(t, "a").prices(); !slices.Equal(got, []string{"10.00/-", "20.00/-"}) {
+		t.Fatalf("basket %v, want it untouched", got)
+	}
+	var recorded int
+	if err := s.DB.QueryRow(context.Background(), `SELECT count(*) FROM integration_event_inbox`).Scan(&recorded); err != nil {
+		t.Fatal(err)
+	}
+	if recorded != 0 {
+		t.Fatalf("the inbox recorded %d event(s) without an id", recorded)
+	}
+}
+
+// An OrderStarted whose UserId is no buyer id is parked at once and
+// deletes nothing.
+func TestOrderStartedWithoutABuyerIsParked(t *testing.T) {
+	t.Parallel()
+	s := startBasket(t)
+	s.putBasket(t, "alice", item(7, "10.00"))
+	for _, user := range []string{`""`, `"a b"`, `null`} {
+		id := uuid.New()
+		s.publishRaw(t, "OrderStartedIntegrationEvent", id, fmt.Sprintf(`{"Id":%q,"UserId":%s}`, id, user))
+	}
+	checkParkedInvalid(t, testkit.WaitParked(t, s.Queue, 3), "UserId")
+	if b := s.getBasket(t, "alice"); len(b.Items) != 1 {
+		t.Fatalf("alice's basket was touched: %+v", b)
 	}
 }

@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,29 +58,76 @@ func TestValidateNamesEachBadField(t *testing.T) {
 }
 
 func TestMergeLinesSumsDuplicatesInProductOrder(t *testing.T) {
-	got := catalog.MergeLines([]catalog.OrderLine{{7, 1}, {2, 3}, {7, 4}})
-	want := []catalog.OrderLine{{2, 3}, {7, 5}}
-	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
-		t.Fatalf("MergeLines = %v, want %v", got, want)
+	got := catalog.MergeLines([]catalog.OrderLine{{ProductID: 7, Units: 1}, {ProductID: 2, Units: 3}, {ProductID: 7, Units: 4}})
+	if len(got) != 2 || got[0].ProductID != 2 || got[0].Units != 3 || got[1].ProductID != 7 || got[1].Units != 5 {
+		t.Fatalf("MergeLines = %v, want 3 of 2 and 5 of 7", got)
 	}
 }
 
-func TestCheckStock(t *testing.T) {
-	lines := []catalog.OrderLine{{1, 2}, {2, 5}, {3, 1}, {4, 0}}
-	got, ok := catalog.CheckStock(lines, map[int64]int{1: 2, 2: 4, 4: 10})
+func TestCheckOrder(t *testing.T) {
+	price := money.MustParse
+	line := func(product int64, units int, unitPrice string) catalog.OrderLine {
+		return catalog.OrderLine{ProductID: product, Units: units, UnitPrice: price(unitPrice)}
+	}
+	products := map[int64]catalog.Product{
+		1: {Available: 2, Price: price("10.00")},
+		2: {Available: 4, Price: price("10.00")},
+		4: {Available: 10, Price: price("449.00")},
+		5: {Available: 10, Price: price("5.00")},
+	}
+	lines := []catalog.OrderLine{
+		line(1, 2, "10"),                       // enough, at its price (10 is 10.00)
+		line(2, 5, "10.00"),                    // 5 of 4
+		line(3, 1, "1.00"),                     // no such product
+		line(4, 1, "0.00"),                     // in stock, not at its price
+		line(5, 1, "5.00"), line(5, 1, "4.99"), // one line of two not at its price
+	}
+	got, ok := catalog.CheckOrder(lines, products)
 	if ok {
-		t.Fatal("ok with lines lacking stock")
+		t.Fatal("ok with lines lacking stock or at another price")
 	}
-	want := []bool{true, false, false, false}
-	for i, l := range got {
-		if l.HasStock != want[i] {
-			t.Errorf("line %d: HasStock %v, want %v", l.ProductID, l.HasStock, want[i])
-		}
+	want := []catalog.LineStock{
+		{ProductID: 1, HasStock: true, PriceMatches: true},
+		{ProductID: 2, HasStock: false, PriceMatches: true},
+		{ProductID: 3, HasStock: false, PriceMatches: false},
+		{ProductID: 4, HasStock: true, PriceMatches: false},
+		{ProductID: 5, HasStock: true, PriceMatches: false},
 	}
-	if _, ok := catalog.CheckStock([]catalog.OrderLine{{1, 2}}, map[int64]int{1: 2}); !ok {
-		t.Fatal("not ok with exactly the stock asked for")
+	if !slices.Equal(got, want) {
+		t.Fatalf("CheckOrder = %+v, want %+v", got, want)
 	}
-	if _, ok := catalog.CheckStock(nil, nil); ok {
+	if _, ok := catalog.CheckOrder([]catalog.OrderLine{line(1, 1, "10.00"), line(1, 1, "10.00")}, products); !ok {
+		t.Fatal("not ok with exactly the stock asked for, at the price")
+	}
+	if _, ok := catalog.CheckOrder(nil, nil); ok {
 		t.Fatal("an order without lines was ok")
+	}
+}
+
+func TestValidateOrder(t *testing.T) {
+	valid := []catalog.OrderLine{{ProductID: catalog.MaxProductID, Units: 1, UnitPrice: money.MustParse("0.00")}}
+	if err := catalog.ValidateOrder(1, valid, true); err != nil {
+		t.Fatalf("a valid order: %v", err)
+	}
+	if err := catalog.ValidateOrder(1, nil, false); err != nil {
+		t.Fatalf("an event without lines (Cancelled): %v", err)
+	}
+	for name, c := range map[string]struct {
+		orderID int64
+		lines   []catalog.OrderLine
+	}{
+		"order id 0":         {0, valid},
+		"negative order id":  {-1, valid},
+		"no lines":           {1, []catalog.OrderLine{}},
+		"product id 0":       {1, []catalog.OrderLine{{ProductID: 0, Units: 1}}},
+		"product id > int32": {1, []catalog.OrderLine{{ProductID: catalog.MaxProductID + 1, Units: 1}}},
+		"negative units":     {1, []catalog.OrderLine{{ProductID: 1, Units: -5}, {ProductID: 1, Units: 6}}},
+		"no units":           {1, []catalog.OrderLine{{ProductID: 1, Units: 0}}},
+		"negative price":     {1, []catalog.OrderLine{{ProductID: 1, Units: 1, UnitPrice: money.MustParse("-1")}}},
+		"three decimals":     {1, []catalog.OrderLine{{ProductID: 1, Units: 1, UnitPrice: money.MustParse("1.005")}}},
+	} {
+		if err := catalog.ValidateOrder(c.orderID, c.lines, true); !errors.Is(err, catalog.ErrInvalidOrder) {
+			t.Errorf("%s: %v, want ErrInvalidOrder", name, err)
+		}
 	}
 }

@@ -2,10 +2,12 @@ package events
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/inbox"
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,16 +49,38 @@ type OrderStatusChanged struct {
 	BuyerIdentityGUID string `json:"BuyerIdentityGuid"`
 }
 
-// OrderStockItem is a line of an order as ordering sends it.
+// OrderStockItem is a line of an order as ordering sends it with Paid.
 type OrderStockItem struct {
 	ProductID int64 `json:"ProductId"`
 	Units     int   `json:"Units"`
 }
 
-func orderLines(items []OrderStockItem) []catalog.OrderLine {
+// PricedOrderStockItem is a line of an order as ordering sends it to be
+// reserved: with the unit price the buyer is to pay (nil when the event
+// left it out).
+type PricedOrderStockItem struct {
+	OrderStockItem
+	UnitPrice *money.Money `json:"UnitPrice"`
+}
+
+// orderLines returns the lines of items, or why they are invalid.
+func orderLines(orderID int64, items []OrderStockItem) ([]catalog.OrderLine, error) {
 	lines := make([]catalog.OrderLine, len(items))
 	for i, it := range items {
 		lines[i] = catalog.OrderLine{ProductID: it.ProductID, Units: it.Units}
 	}
-	return lines
+	return lines, catalog.ValidateOrder(orderID, lines, false)
+}
+
+// pricedOrderLines returns the lines of items with their unit prices, or
+// why they are invalid.
+func pricedOrderLines(orderID int64, items []PricedOrderStockItem) ([]catalog.OrderLine, error) {
+	lines := make([]catalog.OrderLine, len(items))
+	for i, it := range items {
+		if it.UnitPrice == nil {
+			return nil, fmt.Errorf("%w: order %d line %d has no UnitPrice", catalog.ErrInvalidOrder, orderID, i)
+		}
+		lines[i] = catalog.OrderLine{ProductID: it.ProductID, Units: it.Units, UnitPrice: *it.UnitPrice}
+	}
+	return lines, catalog.ValidateOrder(orderID, lines, true)
 }

@@ -10,10 +10,10 @@ import (
 )
 
 // OrderStatusChangedToAwaitingValidationIntegrationEvent asks the catalog to reserve the
-// stock of an order.
+// stock of an order, at the unit prices of its lines.
 type OrderStatusChangedToAwaitingValidationIntegrationEvent struct {
 	OrderStatusChanged
-	OrderStockItems []OrderStockItem `json:"OrderStockItems"`
+	OrderStockItems []PricedOrderStockItem `json:"OrderStockItems"`
 }
 
 // EventName is the routing key.
@@ -22,8 +22,15 @@ func (OrderStatusChangedToAwaitingValidationIntegrationEvent) EventName() string
 }
 
 // ReserveStock reserves every line of the order or none, and answers
-// OrderStockConfirmedIntegrationEvent or OrderStockRejectedIntegrationEvent (with HasStock per line) through
-// the outbox, in the transaction of the reservation.
+// OrderStockConfirmedIntegrationEvent or OrderStockRejectedIntegrationEvent (with HasStock
+// and PriceMatches per product) through the outbox, in the transaction of
+// the reservation. It reserves only when every product has the stock, at
+// the unit price the order's lines name (events.md flow 4).
+//
+// An order ordering could not have sent (catalog.ValidateOrder: no lines,
+// a line without units or with a negative one, a line without its unit
+// price…) is an eventbus.ErrInvalidEvent, refused before anything is
+// claimed or reserved.
 //
 // An order cancelled before this event arrived has a "released" mark: then
 // nothing is reserved and nothing is answered, since ordering has already
@@ -31,7 +38,11 @@ func (OrderStatusChangedToAwaitingValidationIntegrationEvent) EventName() string
 // already reserved (a new event, not a redelivery, which the inbox drops) is
 // answered Confirmed again without reserving twice.
 func (h *Handlers) ReserveStock(ctx context.Context, tx pgx.Tx, e OrderStatusChangedToAwaitingValidationIntegrationEvent) error {
-	r, err := h.Stock.ReserveStock(ctx, tx, e.OrderID, orderLines(e.OrderStockItems))
+	lines, err := pricedOrderLines(e.OrderID, e.OrderStockItems)
+	if err != nil {
+		return eventbus.Invalid(e, err)
+	}
+	r, err := h.Stock.ReserveStock(ctx, tx, e.OrderID, lines)
 	if err != nil {
 		return err
 	}

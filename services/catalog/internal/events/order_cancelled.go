@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
 	"github.com/jackc/pgx/v5"
 )
@@ -20,8 +21,11 @@ func (OrderStatusChangedToCancelledIntegrationEvent) EventName() string {
 
 // ReleaseStock gives the order's reserved units back, once. For an order
 // not reserved yet it leaves a mark so that a late reservation request
-// reserves nothing.
+// reserves nothing. An order id below 1 is an eventbus.ErrInvalidEvent.
 func (h *Handlers) ReleaseStock(ctx context.Context, tx pgx.Tx, e OrderStatusChangedToCancelledIntegrationEvent) error {
+	if err := catalog.ValidateOrder(e.OrderID, nil, false); err != nil {
+		return eventbus.Invalid(e, err)
+	}
 	before, err := h.Stock.ReleaseReservation(ctx, tx, e.OrderID)
 	if err != nil {
 		return err

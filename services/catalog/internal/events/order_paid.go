@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -20,8 +21,12 @@ func (OrderStatusChangedToPaidIntegrationEvent) EventName() string {
 
 // FinalizeStock makes the order's reservation final, so that a later cancel
 // cannot give its units back. The stock was already taken when it was
-// reserved, so nothing else changes.
+// reserved, so nothing else changes. An event ordering could not have
+// sent (catalog.ValidateOrder) is an eventbus.ErrInvalidEvent.
 func (h *Handlers) FinalizeStock(ctx context.Context, tx pgx.Tx, e OrderStatusChangedToPaidIntegrationEvent) error {
+	if _, err := orderLines(e.OrderID, e.OrderStockItems); err != nil {
+		return eventbus.Invalid(e, err)
+	}
 	finalized, err := h.Stock.FinalizeReservation(ctx, tx, e.OrderID)
 	if err != nil {
 		return err

@@ -17,18 +17,20 @@ func (OrderStockConfirmedIntegrationEvent) EventName() string {
 	return "OrderStockConfirmedIntegrationEvent"
 }
 
-// OrderStockRejectedIntegrationEvent tells ordering that some line of the order lacks stock
-// and nothing was reserved.
+// OrderStockRejectedIntegrationEvent tells ordering that some product of the order lacks
+// stock or is not at the order's unit price, and nothing was reserved.
 type OrderStockRejectedIntegrationEvent struct {
 	eventbus.IntegrationEvent
 	OrderID         int64                 `json:"OrderId"`
 	OrderStockItems []ConfirmedOrderStock `json:"OrderStockItems"`
 }
 
-// ConfirmedOrderStock says whether one product of the order has stock.
+// ConfirmedOrderStock says whether one product of the order has stock, and
+// whether the order's lines of it are at its current price.
 type ConfirmedOrderStock struct {
-	ProductID int64 `json:"ProductId"`
-	HasStock  bool  `json:"HasStock"`
+	ProductID    int64 `json:"ProductId"`
+	HasStock     bool  `json:"HasStock"`
+	PriceMatches bool  `json:"PriceMatches"`
 }
 
 // EventName is the routing key.
@@ -39,7 +41,7 @@ func (OrderStockRejectedIntegrationEvent) EventName() string {
 func newOrderStockRejected(orderID int64, lines []catalog.LineStock) OrderStockRejectedIntegrationEvent {
 	items := make([]ConfirmedOrderStock, len(lines))
 	for i, l := range lines {
-		items[i] = ConfirmedOrderStock{ProductID: l.ProductID, HasStock: l.HasStock}
+		items[i] = ConfirmedOrderStock{ProductID: l.ProductID, HasStock: l.HasStock, PriceMatches: l.PriceMatches}
 	}
 	return OrderStockRejectedIntegrationEvent{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: orderID, OrderStockItems: items}
 }

@@ -20,8 +20,10 @@ import (
 
 // ReserveStock reserves the units of every line of the order, or none. It
 // returns Confirmed when it reserved them (or an earlier request for the
-// same order did), Rejected with stock per line when a product lacks units
-// or does not exist, and AlreadyReleased when the order was cancelled first.
+// same order did), Rejected with stock and price per product when a
+// product lacks units, is not at the order's unit price, or does not
+// exist (catalog.CheckOrder), and AlreadyReleased when the order was
+// cancelled first.
 func (s *Store) ReserveStock(ctx context.Context, tx pgx.Tx, orderID int64, lines []catalog.OrderLine) (catalog.Reservation, error) {
 	claimed, state, err := claimOrder(ctx, tx, orderID, catalog.Reserved)
 	if err != nil {
@@ -34,34 +36,35 @@ func (s *Store) ReserveStock(ctx context.Context, tx pgx.Tx, orderID int64, line
 		return catalog.Reservation{Outcome: catalog.Confirmed}, nil
 	}
 
-	lines = catalog.MergeLines(lines)
-	ids := make([]int64, len(lines))
-	for i, l := range lines {
+	merged := catalog.MergeLines(lines)
+	ids := make([]int64, len(merged))
+	for i, l := range merged {
 		ids[i] = l.ProductID
 	}
-	// Lock the products in id order, then decide for all of them at once.
-	rows, err := tx.Query(ctx, `SELECT id, available_stock FROM catalog_items
+	// Lock the products in id order, then decide for all of them at once:
+	// neither their stock nor their price can change until the commit.
+	rows, err := tx.Query(ctx, `SELECT id, available_stock, price FROM catalog_items
 		WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
 	if err != nil {
 		return catalog.Reservation{}, fmt.Errorf("reserve stock of order %d: lock products: %w", orderID, err)
 	}
-	available := map[int64]int{}
+	products := map[int64]catalog.Product{}
 	var id int64
-	var stock int
-	if _, err := pgx.ForEachRow(rows, []any{&id, &stock}, func() error { available[id] = stock; return nil }); err != nil {
+	var p catalog.Product
+	if _, err := pgx.ForEachRow(rows, []any{&id, &p.Available, &p.Price}, func() error { products[id] = p; return nil }); err != nil {
 		return catalog.Reservation{}, fmt.Errorf("reserve stock of order %d: lock products: %w", orderID, err)
 	}
-	perLine, ok := catalog.CheckStock(lines, available)
+	perProduct, ok := catalog.CheckOrder(lines, products)
 	if !ok {
 		// Nothing is reserved: undo the claim so that a later request for
 		// the order is decided afresh, and a cancel finds no reservation.
 		if _, err := tx.Exec(ctx, `DELETE FROM order_reservations WHERE order_id = $1`, orderID); err != nil {
 			return catalog.Reservation{}, fmt.Errorf("reserve stock of order %d: %w", orderID, err)
 		}
-		return catalog.Reservation{Outcome: catalog.Rejected, Lines: perLine}, nil
+		return catalog.Reservation{Outcome: catalog.Rejected, Lines: perProduct}, nil
 	}
 
-	for _, l := range lines {
+	for _, l := range merged {
 		// Conditional even though the rows are locked: the database, not
 		// this code, is what guarantees stock never goes below zero.
 		tag, err := tx.Exec(ctx, `UPDATE catalog_items SET available_stock = available_stock - $2

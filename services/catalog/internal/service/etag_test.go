@@ -97,7 +97,7 @@ func TestStaleEditKeepsReservedStock(t *testing.T) {
 	read, etag := c.getItem(path)
 
 	reserve := uuid.NewString()
-	c.publish(awaitingValidation, reserve, orderEvent(reserve, 51, "AwaitingValidation", stockLine{4, 2}))
+	c.publish(awaitingValidation, reserve, orderEvent(reserve, 51, "AwaitingValidation", stockLine{4, 2, c.price(4)}))
 	if d := next(t, answers); d.Type != stockConfirmed {
 		t.Fatalf("answer %s %s, want %s", d.Type, compactJSON(d.Body), stockConfirmed)
 	}

@@ -45,10 +45,15 @@ func (h *Handlers) Routes(db *pgxpool.Pool) []eventbus.Route {
 	}
 }
 
-// change applies a status command to an order for the event e. A command
-// that comes too late for the order's status, or an order that does not
-// exist, is logged and acknowledged: a retry could never succeed.
+// change applies a status command to an order for the event e. An order
+// number below 1 is no order's: the event is an eventbus.ErrInvalidEvent,
+// refused before any effect. A command that comes too late for the order's
+// status, or an order that does not exist, is logged and acknowledged: a
+// retry could never succeed.
 func (h *Handlers) change(ctx context.Context, tx pgx.Tx, e eventbus.Event, orderNumber int64, command func(*ordering.Order) error) error {
+	if orderNumber <= 0 {
+		return eventbus.Invalid(e, fmt.Errorf("OrderId %d is not above 0", orderNumber))
+	}
 	o, err := h.Orders.ChangeTx(ctx, tx, orderNumber, command)
 	switch {
 	case errors.Is(err, ordering.ErrIllegalTransition):

@@ -15,10 +15,18 @@ type OrderStatusChanged struct {
 	BuyerIdentityGUID string `json:"BuyerIdentityGuid"`
 }
 
-// OrderStockItem is a product and its units, as catalog reserves them.
+// OrderStockItem is a product and its units, as catalog makes their
+// reservation final.
 type OrderStockItem struct {
 	ProductID int `json:"ProductId"`
 	Units     int `json:"Units"`
+}
+
+// PricedOrderStockItem is a product, its units and their unit price, as
+// catalog reserves them: only at its current price (events.md flow 4).
+type PricedOrderStockItem struct {
+	OrderStockItem
+	UnitPrice money.Money `json:"UnitPrice"`
 }
 
 // OrderStatusChangedToSubmittedIntegrationEvent announces a new order.
@@ -30,10 +38,10 @@ func (OrderStatusChangedToSubmittedIntegrationEvent) EventName() string {
 }
 
 // OrderStatusChangedToAwaitingValidationIntegrationEvent asks catalog to
-// reserve the order's stock.
+// reserve the order's stock, at the unit prices of its lines.
 type OrderStatusChangedToAwaitingValidationIntegrationEvent struct {
 	OrderStatusChanged
-	OrderStockItems []OrderStockItem `json:"OrderStockItems"`
+	OrderStockItems []PricedOrderStockItem `json:"OrderStockItems"`
 }
 
 // EventName names the event on the wire.
@@ -97,7 +105,7 @@ func StatusEvent(c ordering.StatusChange) eventbus.Event {
 	case ordering.Submitted:
 		return OrderStatusChangedToSubmittedIntegrationEvent{base}
 	case ordering.AwaitingValidation:
-		return OrderStatusChangedToAwaitingValidationIntegrationEvent{base, stockItems(c.StockItems)}
+		return OrderStatusChangedToAwaitingValidationIntegrationEvent{base, pricedStockItems(c.StockItems)}
 	case ordering.StockConfirmed:
 		return OrderStatusChangedToStockConfirmedIntegrationEvent{base, c.PaymentToken, c.Total}
 	case ordering.Paid:
@@ -115,6 +123,14 @@ func stockItems(items []ordering.StockItem) []OrderStockItem {
 	out := make([]OrderStockItem, len(items))
 	for i, it := range items {
 		out[i] = OrderStockItem{ProductID: it.ProductID, Units: it.Units}
+	}
+	return out
+}
+
+func pricedStockItems(items []ordering.StockItem) []PricedOrderStockItem {
+	out := make([]PricedOrderStockItem, len(items))
+	for i, it := range items {
+		out[i] = PricedOrderStockItem{OrderStockItem{ProductID: it.ProductID, Units: it.Units}, it.UnitPrice}
 	}
 	return out
 }

@@ -23,7 +23,7 @@ func TestStatusEventWireFormat(t *testing.T) {
 		t.Run(string(status), func(t *testing.T) {
 			c := ordering.StatusChange{OrderNumber: 12, Status: status, BuyerID: "b1", BuyerName: "Alice"}
 			if status == ordering.AwaitingValidation || status == ordering.Paid {
-				c.StockItems = []ordering.StockItem{{ProductID: 3, Units: 2}}
+				c.StockItems = []ordering.StockItem{{ProductID: 3, Units: 2, UnitPrice: money.MustParse("19.50")}}
 			}
 			if status == ordering.StockConfirmed {
 				c.PaymentToken, c.Total = "tok.en", money.MustParse("19.50")
@@ -58,8 +58,14 @@ func TestStatusEventWireFormat(t *testing.T) {
 				body["BuyerName"] != "Alice" || body["Id"] != e.EventID().String() {
 				t.Fatalf("body %s", b)
 			}
-			if c.StockItems != nil && string(mustJSON(t, body["OrderStockItems"])) != `[{"ProductId":3,"Units":2}]` {
-				t.Fatalf("OrderStockItems %s", mustJSON(t, body["OrderStockItems"]))
+			// Catalog reserves at the unit price; making the reservation
+			// final needs none.
+			wantItems := `[{"ProductId":3,"Units":2}]`
+			if status == ordering.AwaitingValidation {
+				wantItems = `[{"ProductId":3,"UnitPrice":19.5,"Units":2}]`
+			}
+			if c.StockItems != nil && string(mustJSON(t, body["OrderStockItems"])) != wantItems {
+				t.Fatalf("OrderStockItems %s, want %s", mustJSON(t, body["OrderStockItems"]), wantItems)
 			}
 		})
 	}

@@ -8,18 +8,22 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// OrderStockRejectedIntegrationEvent is catalog's answer when some line of
-// the order lacks stock (and nothing was reserved).
+// OrderStockRejectedIntegrationEvent is catalog's answer when some product
+// of the order lacks stock, or is not at the order's unit price (and
+// nothing was reserved).
 type OrderStockRejectedIntegrationEvent struct {
 	eventbus.IntegrationEvent
 	OrderID         int64                     `json:"OrderId"`
 	OrderStockItems []ConfirmedOrderStockItem `json:"OrderStockItems"`
 }
 
-// ConfirmedOrderStockItem tells whether catalog has the stock of a product.
+// ConfirmedOrderStockItem tells whether catalog has the stock of a
+// product, and whether the order has it at its current price (nil from a
+// catalog that does not say).
 type ConfirmedOrderStockItem struct {
-	ProductID int  `json:"ProductId"`
-	HasStock  bool `json:"HasStock"`
+	ProductID    int   `json:"ProductId"`
+	HasStock     bool  `json:"HasStock"`
+	PriceMatches *bool `json:"PriceMatches"`
 }
 
 // EventName names the event on the wire.
@@ -27,13 +31,17 @@ func (OrderStockRejectedIntegrationEvent) EventName() string {
 	return "OrderStockRejectedIntegrationEvent"
 }
 
-// RejectStock cancels the order, naming the products without stock.
+// RejectStock cancels the order, naming the products without stock and
+// those not at the order's price.
 func (h *Handlers) RejectStock(ctx context.Context, tx pgx.Tx, e OrderStockRejectedIntegrationEvent) error {
-	var missing []int
+	var withoutStock, notAtPrice []int
 	for _, it := range e.OrderStockItems {
 		if !it.HasStock {
-			missing = append(missing, it.ProductID)
+			withoutStock = append(withoutStock, it.ProductID)
+		}
+		if it.PriceMatches != nil && !*it.PriceMatches {
+			notAtPrice = append(notAtPrice, it.ProductID)
 		}
 	}
-	return h.change(ctx, tx, e, e.OrderID, func(o *ordering.Order) error { return o.RejectStock(missing) })
+	return h.change(ctx, tx, e, e.OrderID, func(o *ordering.Order) error { return o.RejectStock(withoutStock, notAtPrice) })
 }

@@ -10,7 +10,10 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
@@ -90,6 +93,9 @@ func (h *handlers) list(w http.ResponseWriter, r *http.Request) {
 	var v httpkit.Validation
 	v.Check(buyerID != "", "buyerId", "is required")
 	v.Check(len(buyerID) <= maxBuyerIDLength, "buyerId", "must be at most 200 characters")
+	// PostgreSQL refuses what is not UTF-8, and no buyer id holds a
+	// control character (NUL among them).
+	v.Check(utf8.ValidString(buyerID) && !strings.ContainsFunc(buyerID, unicode.IsControl), "buyerId", "must be text without control characters")
 	if p := v.Err(); p != nil {
 		httpkit.WriteProblem(w, p)
 		return

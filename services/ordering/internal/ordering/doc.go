@@ -7,8 +7,10 @@
 //
 //	Submitted ──AwaitValidation──▶ AwaitingValidation ──ConfirmStock──▶ StockConfirmed ──ConfirmPayment──▶ Paid ──Ship──▶ Shipped
 //	    │                               │                                  │
-//	    └────────Cancel─────────────────┴──Cancel, RejectStock─────────────┴──Cancel, FailPayment──▶ Cancelled
+//	    └────────Cancel─────────────────┴──Cancel, RejectStock─────────────┴──FailPayment──▶ Cancelled
 //
+// Cancel is refused from StockConfirmed on: payment may be taking the money
+// then, and an order must never end Cancelled with its payment taken.
 // A command that does not apply to the order's status fails with an error
 // that matches ErrIllegalTransition (a 409 over HTTP, a logged no-op for a
 // late or duplicated event). Cancel on an order that is already Cancelled

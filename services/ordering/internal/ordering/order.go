@@ -199,17 +199,24 @@ func (o *Order) Total() money.Money {
 }
 
 // StockItems is what catalog needs to reserve or release stock for the
-// order: units per product, one entry per product.
+// order: units per product and unit price, one entry per product at a
+// price (lines of one product at two prices stay two entries, so that
+// catalog checks each price).
 func (o *Order) StockItems() []StockItem {
+	type key struct {
+		productID int
+		unitPrice string
+	}
 	var out []StockItem
-	index := map[int]int{}
+	index := map[key]int{}
 	for _, it := range o.Items {
-		if i, ok := index[it.ProductID]; ok {
+		k := key{it.ProductID, it.UnitPrice.String()}
+		if i, ok := index[k]; ok {
 			out[i].Units += it.Units
 			continue
 		}
-		index[it.ProductID] = len(out)
-		out = append(out, StockItem{ProductID: it.ProductID, Units: it.Units})
+		index[k] = len(out)
+		out = append(out, StockItem{ProductID: it.ProductID, Units: it.Units, UnitPrice: it.UnitPrice})
 	}
 	return out
 }

@@ -27,10 +27,12 @@ func (e *TransitionError) Error() string {
 // Is makes a TransitionError match ErrIllegalTransition.
 func (e *TransitionError) Is(target error) bool { return target == ErrIllegalTransition }
 
-// StockItem is a product and how many units of it an order holds.
+// StockItem is a product and how many units of it an order holds, at
+// what unit price.
 type StockItem struct {
 	ProductID int
 	Units     int
+	UnitPrice money.Money
 }
 
 // StatusChange is what an order tells the world when it changes status:
@@ -40,8 +42,8 @@ type StatusChange struct {
 	Status      Status
 	BuyerID     string
 	BuyerName   string
-	// StockItems is set for AwaitingValidation (catalog reserves them) and
-	// Paid (catalog makes the reservation final).
+	// StockItems is set for AwaitingValidation (catalog reserves them, at
+	// their unit prices) and Paid (catalog makes the reservation final).
 	StockItems []StockItem
 	// PaymentToken and Total are set for StockConfirmed: payment charges
 	// the token for the total.
@@ -80,9 +82,10 @@ func (o *Order) ConfirmStock() error {
 }
 
 // RejectStock cancels an order awaiting validation because catalog lacks
-// stock for the given products; the description names them.
-func (o *Order) RejectStock(productsWithoutStock []int) error {
-	return o.move("reject the stock of", Cancelled, o.noStockDescription(productsWithoutStock), AwaitingValidation)
+// stock for some products, or no longer sells some at the price the order
+// has them at; the description names them.
+func (o *Order) RejectStock(withoutStock, notAtPrice []int) error {
+	return o.move("reject the stock of", Cancelled, o.rejectionDescription(withoutStock, notAtPrice), AwaitingValidation)
 }
 
 // ConfirmPayment records that the payment succeeded.
@@ -100,14 +103,16 @@ func (o *Order) Ship() error {
 	return o.move("ship", Shipped, "", Paid)
 }
 
-// Cancel cancels the order at the buyer's request. A paid or shipped order
-// can no longer be cancelled; a cancelled one stays as it is (no change, no
-// error).
+// Cancel cancels the order at the buyer's request, while it is Submitted
+// or AwaitingValidation. From StockConfirmed on, payment may be taking the
+// money (events.md flow 6): a cancel then would leave an order Cancelled
+// with its payment taken, so it is refused, as for a paid or shipped
+// order. A cancelled order stays as it is (no change, no error).
 func (o *Order) Cancel() error {
 	if o.Status == Cancelled {
 		return nil
 	}
-	return o.move("cancel", Cancelled, "The order was cancelled by the buyer.", Submitted, AwaitingValidation, StockConfirmed)
+	return o.move("cancel", Cancelled, "The order was cancelled by the buyer.", Submitted, AwaitingValidation)
 }
 
 // move sets status to and records the change when the order is in one of
@@ -126,12 +131,25 @@ func (o *Order) move(command string, to Status, description string, from ...Stat
 	return &TransitionError{Command: command, From: o.Status}
 }
 
-// noStockDescription names the products catalog had no stock for, by name
-// when they are lines of the order.
-func (o *Order) noStockDescription(productIDs []int) string {
-	if len(productIDs) == 0 {
-		return "The order was cancelled: some products are out of stock."
+// rejectionDescription names the products catalog had no stock for and
+// those it no longer sells at the order's price, by name when they are
+// lines of the order.
+func (o *Order) rejectionDescription(withoutStock, notAtPrice []int) string {
+	var reasons []string
+	if len(withoutStock) > 0 {
+		reasons = append(reasons, "out of stock: "+o.productNames(withoutStock))
 	}
+	if len(notAtPrice) > 0 {
+		reasons = append(reasons, "no longer at the price ordered: "+o.productNames(notAtPrice))
+	}
+	if len(reasons) == 0 {
+		return "The order was cancelled: some products are out of stock or no longer at the price ordered."
+	}
+	return "The order was cancelled: " + strings.Join(reasons, "; ") + "."
+}
+
+// productNames lists products, by name when they are lines of the order.
+func (o *Order) productNames(productIDs []int) string {
 	names := make([]string, 0, len(productIDs))
 	for _, id := range productIDs {
 		name := "product " + strconv.Itoa(id)
@@ -143,5 +161,5 @@ func (o *Order) noStockDescription(productIDs []int) string {
 		}
 		names = append(names, name)
 	}
-	return "The order was cancelled: out of stock: " + strings.Join(names, ", ") + "."
+	return strings.Join(names, ", ")
 }

@@ -21,7 +21,7 @@ type command struct {
 var commands = []command{
 	{"AwaitValidation", (*ordering.Order).AwaitValidation},
 	{"ConfirmStock", (*ordering.Order).ConfirmStock},
-	{"RejectStock", func(o *ordering.Order) error { return o.RejectStock([]int{2}) }},
+	{"RejectStock", func(o *ordering.Order) error { return o.RejectStock([]int{2}, nil) }},
 	{"ConfirmPayment", (*ordering.Order).ConfirmPayment},
 	{"FailPayment", (*ordering.Order).FailPayment},
 	{"Ship", (*ordering.Order).Ship},
@@ -63,7 +63,7 @@ var machine = map[ordering.Status]map[string]outcome{
 		"ConfirmPayment":  ordering.Paid,
 		"FailPayment":     ordering.Cancelled,
 		"Ship":            refused,
-		"Cancel":          ordering.Cancelled,
+		"Cancel":          refused, // payment in flight (events.md flow 6)
 	},
 	ordering.Paid: {
 		"AwaitValidation": refused,
@@ -103,8 +103,15 @@ func loaded(status ordering.Status) *ordering.Order {
 			{ProductID: 1, ProductName: "Mug", UnitPrice: money.MustParse("8.50"), Units: 2},
 			{ProductID: 2, ProductName: "T-Shirt", UnitPrice: money.MustParse("12.00"), Units: 1},
 			{ProductID: 1, ProductName: "Mug", UnitPrice: money.MustParse("8.50"), Units: 1},
+			{ProductID: 2, ProductName: "T-Shirt", UnitPrice: money.MustParse("11.00"), Units: 1},
 		},
 	}
+}
+
+func sameStock(a, b []ordering.StockItem) bool {
+	return slices.EqualFunc(a, b, func(x, y ordering.StockItem) bool {
+		return x.ProductID == y.ProductID && x.Units == y.Units && x.UnitPrice.Equal(y.UnitPrice)
+	})
 }
 
 func TestStateMachineEveryStatusEveryCommand(t *testing.T) {
@@ -158,8 +165,10 @@ func TestStateMachineEveryStatusEveryCommand(t *testing.T) {
 				}
 				wantStock := want == ordering.AwaitingValidation || want == ordering.Paid
 				if wantStock {
-					// One entry per product, units summed over lines.
-					if !slices.Equal(ch.StockItems, []ordering.StockItem{{ProductID: 1, Units: 3}, {ProductID: 2, Units: 1}}) {
+					// One entry per product at a price, units summed
+					// over lines.
+					if !sameStock(ch.StockItems, []ordering.StockItem{{ProductID: 1, Units: 3, UnitPrice: money.MustParse("8.50")},
+						{ProductID: 2, Units: 1, UnitPrice: money.MustParse("12.00")}, {ProductID: 2, Units: 1, UnitPrice: money.MustParse("11.00")}}) {
 						t.Fatalf("stock items = %+v", ch.StockItems)
 					}
 				} else if ch.StockItems != nil {
@@ -195,10 +204,18 @@ func TestChangesAreTakenOnce(t *testing.T) {
 
 func TestRejectStockNamesTheProducts(t *testing.T) {
 	o := loaded(ordering.AwaitingValidation)
-	if err := o.RejectStock([]int{2, 99}); err != nil {
+	if err := o.RejectStock([]int{2, 99}, nil); err != nil {
 		t.Fatal(err)
 	}
 	want := "The order was cancelled: out of stock: T-Shirt (product 2), product 99."
+	if o.Description != want {
+		t.Fatalf("description = %q, want %q", o.Description, want)
+	}
+	o = loaded(ordering.AwaitingValidation)
+	if err := o.RejectStock([]int{2}, []int{1}); err != nil {
+		t.Fatal(err)
+	}
+	want = "The order was cancelled: out of stock: T-Shirt (product 2); no longer at the price ordered: Mug (product 1)."
 	if o.Description != want {
 		t.Fatalf("description = %q, want %q", o.Description, want)
 	}

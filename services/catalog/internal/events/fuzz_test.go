@@ -1,0 +1,104 @@
+package events_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
+	"github.com/eshop-go/eshop-go/services/catalog/internal/events"
+	"github.com/jackc/pgx/v5"
+)
+
+// stockCalls is a Stock that records what the handlers asked of it, so
+// that a fuzz test can tell whether an event had an effect. Every order
+// it is asked about was cancelled already, so that ReserveStock answers
+// nothing (there is no transaction for the outbox).
+type stockCalls struct {
+	orderID int64
+	lines   []catalog.OrderLine
+	called  bool
+}
+
+func (s *stockCalls) ReserveStock(_ context.Context, _ pgx.Tx, orderID int64, lines []catalog.OrderLine) (catalog.Reservation, error) {
+	s.orderID, s.lines, s.called = orderID, lines, true
+	return catalog.Reservation{Outcome: catalog.AlreadyReleased}, nil
+}
+
+func (s *stockCalls) FinalizeReservation(_ context.Context, _ pgx.Tx, orderID int64) (bool, error) {
+	s.orderID, s.called = orderID, true
+	return false, nil
+}
+
+func (s *stockCalls) ReleaseReservation(_ context.Context, _ pgx.Tx, orderID int64) (catalog.ReservationState, error) {
+	s.orderID, s.called = orderID, true
+	return catalog.Released, nil
+}
+
+// fuzzOrderEvent fuzzes the catalog's handler of event E (handler picks
+// it): either the event is refused as invalid before it reaches the
+// store, or the store is asked about a valid order, and about lines that
+// pass check.
+func fuzzOrderEvent[E eventbus.Event](f *testing.F, handler func(*events.Handlers) func(context.Context, pgx.Tx, E) error, seeds []string, check func([]catalog.OrderLine) bool) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		s := &stockCalls{}
+		err := testkit.HandleBody(t, body, handler(&events.Handlers{Stock: s, Logger: slog.New(slog.DiscardHandler)}))
+		switch {
+		case err != nil && s.called:
+			t.Fatalf("%s: invalid (%v), yet it reached the store", body, err)
+		case err == nil && (s.orderID <= 0 || !check(s.lines)):
+			t.Fatalf("%s reached the store as order %d, lines %+v", body, s.orderID, s.lines)
+		}
+	})
+}
+
+const fuzzID = `"Id":"6f1c5b4e-1f7a-4c59-9a43-0d2c3a8f1e21"`
+
+func FuzzAwaitingValidation(f *testing.F) {
+	fuzzOrderEvent(f, func(h *events.Handlers) func(context.Context, pgx.Tx, events.OrderStatusChangedToAwaitingValidationIntegrationEvent) error {
+		return h.ReserveStock
+	}, []string{
+		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":2,"UnitPrice":19.50}]}`,
+		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":-5,"UnitPrice":1},{"ProductId":1,"Units":6,"UnitPrice":1}]}`,
+		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":1}]}`,
+		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":1,"UnitPrice":0.00}]}`,
+		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":2147483648,"Units":1,"UnitPrice":1}]}`,
+		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[]}`,
+		`{` + fuzzID + `,"OrderId":0,"OrderStockItems":[{"ProductId":1,"Units":1,"UnitPrice":1}]}`,
+		`{"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":1,"UnitPrice":1}]}`,
+	}, func(lines []catalog.OrderLine) bool {
+		for _, l := range lines {
+			if l.ProductID < 1 || l.ProductID > catalog.MaxProductID || l.Units < 1 || l.UnitPrice.IsNegative() || !l.UnitPrice.HasCents() {
+				return false
+			}
+		}
+		return len(lines) > 0
+	})
+}
+
+func FuzzPaid(f *testing.F) {
+	fuzzOrderEvent(f, func(h *events.Handlers) func(context.Context, pgx.Tx, events.OrderStatusChangedToPaidIntegrationEvent) error {
+		return h.FinalizeStock
+	}, []string{
+		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":2}]}`,
+		`{` + fuzzID + `,"OrderId":-7,"OrderStockItems":[{"ProductId":1,"Units":2}]}`,
+		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":0}]}`,
+		`{` + fuzzID + `,"OrderId":7}`,
+	}, func(lines []catalog.OrderLine) bool { return lines == nil })
+}
+
+func FuzzCancelled(f *testing.F) {
+	fuzzOrderEvent(f, func(h *events.Handlers) func(context.Context, pgx.Tx, events.OrderStatusChangedToCancelledIntegrationEvent) error {
+		return h.ReleaseStock
+	}, []string{
+		`{` + fuzzID + `,"OrderId":7}`,
+		`{` + fuzzID + `,"OrderId":0}`,
+		`{` + fuzzID + `,"OrderId":"7"}`,
+		`{"OrderId":7}`,
+	}, func(lines []catalog.OrderLine) bool { return lines == nil })
+}
