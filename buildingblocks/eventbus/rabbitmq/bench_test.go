@@ -151,7 +151,7 @@ func benchmarkRaw(b *testing.B, rawWindow int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := pub.ExchangeDeclare(tb.exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
+	if err := pub.ExchangeDeclare(tb.exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := pub.QueueDeclare(queue, true, false, false, false, amqp.Table{amqp.QueueTypeArg: amqp.QueueTypeQuorum}); err != nil {

@@ -22,7 +22,7 @@ func TestRoundTripOfTypedAndDynamicEvent(t *testing.T) {
 	// A plain AMQP consumer on its own queue sees the wire format.
 	raw := tb.raw()
 	rawQueue := tb.prefix + "_raw"
-	if err := raw.ExchangeDeclare(tb.exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
+	if err := raw.ExchangeDeclare(tb.exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := raw.QueueDeclare(rawQueue, false, false, false, false, nil); err != nil {

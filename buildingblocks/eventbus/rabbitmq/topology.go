@@ -1,6 +1,7 @@
 package rabbitmq
 
 import (
+	"errors"
 	"fmt"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -18,9 +19,25 @@ func DeadLetterQueue(queue string) string { return queue + ".dlq" }
 // for their next attempt: "<queue>.wait".
 func waitQueue(queue string) string { return queue + ".wait" }
 
-// declareExchange declares the durable direct exchange all events go to.
+// requeueExchange is the name of the direct exchange through which a
+// consumer sends a message on to its own queues, "<queue>" and
+// "<queue>.wait" (the routing key is the queue's name). It exists so that a
+// service's broker user needs no write access to the default exchange,
+// which would let it put any message into any queue.
+func requeueExchange(queue string) string { return queue + ".requeue" }
+
+// declareExchange declares the durable topic exchange all events go to.
+// Binding keys are exact event names, so it routes like a direct exchange,
+// and the broker can authorise each publisher per event name (topic
+// permissions). An exchange of another type under that name (a direct one,
+// declared by an earlier version) cannot be re-declared: the error says so.
 func declareExchange(ch *amqp.Channel, exchange string) error {
-	if err := ch.ExchangeDeclare(exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
+	err := ch.ExchangeDeclare(exchange, amqp.ExchangeTopic, true, false, false, false, nil)
+	var amqpErr *amqp.Error
+	if errors.As(err, &amqpErr) && amqpErr.Code == amqp.PreconditionFailed {
+		return fmt.Errorf("declare exchange %s: it exists with other properties (a direct exchange from an earlier version?): delete it or choose another EVENTBUS_EXCHANGE: %w", exchange, err)
+	}
+	if err != nil {
 		return fmt.Errorf("declare exchange %s: %w", exchange, err)
 	}
 	return nil
@@ -31,9 +48,12 @@ func declareExchange(ch *amqp.Channel, exchange string) error {
 // "<queue>.dlq"; then the quorum queue "<queue>.wait", where a failed
 // message waits for its next attempt: each message there has a TTL (its
 // backoff), and when it expires the wait queue dead-letters it back into
-// the service queue (through the default exchange). A message with a short
-// TTL behind one with a longer TTL waits for that one: at most
-// maxRetryBackoff.
+// the service queue (through the default exchange: dead-lettering is the
+// broker's, and needs no permission of the service's user). Last the
+// exchange "<queue>.requeue", bound to both queues, through which the
+// consumer sends failed messages to wait and parked ones on their way to
+// the dead-letter queue. A message with a short TTL behind one with a
+// longer TTL waits for that one: at most maxRetryBackoff.
 //
 // Dead-lettering is at-least-once (x-dead-letter-strategy): a queue keeps a
 // rejected or expired message until the queue it goes to confirmed it, so
@@ -74,6 +94,15 @@ func declareQueue(ch *amqp.Channel, queue string) error {
 		amqp.QueueOverflowArg:       amqp.QueueOverflowRejectPublish,
 	}); err != nil {
 		return fmt.Errorf("declare wait queue %s: %w", wait, err)
+	}
+	requeue := requeueExchange(queue)
+	if err := ch.ExchangeDeclare(requeue, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
+		return fmt.Errorf("declare exchange %s: %w", requeue, err)
+	}
+	for _, q := range []string{queue, wait} {
+		if err := ch.QueueBind(q, q, requeue, false, nil); err != nil {
+			return fmt.Errorf("bind %s to %s: %w", q, requeue, err)
+		}
 	}
 	return nil
 }
