@@ -34,7 +34,7 @@ func requeueExchange(queue string) string { return queue + ".requeue" }
 // permissions).
 func declareExchange(ch *amqp.Channel, exchange string) error {
 	err := ch.ExchangeDeclare(exchange, amqp.ExchangeTopic, true, false, false, false, nil)
-	return declared("exchange", exchange, "choose another EVENTBUS_EXCHANGE", err)
+	return declared("exchange", exchange, "choose another EVENTBUS_EXCHANGE (and grant it to the service's broker user)", err)
 }
 
 // declared wraps the error of declaring kind name. The broker refuses to

@@ -1,0 +1,336 @@
+package deploy
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+)
+
+// eventRow is a row of the events table: who publishes an event and who
+// consumes it.
+type eventRow struct {
+	publisher string
+	consumers []string
+}
+
+// eventTable reads the table "| `EventName` | publisher | consumers | … |"
+// from a markdown file.
+func eventTable(t *testing.T, path string) map[string]eventRow {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]eventRow{}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		cells := strings.Split(sc.Text(), "|")
+		if len(cells) < 5 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		name := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		if !strings.HasSuffix(name, "IntegrationEvent") {
+			continue
+		}
+		row := eventRow{publisher: strings.TrimSpace(cells[2])}
+		for c := range strings.SplitSeq(cells[3], ",") {
+			if c = strings.TrimSpace(c); c != "–" && c != "-" && c != "" {
+				row.consumers = append(row.consumers, c)
+			}
+		}
+		rows[name] = row
+	}
+	if len(rows) == 0 {
+		t.Fatalf("%s: no events table found", path)
+	}
+	return rows
+}
+
+// definitions is deploy/rabbitmq/definitions.json.
+type definitions struct {
+	Users []struct {
+		Name     string `json:"name"`
+		Password string `json:"password"`
+	} `json:"users"`
+	Permissions []struct {
+		User, Configure, Write, Read string
+	} `json:"permissions"`
+	TopicPermissions []struct {
+		User, Exchange, Write, Read string
+	} `json:"topic_permissions"`
+}
+
+func readDefinitions(t *testing.T) definitions {
+	t.Helper()
+	raw, err := os.ReadFile(definitionsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d definitions
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatalf("%s: %v", definitionsFile, err)
+	}
+	return d
+}
+
+func (d definitions) password(user string) string {
+	for _, u := range d.Users {
+		if u.Name == user {
+			return u.Password
+		}
+	}
+	return ""
+}
+
+// The broker enforces the events table (events.md, "Who may publish
+// what"). The table is read from docs/architecture.md, which is in the
+// repository, and compared with the spec's when the spec is beside the
+// repository (../shared/spec/events.md): the docs' table cannot drift from
+// the contract unnoticed where the spec is at hand, and the check still
+// runs where it is not. (The services' EventName() methods cannot tell
+// which events a service publishes and which it consumes: each declares
+// both.)
+func TestTheBrokerUsersMayPublishAndBindWhatTheEventsTableSays(t *testing.T) {
+	table := eventTable(t, "../../docs/architecture.md")
+	if _, err := os.Stat("../../../shared/spec/events.md"); err == nil {
+		spec := eventTable(t, "../../../shared/spec/events.md")
+		for name, row := range spec {
+			if got, ok := table[name]; !ok || got.publisher != row.publisher || !slices.Equal(got.consumers, row.consumers) {
+				t.Errorf("docs/architecture.md: %s is %+v, the spec says %+v", name, got, row)
+			}
+		}
+		if len(table) != len(spec) {
+			t.Errorf("docs/architecture.md lists %d events, the spec %d", len(table), len(spec))
+		}
+	} else {
+		t.Log("no ../shared/spec/events.md beside the repository: checking against docs/architecture.md alone")
+	}
+
+	defs := readDefinitions(t)
+	for _, s := range services {
+		i := slices.IndexFunc(defs.TopicPermissions, func(p struct{ User, Exchange, Write, Read string }) bool { return p.User == s })
+		if i < 0 {
+			t.Errorf("%s: no topic permissions for %s", definitionsFile, s)
+			continue
+		}
+		p := defs.TopicPermissions[i]
+		if p.Exchange != rabbitmq.DefaultExchange {
+			t.Errorf("%s's topic permissions are on %q, want %q", s, p.Exchange, rabbitmq.DefaultExchange)
+		}
+		publish, bind := regexp.MustCompile(p.Write), regexp.MustCompile(p.Read)
+		for name, row := range table {
+			if want := row.publisher == s; publish.MatchString(name) != want {
+				t.Errorf("%s may publish %s: %v, the table says %v", s, name, !want, want)
+			}
+			if want := slices.Contains(row.consumers, s); bind.MatchString(name) != want {
+				t.Errorf("%s may bind %s: %v, the table says %v", s, name, !want, want)
+			}
+		}
+	}
+}
+
+// Each user reaches the exchange and its own queue's names, and nothing of
+// another service's, nor the default exchange (through which it could put
+// messages into any queue).
+func TestTheBrokerUsersReachOnlyTheirOwnQueues(t *testing.T) {
+	defs := readDefinitions(t)
+	names := func(s string, suffixes ...string) []string {
+		out := []string{s}
+		for _, x := range suffixes {
+			out = append(out, s+"."+x)
+		}
+		return out
+	}
+	for _, s := range services {
+		i := slices.IndexFunc(defs.Permissions, func(p struct{ User, Configure, Write, Read string }) bool { return p.User == s })
+		if i < 0 {
+			t.Errorf("%s: no permissions for %s", definitionsFile, s)
+			continue
+		}
+		p := defs.Permissions[i]
+		for _, perm := range []struct {
+			what, re string
+			needs    []string
+		}{
+			{"configure", p.Configure, names(s, "wait", "dlx", "dlq", "requeue")},
+			{"write", p.Write, names(s, "wait", "dlx", "dlq", "requeue")},
+			{"read", p.Read, names(s, "wait", "dlx", "requeue")},
+		} {
+			re := regexp.MustCompile(perm.re)
+			for _, n := range append(perm.needs, rabbitmq.DefaultExchange) {
+				if !re.MatchString(n) {
+					t.Errorf("%s may not %s %s, which its bus needs", s, perm.what, n)
+				}
+			}
+			forbidden := []string{"amq.default", ""}
+			for _, o := range services {
+				if o != s {
+					forbidden = append(forbidden, names(o, "wait", "dlx", "dlq", "requeue")...)
+				}
+			}
+			for _, n := range forbidden {
+				if re.MatchString(n) {
+					t.Errorf("%s may %s %q, which is not its own", s, perm.what, n)
+				}
+			}
+		}
+	}
+}
+
+// initSQLPasswords reads the roles and passwords deploy/postgres/init.sql
+// creates.
+func initSQLPasswords(t *testing.T) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile("../../deploy/postgres/init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]string{}
+	for _, m := range regexp.MustCompile(`CREATE ROLE (\w+) LOGIN PASSWORD ''([^']*)''`).FindAllStringSubmatch(string(raw), -1) {
+		roles[m[1]] = m[2]
+	}
+	return roles
+}
+
+// checkURLs checks that a service's broker and database URLs name its own
+// user and role with the passwords the definitions and init.sql give them.
+func checkURLs(t *testing.T, where, service string, env map[string]string, defs definitions, roles map[string]string) {
+	t.Helper()
+	amqpURL, err := url.Parse(env["RABBITMQ_URL"])
+	if err != nil || amqpURL.User == nil {
+		t.Errorf("%s: %s has no RABBITMQ_URL with a user (%q)", where, service, env["RABBITMQ_URL"])
+	} else if pw, _ := amqpURL.User.Password(); amqpURL.User.Username() != service || pw != defs.password(service) {
+		t.Errorf("%s: %s connects to the broker as %q (password %s), want its own user %q with the password of %s",
+			where, service, amqpURL.User.Username(), map[bool]string{true: "matching", false: "not matching"}[pw == defs.password(service)], service, definitionsFile)
+	}
+	if !slices.Contains(databaseServices, service) {
+		if _, ok := env["DATABASE_URL"]; ok {
+			t.Errorf("%s: %s has no database but a DATABASE_URL", where, service)
+		}
+		return
+	}
+	dbURL, err := url.Parse(env["DATABASE_URL"])
+	if err != nil || dbURL.User == nil {
+		t.Errorf("%s: %s has no DATABASE_URL with a role (%q)", where, service, env["DATABASE_URL"])
+		return
+	}
+	if pw, _ := dbURL.User.Password(); dbURL.User.Username() != service || pw != roles[service] || dbURL.Path != "/"+service+"db" {
+		t.Errorf("%s: %s connects to %s as %q, want its own role %q with the password init.sql gives it, on %sdb",
+			where, service, dbURL.Path, dbURL.User.Username(), service, service)
+	}
+}
+
+func TestComposeGivesEachServiceItsOwnUserAndRole(t *testing.T) {
+	defs, roles := readDefinitions(t), initSQLPasswords(t)
+	raw, err := os.ReadFile("../../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Environment map[string]string `json:"environment"`
+			Volumes     []string          `json:"volumes"`
+		} `json:"services"`
+	}
+	if err := yaml.Unmarshal(raw, &compose); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range services {
+		checkURLs(t, "docker-compose.yml", s, compose.Services[s].Environment, defs, roles)
+	}
+	for svc, mounts := range map[string][]string{
+		"rabbitmq": {"./deploy/rabbitmq/rabbitmq.conf:/etc/rabbitmq/conf.d/", "./deploy/rabbitmq/definitions.json:/etc/rabbitmq/definitions/definitions.json"},
+		"postgres": {"./deploy/postgres/init.sql:/docker-entrypoint-initdb.d/"},
+	} {
+		for _, m := range mounts {
+			if !slices.ContainsFunc(compose.Services[svc].Volumes, func(v string) bool { return strings.HasPrefix(v, m) }) {
+				t.Errorf("docker-compose.yml: %s does not mount %s", svc, m)
+			}
+		}
+	}
+}
+
+func TestKubernetesGivesEachServiceItsOwnUserAndRole(t *testing.T) {
+	defs, roles := readDefinitions(t), initSQLPasswords(t)
+	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), "../../deploy/k8s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string]map[string]string{}
+	var pods []appsv1.Deployment
+	mounts := map[string][]corev1.Volume{}
+	for _, r := range resources.Resources() {
+		js, err := r.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch r.GetKind() {
+		case "Secret":
+			var s corev1.Secret
+			if err := yaml.Unmarshal(js, &s); err != nil {
+				t.Fatal(err)
+			}
+			data := map[string]string{}
+			for k, v := range s.Data {
+				data[k] = string(v)
+			}
+			for k, v := range s.StringData {
+				data[k] = v
+			}
+			secrets[s.Name] = data
+		case "Deployment":
+			var d appsv1.Deployment
+			if err := yaml.Unmarshal(js, &d); err != nil {
+				t.Fatal(err)
+			}
+			pods = append(pods, d)
+		case "StatefulSet":
+			var s appsv1.StatefulSet
+			if err := yaml.Unmarshal(js, &s); err != nil {
+				t.Fatal(err)
+			}
+			mounts[s.Name] = s.Spec.Template.Spec.Volumes
+		}
+	}
+	for _, d := range pods {
+		env := map[string]string{}
+		for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+			if ref := e.ValueFrom; ref != nil && ref.SecretKeyRef != nil {
+				env[e.Name] = secrets[ref.SecretKeyRef.Name][ref.SecretKeyRef.Key]
+			}
+		}
+		checkURLs(t, "deploy/k8s", d.Name, env, defs, roles)
+	}
+
+	// The broker and the database server mount the very files compose does.
+	for set, file := range map[string]string{"rabbitmq": "../../deploy/rabbitmq/definitions.json", "postgres": "../../deploy/postgres/init.sql"} {
+		want, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, v := range mounts[set] {
+			if v.Secret != nil && secrets[v.Secret.SecretName][lastPart(file)] == string(want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("deploy/k8s: the %s StatefulSet mounts no Secret holding %s", set, file)
+		}
+	}
+}
+
+func lastPart(path string) string { return path[strings.LastIndex(path, "/")+1:] }
