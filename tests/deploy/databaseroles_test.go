@@ -37,8 +37,8 @@ func runInitSQL(t *testing.T) databaseRoles {
 	r := databaseRoles{prefix: prefix}
 	t.Cleanup(func() {
 		for _, s := range databaseServices {
-			r.admin(t, "DROP DATABASE IF EXISTS "+pgx.Identifier{r.database(s)}.Sanitize()+" WITH (FORCE)")
-			r.admin(t, "DROP ROLE IF EXISTS "+pgx.Identifier{r.role(s)}.Sanitize())
+			testkit.AdminExec(t, "DROP DATABASE IF EXISTS "+pgx.Identifier{r.database(s)}.Sanitize()+" WITH (FORCE)")
+			testkit.AdminExec(t, "DROP ROLE IF EXISTS "+pgx.Identifier{r.role(s)}.Sanitize())
 		}
 	})
 	// init.sql is a psql script (\gexec); run it as compose does, with psql
@@ -68,21 +68,6 @@ func (r databaseRoles) url(t *testing.T, service, db string) string {
 	u.Path = "/" + db
 	u.User = url.UserPassword(r.role(service), r.role(service)+"-demo-password")
 	return u.String()
-}
-
-// admin runs a statement as the test server's administrator.
-func (r databaseRoles) admin(t *testing.T, sql string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, testkit.PostgresURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Errorf("%s: %v", sql, err)
-	}
 }
 
 func TestBasketsDatabaseRoleCannotReachCatalogdb(t *testing.T) {

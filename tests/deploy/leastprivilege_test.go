@@ -12,11 +12,6 @@ import (
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
-	"sigs.k8s.io/yaml"
 )
 
 // eventRow is a row of the events table: who publishes an event and who
@@ -59,18 +54,11 @@ func eventTable(t *testing.T, path string) map[string]eventRow {
 	return rows
 }
 
-// definitions is deploy/rabbitmq/definitions.json.
+// definitions is deploy/rabbitmq/definitions.json, by user.
 type definitions struct {
-	Users []struct {
-		Name     string `json:"name"`
-		Password string `json:"password"`
-	} `json:"users"`
-	Permissions []struct {
-		User, Configure, Write, Read string
-	} `json:"permissions"`
-	TopicPermissions []struct {
-		User, Exchange, Write, Read string
-	} `json:"topic_permissions"`
+	passwords   map[string]string
+	permissions map[string]struct{ Configure, Write, Read string }
+	topic       map[string]struct{ Exchange, Write, Read string }
 }
 
 func readDefinitions(t *testing.T) definitions {
@@ -79,20 +67,31 @@ func readDefinitions(t *testing.T) definitions {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d definitions
-	if err := json.Unmarshal(raw, &d); err != nil {
+	var file struct {
+		Users []struct {
+			Name, Password string
+		}
+		Permissions []struct {
+			User, Configure, Write, Read string
+		}
+		TopicPermissions []struct {
+			User, Exchange, Write, Read string
+		} `json:"topic_permissions"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
 		t.Fatalf("%s: %v", definitionsFile, err)
 	}
-	return d
-}
-
-func (d definitions) password(user string) string {
-	for _, u := range d.Users {
-		if u.Name == user {
-			return u.Password
-		}
+	d := definitions{passwords: map[string]string{}, permissions: map[string]struct{ Configure, Write, Read string }{}, topic: map[string]struct{ Exchange, Write, Read string }{}}
+	for _, u := range file.Users {
+		d.passwords[u.Name] = u.Password
 	}
-	return ""
+	for _, p := range file.Permissions {
+		d.permissions[p.User] = struct{ Configure, Write, Read string }{p.Configure, p.Write, p.Read}
+	}
+	for _, p := range file.TopicPermissions {
+		d.topic[p.User] = struct{ Exchange, Write, Read string }{p.Exchange, p.Write, p.Read}
+	}
+	return d
 }
 
 // The broker enforces the events table (events.md, "Who may publish
@@ -121,12 +120,11 @@ func TestTheBrokerUsersMayPublishAndBindWhatTheEventsTableSays(t *testing.T) {
 
 	defs := readDefinitions(t)
 	for _, s := range services {
-		i := slices.IndexFunc(defs.TopicPermissions, func(p struct{ User, Exchange, Write, Read string }) bool { return p.User == s })
-		if i < 0 {
+		p, ok := defs.topic[s]
+		if !ok {
 			t.Errorf("%s: no topic permissions for %s", definitionsFile, s)
 			continue
 		}
-		p := defs.TopicPermissions[i]
 		if p.Exchange != rabbitmq.DefaultExchange {
 			t.Errorf("%s's topic permissions are on %q, want %q", s, p.Exchange, rabbitmq.DefaultExchange)
 		}
@@ -155,12 +153,11 @@ func TestTheBrokerUsersReachOnlyTheirOwnQueues(t *testing.T) {
 		return out
 	}
 	for _, s := range services {
-		i := slices.IndexFunc(defs.Permissions, func(p struct{ User, Configure, Write, Read string }) bool { return p.User == s })
-		if i < 0 {
+		p, ok := defs.permissions[s]
+		if !ok {
 			t.Errorf("%s: no permissions for %s", definitionsFile, s)
 			continue
 		}
-		p := defs.Permissions[i]
 		for _, perm := range []struct {
 			what, re string
 			needs    []string
@@ -212,9 +209,9 @@ func checkURLs(t *testing.T, where, service string, env map[string]string, defs 
 	amqpURL, err := url.Parse(env["RABBITMQ_URL"])
 	if err != nil || amqpURL.User == nil {
 		t.Errorf("%s: %s has no RABBITMQ_URL with a user (%q)", where, service, env["RABBITMQ_URL"])
-	} else if pw, _ := amqpURL.User.Password(); amqpURL.User.Username() != service || pw != defs.password(service) {
+	} else if pw, _ := amqpURL.User.Password(); amqpURL.User.Username() != service || pw != defs.passwords[service] {
 		t.Errorf("%s: %s connects to the broker as %q (password %s), want its own user %q with the password of %s",
-			where, service, amqpURL.User.Username(), map[bool]string{true: "matching", false: "not matching"}[pw == defs.password(service)], service, definitionsFile)
+			where, service, amqpURL.User.Username(), map[bool]string{true: "matching", false: "not matching"}[pw == defs.passwords[service]], service, definitionsFile)
 	}
 	if !slices.Contains(databaseServices, service) {
 		if _, ok := env["DATABASE_URL"]; ok {
@@ -235,19 +232,7 @@ func checkURLs(t *testing.T, where, service string, env map[string]string, defs 
 
 func TestComposeGivesEachServiceItsOwnUserAndRole(t *testing.T) {
 	defs, roles := readDefinitions(t), initSQLPasswords(t)
-	raw, err := os.ReadFile("../../docker-compose.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var compose struct {
-		Services map[string]struct {
-			Environment map[string]string `json:"environment"`
-			Volumes     []string          `json:"volumes"`
-		} `json:"services"`
-	}
-	if err := yaml.Unmarshal(raw, &compose); err != nil {
-		t.Fatal(err)
-	}
+	compose := readCompose(t)
 	for _, s := range services {
 		checkURLs(t, "docker-compose.yml", s, compose.Services[s].Environment, defs, roles)
 	}
@@ -265,51 +250,12 @@ func TestComposeGivesEachServiceItsOwnUserAndRole(t *testing.T) {
 
 func TestKubernetesGivesEachServiceItsOwnUserAndRole(t *testing.T) {
 	defs, roles := readDefinitions(t), initSQLPasswords(t)
-	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), "../../deploy/k8s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	secrets := map[string]map[string]string{}
-	var pods []appsv1.Deployment
-	mounts := map[string][]corev1.Volume{}
-	for _, r := range resources.Resources() {
-		js, err := r.MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch r.GetKind() {
-		case "Secret":
-			var s corev1.Secret
-			if err := yaml.Unmarshal(js, &s); err != nil {
-				t.Fatal(err)
-			}
-			data := map[string]string{}
-			for k, v := range s.Data {
-				data[k] = string(v)
-			}
-			for k, v := range s.StringData {
-				data[k] = v
-			}
-			secrets[s.Name] = data
-		case "Deployment":
-			var d appsv1.Deployment
-			if err := yaml.Unmarshal(js, &d); err != nil {
-				t.Fatal(err)
-			}
-			pods = append(pods, d)
-		case "StatefulSet":
-			var s appsv1.StatefulSet
-			if err := yaml.Unmarshal(js, &s); err != nil {
-				t.Fatal(err)
-			}
-			mounts[s.Name] = s.Spec.Template.Spec.Volumes
-		}
-	}
-	for _, d := range pods {
+	k8s := buildManifests(t)
+	for _, d := range k8s.deployments {
 		env := map[string]string{}
 		for _, e := range d.Spec.Template.Spec.Containers[0].Env {
 			if ref := e.ValueFrom; ref != nil && ref.SecretKeyRef != nil {
-				env[e.Name] = secrets[ref.SecretKeyRef.Name][ref.SecretKeyRef.Key]
+				env[e.Name] = k8s.secrets[ref.SecretKeyRef.Name][ref.SecretKeyRef.Key]
 			}
 		}
 		checkURLs(t, "deploy/k8s", d.Name, env, defs, roles)
@@ -322,8 +268,8 @@ func TestKubernetesGivesEachServiceItsOwnUserAndRole(t *testing.T) {
 			t.Fatal(err)
 		}
 		found := false
-		for _, v := range mounts[set] {
-			if v.Secret != nil && secrets[v.Secret.SecretName][lastPart(file)] == string(want) {
+		for _, v := range k8s.statefulSets[set].Spec.Template.Spec.Volumes {
+			if v.Secret != nil && k8s.secrets[v.Secret.SecretName][lastPart(file)] == string(want) {
 				found = true
 			}
 		}
