@@ -262,21 +262,27 @@ func TestKubernetesGivesEachServiceItsOwnUserAndRole(t *testing.T) {
 	}
 
 	// The broker and the database server mount the very files compose does.
-	for set, file := range map[string]string{"rabbitmq": "../../deploy/rabbitmq/definitions.json", "postgres": "../../deploy/postgres/init.sql"} {
-		want, err := os.ReadFile(file)
+	for _, m := range []struct{ set, file string }{
+		{"rabbitmq", "../../deploy/rabbitmq/definitions.json"},
+		{"rabbitmq", "../../deploy/rabbitmq/rabbitmq.conf"},
+		{"postgres", "../../deploy/postgres/init.sql"},
+	} {
+		want, err := os.ReadFile(m.file)
 		if err != nil {
 			t.Fatal(err)
 		}
+		name := m.file[strings.LastIndex(m.file, "/")+1:]
 		found := false
-		for _, v := range k8s.statefulSets[set].Spec.Template.Spec.Volumes {
-			if v.Secret != nil && k8s.secrets[v.Secret.SecretName][lastPart(file)] == string(want) {
-				found = true
+		for _, v := range k8s.statefulSets[m.set].Spec.Template.Spec.Volumes {
+			switch {
+			case v.Secret != nil:
+				found = found || k8s.secrets[v.Secret.SecretName][name] == string(want)
+			case v.ConfigMap != nil:
+				found = found || k8s.configMaps[v.ConfigMap.Name][name] == string(want)
 			}
 		}
 		if !found {
-			t.Errorf("deploy/k8s: the %s StatefulSet mounts no Secret holding %s", set, file)
+			t.Errorf("deploy/k8s: the %s StatefulSet mounts no Secret or ConfigMap holding %s", m.set, m.file)
 		}
 	}
 }
-
-func lastPart(path string) string { return path[strings.LastIndex(path, "/")+1:] }
