@@ -12,6 +12,10 @@ GO_FILES = $(shell git ls-files --cached --others --exclude-standard '*.go')
 # Where it is not on the PATH but Docker is, reach the compose broker's.
 RABBITMQCTL ?= $(shell command -v rabbitmqctl >/dev/null 2>&1 && echo rabbitmqctl || echo "docker compose exec -T rabbitmq rabbitmqctl")
 export RABBITMQCTL
+# make run and the tests of the database roles run deploy/postgres/init.sql
+# with psql; likewise, the compose server's when there is none here.
+PSQL ?= $(shell command -v psql >/dev/null 2>&1 && echo psql || echo "docker compose exec -T postgres psql")
+export PSQL
 
 .PHONY: help
 help: ## list the targets

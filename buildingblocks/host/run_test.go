@@ -43,6 +43,10 @@ func TestNotReadyUntilStartSucceedsThenGracefulStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Its own exchange and queue, not the shared broker's eshop_event_bus
+	// (which may be another version's, or another test's).
+	exchange, prefix := testkit.Broker(t)
+	cfg.Exchange, cfg.Queue = exchange, prefix+"_hosttest"
 	addr := cfg.HTTPAddr
 	app, err := host.NewApp(context.Background(), "hosttest", cfg.Config, slog.New(slog.DiscardHandler))
 	if err != nil {

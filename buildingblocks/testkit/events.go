@@ -47,12 +47,12 @@ func PublishEvent(t testing.TB, exchange string, msg amqp.Publishing) {
 }
 
 // BindTestQueue declares exchange as the services declare it (durable,
-// direct), declares the durable queue prefix_role and binds it to each
+// topic), declares the durable queue prefix_role and binds it to each
 // event name, and returns the queue's name. prefix must be the one
 // [Broker] gave the test, so that the queue is deleted when the test ends.
 func BindTestQueue(t testing.TB, ch *amqp.Channel, exchange, prefix, role string, events ...string) string {
 	t.Helper()
-	if err := ch.ExchangeDeclare(exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
+	if err := ch.ExchangeDeclare(exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	queue := prefix + "_" + role

@@ -49,16 +49,24 @@ func NewDatabase(t testing.TB) string {
 }
 
 func dropDatabase(t testing.TB, name string) {
+	AdminExec(t, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+}
+
+// AdminExec runs sql on the test server's maintenance database as the
+// tests' administrator. A failure fails the test without stopping it, so
+// that it serves in cleanups too.
+func AdminExec(t testing.TB, sql string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	admin, err := pgx.Connect(ctx, PostgresURL())
 	if err != nil {
-		t.Errorf("testkit: drop database %s: %v", name, err)
+		t.Errorf("testkit: %s: %v", sql, err)
 		return
 	}
 	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-		t.Errorf("testkit: drop database %s: %v", name, err)
+	if _, err := admin.Exec(ctx, sql); err != nil {
+		t.Errorf("testkit: %s: %v", sql, err)
 	}
 }
 

@@ -146,13 +146,22 @@ func rabbitmqctlList(args ...string) ([][]string, error) {
 // rabbitmqctl runs the broker's control tool (RABBITMQCTL overrides the
 // command, e.g. "docker compose exec -T rabbitmq rabbitmqctl").
 func rabbitmqctl(args ...string) ([]byte, error) {
+	return rabbitmqctlWithInput(nil, args...)
+}
+
+// rabbitmqctlWithInput runs rabbitmqctl with stdin as its standard input.
+func rabbitmqctlWithInput(stdin []byte, args ...string) ([]byte, error) {
 	cmd := strings.Fields(os.Getenv("RABBITMQCTL"))
 	if len(cmd) == 0 {
 		cmd = []string{"rabbitmqctl"}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	return exec.CommandContext(ctx, cmd[0], append(cmd[1:], args...)...).CombinedOutput()
+	c := exec.CommandContext(ctx, cmd[0], append(cmd[1:], args...)...)
+	if stdin != nil {
+		c.Stdin = bytes.NewReader(stdin)
+	}
+	return c.CombinedOutput()
 }
 
 // QueueLength returns the number of messages ready in queue (not delivered,

@@ -3,18 +3,52 @@
 # docker-compose.yml gives them, against the PostgreSQL and RabbitMQ that
 # `make deps` provides on localhost. Logs go to tmp/logs/<service>.log.
 # Ctrl-C (or SIGTERM) stops them all gracefully.
+#
+# As in compose, each service connects as its own broker user and database
+# role: this script first applies deploy/rabbitmq/definitions.json to the
+# broker (rabbitmqctl import_definitions; RABBITMQCTL overrides the command)
+# and deploy/postgres/init.sql to the server (psql as postgres; PSQL
+# overrides the command). Both only add what is missing.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 bash deploy/scripts/ensure-deps.sh
 mkdir -p tmp/logs
 
-PG=${PG_URL_BASE:-postgres://postgres@localhost:5432}
-AMQP=${RABBITMQ_URL:-amqp://guest:guest@localhost:5672/}
+PG_HOST=${PG_HOST:-localhost:5432}
+AMQP_HOST=${AMQP_HOST:-localhost:5672}
+EXCHANGE=${EVENTBUS_EXCHANGE:-eshop_event_bus}
+read -r -a RABBITMQCTL <<<"${RABBITMQCTL:-rabbitmqctl}"
+read -r -a PSQL <<<"${PSQL:-psql}"
+
+# The broker users. A broker that still has the direct exchange or the wait
+# queues of an earlier version refuses the services' declarations (each
+# service's /readyz and log say so): say here what to do.
+"${RABBITMQCTL[@]}" import_definitions --format json <deploy/rabbitmq/definitions.json >/dev/null || {
+	echo "cannot apply deploy/rabbitmq/definitions.json with ${RABBITMQCTL[*]}; set RABBITMQCTL" >&2
+	exit 1
+}
+if "${RABBITMQCTL[@]}" list_exchanges name type --quiet --no-table-headers | awk -v x="$EXCHANGE" '$1 == x && $2 != "topic" { found = 1 } END { exit !found }'; then
+	echo "the broker holds $EXCHANGE as a direct exchange, from before per-service users: delete it (management UI, or rabbitmqadmin delete exchange name=$EXCHANGE) or set EVENTBUS_EXCHANGE to a new name and grant it in deploy/rabbitmq/definitions.json" >&2
+	exit 1
+fi
+
+# The database roles. A database made before them (owned by postgres) is
+# not the service's: its role could not use the tables in it.
+"${PSQL[@]}" --no-psqlrc --quiet -d "postgres://postgres@$PG_HOST/postgres?sslmode=disable" -f - <deploy/postgres/init.sql
+for name in catalog basket ordering; do
+	owner=$("${PSQL[@]}" --no-psqlrc -At -d "postgres://postgres@$PG_HOST/postgres?sslmode=disable" \
+		-c "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '${name}db'")
+	if [ "$owner" != "$name" ]; then
+		echo "database ${name}db belongs to $owner, not to the role $name (made before per-service roles): drop it (demo data; dropdb -h ${PG_HOST%:*} -U postgres ${name}db) and run again" >&2
+		exit 1
+	fi
+done
+
 pids=()
 start() {
 	local name=$1; shift
-	env "$@" RABBITMQ_URL="$AMQP" EVENTBUS_EXCHANGE="${EVENTBUS_EXCHANGE:-eshop_event_bus}" \
+	env "$@" RABBITMQ_URL="amqp://$name:$name-demo-password@$AMQP_HOST/" EVENTBUS_EXCHANGE="$EXCHANGE" \
 		EVENTBUS_QUEUE="$name" LOG_LEVEL="${LOG_LEVEL:-info}" \
 		"bin/$name" 2>>"tmp/logs/$name.log" &
 	pids+=($!)
@@ -29,9 +63,10 @@ stop() {
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
-start catalog HTTP_ADDR=:8081 DATABASE_URL="$PG/catalogdb?sslmode=disable"
-start basket HTTP_ADDR=:8082 DATABASE_URL="$PG/basketdb?sslmode=disable"
-start ordering HTTP_ADDR=:8083 DATABASE_URL="$PG/orderingdb?sslmode=disable" GRACE_PERIOD="${GRACE_PERIOD:-5s}"
+db() { echo "postgres://$1:$1-demo-password@$PG_HOST/${1}db?sslmode=disable"; }
+start catalog HTTP_ADDR=:8081 DATABASE_URL="$(db catalog)"
+start basket HTTP_ADDR=:8082 DATABASE_URL="$(db basket)"
+start ordering HTTP_ADDR=:8083 DATABASE_URL="$(db ordering)" GRACE_PERIOD="${GRACE_PERIOD:-5s}"
 # PAYMENT_TOKEN_KEY: the compose file's demo-only key unless one is set.
 start payment HTTP_ADDR=:8084 PAYMENT_SUCCEEDED="${PAYMENT_SUCCEEDED:-true}" \
 	PAYMENT_TOKEN_KEY="${PAYMENT_TOKEN_KEY:-ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q=}"

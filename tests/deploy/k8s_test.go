@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 
@@ -43,6 +44,61 @@ func strictDecode(raw []byte, into any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	return dec.Decode(into)
+}
+
+// manifests is what `kustomize build deploy/k8s` gives, by kind and name.
+type manifests struct {
+	configMaps   map[string]map[string]string
+	secrets      map[string]map[string]string // data and stringData
+	deployments  []appsv1.Deployment
+	statefulSets map[string]appsv1.StatefulSet
+}
+
+func buildManifests(t *testing.T) manifests {
+	t.Helper()
+	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), "../../deploy/k8s")
+	if err != nil {
+		t.Fatalf("kustomize build deploy/k8s: %v", err)
+	}
+	m := manifests{configMaps: map[string]map[string]string{}, secrets: map[string]map[string]string{}, statefulSets: map[string]appsv1.StatefulSet{}}
+	for _, r := range resources.Resources() {
+		js, err := r.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var into any
+		switch r.GetKind() {
+		case "ConfigMap":
+			into = &corev1.ConfigMap{}
+		case "Secret":
+			into = &corev1.Secret{}
+		case "Deployment":
+			into = &appsv1.Deployment{}
+		case "StatefulSet":
+			into = &appsv1.StatefulSet{}
+		default:
+			continue
+		}
+		if err := json.Unmarshal(js, into); err != nil {
+			t.Fatalf("%s %s: %v", r.GetKind(), r.GetName(), err)
+		}
+		switch o := into.(type) {
+		case *corev1.ConfigMap:
+			m.configMaps[o.Name] = o.Data
+		case *corev1.Secret:
+			data := map[string]string{}
+			for k, v := range o.Data {
+				data[k] = string(v)
+			}
+			maps.Copy(data, o.StringData)
+			m.secrets[o.Name] = data
+		case *appsv1.Deployment:
+			m.deployments = append(m.deployments, *o)
+		case *appsv1.StatefulSet:
+			m.statefulSets[o.Name] = *o
+		}
+	}
+	return m
 }
 
 func TestKustomizeBuildsAndEveryObjectDecodesStrictly(t *testing.T) {

@@ -8,14 +8,31 @@ import (
 	"strings"
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 )
 
 var services = []string{"catalog", "basket", "ordering", "payment"}
+
+// composeFile is what the tests read of docker-compose.yml.
+type composeFile struct {
+	Services map[string]struct {
+		Environment map[string]string `json:"environment"`
+		Volumes     []string          `json:"volumes"`
+	} `json:"services"`
+}
+
+func readCompose(t *testing.T) composeFile {
+	t.Helper()
+	raw, err := os.ReadFile("../../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose composeFile
+	if err := yaml.Unmarshal(raw, &compose); err != nil {
+		t.Fatalf("docker-compose.yml: %v", err)
+	}
+	return compose
+}
 
 // settingsOf builds a service and asks it which settings it reads
 // (`<binary> settings`, the names its configuration looked up).
@@ -45,18 +62,7 @@ func TestComposeAndKubernetesSetOnlySettingsTheServicesRead(t *testing.T) {
 		t.Logf("%s reads %v", s, reads[s])
 	}
 
-	raw, err := os.ReadFile("../../docker-compose.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var compose struct {
-		Services map[string]struct {
-			Environment map[string]string `json:"environment"`
-		} `json:"services"`
-	}
-	if err := yaml.Unmarshal(raw, &compose); err != nil {
-		t.Fatalf("docker-compose.yml: %v", err)
-	}
+	compose := readCompose(t)
 	for _, s := range services {
 		svc, ok := compose.Services[s]
 		if !ok {
@@ -70,34 +76,8 @@ func TestComposeAndKubernetesSetOnlySettingsTheServicesRead(t *testing.T) {
 		}
 	}
 
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	resources, err := k.Run(filesys.MakeFsOnDisk(), "../../deploy/k8s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	configMaps := map[string]map[string]string{}
-	var deployments []appsv1.Deployment
-	for _, r := range resources.Resources() {
-		js, err := r.MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch r.GetKind() {
-		case "ConfigMap":
-			var cm corev1.ConfigMap
-			if err := yaml.Unmarshal(js, &cm); err != nil {
-				t.Fatal(err)
-			}
-			configMaps[cm.Name] = cm.Data
-		case "Deployment":
-			var d appsv1.Deployment
-			if err := yaml.Unmarshal(js, &d); err != nil {
-				t.Fatal(err)
-			}
-			deployments = append(deployments, d)
-		}
-	}
-	for _, d := range deployments {
+	k8s := buildManifests(t)
+	for _, d := range k8s.deployments {
 		for _, c := range d.Spec.Template.Spec.Containers {
 			var set []string
 			for _, e := range c.Env {
@@ -105,7 +85,7 @@ func TestComposeAndKubernetesSetOnlySettingsTheServicesRead(t *testing.T) {
 			}
 			for _, from := range c.EnvFrom {
 				if from.ConfigMapRef != nil {
-					for key := range configMaps[from.ConfigMapRef.Name] {
+					for key := range k8s.configMaps[from.ConfigMapRef.Name] {
 						set = append(set, key)
 					}
 				}

@@ -129,7 +129,7 @@ func benchmarkRaw(b *testing.B, rawWindow int) {
 	tb, _ := newTestBroker(b)
 	queue := tb.prefix + "_raw"
 	pub := testkit.Channel(b, "")
-	if err := pub.ExchangeDeclare(tb.exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
+	if err := pub.ExchangeDeclare(tb.exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := pub.QueueDeclare(queue, true, false, false, false, amqp.Table{amqp.QueueTypeArg: amqp.QueueTypeQuorum}); err != nil {

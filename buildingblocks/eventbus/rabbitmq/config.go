@@ -43,13 +43,16 @@ const crashLoopDeliveries = 20
 type Config struct {
 	// URL is the broker's AMQP URL. Default DefaultURL.
 	URL string
-	// Exchange is the durable direct exchange every service publishes to.
-	// Default DefaultExchange.
+	// Exchange is the durable topic exchange every service publishes to
+	// (binding keys are exact event names). Default DefaultExchange.
 	Exchange string
 	// Queue is this service's queue (quorum, durable). Only needed to
 	// Subscribe and for the dead-letter functions. Its wait queue is
-	// "<Queue>.wait", its dead-letter exchange "<Queue>.dlx" and its
-	// dead-letter queue "<Queue>.dlq".
+	// "<Queue>.wait", its dead-letter exchange "<Queue>.dlx", its
+	// dead-letter queue "<Queue>.dlq" and the exchange through which it
+	// sends messages on to its own queues "<Queue>.requeue": a broker user
+	// for the service needs rights on these names only (see
+	// deploy/rabbitmq/definitions.json).
 	Queue string
 	// AppID names this service: the app_id of what it publishes and the
 	// start of its connection names ("<AppID>-publish", "<AppID>-consume").

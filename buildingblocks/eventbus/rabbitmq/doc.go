@@ -1,13 +1,18 @@
 // Package rabbitmq is the RabbitMQ (AMQP 0-9-1) transport of the event bus,
 // as the transport table of the wire contract (events.md) describes it.
 //
-// Topology. Every service publishes to one durable direct exchange; the
-// routing key is the event name. A consuming service has one durable quorum
+// Topology. Every service publishes to one durable topic exchange; the
+// routing key is the event name, and binding keys are exact event names (it
+// routes like a direct exchange, and lets the broker authorise publishers
+// per event name). A consuming service has one durable quorum
 // queue, bound to the exchange once per event name it handles (on the first
 // Subscribe of the name; unbound when its last handler unsubscribes). Next
 // to it: "<queue>.wait", where failed messages wait for their next attempt,
-// and "<queue>.dlx", a fanout exchange bound to the quorum queue
-// "<queue>.dlq", where parked messages stay.
+// "<queue>.dlx", a fanout exchange bound to the quorum queue
+// "<queue>.dlq", where parked messages stay, and "<queue>.requeue", the
+// direct exchange through which the consumer sends messages to its own
+// queue and wait queue (never the default exchange, so a service's broker
+// user needs no right to write into other services' queues).
 //
 // Publishing. Messages are persistent and carry content_type, message_id
 // (the event id), type (the event name), timestamp, app_id and the headers

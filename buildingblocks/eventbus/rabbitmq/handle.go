@@ -97,10 +97,11 @@ func (c *consumer) park(link *consLink, d amqp.Delivery, why ParkReason, attempt
 	}))
 }
 
-// sendOn publishes p to queue and acks d once the broker confirmed p, or
-// leaves d to come again if the link goes away first.
+// sendOn publishes p to queue (the service queue or its wait queue,
+// through their requeue exchange) and acks d once the broker confirmed p,
+// or leaves d to come again if the link goes away first.
 func (c *consumer) sendOn(link *consLink, d amqp.Delivery, queue string, p amqp.Publishing) {
-	confirm, err := link.send.PublishWithDeferredConfirmWithContext(link.ctx, "", queue, false, false, p)
+	confirm, err := link.send.PublishWithDeferredConfirmWithContext(link.ctx, requeueExchange(c.cfg.Queue), queue, false, false, p)
 	if err == nil {
 		var acked bool
 		if acked, err = confirm.WaitContext(link.ctx); err == nil && !acked {

@@ -290,7 +290,7 @@ func TestPublishBatchKeepsOrderAcrossALostConnection(t *testing.T) {
 
 	raw := testkit.Channel(t, "")
 	queue := tb.prefix + "_observer"
-	if err := raw.ExchangeDeclare(tb.exchange, "direct", true, false, false, false, nil); err != nil {
+	if err := raw.ExchangeDeclare(tb.exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := raw.QueueDeclare(queue, true, false, false, false, amqp.Table{"x-queue-type": "quorum"}); err != nil {

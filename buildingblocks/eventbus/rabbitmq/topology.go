@@ -1,6 +1,7 @@
 package rabbitmq
 
 import (
+	"errors"
 	"fmt"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -18,22 +19,48 @@ func DeadLetterQueue(queue string) string { return queue + ".dlq" }
 // for their next attempt: "<queue>.wait".
 func waitQueue(queue string) string { return queue + ".wait" }
 
-// declareExchange declares the durable direct exchange all events go to.
+// requeueExchange is the name of the direct exchange through which a
+// queue's messages go on to "<queue>" and "<queue>.wait" (the routing key
+// is the queue's name): the consumer sends failed messages to wait and
+// parked ones on their way to the dead-letter queue, and the wait queue
+// dead-letters expired ones back. It exists so that a service's broker
+// user needs no write access to the default exchange, which would let it
+// put any message into any queue.
+func requeueExchange(queue string) string { return queue + ".requeue" }
+
+// declareExchange declares the durable topic exchange all events go to.
+// Binding keys are exact event names, so it routes like a direct exchange,
+// and the broker can authorise each publisher per event name (topic
+// permissions).
 func declareExchange(ch *amqp.Channel, exchange string) error {
-	if err := ch.ExchangeDeclare(exchange, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
-		return fmt.Errorf("declare exchange %s: %w", exchange, err)
+	err := ch.ExchangeDeclare(exchange, amqp.ExchangeTopic, true, false, false, false, nil)
+	return declared("exchange", exchange, "choose another EVENTBUS_EXCHANGE (and grant it to the service's broker user)", err)
+}
+
+// declared wraps the error of declaring kind name. The broker refuses to
+// re-declare what it holds with other properties (PRECONDITION_FAILED): an
+// earlier version declared the exchange direct and the wait queue
+// dead-lettering through the default exchange. Then the error says what
+// to do.
+func declared(kind, name, orElse string, err error) error {
+	var amqpErr *amqp.Error
+	if errors.As(err, &amqpErr) && amqpErr.Code == amqp.PreconditionFailed {
+		return fmt.Errorf("declare %s %s: the broker holds it with other properties, from an earlier version (see the README, \"Upgrading the broker\"): delete it or %s: %w", kind, name, orElse, err)
+	}
+	if err != nil {
+		return fmt.Errorf("declare %s %s: %w", kind, name, err)
 	}
 	return nil
 }
 
 // declareQueue declares a service's quorum queue and, first, where its dead
 // letters go: a fanout exchange "<queue>.dlx" bound to the quorum queue
-// "<queue>.dlq"; then the quorum queue "<queue>.wait", where a failed
-// message waits for its next attempt: each message there has a TTL (its
-// backoff), and when it expires the wait queue dead-letters it back into
-// the service queue (through the default exchange). A message with a short
-// TTL behind one with a longer TTL waits for that one: at most
-// maxRetryBackoff.
+// "<queue>.dlq"; then the exchange "<queue>.requeue" and, bound to it, the
+// service queue and the quorum queue "<queue>.wait", where a failed message
+// waits for its next attempt: each message there has a TTL (its backoff),
+// and when it expires the wait queue dead-letters it back into the service
+// queue through "<queue>.requeue". A message with a short TTL behind one
+// with a longer TTL waits for that one: at most maxRetryBackoff.
 //
 // Dead-lettering is at-least-once (x-dead-letter-strategy): a queue keeps a
 // rejected or expired message until the queue it goes to confirmed it, so
@@ -65,15 +92,24 @@ func declareQueue(ch *amqp.Channel, queue string) error {
 	}); err != nil {
 		return fmt.Errorf("declare queue %s: %w", queue, err)
 	}
-	wait := waitQueue(queue)
-	if _, err := ch.QueueDeclare(wait, true, false, false, false, amqp.Table{
+	requeue, wait := requeueExchange(queue), waitQueue(queue)
+	if err := ch.ExchangeDeclare(requeue, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
+		return fmt.Errorf("declare exchange %s: %w", requeue, err)
+	}
+	_, err := ch.QueueDeclare(wait, true, false, false, false, amqp.Table{
 		amqp.QueueTypeArg:           amqp.QueueTypeQuorum,
-		"x-dead-letter-exchange":    "",
+		"x-dead-letter-exchange":    requeue,
 		"x-dead-letter-routing-key": queue,
 		"x-dead-letter-strategy":    "at-least-once",
 		amqp.QueueOverflowArg:       amqp.QueueOverflowRejectPublish,
-	}); err != nil {
-		return fmt.Errorf("declare wait queue %s: %w", wait, err)
+	})
+	if err := declared("wait queue", wait, "stop the service's instances, wait 10 s for it to empty, then delete it", err); err != nil {
+		return err
+	}
+	for _, q := range []string{queue, wait} {
+		if err := ch.QueueBind(q, q, requeue, false, nil); err != nil {
+			return fmt.Errorf("bind %s to %s: %w", q, requeue, err)
+		}
 	}
 	return nil
 }

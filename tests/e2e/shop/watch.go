@@ -42,7 +42,7 @@ func WatchOrderStatuses(amqpURL, exchange string) (*StatusWatcher, error) {
 		conn.Close()
 		return nil, fmt.Errorf("watch order statuses: %w", err)
 	}
-	if err := ch.ExchangeDeclare(exchange, "direct", true, false, false, false, nil); err != nil {
+	if err := ch.ExchangeDeclare(exchange, "topic", true, false, false, false, nil); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("watch order statuses: %w", err)
 	}

@@ -1,0 +1,248 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/google/uuid"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+const definitionsFile = "../../deploy/rabbitmq/definitions.json"
+
+// brokerUsers is deploy/rabbitmq/definitions.json as loaded into the test
+// broker for one test: every service's user, queue names and the exchange
+// made unique to the test (the prefix testkit.Broker gave), and nothing
+// else (the operator's user and the virtual host are the shared broker's
+// and stay untouched).
+type brokerUsers struct {
+	exchange, prefix string
+}
+
+func loadBrokerUsers(t *testing.T) brokerUsers {
+	t.Helper()
+	exchange, prefix := testkit.Broker(t)
+	raw, err := os.ReadFile(definitionsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One pass, so that no name is rewritten twice.
+	names := []string{rabbitmq.DefaultExchange, exchange}
+	for _, s := range services {
+		names = append(names, s, prefix+"_"+s)
+	}
+	var defs map[string][]map[string]any
+	if err := json.Unmarshal([]byte(strings.NewReplacer(names...).Replace(string(raw))), &defs); err != nil {
+		t.Fatalf("%s: %v", definitionsFile, err)
+	}
+	ours := func(entries []map[string]any, key string) []map[string]any {
+		var kept []map[string]any
+		for _, e := range entries {
+			if name, _ := e[key].(string); strings.HasPrefix(name, prefix) {
+				kept = append(kept, e)
+			}
+		}
+		return kept
+	}
+	test := map[string][]map[string]any{
+		"users":             ours(defs["users"], "name"),
+		"permissions":       ours(defs["permissions"], "user"),
+		"topic_permissions": ours(defs["topic_permissions"], "user"),
+	}
+	if len(test["users"]) != len(services) || len(test["topic_permissions"]) != len(services) {
+		t.Fatalf("%s: want a user and topic permissions for each of %v, got %v", definitionsFile, services, test)
+	}
+	js, err := json.Marshal(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.ImportBrokerDefinitions(t, js)
+	return brokerUsers{exchange: exchange, prefix: prefix}
+}
+
+// queue is the test's name of service's queue.
+func (u brokerUsers) queue(service string) string { return u.prefix + "_" + service }
+
+// url is the test broker's URL with service's user (and its demo password
+// from the definitions file).
+func (u brokerUsers) url(t *testing.T, service string) string {
+	t.Helper()
+	parsed, err := url.Parse(testkit.RabbitURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := u.queue(service)
+	parsed.User = url.UserPassword(user, user+"-demo-password")
+	return parsed.String()
+}
+
+// channel opens a confirm channel as service's user, closed with the test.
+func (u brokerUsers) channel(t *testing.T, service string) *amqp.Channel {
+	t.Helper()
+	conn, err := amqp.DialConfig(u.url(t, service), amqp.Config{Properties: amqp.Table{"connection_name": u.prefix + "-" + service}})
+	if err != nil {
+		t.Fatalf("connect as %s's user: %v", service, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err == nil {
+		err = ch.Confirm(false)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// declare declares the test's exchange and the service queues named, as
+// the operator: what the shop's services declare for themselves.
+func (u brokerUsers) declare(t *testing.T, queues ...string) {
+	t.Helper()
+	ch := testkit.Channel(t, u.prefix+"-operator")
+	if err := ch.ExchangeDeclare(u.exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queues {
+		if _, err := ch.QueueDeclare(u.queue(q), true, false, false, false, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// publish publishes a message with routingKey on ch and waits for the
+// broker's answer: nil when it confirmed, the channel's closing error when
+// it refused.
+func publish(t *testing.T, ch *amqp.Channel, exchange, routingKey string) error {
+	t.Helper()
+	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
+	defer cancel()
+	confirm, err := ch.PublishWithDeferredConfirmWithContext(ctx, exchange, routingKey, false, false, amqp.Publishing{
+		Type: routingKey, MessageId: uuid.NewString(), Body: []byte(`{}`),
+	})
+	if err != nil {
+		return err
+	}
+	if acked, err := confirm.WaitContext(ctx); err == nil && acked {
+		return nil
+	}
+	select {
+	case err := <-closed:
+		return err
+	case <-ctx.Done():
+		t.Fatalf("publish %s: neither confirmed nor refused", routingKey)
+		return nil
+	}
+}
+
+// wantRefused fails the test unless err is the broker's ACCESS_REFUSED.
+func wantRefused(t *testing.T, what string, err error) {
+	t.Helper()
+	var amqpErr *amqp.Error
+	if !errors.As(err, &amqpErr) || amqpErr.Code != amqp.AccessRefused {
+		t.Errorf("%s: got %v, want ACCESS_REFUSED", what, err)
+		return
+	}
+	t.Logf("%s: refused as it should be: %v", what, err)
+}
+
+func TestBasketsBrokerUserPublishesOnlyBasketsEvents(t *testing.T) {
+	u := loadBrokerUsers(t)
+	u.declare(t, "ordering")
+
+	ch := u.channel(t, "basket")
+	if err := publish(t, ch, u.exchange, "UserCheckoutAcceptedIntegrationEvent"); err != nil {
+		t.Fatalf("basket publishes its own UserCheckoutAcceptedIntegrationEvent: %v", err)
+	}
+	wantRefused(t, "basket publishes catalog's ProductPriceChangedIntegrationEvent",
+		publish(t, ch, u.exchange, "ProductPriceChangedIntegrationEvent"))
+	// Nor can it reach another service's queue by name, around the exchange.
+	wantRefused(t, "basket publishes into ordering's queue through the default exchange",
+		publish(t, u.channel(t, "basket"), "", u.queue("ordering")))
+}
+
+func TestBasketsBrokerUserConsumesOnlyItsOwnQueue(t *testing.T) {
+	u := loadBrokerUsers(t)
+	u.declare(t, "basket", "catalog")
+
+	if _, err := u.channel(t, "basket").Consume(u.queue("basket"), "", false, false, false, false, nil); err != nil {
+		t.Fatalf("basket consumes its own queue: %v", err)
+	}
+	_, err := u.channel(t, "basket").Consume(u.queue("catalog"), "", false, false, false, false, nil)
+	wantRefused(t, "basket consumes catalog's queue", err)
+
+	if err := u.channel(t, "basket").QueueBind(u.queue("basket"), "ProductPriceChangedIntegrationEvent", u.exchange, false, nil); err != nil {
+		t.Fatalf("basket binds its queue to an event it consumes: %v", err)
+	}
+	err = u.channel(t, "basket").QueueBind(u.queue("basket"), "OrderStockConfirmedIntegrationEvent", u.exchange, false, nil)
+	wantRefused(t, "basket binds its queue to ordering's OrderStockConfirmedIntegrationEvent", err)
+}
+
+// The bus sends failed messages to wait and parked ones on their way to
+// the dead-letter queue itself; under its service's user both must still
+// work, and the publisher's event gets through.
+func TestAServiceBusRunningAsItsUserRetriesAndParks(t *testing.T) {
+	u := loadBrokerUsers(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
+	defer cancel()
+	config := func(service string) rabbitmq.Config {
+		return rabbitmq.Config{
+			URL: u.url(t, service), Exchange: u.exchange, Queue: u.queue(service),
+			MaxAttempts: 3, RetryBackoff: 5 * time.Millisecond,
+		}
+	}
+	bus := func(cfg rabbitmq.Config) *rabbitmq.Bus {
+		b, err := rabbitmq.New(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := b.Close(context.Background()); err != nil {
+				t.Errorf("close %s: %v", cfg.Queue, err)
+			}
+		})
+		return b
+	}
+
+	basket := bus(config("basket"))
+	var attempts atomic.Int32
+	if _, err := basket.Subscribe(ctx, "ProductPriceChangedIntegrationEvent", func(context.Context, eventbus.Message) error {
+		attempts.Add(1)
+		return errors.New("basket store down")
+	}); err != nil {
+		t.Fatalf("basket subscribes as its user: %v", err)
+	}
+	price := eventbus.Message{ID: uuid.New(), Name: "ProductPriceChangedIntegrationEvent", Time: time.Now().UTC(), Body: []byte(`{}`)}
+	if err := bus(config("catalog")).Publish(ctx, price); err != nil {
+		t.Fatalf("catalog publishes its event as its user: %v", err)
+	}
+
+	// The operator reads the dead-letter queue; the service's user may not.
+	operator := config("basket")
+	operator.URL = testkit.RabbitURL()
+	var parked []rabbitmq.DeadLetter
+	testkit.WaitFor(t, "the failing message to be parked", func() bool {
+		var err error
+		parked, err = rabbitmq.ListDeadLetters(ctx, operator)
+		if err != nil {
+			t.Fatalf("list dead letters: %v", err)
+		}
+		return len(parked) > 0
+	})
+	if p := parked[0]; len(parked) != 1 || p.ID != price.ID || p.Reason != rabbitmq.ReasonFailed || p.Attempts != 3 {
+		t.Fatalf("parked %+v, want the price change, failed after 3 attempts", parked)
+	}
+	if got := attempts.Load(); got != 3 {
+		t.Errorf("handler ran %d times, want 3 (two retries through the wait queue)", got)
+	}
+}

@@ -1,0 +1,288 @@
+package deploy
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
+)
+
+// eventRow is a row of the events table: who publishes an event and who
+// consumes it.
+type eventRow struct {
+	publisher string
+	consumers []string
+}
+
+// eventTable reads the table "| `EventName` | publisher | consumers | … |"
+// from a markdown file.
+func eventTable(t *testing.T, path string) map[string]eventRow {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]eventRow{}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		cells := strings.Split(sc.Text(), "|")
+		if len(cells) < 5 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		name := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		if !strings.HasSuffix(name, "IntegrationEvent") {
+			continue
+		}
+		row := eventRow{publisher: strings.TrimSpace(cells[2])}
+		for c := range strings.SplitSeq(cells[3], ",") {
+			if c = strings.TrimSpace(c); c != "–" && c != "-" && c != "" {
+				row.consumers = append(row.consumers, c)
+			}
+		}
+		rows[name] = row
+	}
+	if len(rows) == 0 {
+		t.Fatalf("%s: no events table found", path)
+	}
+	return rows
+}
+
+// definitions is deploy/rabbitmq/definitions.json, by user.
+type definitions struct {
+	passwords   map[string]string
+	permissions map[string]struct{ Configure, Write, Read string }
+	topic       map[string]struct{ Exchange, Write, Read string }
+}
+
+func readDefinitions(t *testing.T) definitions {
+	t.Helper()
+	raw, err := os.ReadFile(definitionsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Users []struct {
+			Name, Password string
+		}
+		Permissions []struct {
+			User, Configure, Write, Read string
+		}
+		TopicPermissions []struct {
+			User, Exchange, Write, Read string
+		} `json:"topic_permissions"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatalf("%s: %v", definitionsFile, err)
+	}
+	d := definitions{passwords: map[string]string{}, permissions: map[string]struct{ Configure, Write, Read string }{}, topic: map[string]struct{ Exchange, Write, Read string }{}}
+	for _, u := range file.Users {
+		d.passwords[u.Name] = u.Password
+	}
+	for _, p := range file.Permissions {
+		d.permissions[p.User] = struct{ Configure, Write, Read string }{p.Configure, p.Write, p.Read}
+	}
+	for _, p := range file.TopicPermissions {
+		d.topic[p.User] = struct{ Exchange, Write, Read string }{p.Exchange, p.Write, p.Read}
+	}
+	return d
+}
+
+// The broker enforces the events table (events.md, "Who may publish
+// what"). The table is read from docs/architecture.md, which is in the
+// repository, and compared with the spec's when the spec is beside the
+// repository (../shared/spec/events.md): the docs' table cannot drift from
+// the contract unnoticed where the spec is at hand, and the check still
+// runs where it is not. (The services' EventName() methods cannot tell
+// which events a service publishes and which it consumes: each declares
+// both.)
+func TestTheBrokerUsersMayPublishAndBindWhatTheEventsTableSays(t *testing.T) {
+	table := eventTable(t, "../../docs/architecture.md")
+	if _, err := os.Stat("../../../shared/spec/events.md"); err == nil {
+		spec := eventTable(t, "../../../shared/spec/events.md")
+		for name, row := range spec {
+			if got, ok := table[name]; !ok || got.publisher != row.publisher || !slices.Equal(got.consumers, row.consumers) {
+				t.Errorf("docs/architecture.md: %s is %+v, the spec says %+v", name, got, row)
+			}
+		}
+		if len(table) != len(spec) {
+			t.Errorf("docs/architecture.md lists %d events, the spec %d", len(table), len(spec))
+		}
+	} else {
+		t.Log("no ../shared/spec/events.md beside the repository: checking against docs/architecture.md alone")
+	}
+
+	defs := readDefinitions(t)
+	for _, s := range services {
+		p, ok := defs.topic[s]
+		if !ok {
+			t.Errorf("%s: no topic permissions for %s", definitionsFile, s)
+			continue
+		}
+		if p.Exchange != rabbitmq.DefaultExchange {
+			t.Errorf("%s's topic permissions are on %q, want %q", s, p.Exchange, rabbitmq.DefaultExchange)
+		}
+		publish, bind := regexp.MustCompile(p.Write), regexp.MustCompile(p.Read)
+		for name, row := range table {
+			if want := row.publisher == s; publish.MatchString(name) != want {
+				t.Errorf("%s may publish %s: %v, the table says %v", s, name, !want, want)
+			}
+			if want := slices.Contains(row.consumers, s); bind.MatchString(name) != want {
+				t.Errorf("%s may bind %s: %v, the table says %v", s, name, !want, want)
+			}
+		}
+	}
+}
+
+// Each user reaches the exchange and its own queue's names, and nothing of
+// another service's, nor the default exchange (through which it could put
+// messages into any queue).
+func TestTheBrokerUsersReachOnlyTheirOwnQueues(t *testing.T) {
+	defs := readDefinitions(t)
+	names := func(s string, suffixes ...string) []string {
+		out := []string{s}
+		for _, x := range suffixes {
+			out = append(out, s+"."+x)
+		}
+		return out
+	}
+	for _, s := range services {
+		p, ok := defs.permissions[s]
+		if !ok {
+			t.Errorf("%s: no permissions for %s", definitionsFile, s)
+			continue
+		}
+		for _, perm := range []struct {
+			what, re string
+			needs    []string
+		}{
+			{"configure", p.Configure, names(s, "wait", "dlx", "dlq", "requeue")},
+			{"write", p.Write, names(s, "wait", "dlx", "dlq", "requeue")},
+			{"read", p.Read, names(s, "wait", "dlx", "requeue")},
+		} {
+			re := regexp.MustCompile(perm.re)
+			for _, n := range append(perm.needs, rabbitmq.DefaultExchange) {
+				if !re.MatchString(n) {
+					t.Errorf("%s may not %s %s, which its bus needs", s, perm.what, n)
+				}
+			}
+			forbidden := []string{"amq.default", ""}
+			for _, o := range services {
+				if o != s {
+					forbidden = append(forbidden, names(o, "wait", "dlx", "dlq", "requeue")...)
+				}
+			}
+			for _, n := range forbidden {
+				if re.MatchString(n) {
+					t.Errorf("%s may %s %q, which is not its own", s, perm.what, n)
+				}
+			}
+		}
+	}
+}
+
+// initSQLPasswords reads the roles and passwords deploy/postgres/init.sql
+// creates.
+func initSQLPasswords(t *testing.T) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile("../../deploy/postgres/init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]string{}
+	for _, m := range regexp.MustCompile(`CREATE ROLE (\w+) LOGIN PASSWORD ''([^']*)''`).FindAllStringSubmatch(string(raw), -1) {
+		roles[m[1]] = m[2]
+	}
+	return roles
+}
+
+// checkURLs checks that a service's broker and database URLs name its own
+// user and role with the passwords the definitions and init.sql give them.
+func checkURLs(t *testing.T, where, service string, env map[string]string, defs definitions, roles map[string]string) {
+	t.Helper()
+	amqpURL, err := url.Parse(env["RABBITMQ_URL"])
+	if err != nil || amqpURL.User == nil {
+		t.Errorf("%s: %s has no RABBITMQ_URL with a user (%q)", where, service, env["RABBITMQ_URL"])
+	} else if pw, _ := amqpURL.User.Password(); amqpURL.User.Username() != service || pw != defs.passwords[service] {
+		t.Errorf("%s: %s connects to the broker as %q (password %s), want its own user %q with the password of %s",
+			where, service, amqpURL.User.Username(), map[bool]string{true: "matching", false: "not matching"}[pw == defs.passwords[service]], service, definitionsFile)
+	}
+	if !slices.Contains(databaseServices, service) {
+		if _, ok := env["DATABASE_URL"]; ok {
+			t.Errorf("%s: %s has no database but a DATABASE_URL", where, service)
+		}
+		return
+	}
+	dbURL, err := url.Parse(env["DATABASE_URL"])
+	if err != nil || dbURL.User == nil {
+		t.Errorf("%s: %s has no DATABASE_URL with a role (%q)", where, service, env["DATABASE_URL"])
+		return
+	}
+	if pw, _ := dbURL.User.Password(); dbURL.User.Username() != service || pw != roles[service] || dbURL.Path != "/"+service+"db" {
+		t.Errorf("%s: %s connects to %s as %q, want its own role %q with the password init.sql gives it, on %sdb",
+			where, service, dbURL.Path, dbURL.User.Username(), service, service)
+	}
+}
+
+func TestComposeGivesEachServiceItsOwnUserAndRole(t *testing.T) {
+	defs, roles := readDefinitions(t), initSQLPasswords(t)
+	compose := readCompose(t)
+	for _, s := range services {
+		checkURLs(t, "docker-compose.yml", s, compose.Services[s].Environment, defs, roles)
+	}
+	for svc, mounts := range map[string][]string{
+		"rabbitmq": {"./deploy/rabbitmq/rabbitmq.conf:/etc/rabbitmq/conf.d/", "./deploy/rabbitmq/definitions.json:/etc/rabbitmq/definitions/definitions.json"},
+		"postgres": {"./deploy/postgres/init.sql:/docker-entrypoint-initdb.d/"},
+	} {
+		for _, m := range mounts {
+			if !slices.ContainsFunc(compose.Services[svc].Volumes, func(v string) bool { return strings.HasPrefix(v, m) }) {
+				t.Errorf("docker-compose.yml: %s does not mount %s", svc, m)
+			}
+		}
+	}
+}
+
+func TestKubernetesGivesEachServiceItsOwnUserAndRole(t *testing.T) {
+	defs, roles := readDefinitions(t), initSQLPasswords(t)
+	k8s := buildManifests(t)
+	for _, d := range k8s.deployments {
+		env := map[string]string{}
+		for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+			if ref := e.ValueFrom; ref != nil && ref.SecretKeyRef != nil {
+				env[e.Name] = k8s.secrets[ref.SecretKeyRef.Name][ref.SecretKeyRef.Key]
+			}
+		}
+		checkURLs(t, "deploy/k8s", d.Name, env, defs, roles)
+	}
+
+	// The broker and the database server mount the very files compose does.
+	for _, m := range []struct{ set, file string }{
+		{"rabbitmq", "../../deploy/rabbitmq/definitions.json"},
+		{"rabbitmq", "../../deploy/rabbitmq/rabbitmq.conf"},
+		{"postgres", "../../deploy/postgres/init.sql"},
+	} {
+		want, err := os.ReadFile(m.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := m.file[strings.LastIndex(m.file, "/")+1:]
+		found := false
+		for _, v := range k8s.statefulSets[m.set].Spec.Template.Spec.Volumes {
+			switch {
+			case v.Secret != nil:
+				found = found || k8s.secrets[v.Secret.SecretName][name] == string(want)
+			case v.ConfigMap != nil:
+				found = found || k8s.configMaps[v.ConfigMap.Name][name] == string(want)
+			}
+		}
+		if !found {
+			t.Errorf("deploy/k8s: the %s StatefulSet mounts no Secret or ConfigMap holding %s", m.set, m.file)
+		}
+	}
+}
