@@ -9,20 +9,37 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// HandleBody runs an inbox handler on a message body as the bus would:
-// it decodes body as the event E and, if that succeeds, calls handle
-// without a transaction (the handler's store is the test's fake). It is
-// for fuzz tests of a consumer's decoding and validation: it fails t
-// unless the outcome is nil or an eventbus.ErrInvalidEvent, and returns
-// it.
-func HandleBody[E eventbus.Event](t testing.TB, body []byte, handle func(context.Context, pgx.Tx, E) error) error {
-	t.Helper()
-	e, err := eventbus.Decode[E](eventbus.Message{Body: body})
-	if err == nil {
-		err = handle(context.Background(), nil, e)
+// A FakeStore is a consumer's store in a fuzz test: it records what the
+// handlers asked of it.
+type FakeStore interface {
+	// Reached reports whether a handler asked the store anything.
+	Reached() bool
+}
+
+// FuzzHandler fuzzes handle, a consumer's handler of event E, with seeds
+// and the bodies the fuzzer makes of them, run as the bus would run them:
+// each body is decoded as E and, if that succeeds, handled without a
+// transaction by the handlers newHandlers returns over a fresh fake store.
+// The outcome must be nil or an eventbus.ErrInvalidEvent; an event refused
+// as invalid must not have reached the store, and for one that was not
+// refused check fails t if the store was asked what the contract forbids.
+func FuzzHandler[H any, S FakeStore, E eventbus.Event](f *testing.F, seeds []string, newHandlers func() (H, S), handle func(H, context.Context, pgx.Tx, E) error, check func(t *testing.T, body []byte, s S)) {
+	for _, seed := range seeds {
+		f.Add([]byte(seed))
 	}
-	if err != nil && !errors.Is(err, eventbus.ErrInvalidEvent) {
-		t.Fatalf("%s: %v, want nil or an ErrInvalidEvent", body, err)
-	}
-	return err
+	f.Fuzz(func(t *testing.T, body []byte) {
+		h, s := newHandlers()
+		e, err := eventbus.Decode[E](eventbus.Message{Body: body})
+		if err == nil {
+			err = handle(h, context.Background(), nil, e)
+		}
+		switch {
+		case err != nil && !errors.Is(err, eventbus.ErrInvalidEvent):
+			t.Fatalf("%s: %v, want nil or an ErrInvalidEvent", body, err)
+		case err != nil && s.Reached():
+			t.Fatalf("%s: invalid (%v), yet it reached the store", body, err)
+		case err == nil:
+			check(t, body, s)
+		}
+	})
 }
