@@ -45,6 +45,13 @@ func (h *Handlers) Routes(db *pgxpool.Pool) []eventbus.Route {
 	}
 }
 
+// OrderAnswer is what every answer ordering consumes from catalog and
+// payment carries: the order it is about.
+type OrderAnswer struct {
+	eventbus.IntegrationEvent
+	OrderID int64 `json:"OrderId"`
+}
+
 // change applies a status command to an order for the event e. An order
 // number below 1 is no order's: the event is an eventbus.ErrInvalidEvent,
 // refused before any effect. A command that comes too late for the order's

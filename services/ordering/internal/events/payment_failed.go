@@ -3,17 +3,13 @@ package events
 import (
 	"context"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 	"github.com/jackc/pgx/v5"
 )
 
 // OrderPaymentFailedIntegrationEvent is payment's answer when the order
 // could not be charged.
-type OrderPaymentFailedIntegrationEvent struct {
-	eventbus.IntegrationEvent
-	OrderID int64 `json:"OrderId"`
-}
+type OrderPaymentFailedIntegrationEvent struct{ OrderAnswer }
 
 // EventName names the event on the wire.
 func (OrderPaymentFailedIntegrationEvent) EventName() string {

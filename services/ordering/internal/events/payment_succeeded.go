@@ -3,17 +3,13 @@ package events
 import (
 	"context"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 	"github.com/jackc/pgx/v5"
 )
 
 // OrderPaymentSucceededIntegrationEvent is payment's answer when the order
 // was charged.
-type OrderPaymentSucceededIntegrationEvent struct {
-	eventbus.IntegrationEvent
-	OrderID int64 `json:"OrderId"`
-}
+type OrderPaymentSucceededIntegrationEvent struct{ OrderAnswer }
 
 // EventName names the event on the wire.
 func (OrderPaymentSucceededIntegrationEvent) EventName() string {

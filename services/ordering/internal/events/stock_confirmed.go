@@ -3,17 +3,13 @@ package events
 import (
 	"context"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 	"github.com/jackc/pgx/v5"
 )
 
 // OrderStockConfirmedIntegrationEvent is catalog's answer when it reserved
 // the stock of every line of the order.
-type OrderStockConfirmedIntegrationEvent struct {
-	eventbus.IntegrationEvent
-	OrderID int64 `json:"OrderId"`
-}
+type OrderStockConfirmedIntegrationEvent struct{ OrderAnswer }
 
 // EventName names the event on the wire.
 func (OrderStockConfirmedIntegrationEvent) EventName() string {

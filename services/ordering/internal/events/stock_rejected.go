@@ -3,7 +3,6 @@ package events
 import (
 	"context"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 	"github.com/jackc/pgx/v5"
 )
@@ -12,8 +11,7 @@ import (
 // of the order lacks stock, or is not at the order's unit price (and
 // nothing was reserved).
 type OrderStockRejectedIntegrationEvent struct {
-	eventbus.IntegrationEvent
-	OrderID         int64                     `json:"OrderId"`
+	OrderAnswer
 	OrderStockItems []ConfirmedOrderStockItem `json:"OrderStockItems"`
 }
 
