@@ -191,9 +191,7 @@ func TestListingRightAfterListingFindsTheMessagesEveryTime(t *testing.T) {
 	if _, err := bus.Subscribe(ctx, "Poison", func(context.Context, eventbus.Message) error { return errors.New("no") }); err != nil {
 		t.Fatal(err)
 	}
-	if err := bus.Publish(ctx, message("Poison")); err != nil {
-		t.Fatal(err)
-	}
+	publish(t, ctx, bus, "Poison", 1)
 	waitParked(t, ctx, cfg, 1)
 	misses := 0
 	for range 300 {

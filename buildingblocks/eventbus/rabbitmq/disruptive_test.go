@@ -64,9 +64,7 @@ func TestDisruptivePublishWhileTheBrokerBlocksPublishers(t *testing.T) {
 	if _, err := tb.bus(tb.config("basket")).Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
 		t.Fatal(err)
 	}
-	if err := bus.Publish(ctx, message("PriceChanged")); err != nil {
-		t.Fatal(err)
-	}
+	publish(t, ctx, bus, "PriceChanged", 1)
 
 	unblock := testkit.BlockPublishers(t)
 	var err error

@@ -196,9 +196,7 @@ func TestPublishWaitsForTheBrokerDuringAnOutage(t *testing.T) {
 	if _, err := tb.bus(tb.config("basket")).Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
 		t.Fatal(err)
 	}
-	if err := bus.Publish(ctx, message("PriceChanged")); err != nil {
-		t.Fatal(err)
-	}
+	publish(t, ctx, bus, "PriceChanged", 1)
 
 	proxy.Cut()
 	testkit.WaitFor(t, "Check to see the outage", func() bool { return bus.Check(ctx) != nil })
@@ -268,9 +266,7 @@ func TestConsumerResumesAfterItsConnectionDrops(t *testing.T) {
 		t.Fatal(err)
 	}
 	publisher := tb.bus(tb.config("catalog"))
-	if err := publisher.Publish(ctx, message("PriceChanged")); err != nil {
-		t.Fatal(err)
-	}
+	publish(t, ctx, publisher, "PriceChanged", 1)
 	handled.waitDistinct(t, 1)
 
 	// Events published while the consumer is away wait in its queue.

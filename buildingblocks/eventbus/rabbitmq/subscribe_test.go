@@ -81,9 +81,7 @@ func TestUnsubscribeStopsDelivery(t *testing.T) {
 	if _, err := bus.Subscribe(ctx, "PriceChanged", third.handler); err != nil {
 		t.Fatal(err)
 	}
-	if err := bus.Publish(ctx, message("PriceChanged")); err != nil {
-		t.Fatal(err)
-	}
+	publish(t, ctx, bus, "PriceChanged", 1)
 	third.waitDistinct(t, 1)
 	if second.distinct() != 2 {
 		t.Errorf("unsubscribed handler got %d events, want 2", second.distinct())
@@ -144,16 +142,12 @@ func TestNoCallOfAHandlerAfterItsUnsubscribeReturned(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := bus.Publish(ctx, message("PriceChanged")); err != nil {
-		t.Fatal(err)
-	}
+	publish(t, ctx, bus, "PriceChanged", 1)
 	<-unsubscribed.running
 	late.unsubscribe(t, ctx, second)
 	unsubscribed.open()
 	// The next message starts once the first one is done with.
-	if err := bus.Publish(ctx, message("PriceChanged")); err != nil {
-		t.Fatal(err)
-	}
+	publish(t, ctx, bus, "PriceChanged", 1)
 	first.waitDistinct(t, 2)
 	late.wantNone(t)
 }
@@ -179,9 +173,7 @@ func TestNoCallAfterUnsubscribeOfAHandlerWhoseMessageWaitsForASlot(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := bus.Publish(ctx, message("PriceChanged")); err != nil {
-		t.Fatal(err)
-	}
+	publish(t, ctx, bus, "PriceChanged", 1)
 	<-unsubscribed.running
 	waiting := message("PriceChanged")
 	if err := bus.Publish(ctx, waiting); err != nil {
@@ -215,9 +207,7 @@ func TestEventsQueuedBeforeTheirHandlerSubscribesWaitForIt(t *testing.T) {
 	publisher := tb.bus(tb.config("catalog"))
 	for range 20 {
 		for _, name := range []string{"OrderStarted", "OrderPaid"} {
-			if err := publisher.Publish(ctx, message(name)); err != nil {
-				t.Fatal(err)
-			}
+			publish(t, ctx, publisher, name, 1)
 		}
 	}
 
@@ -258,9 +248,7 @@ func TestAMessageWithoutAHandlerWaitsThenIsParkedWithItsReason(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := publisher.Publish(ctx, message("OrderStarted")); err != nil {
-			t.Fatal(err)
-		}
+		publish(t, ctx, publisher, "OrderStarted", 1)
 	}
 
 	// This run has a handler for OrderStarted only. With a grace longer
