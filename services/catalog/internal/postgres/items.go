@@ -9,6 +9,7 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 const itemColumns = `id, name, description, price, price_version, version, picture_file_name,
@@ -235,26 +236,24 @@ func (s *Store) DeleteItem(ctx context.Context, id int64) error {
 
 // Types returns the catalog types, ordered by id.
 func (s *Store) Types(ctx context.Context) ([]catalog.Type, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, type FROM catalog_types ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list types: %w", err)
-	}
-	types, err := pgx.CollectRows(rows, pgx.RowToStructByPos[catalog.Type])
-	if err != nil {
-		return nil, fmt.Errorf("list types: %w", err)
-	}
-	return types, nil
+	return list[catalog.Type](ctx, s.pool, "types", `SELECT id, type FROM catalog_types ORDER BY id`)
 }
 
 // Brands returns the catalog brands, ordered by id.
 func (s *Store) Brands(ctx context.Context) ([]catalog.Brand, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, brand FROM catalog_brands ORDER BY id`)
+	return list[catalog.Brand](ctx, s.pool, "brands", `SELECT id, brand FROM catalog_brands ORDER BY id`)
+}
+
+// list returns the rows of query as Ts, a column per field in order; what
+// names them in its errors.
+func list[T any](ctx context.Context, pool *pgxpool.Pool, what, query string) ([]T, error) {
+	rows, err := pool.Query(ctx, query)
 	if err != nil {
-		return nil, fmt.Errorf("list brands: %w", err)
+		return nil, fmt.Errorf("list %s: %w", what, err)
 	}
-	brands, err := pgx.CollectRows(rows, pgx.RowToStructByPos[catalog.Brand])
+	all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[T])
 	if err != nil {
-		return nil, fmt.Errorf("list brands: %w", err)
+		return nil, fmt.Errorf("list %s: %w", what, err)
 	}
-	return brands, nil
+	return all, nil
 }
