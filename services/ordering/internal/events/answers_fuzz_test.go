@@ -40,10 +40,10 @@ func newHandlers() (*events.Handlers, *changes) {
 	return &events.Handlers{Orders: c, Logger: slog.New(slog.DiscardHandler)}, c
 }
 
-// fuzzAnswer fuzzes ordering's handler of an answer E: either the event is
-// refused as invalid before it reaches the store, or it asks the store
-// about an order number above 0.
-func fuzzAnswer[E eventbus.Event](f *testing.F, handle func(*events.Handlers, context.Context, pgx.Tx, E) error, extra ...string) {
+// fuzzAnswer fuzzes ordering's handler of an answer E (events.Answer[E]):
+// either the event is refused as invalid before it reaches the store, or
+// it asks the store about an order number above 0.
+func fuzzAnswer[E eventbus.Event](f *testing.F, answer func(*events.Handlers) func(context.Context, pgx.Tx, E) error, extra ...string) {
 	const id = `"Id":"6f1c5b4e-1f7a-4c59-9a43-0d2c3a8f1e21"`
 	seeds := append([]string{
 		`{` + id + `,"OrderId":7}`,
@@ -54,6 +54,7 @@ func fuzzAnswer[E eventbus.Event](f *testing.F, handle func(*events.Handlers, co
 		`{` + id + `}`,
 		`{"OrderId":7}`,
 	}, extra...)
+	handle := func(h *events.Handlers, ctx context.Context, tx pgx.Tx, e E) error { return answer(h)(ctx, tx, e) }
 	testkit.FuzzHandler(f, seeds, newHandlers, handle, func(t *testing.T, body []byte, c *changes) {
 		if c.number <= 0 {
 			t.Fatalf("%s reached the store for order %d", body, c.number)
@@ -61,16 +62,22 @@ func fuzzAnswer[E eventbus.Event](f *testing.F, handle func(*events.Handlers, co
 	})
 }
 
-func FuzzStockConfirmed(f *testing.F) { fuzzAnswer(f, (*events.Handlers).ConfirmStock) }
+func FuzzStockConfirmed(f *testing.F) {
+	fuzzAnswer(f, events.Answer[events.OrderStockConfirmedIntegrationEvent])
+}
 
 func FuzzStockRejected(f *testing.F) {
-	fuzzAnswer(f, (*events.Handlers).RejectStock,
+	fuzzAnswer(f, events.Answer[events.OrderStockRejectedIntegrationEvent],
 		`{"Id":"6f1c5b4e-1f7a-4c59-9a43-0d2c3a8f1e21","OrderId":7,"OrderStockItems":[{"ProductId":1,"HasStock":true,"PriceMatches":false}]}`,
 		`{"Id":"6f1c5b4e-1f7a-4c59-9a43-0d2c3a8f1e21","OrderId":0,"OrderStockItems":[{"ProductId":1,"HasStock":false}]}`,
 		`{"Id":"6f1c5b4e-1f7a-4c59-9a43-0d2c3a8f1e21","OrderId":7,"OrderStockItems":{}}`,
 	)
 }
 
-func FuzzPaymentSucceeded(f *testing.F) { fuzzAnswer(f, (*events.Handlers).ConfirmPayment) }
+func FuzzPaymentSucceeded(f *testing.F) {
+	fuzzAnswer(f, events.Answer[events.OrderPaymentSucceededIntegrationEvent])
+}
 
-func FuzzPaymentFailed(f *testing.F) { fuzzAnswer(f, (*events.Handlers).FailPayment) }
+func FuzzPaymentFailed(f *testing.F) {
+	fuzzAnswer(f, events.Answer[events.OrderPaymentFailedIntegrationEvent])
+}

@@ -25,8 +25,9 @@ type Orders interface {
 	ChangeTx(ctx context.Context, tx pgx.Tx, number int64, change func(*ordering.Order) error) (*ordering.Order, error)
 }
 
-// Handlers handle the events ordering consumes, one per file beside this
-// one.
+// Handlers handle the events ordering consumes, each in the file of its
+// event beside this one: CreateOrder, and Answer for the answers of
+// catalog and payment.
 type Handlers struct {
 	Orders Orders
 	Logger *slog.Logger
@@ -38,10 +39,10 @@ type Handlers struct {
 func (h *Handlers) Routes(db *pgxpool.Pool) []eventbus.Route {
 	return []eventbus.Route{
 		eventbus.On(inbox.Handler(db, "ordering.create_order", h.CreateOrder)),
-		eventbus.On(inbox.Handler(db, "ordering.confirm_stock", h.ConfirmStock)),
-		eventbus.On(inbox.Handler(db, "ordering.reject_stock", h.RejectStock)),
-		eventbus.On(inbox.Handler(db, "ordering.confirm_payment", h.ConfirmPayment)),
-		eventbus.On(inbox.Handler(db, "ordering.fail_payment", h.FailPayment)),
+		eventbus.On(inbox.Handler(db, "ordering.confirm_stock", Answer[OrderStockConfirmedIntegrationEvent](h))),
+		eventbus.On(inbox.Handler(db, "ordering.reject_stock", Answer[OrderStockRejectedIntegrationEvent](h))),
+		eventbus.On(inbox.Handler(db, "ordering.confirm_payment", Answer[OrderPaymentSucceededIntegrationEvent](h))),
+		eventbus.On(inbox.Handler(db, "ordering.fail_payment", Answer[OrderPaymentFailedIntegrationEvent](h))),
 	}
 }
 
@@ -52,28 +53,41 @@ type OrderAnswer struct {
 	OrderID int64 `json:"OrderId"`
 }
 
-// change applies a status command to an order for the event e. An order
-// number below 1 is no order's: the event is an eventbus.ErrInvalidEvent,
-// refused before any effect. A command that comes too late for the order's
-// status, or an order that does not exist, is logged and acknowledged: a
-// retry could never succeed.
-func (h *Handlers) change(ctx context.Context, tx pgx.Tx, e eventbus.Event, orderNumber int64, command func(*ordering.Order) error) error {
-	if orderNumber <= 0 {
-		return eventbus.Invalid(e, fmt.Errorf("OrderId %d is not above 0", orderNumber))
-	}
-	o, err := h.Orders.ChangeTx(ctx, tx, orderNumber, command)
-	switch {
-	case errors.Is(err, ordering.ErrIllegalTransition):
-		h.Logger.InfoContext(ctx, "event ignored: late or duplicate for the order's status",
-			"event", e.EventName(), "event_id", e.EventID(), "order", orderNumber, "reason", err.Error())
+// An answer is an event from catalog or payment about an order, which
+// ordering applies to the order as the status command it stands for.
+type answer interface {
+	eventbus.Event
+	orderNumber() int64
+	command(*ordering.Order) error
+}
+
+func (a OrderAnswer) orderNumber() int64 { return a.OrderID }
+
+// Answer returns the handler of the answer E: it applies E's status
+// command to the order E names. An order number below 1 is no order's:
+// the event is an eventbus.ErrInvalidEvent, refused before any effect. A
+// command that comes too late for the order's status, or an order that
+// does not exist, is logged and acknowledged: a retry could never succeed.
+func Answer[E answer](h *Handlers) func(context.Context, pgx.Tx, E) error {
+	return func(ctx context.Context, tx pgx.Tx, e E) error {
+		orderNumber := e.orderNumber()
+		if orderNumber <= 0 {
+			return eventbus.Invalid(e, fmt.Errorf("OrderId %d is not above 0", orderNumber))
+		}
+		o, err := h.Orders.ChangeTx(ctx, tx, orderNumber, e.command)
+		switch {
+		case errors.Is(err, ordering.ErrIllegalTransition):
+			h.Logger.InfoContext(ctx, "event ignored: late or duplicate for the order's status",
+				"event", e.EventName(), "event_id", e.EventID(), "order", orderNumber, "reason", err.Error())
+			return nil
+		case errors.Is(err, ordering.ErrNotFound):
+			h.Logger.WarnContext(ctx, "event ignored: no such order",
+				"event", e.EventName(), "event_id", e.EventID(), "order", orderNumber)
+			return nil
+		case err != nil:
+			return fmt.Errorf("%s %s for order %d: %w", e.EventName(), e.EventID(), orderNumber, err)
+		}
+		h.Logger.InfoContext(ctx, "order status changed", "event", e.EventName(), "order", orderNumber, "status", o.Status)
 		return nil
-	case errors.Is(err, ordering.ErrNotFound):
-		h.Logger.WarnContext(ctx, "event ignored: no such order",
-			"event", e.EventName(), "event_id", e.EventID(), "order", orderNumber)
-		return nil
-	case err != nil:
-		return fmt.Errorf("%s %s for order %d: %w", e.EventName(), e.EventID(), orderNumber, err)
 	}
-	h.Logger.InfoContext(ctx, "order status changed", "event", e.EventName(), "order", orderNumber, "status", o.Status)
-	return nil
 }

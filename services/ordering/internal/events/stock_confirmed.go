@@ -1,14 +1,10 @@
 package events
 
-import (
-	"context"
-
-	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
-	"github.com/jackc/pgx/v5"
-)
+import "github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 
 // OrderStockConfirmedIntegrationEvent is catalog's answer when it reserved
-// the stock of every line of the order.
+// the stock of every line of the order: ordering moves the order to
+// StockConfirmed, which asks payment to charge it.
 type OrderStockConfirmedIntegrationEvent struct{ OrderAnswer }
 
 // EventName names the event on the wire.
@@ -16,8 +12,4 @@ func (OrderStockConfirmedIntegrationEvent) EventName() string {
 	return "OrderStockConfirmedIntegrationEvent"
 }
 
-// ConfirmStock moves the order to StockConfirmed, which asks payment to
-// charge it.
-func (h *Handlers) ConfirmStock(ctx context.Context, tx pgx.Tx, e OrderStockConfirmedIntegrationEvent) error {
-	return h.change(ctx, tx, e, e.OrderID, (*ordering.Order).ConfirmStock)
-}
+func (OrderStockConfirmedIntegrationEvent) command(o *ordering.Order) error { return o.ConfirmStock() }

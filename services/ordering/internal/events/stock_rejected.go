@@ -1,11 +1,6 @@
 package events
 
-import (
-	"context"
-
-	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
-	"github.com/jackc/pgx/v5"
-)
+import "github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 
 // OrderStockRejectedIntegrationEvent is catalog's answer when some product
 // of the order lacks stock, or is not at the order's unit price (and
@@ -29,9 +24,9 @@ func (OrderStockRejectedIntegrationEvent) EventName() string {
 	return "OrderStockRejectedIntegrationEvent"
 }
 
-// RejectStock cancels the order, naming the products without stock and
-// those not at the order's price.
-func (h *Handlers) RejectStock(ctx context.Context, tx pgx.Tx, e OrderStockRejectedIntegrationEvent) error {
+// command cancels the order, naming the products without stock and those
+// not at the order's price.
+func (e OrderStockRejectedIntegrationEvent) command(o *ordering.Order) error {
 	var withoutStock, notAtPrice []int
 	for _, it := range e.OrderStockItems {
 		if !it.HasStock {
@@ -41,5 +36,5 @@ func (h *Handlers) RejectStock(ctx context.Context, tx pgx.Tx, e OrderStockRejec
 			notAtPrice = append(notAtPrice, it.ProductID)
 		}
 	}
-	return h.change(ctx, tx, e, e.OrderID, func(o *ordering.Order) error { return o.RejectStock(withoutStock, notAtPrice) })
+	return o.RejectStock(withoutStock, notAtPrice)
 }
