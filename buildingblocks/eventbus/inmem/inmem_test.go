@@ -8,21 +8,15 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/inmem"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 )
-
-type priceChanged struct {
-	eventbus.IntegrationEvent
-	ProductID int `json:"ProductId"`
-}
-
-func (priceChanged) EventName() string { return "ProductPriceChangedIntegrationEvent" }
 
 func TestTypedAndDynamicHandlersEachGetEveryEvent(t *testing.T) {
 	ctx := context.Background()
 	var bus inmem.Bus
-	var typed []int
+	var typed []int64
 	var raw []string
-	sub, err := eventbus.Subscribe(ctx, &bus, func(_ context.Context, e priceChanged) error {
+	sub, err := eventbus.Subscribe(ctx, &bus, func(_ context.Context, e testkit.PriceChanged) error {
 		typed = append(typed, e.ProductID)
 		return nil
 	})
@@ -36,7 +30,7 @@ func TestTypedAndDynamicHandlersEachGetEveryEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e := priceChanged{IntegrationEvent: eventbus.NewIntegrationEvent(), ProductID: 7}
+	e := testkit.PriceChanged{IntegrationEvent: eventbus.NewIntegrationEvent(), ProductID: 7}
 	if err := eventbus.Publish(ctx, &bus, e); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +78,7 @@ func TestInvalidEventIsParkedAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	typed := 0
-	if _, err := eventbus.Subscribe(ctx, &bus, func(context.Context, priceChanged) error {
+	if _, err := eventbus.Subscribe(ctx, &bus, func(context.Context, testkit.PriceChanged) error {
 		typed++
 		return nil
 	}); err != nil {
@@ -94,7 +88,7 @@ func TestInvalidEventIsParkedAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A body that does not decode is invalid too.
-	if err := bus.Publish(ctx, eventbus.Message{Name: priceChanged{}.EventName(), Body: []byte(`{"ProductId":"seven"}`)}); err != nil {
+	if err := bus.Publish(ctx, eventbus.Message{Name: testkit.PriceChanged{}.EventName(), Body: []byte(`{"ProductId":"seven"}`)}); err != nil {
 		t.Fatal(err)
 	}
 	if calls != 1 || typed != 0 || len(bus.DeadLetters()) != 2 {
