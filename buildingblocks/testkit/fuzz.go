@@ -43,3 +43,26 @@ func FuzzHandler[H any, S FakeStore, E eventbus.Event](f *testing.F, seeds []str
 		}
 	})
 }
+
+// FuzzDecode fuzzes the decoding of event E, and validate after it, with
+// seeds and the bodies the fuzzer makes of them: never a panic; a body is
+// either refused as an eventbus.ErrInvalidEvent, or makes an event that
+// check accepts.
+func FuzzDecode[E eventbus.Event](f *testing.F, seeds []string, validate func(E) error, check func(t *testing.T, body []byte, e E)) {
+	for _, seed := range seeds {
+		f.Add([]byte(seed))
+	}
+	var zero E
+	f.Fuzz(func(t *testing.T, body []byte) {
+		e, err := eventbus.Decode[E](eventbus.Message{Name: zero.EventName(), Body: body})
+		if err == nil {
+			err = validate(e)
+		}
+		switch {
+		case err != nil && !errors.Is(err, eventbus.ErrInvalidEvent):
+			t.Fatalf("%q: %v, want an ErrInvalidEvent", body, err)
+		case err == nil:
+			check(t, body, e)
+		}
+	})
+}
