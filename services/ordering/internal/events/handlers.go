@@ -25,9 +25,9 @@ type Orders interface {
 	ChangeTx(ctx context.Context, tx pgx.Tx, number int64, change func(*ordering.Order) error) (*ordering.Order, error)
 }
 
-// Handlers handle the events ordering consumes, each in the file of its
-// event beside this one: CreateOrder, and Answer for the answers of
-// catalog and payment.
+// Handlers handle the events ordering consumes: CreateOrder a checkout
+// (beside its event), and Answer, below, the answers of catalog and
+// payment, each of which names its status command in its own file.
 type Handlers struct {
 	Orders Orders
 	Logger *slog.Logger
