@@ -253,3 +253,24 @@ func CheckAuthRequired(t *testing.T, c *Client, iss *Issuer, method, path string
 		}
 	}
 }
+
+// CheckIssuerComesBack fails the test unless a request with c's (valid)
+// token, to a service whose issuer iss is stopped, answers 503 with
+// Retry-After and a problem, and then, once iss answers again, want.
+func CheckIssuerComesBack(t *testing.T, c *Client, iss *Issuer, method, path string, body any, want int, header ...string) {
+	t.Helper()
+	res := c.For(t).Do(method, path, body, header...)
+	if res.Status != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" ||
+		res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("%s %s while the issuer is down: status %d, Retry-After %q; want a 503 problem with Retry-After",
+			method, path, res.Status, res.Header.Get("Retry-After"))
+	}
+	iss.Start()
+	WaitFor(t, "the token to be checked once the issuer is back", func() bool {
+		res = c.For(t).Do(method, path, body, header...)
+		return res.Status != http.StatusServiceUnavailable
+	})
+	if res.Status != want {
+		t.Fatalf("%s %s once the issuer is back: status %d, want %d; body %.300s", method, path, res.Status, want, res.Body)
+	}
+}
