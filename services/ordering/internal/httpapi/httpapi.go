@@ -1,7 +1,8 @@
 // Package httpapi is ordering's HTTP API (/api/orders, described by
 // services/ordering/openapi.yaml): a buyer's orders, an order's details,
 // cancel and ship, and the card types. Errors are problem details: 400 for
-// bad input, 404 for an unknown order, 409 for a status that does not allow
+// bad input, 401/403 for a caller without the right (Mount), 404 for an
+// unknown order or another buyer's, 409 for a status that does not allow
 // the command.
 package httpapi
 
