@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/httpapi"
@@ -38,6 +39,8 @@ type App struct {
 	Router chi.Router
 	// Bus is the service's event bus: its queue is Config.Queue.
 	Bus *rabbitmq.Bus
+	// Auth checks the bearer tokens of the API's guarded routes.
+	Auth *auth.Verifier
 	// Health reports the start and the checks /readyz runs (the broker, and
 	// the database once UseDatabase has added it).
 	Health *Health
@@ -49,7 +52,8 @@ type App struct {
 }
 
 // NewApp builds the parts every service has: the logger's router with
-// health endpoints, and the event bus, which publishes with app id name.
+// health endpoints, the verifier of bearer tokens, and the event bus, which
+// publishes with app id name.
 func NewApp(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*App, error) {
 	bus, err := rabbitmq.New(ctx, rabbitmq.Config{
 		URL: cfg.RabbitMQURL, Exchange: cfg.Exchange, Queue: cfg.Queue, AppID: name,
@@ -58,7 +62,8 @@ func NewApp(ctx context.Context, name string, cfg Config, logger *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Name: name, Config: cfg, Logger: logger, Router: httpapi.NewRouter(logger), Bus: bus, Health: NewHealth()}
+	a := &App{Name: name, Config: cfg, Logger: logger, Router: httpapi.NewRouter(logger), Bus: bus,
+		Auth: auth.NewVerifier(cfg.Auth), Health: NewHealth()}
 	a.Health.Add("broker", bus.Check)
 	a.Router.Get("/healthz", a.Health.Live)
 	a.Router.Get("/readyz", a.Health.Ready)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 )
 
 // Config holds the settings every service has. A service's Config embeds it
@@ -29,6 +30,9 @@ type Config struct {
 	Queue           string        `env:"EVENTBUS_QUEUE"`
 	LogLevel        slog.Level    `env:"LOG_LEVEL" envDefault:"info"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
+	// Auth is the issuer whose tokens the API accepts (AUTH_ISSUER,
+	// AUTH_AUDIENCE, AUTH_JWKS_URL).
+	Auth auth.Config
 }
 
 // DatabaseConfig holds the settings every service with a database has,

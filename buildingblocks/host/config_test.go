@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
 )
 
@@ -28,6 +29,7 @@ func TestLoadConfigTakesTheTagDefaultsAndTheServiceOwnAddressAndQueue(t *testing
 		Config: host.Config{
 			HTTPAddr: ":8089", RabbitMQURL: "amqp://guest:guest@localhost:5672/", Exchange: "eshop_event_bus",
 			Queue: "hosttest", LogLevel: slog.LevelInfo, ShutdownTimeout: 25 * time.Second,
+			Auth: auth.Config{Issuer: "http://localhost:8085", Audience: "eshop"},
 		},
 		DatabaseURL: "postgres://localhost/testdb", Seed: true, Retention: time.Hour,
 		DatabaseConfig: host.DatabaseConfig{InboxRetention: 7 * 24 * time.Hour},
@@ -41,13 +43,15 @@ func TestLoadConfigReadsEveryVariable(t *testing.T) {
 	cfg, err := host.LoadConfig[testConfig]("hosttest", ":8089", map[string]string{
 		"HTTP_ADDR": "127.0.0.1:9", "EVENTBUS_QUEUE": "q", "LOG_LEVEL": "debug", "SHUTDOWN_TIMEOUT": "3s",
 		"TEST_SEED": "false", "DATABASE_URL": "postgres://elsewhere/db", "INBOX_RETENTION": "72h",
+		"AUTH_ISSUER": "https://id.example", "AUTH_AUDIENCE": "shop", "AUTH_JWKS_URL": "http://identity:8085/keys",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.HTTPAddr != "127.0.0.1:9" || cfg.Queue != "q" || cfg.LogLevel != slog.LevelDebug ||
 		cfg.ShutdownTimeout != 3*time.Second || cfg.Seed || cfg.DatabaseURL != "postgres://elsewhere/db" ||
-		cfg.InboxRetention != 72*time.Hour {
+		cfg.InboxRetention != 72*time.Hour ||
+		cfg.Auth != (auth.Config{Issuer: "https://id.example", Audience: "shop", JWKSURL: "http://identity:8085/keys"}) {
 		t.Fatalf("LoadConfig = %+v: a variable was not read", cfg)
 	}
 }
@@ -67,7 +71,7 @@ func TestLoadConfigNamesEveryBadVariable(t *testing.T) {
 }
 
 func TestSettingsListsTheVariablesOfTheTags(t *testing.T) {
-	want := []string{"DATABASE_URL", "EVENTBUS_EXCHANGE", "EVENTBUS_QUEUE", "HTTP_ADDR", "INBOX_RETENTION",
+	want := []string{"AUTH_AUDIENCE", "AUTH_ISSUER", "AUTH_JWKS_URL", "DATABASE_URL", "EVENTBUS_EXCHANGE", "EVENTBUS_QUEUE", "HTTP_ADDR", "INBOX_RETENTION",
 		"LOG_LEVEL", "RABBITMQ_URL", "SHUTDOWN_TIMEOUT", "TEST_RETENTION", "TEST_SEED"}
 	if got := host.Settings[testConfig](); !slices.Equal(got, want) {
 		t.Fatalf("Settings = %v, want %v", got, want)

@@ -73,7 +73,8 @@ func RequestID(logger *slog.Logger) func(http.Handler) http.Handler {
 }
 
 // AccessLog logs one line per request: method, route, status, duration.
-// It never logs bodies or query strings, which may hold card data.
+// It never logs bodies or query strings, which may hold card data, nor
+// headers: Authorization carries bearer tokens.
 func AccessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()

@@ -15,6 +15,8 @@ type Client struct {
 	T        testing.TB
 	BaseURL  string // e.g. http://127.0.0.1:41234
 	Contract *Contract
+	// Token, when set, is sent as Authorization: Bearer (see [Issuer]).
+	Token string
 }
 
 // For returns the client for test t, which may be a subtest of the one the
@@ -23,6 +25,13 @@ type Client struct {
 func (c *Client) For(t testing.TB) *Client {
 	cc := *c
 	cc.T = t
+	return &cc
+}
+
+// As returns the client calling with token ("" calls without one).
+func (c *Client) As(token string) *Client {
+	cc := *c
+	cc.Token = token
 	return &cc
 }
 
@@ -58,6 +67,9 @@ func (c *Client) Do(method, path string, body any, header ...string) Response {
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])

@@ -33,7 +33,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 	stockBefore := map[int]int{}
 	for i := range ordered {
 		ordered[i].AvailableStock = 100
-		if _, err := s.Client.UpdateItem(ctx, ordered[i].ID, func(it *shop.Item) { it.AvailableStock = 100 }); err != nil {
+		if _, err := s.AsAdmin().UpdateItem(ctx, ordered[i].ID, func(it *shop.Item) { it.AvailableStock = 100 }); err != nil {
 			t.Fatal(err)
 		}
 		stockBefore[ordered[i].ID] = 100
@@ -44,7 +44,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 	for _, it := range priced {
 		lines = append(lines, shop.BasketItem{ProductID: it.ID, ProductName: it.Name, UnitPrice: it.Price, Quantity: 1})
 	}
-	if _, err := s.Client.SetBasket(ctx, watcher, lines); err != nil {
+	if _, err := s.AsBuyer(watcher).SetBasket(ctx, watcher, lines); err != nil {
 		t.Fatal(err)
 	}
 
@@ -64,7 +64,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := s.Client.UpdateItem(ctx, it.ID, func(edit *shop.Item) { edit.Price = it.Price }); err != nil {
+				if _, err := s.AsAdmin().UpdateItem(ctx, it.ID, func(edit *shop.Item) { edit.Price = it.Price }); err != nil {
 					fail(err)
 				}
 			}()
@@ -75,11 +75,11 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := s.Client.SetBasket(ctx, buyer, []shop.BasketItem{{ProductID: it.ID, ProductName: it.Name, UnitPrice: it.Price, Quantity: 1}}); err != nil {
+				if _, err := s.AsBuyer(buyer).SetBasket(ctx, buyer, []shop.BasketItem{{ProductID: it.ID, ProductName: it.Name, UnitPrice: it.Price, Quantity: 1}}); err != nil {
 					fail(err)
 					return
 				}
-				if err := s.Client.Checkout(ctx, buyer, uuid.NewString(), co); err != nil {
+				if err := s.AsBuyer(buyer).Checkout(ctx, buyer, uuid.NewString(), co); err != nil {
 					fail(err)
 				}
 			}()
@@ -110,7 +110,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 	}
 
 	if err := st.Eventually(ctx, "the watcher's basket at the last committed prices", func() (bool, string, error) {
-		b, err := s.Client.Basket(ctx, watcher)
+		b, err := s.AsBuyer(watcher).Basket(ctx, watcher)
 		if err != nil {
 			return false, "", err
 		}
@@ -127,7 +127,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 
 	for _, buyer := range buyers {
 		if err := st.Eventually(ctx, "one paid order for "+buyer, func() (bool, string, error) {
-			orders, err := s.Client.Orders(ctx, buyer)
+			orders, err := s.AsBuyer(buyer).Orders(ctx, buyer)
 			if err != nil {
 				return false, "", err
 			}

@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
@@ -10,14 +13,15 @@ import (
 	"github.com/google/uuid"
 )
 
-// The demo's story, across the four real binaries.
+// The demo's story, across the four real binaries, signed in with the test
+// issuer's tokens, none of which reaches a log.
 func TestTheDemoStory(t *testing.T) {
 	s := StartShop(t)
 	out, err := s.story(t).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := s.Client.Order(context.Background(), out.OrderNumber)
+	o, err := s.AsBuyer(out.BuyerID).Order(context.Background(), out.OrderNumber)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,6 +31,21 @@ func TestTheDemoStory(t *testing.T) {
 			t.Errorf("the order charged %s for %q, want the changed price %s", it.UnitPrice, out.Product.Name, newPrice)
 		}
 	}
+	if _, err := s.Client.Basket(context.Background(), out.BuyerID); !isStatus(err, http.StatusUnauthorized) {
+		t.Errorf("the basket without a token: %v, want 401", err)
+	}
+	header, _, _ := strings.Cut(s.Issuer.Admin(), ".") // every token the story sent starts so
+	for _, service := range services {
+		if logs := s.Logs(service); !strings.Contains(logs, `"route"`) || strings.Contains(logs, header) {
+			t.Errorf("%s's log has no request, or a token: %.2000s", service, logs)
+		}
+	}
+}
+
+// isStatus reports whether err is an answer with status.
+func isStatus(err error, status int) bool {
+	var e *shop.StatusError
+	return errors.As(err, &e) && e.Status == status
 }
 
 // An order for more than the stock is cancelled and takes no stock from any
@@ -41,25 +60,26 @@ func TestStockRejectionCancelsAndTakesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	scarce, plenty := page.Data[0], page.Data[1]
-	scarce, err = s.Client.UpdateItem(ctx, scarce.ID, func(it *shop.Item) { it.AvailableStock = 3 })
+	scarce, err = s.AsAdmin().UpdateItem(ctx, scarce.ID, func(it *shop.Item) { it.AvailableStock = 3 })
 	if err != nil {
 		t.Fatal(err)
 	}
 	plentyBefore := plenty.AvailableStock
 
 	buyer := "rejected-" + uuid.NewString()[:8]
-	if _, err := s.Client.SetBasket(ctx, buyer, []shop.BasketItem{
+	as := s.AsBuyer(buyer)
+	if _, err := as.SetBasket(ctx, buyer, []shop.BasketItem{
 		{ProductID: scarce.ID, ProductName: scarce.Name, UnitPrice: scarce.Price, Quantity: 4},
 		{ProductID: plenty.ID, ProductName: plenty.Name, UnitPrice: plenty.Price, Quantity: 1},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Client.Checkout(ctx, buyer, uuid.NewString(), s.Checkout(t)); err != nil {
+	if err := as.Checkout(ctx, buyer, uuid.NewString(), s.Checkout(t)); err != nil {
 		t.Fatal(err)
 	}
 	var number int
 	if err := st.Eventually(ctx, "the order", func() (bool, string, error) {
-		orders, err := s.Client.Orders(ctx, buyer)
+		orders, err := as.Orders(ctx, buyer)
 		if err != nil || len(orders) == 0 {
 			return false, fmt.Sprint(err), nil
 		}
@@ -101,14 +121,15 @@ func TestRepeatedCheckoutMakesOneOrder(t *testing.T) {
 	}
 	it := page.Data[0]
 	buyer := "twice-" + uuid.NewString()[:8]
+	as := s.AsBuyer(buyer)
 	fill := func() {
-		if _, err := s.Client.SetBasket(ctx, buyer, []shop.BasketItem{{ProductID: it.ID, ProductName: it.Name, UnitPrice: it.Price, Quantity: 1}}); err != nil {
+		if _, err := as.SetBasket(ctx, buyer, []shop.BasketItem{{ProductID: it.ID, ProductName: it.Name, UnitPrice: it.Price, Quantity: 1}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	countOrders := func(want int) {
 		if err := st.Eventually(ctx, fmt.Sprintf("%d orders", want), func() (bool, string, error) {
-			orders, err := s.Client.Orders(ctx, buyer)
+			orders, err := as.Orders(ctx, buyer)
 			if err != nil {
 				return false, "", err
 			}
@@ -125,19 +146,19 @@ func TestRepeatedCheckoutMakesOneOrder(t *testing.T) {
 	requestID := uuid.NewString()
 	co := s.Checkout(t)
 	for range 2 {
-		if err := s.Client.Checkout(ctx, buyer, requestID, co); err != nil {
+		if err := as.Checkout(ctx, buyer, requestID, co); err != nil {
 			t.Fatal(err)
 		}
 	}
 	countOrders(1)
 	if err := st.Eventually(ctx, "the basket to be emptied", func() (bool, string, error) {
-		b, err := s.Client.Basket(ctx, buyer)
+		b, err := as.Basket(ctx, buyer)
 		return err == nil && len(b.Items) == 0, fmt.Sprint(len(b.Items), err), nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	fill()
-	if err := s.Client.Checkout(ctx, buyer, uuid.NewString(), co); err != nil {
+	if err := as.Checkout(ctx, buyer, uuid.NewString(), co); err != nil {
 		t.Fatal(err)
 	}
 	countOrders(2)

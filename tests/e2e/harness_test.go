@@ -15,6 +15,7 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/tests/e2e/shop"
+	"github.com/google/uuid"
 )
 
 var services = []string{"catalog", "basket", "ordering", "payment"}
@@ -67,7 +68,11 @@ type Shop struct {
 	addr   map[string]string
 	mu     sync.Mutex
 	procs  map[string]*exec.Cmd
+	// Client calls the shop anonymously; AsBuyer and AsAdmin sign it in.
 	Client *shop.Client
+	// Issuer is the OpenID Connect issuer the services trust: the test's
+	// own (testkit.Issuer), which mints the buyers' and the admin's tokens.
+	Issuer *testkit.Issuer
 	// Exchange is the test's own event-bus exchange.
 	Exchange string
 	// Queues are the services' queues on it, by service.
@@ -92,6 +97,7 @@ func StartShop(t *testing.T, extra ...string) *Shop {
 		Queues: map[string]string{}}
 	exchange, prefix := testkit.Broker(t)
 	s.Exchange = exchange
+	s.Issuer = testkit.NewIssuer(t)
 	s.Databases = map[string]string{
 		"catalog":  testkit.NewDatabase(t),
 		"basket":   testkit.NewDatabase(t),
@@ -111,6 +117,8 @@ func StartShop(t *testing.T, extra ...string) *Shop {
 			// A fixed key, so that a restarted payment opens the tokens it
 			// sealed before.
 			"PAYMENT_TOKEN_KEY=ZTJlLW9ubHkta2V5LWZvci1wYXltZW50LXRva2VucyE=",
+			"AUTH_ISSUER=" + s.Issuer.URL,
+			"AUTH_AUDIENCE=" + testkit.Audience,
 		}
 		if db, ok := s.Databases[name]; ok {
 			env = append(env, "DATABASE_URL="+db)
@@ -129,6 +137,22 @@ func StartShop(t *testing.T, extra ...string) *Shop {
 	}
 	return s
 }
+
+// Buyer is a buyer signed in with the test issuer: sub is id.
+func (s *Shop) Buyer(id string) shop.User {
+	return shop.User{ID: id, Tokens: func(context.Context) (string, error) { return s.Issuer.Buyer(id), nil }}
+}
+
+// Admin is the token source of an administrator.
+func (s *Shop) Admin() shop.TokenSource {
+	return func(context.Context) (string, error) { return s.Issuer.Admin(), nil }
+}
+
+// AsBuyer is the shop's client calling as buyer id.
+func (s *Shop) AsBuyer(id string) *shop.Client { return s.Client.As(s.Buyer(id).Tokens) }
+
+// AsAdmin is the shop's client calling as an administrator.
+func (s *Shop) AsAdmin() *shop.Client { return s.Client.As(s.Admin()) }
 
 // Start starts (or restarts) one service; its log is appended to a file
 // that is printed when the test fails.
@@ -230,7 +254,8 @@ func (s *Shop) story(t *testing.T) *shop.Story {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	return &shop.Story{Client: s.Client, Out: testWriter{t}, Patience: 90 * time.Second, Watcher: w}
+	return &shop.Story{Client: s.Client, Buyer: s.Buyer("demo-" + uuid.NewString()[:8]), Admin: s.Admin(),
+		Out: testWriter{t}, Patience: 90 * time.Second, Watcher: w}
 }
 
 type testWriter struct{ t *testing.T }

@@ -16,10 +16,34 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 )
 
-// Client talks to the four services.
+// Client talks to the four services, anonymously or, with Token, as a
+// signed-in user (see As).
 type Client struct {
 	CatalogURL, BasketURL, OrderingURL, PaymentURL string
 	HTTP                                           *http.Client
+	// Token, when set, gives the access token each call sends as
+	// Authorization: Bearer.
+	Token TokenSource
+}
+
+// TokenSource returns an access token of the user a client calls as. It
+// may sign in, or refresh, as it needs: the end-to-end tests mint tokens
+// with a test issuer; a login through identity (authorization code with
+// PKCE, as a browser does) plugs in the same way.
+type TokenSource func(ctx context.Context) (string, error)
+
+// User is someone signed in: their id, the token's sub (a buyer's baskets
+// and orders are under it), and where their tokens come from.
+type User struct {
+	ID     string
+	Tokens TokenSource
+}
+
+// As returns the client calling with tokens (nil: anonymously).
+func (c *Client) As(tokens TokenSource) *Client {
+	cc := *c
+	cc.Token = tokens
+	return &cc
 }
 
 // Item is a catalog item.
@@ -95,7 +119,6 @@ type Checkout struct {
 	CardHolderName string `json:"cardHolderName"`
 	CardExpiration string `json:"cardExpiration"`
 	CardTypeID     int    `json:"cardTypeId"`
-	Buyer          string `json:"buyer"`
 }
 
 // OrderSummary is a line of a buyer's order list.
@@ -154,6 +177,13 @@ func (c *Client) exchange(ctx context.Context, method, url string, headers map[s
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.Token != nil {
+		token, err := c.Token(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: sign in: %w", method, url, err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
@@ -199,7 +229,7 @@ func (c *Client) Item(ctx context.Context, id int) (Item, error) {
 	return it, err
 }
 
-// UpdateItem edits catalog item id as an editor does: it reads the item and
+// UpdateItem edits catalog item id as an editor (an admin) does: it reads the item and
 // its ETag, applies change, and sends the item back with If-Match: the ETag
 // (a changed price publishes an event). When the item changed in between
 // (412: an order reserved stock, another edit), it reads it again and
@@ -265,7 +295,7 @@ func (c *Client) Order(ctx context.Context, number int) (Order, error) {
 	return o, err
 }
 
-// Ship ships a paid order.
+// Ship ships a paid order (as an admin).
 func (c *Client) Ship(ctx context.Context, number int) error {
 	return c.do(ctx, "PUT", fmt.Sprintf("%s/api/orders/%d/ship", c.OrderingURL, number), nil, nil, nil, 200)
 }

@@ -16,8 +16,15 @@ import (
 // took, and shipping. Each step is printed to Out; a step that does not
 // happen within Patience is an error that says what was last seen.
 type Story struct {
+	// Client has the shop's addresses; the story calls as Buyer and Admin
+	// with it.
 	Client *Client
-	Out    io.Writer
+	// Buyer shops: the basket, the checkout, the order. A buyer who has
+	// ordered before may shop again: the story follows the new order.
+	Buyer User
+	// Admin changes the price and ships.
+	Admin TokenSource
+	Out   io.Writer
 	// Patience bounds each wait for an asynchronous effect (default 60s).
 	// It is a give-up limit, not a measurement.
 	Patience time.Duration
@@ -51,7 +58,7 @@ func DemoCheckout(t PaymentToken) Checkout {
 	return Checkout{
 		City: "Redmond", Street: "15703 NE 61st Ct", State: "WA", Country: "U.S.", ZipCode: "98052",
 		PaymentToken: t.PaymentToken, CardLast4: t.CardLast4, CardHolderName: t.CardHolderName,
-		CardExpiration: t.CardExpiration, CardTypeID: t.CardTypeID, Buyer: "Demo Buyer",
+		CardExpiration: t.CardExpiration, CardTypeID: t.CardTypeID,
 	}
 }
 
@@ -94,8 +101,12 @@ func (s *Story) Eventually(ctx context.Context, what string, cond func() (done b
 
 // Run walks the whole story.
 func (s *Story) Run(ctx context.Context) (Outcome, error) {
-	c := s.Client
 	var out Outcome
+	if s.Buyer.ID == "" || s.Buyer.Tokens == nil || s.Admin == nil {
+		return out, errors.New("the story needs a signed-in buyer and admin (Story.Buyer, Story.Admin)")
+	}
+	c := s.Client
+	buyer, admin := c.As(s.Buyer.Tokens), c.As(s.Admin)
 	if err := s.Eventually(ctx, "every service ready", func() (bool, string, error) {
 		err := c.Ready(ctx)
 		if err != nil {
@@ -128,9 +139,9 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 	}
 	out.Product, out.Units = *product, 2
 
-	out.BuyerID = "demo-" + uuid.NewString()[:8]
+	out.BuyerID = s.Buyer.ID
 	s.say("\n== 2. Buyer %s fills a basket", out.BuyerID)
-	basket, err := c.SetBasket(ctx, out.BuyerID, []BasketItem{
+	basket, err := buyer.SetBasket(ctx, out.BuyerID, []BasketItem{
 		{ProductID: product.ID, ProductName: product.Name, UnitPrice: product.Price, Quantity: out.Units, PictureURL: product.PictureFileName},
 		{ProductID: other.ID, ProductName: other.Name, UnitPrice: other.Price, Quantity: 1, PictureURL: other.PictureFileName},
 	})
@@ -143,11 +154,11 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 
 	newPrice := product.Price.Add(money.MustParse("1.00"))
 	s.say("\n== 3. Catalog changes the price of %q: %s -> %s", product.Name, product.Price, newPrice)
-	if _, err := c.UpdateItem(ctx, product.ID, func(it *Item) { it.Price = newPrice }); err != nil {
+	if _, err := admin.UpdateItem(ctx, product.ID, func(it *Item) { it.Price = newPrice }); err != nil {
 		return out, err
 	}
 	if err := s.Eventually(ctx, "the basket line following the new price", func() (bool, string, error) {
-		b, err := c.Basket(ctx, out.BuyerID)
+		b, err := buyer.Basket(ctx, out.BuyerID)
 		if err != nil {
 			return false, "", err
 		}
@@ -172,20 +183,24 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 		return out, err
 	}
 	s.say("  payment: card ending %s tokenized, the token expires at %s", token.CardLast4, token.ExpiresAt.Format(time.RFC3339))
+	before, err := buyer.Orders(ctx, out.BuyerID)
+	if err != nil {
+		return out, err
+	}
 	out.RequestID = uuid.NewString()
-	if err := c.Checkout(ctx, out.BuyerID, out.RequestID, DemoCheckout(token)); err != nil {
+	if err := buyer.Checkout(ctx, out.BuyerID, out.RequestID, DemoCheckout(token)); err != nil {
 		return out, err
 	}
 	s.say("  checkout (x-requestid %s): 202 Accepted", out.RequestID)
 
 	s.say("\n== 5. The order, through every status")
 	if err := s.Eventually(ctx, "the order to be created", func() (bool, string, error) {
-		orders, err := c.Orders(ctx, out.BuyerID)
+		orders, err := buyer.Orders(ctx, out.BuyerID)
 		if err != nil {
 			return false, "", err
 		}
-		if len(orders) == 0 {
-			return false, "no order", nil
+		if len(orders) == len(before) {
+			return false, "no new order", nil
 		}
 		out.OrderNumber = orders[0].OrderNumber
 		s.say("  order #%d created, total %s", orders[0].OrderNumber, orders[0].Total)
@@ -197,7 +212,7 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 		return out, err
 	}
 	if err := s.Eventually(ctx, "the basket to be emptied after OrderStarted", func() (bool, string, error) {
-		b, err := c.Basket(ctx, out.BuyerID)
+		b, err := buyer.Basket(ctx, out.BuyerID)
 		if err != nil {
 			return false, "", err
 		}
@@ -218,10 +233,10 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 	}
 
 	s.say("\n== 7. Ship it")
-	if err := c.Ship(ctx, out.OrderNumber); err != nil {
+	if err := admin.Ship(ctx, out.OrderNumber); err != nil {
 		return out, err
 	}
-	o, err := c.Order(ctx, out.OrderNumber)
+	o, err := buyer.Order(ctx, out.OrderNumber)
 	if err != nil {
 		return out, err
 	}
@@ -241,14 +256,15 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 // FollowOrder prints each status the order goes through until it reaches
 // want; reaching another final status first is an error. With a Watcher
 // it prints the status events as they arrive on the bus and waits for the
-// event of want too; without one, the statuses an HTTP poll sees.
+// event of want too; without one, the statuses an HTTP poll sees. It
+// reads the order as the Admin, so it follows any buyer's order.
 func (s *Story) FollowOrder(ctx context.Context, number int, want string) error {
 	seen := ""
 	if s.printed == nil {
 		s.printed = map[int]int{}
 	}
 	return s.Eventually(ctx, fmt.Sprintf("order #%d to reach %s", number, want), func() (bool, string, error) {
-		o, err := s.Client.Order(ctx, number)
+		o, err := s.Client.As(s.Admin).Order(ctx, number) // any buyer's order
 		if err != nil {
 			return false, "", err
 		}

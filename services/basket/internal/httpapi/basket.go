@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
@@ -50,8 +51,9 @@ type itemRequest struct {
 	PictureURL  string       `json:"pictureUrl"`
 }
 
-// buyerID reads and checks the {buyerId} path parameter, percent-decoded:
-// alice%40example.com is alice@example.com.
+// buyerID reads and checks the {buyerId} path parameter, percent-decoded
+// (alice%40example.com is alice@example.com), which must be the caller's
+// own id: the token's sub (403 otherwise).
 func buyerID(r *http.Request) (string, *httpkit.Problem) {
 	id, p := httpkit.PathParam(r, "buyerId")
 	if p != nil {
@@ -61,6 +63,9 @@ func buyerID(r *http.Request) (string, *httpkit.Problem) {
 		var v httpkit.Validation
 		v.Add("buyerId", err.Error())
 		return "", v.Err()
+	}
+	if id != auth.From(r.Context()).Subject {
+		return "", httpkit.NewProblem(http.StatusForbidden, "a buyer may only use their own basket: {buyerId} must be the token's sub")
 	}
 	return id, nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/google/uuid"
@@ -18,7 +19,9 @@ const RequestIDHeader = "x-requestid"
 // no security code: the client handed those to payment, which answered the
 // token. A body that sends them anyway is refused (CardNumber and
 // CardSecurityNumber only tell that they were sent), so that a client still
-// sending the card learns it at once.
+// sending the card learns it at once. Nor has it the buyer: the buyer is
+// who the token says (a "buyer" older clients send is ignored, as every
+// unknown field is).
 type checkoutRequest struct {
 	CardNumber         json.RawMessage `json:"cardNumber"`
 	CardSecurityNumber json.RawMessage `json:"cardSecurityNumber"`
@@ -33,7 +36,6 @@ type checkoutRequest struct {
 	CardHolderName string    `json:"cardHolderName"`
 	CardExpiration time.Time `json:"cardExpiration"`
 	CardTypeID     int       `json:"cardTypeId"`
-	Buyer          string    `json:"buyer"`
 }
 
 type checkoutResponse struct {
@@ -57,7 +59,7 @@ func (h *handlers) checkout(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteProblem(w, v.Err())
 		return
 	}
-	c, p := decodeCheckout(r, id, requestID, time.Now())
+	c, p := decodeCheckout(r, auth.From(r.Context()), requestID, time.Now())
 	if p != nil {
 		httpkit.WriteProblem(w, p)
 		return
@@ -83,18 +85,19 @@ func (h *handlers) checkout(w http.ResponseWriter, r *http.Request) {
 	httpkit.WriteJSON(w, http.StatusAccepted, checkoutResponse{RequestID: requestID})
 }
 
-// decodeCheckout reads a checkout body into a valid checkout of buyerID, or
-// a 4xx problem. now is when the card must not have expired.
-func decodeCheckout(r *http.Request, buyerID string, requestID uuid.UUID, now time.Time) (basket.Checkout, *httpkit.Problem) {
+// decodeCheckout reads a checkout body into a valid checkout of the buyer
+// the claims name (their sub is the buyer id, their name the buyer's), or a
+// 4xx problem. now is when the card must not have expired.
+func decodeCheckout(r *http.Request, buyer auth.Claims, requestID uuid.UUID, now time.Time) (basket.Checkout, *httpkit.Problem) {
 	var req checkoutRequest
 	if p := httpkit.DecodeJSON(r, &req); p != nil {
 		return basket.Checkout{}, p
 	}
 	c := basket.Checkout{
-		BuyerID: buyerID, RequestID: requestID,
+		BuyerID: buyer.Subject, RequestID: requestID,
 		City: req.City, Street: req.Street, State: req.State, Country: req.Country, ZipCode: req.ZipCode,
 		PaymentToken: req.PaymentToken, CardLast4: req.CardLast4, CardHolderName: req.CardHolderName,
-		CardExpiration: req.CardExpiration, CardTypeID: req.CardTypeID, Buyer: req.Buyer,
+		CardExpiration: req.CardExpiration, CardTypeID: req.CardTypeID, Buyer: buyer.DisplayName(),
 	}
 	problems := c.Validate(now)
 	for field, sent := range map[string]bool{"cardNumber": req.CardNumber != nil, "cardSecurityNumber": req.CardSecurityNumber != nil} {

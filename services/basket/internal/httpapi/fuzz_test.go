@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/google/uuid"
 )
@@ -83,14 +84,14 @@ func FuzzDecodeCheckout(f *testing.F) {
 	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body string) {
 		r := httptest.NewRequest(http.MethodPost, "/api/basket/alice/checkout", strings.NewReader(body))
-		c, p := decodeCheckout(r, "alice", uuid.New(), now)
+		c, p := decodeCheckout(r, auth.Claims{Subject: "alice", Name: "Alice"}, uuid.New(), now)
 		if p != nil {
 			if p.Status != http.StatusBadRequest && p.Status != http.StatusRequestEntityTooLarge {
 				t.Fatalf("status %d for %q, want 400 or 413", p.Status, body)
 			}
 			return
 		}
-		if problems := c.Validate(now); len(problems) > 0 || c.BuyerID != "alice" || !c.CardExpiration.After(now) {
+		if problems := c.Validate(now); len(problems) > 0 || c.BuyerID != "alice" || c.Buyer != "Alice" || !c.CardExpiration.After(now) {
 			t.Fatalf("accepted %q with problems %v", body, problems)
 		}
 	})

@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/go-chi/chi/v5"
@@ -22,10 +23,13 @@ type Store interface {
 // BasePath is where the API is mounted.
 const BasePath = "/api/basket"
 
-// Mount adds the basket's routes under BasePath to r.
-func Mount(r chi.Router, store Store) {
+// Mount adds the basket's routes under BasePath to r. Each needs a
+// buyer's token (authenticate checks it) whose sub is the {buyerId} of the
+// path: a buyer only ever reaches their own basket.
+func Mount(r chi.Router, store Store, authenticate func(http.Handler) http.Handler) {
 	h := &handlers{store: store}
 	r.Route(BasePath, func(r chi.Router) {
+		r.Use(authenticate)
 		r.Get("/{buyerId}", h.getBasket)
 		r.Put("/{buyerId}", h.replaceBasket)
 		r.Delete("/{buyerId}", h.deleteBasket)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
@@ -23,6 +25,8 @@ type basketUnderTest struct {
 	DB *pgxpool.Pool
 	// Logs holds what the service logged, at debug level (startBasket).
 	Logs *testkit.LogBuffer
+	// Issuer is the issuer the service trusts.
+	Issuer *testkit.Issuer
 }
 
 // startBasket starts the service on a fresh database, its debug logs
@@ -37,33 +41,49 @@ func startBasket(t testing.TB) *basketUnderTest {
 }
 
 // launchBasket starts the service with env (which names its DATABASE_URL),
-// its logs written to logs, and returns at once, ready or not.
+// trusting a test issuer of its own, its logs written to logs, and returns
+// at once, ready or not.
 func launchBasket(t testing.TB, env map[string]string, logs io.Writer) *basketUnderTest {
 	t.Helper()
-	s := testkit.LaunchService(t, "basket", service.New, maps.Clone(env), logs)
+	iss := testkit.NewIssuer(t)
+	env = maps.Clone(env)
+	maps.Copy(env, iss.Env())
+	s := testkit.LaunchService(t, "basket", service.New, env, logs)
 	s.Client.Contract = testkit.LoadContract(t, "../../openapi.yaml")
 	db, err := pgxpool.New(context.Background(), env["DATABASE_URL"])
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	return &basketUnderTest{ServiceUnderTest: s, DB: db}
+	return &basketUnderTest{ServiceUnderTest: s, DB: db, Issuer: iss}
 }
 
-// do sends a request with a body (nil for none; a string as it is, JSON
-// otherwise) and header pairs, and returns the status, the body and the
-// headers.
+// asOwnerOf returns the client of test t calling as the buyer whose
+// basket path names (/api/basket/{buyerId}…): the tests of what a basket
+// does call as its owner; access_test.go calls as others.
+func (s *basketUnderTest) asOwnerOf(t testing.TB, path string) *testkit.Client {
+	buyer, _, _ := strings.Cut(strings.TrimPrefix(path, "/api/basket/"), "/")
+	if decoded, err := url.PathUnescape(buyer); err == nil {
+		buyer = decoded
+	}
+	return s.Client.As(s.Issuer.Buyer(buyer)).For(t)
+}
+
+// do sends a request, as the owner of the basket of path, with a body (nil
+// for none; a string as it is, JSON otherwise) and header pairs, and
+// returns the status, the body and the headers.
 func (s *basketUnderTest) do(t testing.TB, method, path string, body any, header ...string) (int, []byte, http.Header) {
 	t.Helper()
-	res := s.Client.For(t).Do(method, path, body, header...)
+	res := s.asOwnerOf(t, path).Do(method, path, body, header...)
 	return res.Status, res.Body, res.Header
 }
 
-// problem sends a request that must answer problem details with status
-// want, with a title, naming field among its errors (unless field is "").
+// problem sends a request, as the owner of the basket of path, that must
+// answer problem details with status want, with a title, naming field
+// among its errors (unless field is "").
 func (s *basketUnderTest) problem(t testing.TB, method, path string, body any, want int, field string, header ...string) testkit.Problem {
 	t.Helper()
-	p := s.Client.For(t).Problem(method, path, body, want, header...)
+	p := s.asOwnerOf(t, path).Problem(method, path, body, want, header...)
 	if p.Title == "" {
 		t.Fatalf("%s %s: a problem without a title: %+v", method, path, p)
 	}
@@ -108,14 +128,14 @@ func (b basketJSON) prices() []string {
 func (s *basketUnderTest) getBasket(t testing.TB, buyer string) basketJSON {
 	t.Helper()
 	var b basketJSON
-	s.Client.For(t).JSON(http.MethodGet, "/api/basket/"+buyer, nil, http.StatusOK, &b)
+	s.asOwnerOf(t, "/api/basket/"+buyer).JSON(http.MethodGet, "/api/basket/"+buyer, nil, http.StatusOK, &b)
 	return b
 }
 
 func (s *basketUnderTest) putBasket(t testing.TB, buyer string, items ...itemJSON) basketJSON {
 	t.Helper()
 	var b basketJSON
-	s.Client.For(t).JSON(http.MethodPut, "/api/basket/"+buyer, map[string]any{"items": items}, http.StatusOK, &b)
+	s.asOwnerOf(t, "/api/basket/"+buyer).JSON(http.MethodPut, "/api/basket/"+buyer, map[string]any{"items": items}, http.StatusOK, &b)
 	return b
 }
 

@@ -39,7 +39,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		return nil, err
 	}
 	store := postgres.NewStore(db, events.CheckoutAcceptedEvent)
-	httpapi.Mount(app.Router, store)
+	httpapi.Mount(app.Router, store, app.Auth.Authenticate)
 	if cfg.CheckoutRequestRetention > 0 {
 		app.Work(host.PurgeWorker("checkout request ids", cfg.CheckoutRequestRetention, store.PurgeCheckoutRequests, logger))
 	}

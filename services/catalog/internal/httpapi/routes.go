@@ -11,6 +11,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
 	"github.com/go-chi/chi/v5"
 
@@ -34,18 +35,23 @@ type Store interface {
 // BasePath is where the API is mounted.
 const BasePath = "/api/catalog"
 
-// Mount adds the catalog's routes under BasePath to r.
-func Mount(r chi.Router, store Store) {
+// Mount adds the catalog's routes under BasePath to r. Reading the
+// catalog is public; editing it needs a token (authenticate checks it)
+// with the admin role.
+func Mount(r chi.Router, store Store, authenticate func(http.Handler) http.Handler) {
 	h := &handlers{store: store}
 	r.Route(BasePath, func(r chi.Router) {
 		r.Get("/items", h.listItems)
 		r.Get("/items/by", h.itemsByIDs)
 		r.Get("/items/{id}", h.getItem)
-		r.Post("/items", h.createItem)
-		r.Put("/items/{id}", h.updateItem)
-		r.Delete("/items/{id}", h.deleteItem)
 		r.Get("/catalogtypes", h.listTypes)
 		r.Get("/catalogbrands", h.listBrands)
+		r.Group(func(r chi.Router) {
+			r.Use(authenticate, auth.RequireRole(auth.RoleAdmin))
+			r.Post("/items", h.createItem)
+			r.Put("/items/{id}", h.updateItem)
+			r.Delete("/items/{id}", h.deleteItem)
+		})
 	})
 }
 

@@ -16,26 +16,33 @@ import (
 
 // catalogUnderTest is the real catalog service, started in-process on a
 // free port with its own database, exchange and queue, and a client that
-// checks every answer against openapi.yaml.
+// checks every answer against openapi.yaml and calls as an administrator.
 type catalogUnderTest struct {
 	*testkit.ServiceUnderTest
 	t  testing.TB
 	DB *pgxpool.Pool
+	// Issuer is the issuer the service trusts; Client sends its Admin token.
+	Issuer *testkit.Issuer
 }
 
-// startCatalog starts the service with the sample catalog and waits until
-// it is ready; it stops when the test ends.
+// startCatalog starts the service with the sample catalog, trusting a test
+// issuer of its own, and waits until it is ready; it stops when the test
+// ends.
 func startCatalog(t testing.TB) *catalogUnderTest {
 	t.Helper()
 	dbURL := testkit.NewDatabase(t)
-	s := testkit.StartService(t, "catalog", service.New, map[string]string{"DATABASE_URL": dbURL}, nil)
+	iss := testkit.NewIssuer(t)
+	env := iss.Env()
+	env["DATABASE_URL"] = dbURL
+	s := testkit.StartService(t, "catalog", service.New, env, nil)
 	s.Client.Contract = testkit.LoadContract(t, "../../openapi.yaml")
+	s.Client.Token = iss.Admin()
 	db, err := pgxpool.New(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	return &catalogUnderTest{ServiceUnderTest: s, t: t, DB: db}
+	return &catalogUnderTest{ServiceUnderTest: s, t: t, DB: db, Issuer: iss}
 }
 
 // For returns the catalog for test t, a subtest of the one that started

@@ -80,6 +80,7 @@ func (c *catalogUnderTest) put(id int64, body, etag, requestID string) (int, err
 	}
 	req.Header.Set("X-Request-Id", requestID)
 	req.Header.Set("If-Match", etag)
+	req.Header.Set("Authorization", "Bearer "+c.Client.Token)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, err

@@ -35,7 +35,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		return nil, err
 	}
 	store := postgres.NewStore(db, events.PriceChangeEvent)
-	httpapi.Mount(app.Router, store)
+	httpapi.Mount(app.Router, store, app.Auth.Authenticate)
 	if cfg.Seed {
 		app.OnStart(store.Seed)
 	}

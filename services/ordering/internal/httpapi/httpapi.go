@@ -1,7 +1,8 @@
 // Package httpapi is ordering's HTTP API (/api/orders, described by
 // services/ordering/openapi.yaml): a buyer's orders, an order's details,
 // cancel and ship, and the card types. Errors are problem details: 400 for
-// bad input, 404 for an unknown order, 409 for a status that does not allow
+// bad input, 401/403 for a caller without the right (Mount), 404 for an
+// unknown order or another buyer's, 409 for a status that does not allow
 // the command.
 package httpapi
 
@@ -15,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
@@ -35,16 +37,28 @@ type Store interface {
 // maxBuyerIDLength bounds the buyerId query parameter.
 const maxBuyerIDLength = 200
 
-// Mount adds ordering's routes under /api/orders to r.
-func Mount(r chi.Router, store Store) {
+// Mount adds ordering's routes under /api/orders to r. The card types are
+// public; the rest needs a token (authenticate checks it): a buyer reads
+// and cancels their own orders, an admin reads any order and ships.
+func Mount(r chi.Router, store Store, authenticate func(http.Handler) http.Handler) {
 	h := &handlers{store: store}
 	r.Route("/api/orders", func(r chi.Router) {
-		r.Get("/", h.list)
 		r.Get("/cardtypes", h.cardTypes)
-		r.Get("/{orderNumber}", h.get)
-		r.Put("/{orderNumber}/cancel", h.cancel)
-		r.Put("/{orderNumber}/ship", h.ship)
+		r.Group(func(r chi.Router) {
+			r.Use(authenticate)
+			r.Get("/", h.list)
+			r.Get("/{orderNumber}", h.get)
+			r.Put("/{orderNumber}/cancel", h.cancel)
+			r.With(auth.RequireRole(auth.RoleAdmin)).Put("/{orderNumber}/ship", h.ship)
+		})
 	})
+}
+
+// mayRead reports whether the caller may see order o: its buyer, or an
+// admin. To anyone else the order does not exist (404), so that order
+// numbers tell nothing of other buyers.
+func mayRead(caller auth.Claims, o *ordering.Order) bool {
+	return o.Buyer.ID == caller.Subject || caller.HasRole(auth.RoleAdmin)
 }
 
 type handlers struct {
@@ -88,16 +102,25 @@ type cardType struct {
 	Name string `json:"name"`
 }
 
+// list answers the orders of buyerId, by default the caller's own; only an
+// admin may list another buyer's.
 func (h *handlers) list(w http.ResponseWriter, r *http.Request) {
+	caller := auth.From(r.Context())
 	buyerID := r.URL.Query().Get("buyerId")
+	if buyerID == "" {
+		buyerID = caller.Subject
+	}
 	var v httpkit.Validation
-	v.Check(buyerID != "", "buyerId", "is required")
 	v.Check(len(buyerID) <= maxBuyerIDLength, "buyerId", "must be at most 200 characters")
 	// PostgreSQL refuses what is not UTF-8, and no buyer id holds a
 	// control character (NUL among them).
 	v.Check(utf8.ValidString(buyerID) && !strings.ContainsFunc(buyerID, unicode.IsControl), "buyerId", "must be text without control characters")
 	if p := v.Err(); p != nil {
 		httpkit.WriteProblem(w, p)
+		return
+	}
+	if buyerID != caller.Subject && !caller.HasRole(auth.RoleAdmin) {
+		httpkit.Fail(w, http.StatusForbidden, "a buyer may only list their own orders")
 		return
 	}
 	list, err := h.store.ListByBuyer(r.Context(), buyerID)
@@ -119,6 +142,9 @@ func (h *handlers) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o, err := h.store.Get(r.Context(), number)
+	if err == nil && !mayRead(auth.From(r.Context()), o) {
+		err = ordering.ErrNotFound
+	}
 	if err != nil {
 		fail(w, r, number, err)
 		return
@@ -126,16 +152,31 @@ func (h *handlers) get(w http.ResponseWriter, r *http.Request) {
 	httpkit.WriteJSON(w, http.StatusOK, details(o))
 }
 
+// errNotTheBuyer is an admin's cancel of another buyer's order: the admin
+// may read it, but only its buyer may cancel it.
+var errNotTheBuyer = errors.New("only the order's buyer may cancel it")
+
+// cancel cancels one of the caller's own orders.
 func (h *handlers) cancel(w http.ResponseWriter, r *http.Request) {
-	h.change(w, r, (*ordering.Order).Cancel)
+	caller := auth.From(r.Context())
+	h.change(w, r, func(o *ordering.Order) error {
+		switch {
+		case !mayRead(caller, o):
+			return ordering.ErrNotFound
+		case o.Buyer.ID != caller.Subject:
+			return errNotTheBuyer
+		}
+		return o.Cancel()
+	})
 }
 
+// ship ships an order; the route lets only an admin through.
 func (h *handlers) ship(w http.ResponseWriter, r *http.Request) {
 	h.change(w, r, (*ordering.Order).Ship)
 }
 
-// change applies a buyer's or an operator's command and answers with the
-// order as it is afterwards.
+// change applies a buyer's or an operator's command, in the store's
+// transaction, and answers with the order as it is afterwards.
 func (h *handlers) change(w http.ResponseWriter, r *http.Request, command func(*ordering.Order) error) {
 	number, p := httpkit.PathInt(r, "orderNumber")
 	if p != nil {
@@ -169,6 +210,8 @@ func fail(w http.ResponseWriter, r *http.Request, number int64, err error) {
 	switch {
 	case errors.Is(err, ordering.ErrNotFound):
 		httpkit.Fail(w, http.StatusNotFound, "there is no order "+strconv.FormatInt(number, 10))
+	case errors.Is(err, errNotTheBuyer):
+		httpkit.Fail(w, http.StatusForbidden, err.Error())
 	case errors.As(err, &transition):
 		httpkit.Fail(w, http.StatusConflict, transition.Error())
 	default:

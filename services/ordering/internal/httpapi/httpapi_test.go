@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/events"
@@ -25,22 +26,24 @@ import (
 )
 
 // fixture is the API on the real store and a fresh database, served on a
-// test server.
+// test server, trusting a test issuer.
 type fixture struct {
 	url   string
 	store *postgres.Store
 	pool  *pgxpool.Pool
+	iss   *testkit.Issuer
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	pool := testkit.NewPool(t, postgres.Migrations)
 	store := postgres.NewStore(pool, events.StatusEvent)
+	iss := testkit.NewIssuer(t)
 	r := httpkit.NewRouter(slog.New(slog.DiscardHandler))
-	httpapi.Mount(r, store)
+	httpapi.Mount(r, store, auth.NewVerifier(auth.Config{Issuer: iss.URL, Audience: testkit.Audience}).Authenticate)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
-	return &fixture{url: srv.URL, store: store, pool: pool}
+	return &fixture{url: srv.URL, store: store, pool: pool, iss: iss}
 }
 
 // order creates an order for buyer and moves it to status along the happy
@@ -99,9 +102,15 @@ func (f *fixture) events(t *testing.T, number int64, name string) int {
 	return n
 }
 
-// client calls the API for t; every answer is checked against openapi.yaml.
+// client calls the API for t as an administrator; every answer is checked
+// against openapi.yaml.
 func (f *fixture) client(t *testing.T) *ordersClient {
-	return &ordersClient{&testkit.Client{T: t, BaseURL: f.url, Contract: testkit.LoadContract(t, "../../openapi.yaml")}}
+	return f.as(t, f.iss.Admin())
+}
+
+// as is client calling with token.
+func (f *fixture) as(t *testing.T, token string) *ordersClient {
+	return &ordersClient{&testkit.Client{T: t, BaseURL: f.url, Contract: testkit.LoadContract(t, "../../openapi.yaml"), Token: token}}
 }
 
 // ordersClient is the API's operations, typed.
@@ -198,7 +207,15 @@ func TestListOrders(t *testing.T) {
 	if body := c.call("GET", "/api/orders?buyerId=nobody", http.StatusOK, nil); strings.TrimSpace(string(body)) != "[]" {
 		t.Fatalf("an unknown buyer's list = %s, want []", body)
 	}
-	for _, path := range []string{"/api/orders", "/api/orders/", "/api/orders?buyerId=", "/api/orders?buyerId=" + strings.Repeat("x", 201),
+	// Without buyerId, the list is the caller's own.
+	for _, path := range []string{"/api/orders", "/api/orders/", "/api/orders?buyerId="} {
+		var own []summary
+		f.as(t, f.iss.Buyer("buyer-1")).call("GET", path, http.StatusOK, &own)
+		if len(own) != 2 {
+			t.Fatalf("GET %s as buyer-1: %d orders, want 2", path, len(own))
+		}
+	}
+	for _, path := range []string{"/api/orders?buyerId=" + strings.Repeat("x", 201),
 		"/api/orders?buyerId=a%00b", "/api/orders?buyerId=%FF", "/api/orders?buyerId=a%0Ab"} { // the rows: a 500 from PostgreSQL
 		if p := c.problem("GET", path, http.StatusBadRequest); len(p.Errors["buyerId"]) == 0 {
 			t.Fatalf("GET %s: the problem does not name buyerId: %+v", path, p)
@@ -254,7 +271,11 @@ func TestCancelAndShip(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(string(tc.from)+"/"+tc.command, func(t *testing.T) {
 			n := f.order(t, "buyer-"+tc.command, tc.from)
-			o := f.client(t).command(n, tc.command, tc.wantCode)
+			c := f.client(t) // the admin ships
+			if tc.command == "cancel" {
+				c = f.as(t, f.iss.Buyer("buyer-cancel")) // the buyer cancels
+			}
+			o := c.command(n, tc.command, tc.wantCode)
 			if tc.wantCode == 200 && o.Status != string(tc.wantStatus) {
 				t.Fatalf("answer status = %s, want %s", o.Status, tc.wantStatus)
 			}
@@ -283,8 +304,8 @@ func TestCancelAndShip(t *testing.T) {
 // TestCommandsOnNoOrder: an unknown order is a 404, a bad number a 400,
 // another method a 405.
 func TestCommandsOnNoOrder(t *testing.T) {
-	c := newFixture(t).client(t)
-	for _, command := range []string{"cancel", "ship"} {
+	f := newFixture(t)
+	for command, c := range map[string]*ordersClient{"cancel": f.as(t, f.iss.Buyer("buyer-1")), "ship": f.client(t)} {
 		c.problem("PUT", "/api/orders/999999/"+command, http.StatusNotFound)
 		c.problem("PUT", "/api/orders/x/"+command, http.StatusBadRequest)
 		c.problem("POST", "/api/orders/1/"+command, http.StatusMethodNotAllowed)
@@ -292,11 +313,54 @@ func TestCommandsOnNoOrder(t *testing.T) {
 }
 
 func TestCardTypes(t *testing.T) {
-	c := newFixture(t).client(t)
+	c := newFixture(t).as(t, "") // public
 	var got []cardType
 	c.call("GET", "/api/orders/cardtypes", http.StatusOK, &got)
 	if len(got) != 3 || got[0].Name != "Amex" || got[1].Name != "Visa" || got[2].Name != "MasterCard" {
 		t.Fatalf("card types = %+v", got)
 	}
 	c.problem("GET", "/api/nothing", http.StatusNotFound)
+}
+
+// The access table of http-api.md for ordering: a buyer reads and cancels
+// their own orders (another's answers 404, another's list 403), only an
+// admin ships, and an admin reads any order but cancels none of another
+// buyer's.
+func TestAccess(t *testing.T) {
+	f := newFixture(t)
+	bobs := f.order(t, "bob", ordering.Submitted)
+	paid := f.order(t, "bob", ordering.Paid)
+	for _, call := range [][2]string{{"GET", "/api/orders"}, {"GET", orderPath(bobs)}, {"PUT", orderPath(bobs) + "/cancel"}, {"PUT", orderPath(paid) + "/ship"}} {
+		testkit.CheckAuthRequired(t, f.as(t, "").Client, f.iss, call[0], call[1], nil)
+	}
+	alice, bob, admin := f.as(t, f.iss.Buyer("alice")), f.as(t, f.iss.Buyer("bob")), f.client(t)
+	alice.problem("GET", orderPath(bobs), http.StatusNotFound)
+	alice.problem("PUT", orderPath(bobs)+"/cancel", http.StatusNotFound)
+	alice.problem("GET", "/api/orders?buyerId=bob", http.StatusForbidden)
+	bob.problem("PUT", orderPath(paid)+"/ship", http.StatusForbidden)
+	admin.problem("PUT", orderPath(bobs)+"/cancel", http.StatusForbidden)
+	if got := f.status(t, bobs); got != ordering.Submitted {
+		t.Fatalf("a refused cancel changed the order to %s", got)
+	}
+	if got := f.status(t, paid); got != ordering.Paid {
+		t.Fatalf("a refused ship changed the order to %s", got)
+	}
+	if len(alice.list("alice")) != 0 || len(bob.list("bob")) != 2 || len(admin.list("bob")) != 2 {
+		t.Fatal("the lists are not each buyer's own")
+	}
+	if o, _ := admin.order(bobs); o.BuyerID != "bob" {
+		t.Fatalf("the admin read %+v", o)
+	}
+	bob.order(bobs)
+	bob.command(bobs, "cancel", http.StatusOK)
+	admin.command(paid, "ship", http.StatusOK)
+}
+
+// A token signed with a key the issuer rotated in after the keys were
+// cached is accepted: they are fetched again.
+func TestATokenOfARotatedKeyIsAccepted(t *testing.T) {
+	f := newFixture(t)
+	f.client(t).list("bob") // caches the first key
+	f.iss.Rotate()
+	f.client(t).list("bob")
 }

@@ -20,24 +20,32 @@ import (
 
 // orderingUnderTest is the real ordering service, started in-process on a
 // free port with its own exchange and queue, a pool on its database, and a
-// client that checks every answer against openapi.yaml.
+// client that checks every answer against openapi.yaml and calls as an
+// administrator (startOrdering).
 type orderingUnderTest struct {
 	*testkit.ServiceUnderTest
 	t  testing.TB
 	DB *pgxpool.Pool
+	// Issuer is the issuer the service trusts (startOrdering).
+	Issuer *testkit.Issuer
 }
 
 // startOrdering starts the service on a fresh database (unless env names
-// one) and waits until it is ready; it stops when the test ends. Its logs
-// go to logs (see testkit.LaunchService).
+// one), trusting a test issuer of its own, and waits until it is ready; it
+// stops when the test ends. Its logs go to logs (see
+// testkit.LaunchService).
 func startOrdering(t testing.TB, env map[string]string, logs io.Writer) *orderingUnderTest {
 	t.Helper()
 	env = maps.Clone(env)
 	if env["DATABASE_URL"] == "" {
 		env["DATABASE_URL"] = testkit.NewDatabase(t)
 	}
+	iss := testkit.NewIssuer(t)
+	maps.Copy(env, iss.Env())
 	s := testkit.StartService(t, "ordering", service.New, env, logs)
-	return underTest(t, s, env["DATABASE_URL"])
+	o := underTest(t, s, env["DATABASE_URL"])
+	o.Issuer, o.Client.Token = iss, iss.Admin()
+	return o
 }
 
 // underTest wraps a started service whose database is at dbURL.
@@ -66,6 +74,7 @@ func (o *orderingUnderTest) count(sql string, args ...any) int {
 type orderView struct {
 	Status      string `json:"status"`
 	Description string `json:"description"`
+	BuyerID     string `json:"buyerId"`
 }
 
 // order GETs an order, which must exist.
@@ -81,23 +90,27 @@ type orderSummary struct {
 	Total  json.Number `json:"total"`
 }
 
-// orders GETs a buyer's orders.
+// orders GETs a buyer's orders, as the buyer.
 func (o *orderingUnderTest) orders(buyer string) []orderSummary {
 	o.t.Helper()
 	var list []orderSummary
-	o.Client.JSON("GET", "/api/orders?buyerId="+buyer, nil, http.StatusOK, &list)
+	o.Client.As(o.Issuer.Buyer(buyer)).JSON("GET", "/api/orders", nil, http.StatusOK, &list)
 	return list
 }
 
-// command PUTs a cancel or a ship that must answer want: the order, or
-// for a refusal a problem.
+// command PUTs a cancel (as the order's buyer) or a ship (as the admin)
+// that must answer want: the order, or for a refusal a problem.
 func (o *orderingUnderTest) command(number float64, command string, want int) {
 	o.t.Helper()
+	c := o.Client
+	if command == "cancel" {
+		c = c.As(o.Issuer.Buyer(o.order(number).BuyerID))
+	}
 	if want == http.StatusOK {
-		o.Client.JSON("PUT", orderPath(number)+"/"+command, nil, want, nil)
+		c.JSON("PUT", orderPath(number)+"/"+command, nil, want, nil)
 		return
 	}
-	o.Client.Problem("PUT", orderPath(number)+"/"+command, nil, want)
+	c.Problem("PUT", orderPath(number)+"/"+command, nil, want)
 }
 
 type cardType struct {

@@ -5,6 +5,11 @@
 // ORDERING_URL, PAYMENT_URL (defaults http://localhost:8081 … 8084),
 // RABBITMQ_URL (default amqp://guest:guest@localhost:5672/) and
 // EVENTBUS_EXCHANGE (default eshop_event_bus).
+//
+// The APIs take bearer tokens (http-api.md, "Access"): the story needs a
+// buyer and an admin signed in through identity. Until the demo signs in
+// (Story.Buyer and Story.Admin, from identity's login), it stops at once
+// saying so.
 package main
 
 import (
