@@ -12,6 +12,7 @@ require (
 	github.com/jackc/tern/v2 v2.3.4
 	github.com/rabbitmq/amqp091-go v1.16.0
 	github.com/shopspring/decimal v1.6.0
+	golang.org/x/oauth2 v0.38.0
 )
 
 require (
