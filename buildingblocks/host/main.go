@@ -16,7 +16,8 @@ import (
 // It reads the service's Config from the environment ([LoadConfig], with
 // addr and name as the defaults of HTTP_ADDR and EVENTBUS_QUEUE), answers
 // the subcommands every binary has, or builds the service with build and
-// runs it ([App.Run]) with JSON logs on stderr:
+// runs it ([App.Run]) with JSON logs on stderr (the process's default slog
+// logger too):
 //
 //	<binary>               run the service until SIGINT or SIGTERM
 //	<binary> healthcheck   exit 0 when the instance at HTTP_ADDR is ready (for container health checks)
@@ -48,6 +49,9 @@ func runMain[C any, P ServiceConfig[C]](name, addr string, build func(context.Co
 		}
 	}
 	logger := NewLogger(stderr, base.LogLevel, name)
+	// Libraries that log through slog's default logger (zitadel/oidc in
+	// identity) then write the same JSON lines.
+	slog.SetDefault(logger)
 	app, err := build(context.Background(), cfg, logger)
 	if err != nil {
 		logger.Error("cannot build the service", "error", err)
