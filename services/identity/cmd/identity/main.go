@@ -1,7 +1,8 @@
 // Command identity runs the identity service: the OpenID Connect provider
 // that signs buyers and administrators in and issues the tokens the other
 // services check. `identity healthcheck` asks a running instance whether it
-// is ready; `identity settings` prints the environment variables it reads.
+// is ready; `identity settings` prints the environment variables it reads;
+// `identity rotate-keys` makes a new signing key (README, "Key rotation").
 package main
 
 import (
@@ -9,4 +10,4 @@ import (
 	"github.com/eshop-go/eshop-go/services/identity/internal/service"
 )
 
-func main() { host.Main("identity", ":8085", service.New) }
+func main() { host.Main("identity", ":8085", service.New, service.RotateKeys) }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,8 +11,8 @@ import (
 
 // TestBinaryServesWithoutABrokerAndStopsOnSIGTERM builds the identity
 // binary, checks the settings it reads, runs it with no broker where
-// RABBITMQ_URL points (it has no events), asks `identity healthcheck`, and
-// stops it with SIGTERM: exit 0, JSON log lines only, none with the demo
+// RABBITMQ_URL points (it has no events), asks `identity healthcheck`,
+// rotates its keys with `identity rotate-keys`, and stops it with SIGTERM: exit 0, JSON log lines only, none with the demo
 // password.
 func TestBinaryServesWithoutABrokerAndStopsOnSIGTERM(t *testing.T) {
 	addr := testkit.FreeAddr(t)
@@ -31,11 +32,13 @@ func TestBinaryServesWithoutABrokerAndStopsOnSIGTERM(t *testing.T) {
 	}
 
 	bin.Start()
-	res, err := http.Get("http://" + addr + "/.well-known/openid-configuration")
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("discovery: %v %v", err, res)
+	first := keyIDs(t, "http://"+addr+"/keys")
+	if out, err := bin.Command("rotate-keys").CombinedOutput(); err != nil {
+		t.Fatalf("identity rotate-keys: %v\n%s", err, out)
 	}
-	res.Body.Close()
+	if rotated := keyIDs(t, "http://"+addr+"/keys"); len(first) != 1 || len(rotated) != 2 || rotated[1] != first[0] {
+		t.Errorf("JWKS key ids %v, then after rotate-keys %v; want a new key before the first", first, rotated)
+	}
 	logs := bin.Stop()
 	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
 		if !strings.HasPrefix(line, "{") || !strings.Contains(line, `"service":"identity"`) {
@@ -48,4 +51,27 @@ func TestBinaryServesWithoutABrokerAndStopsOnSIGTERM(t *testing.T) {
 	if !strings.Contains(logs, "IDENTITY_COOKIE_KEY is not set") {
 		t.Errorf("no word in the log of the random cookie key; logs:\n%s", logs)
 	}
+}
+
+// keyIDs are the kids of the JWKS at url, in its order.
+func keyIDs(t *testing.T, url string) []string {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var jwks struct {
+		Keys []struct {
+			ID string `json:"kid"`
+		} `json:"keys"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&jwks); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, k := range jwks.Keys {
+		ids = append(ids, k.ID)
+	}
+	return ids
 }
