@@ -61,6 +61,13 @@ func Login(ctx context.Context, issuer, clientID, redirectURI, user, password st
 	if err != nil {
 		return nil, err
 	}
+	return LoginWith(ctx, conf, user, password)
+}
+
+// LoginWith is Login for the client conf describes (see [Config]); a
+// confidential client sets conf.ClientSecret, sent with the code.
+func LoginWith(ctx context.Context, conf *oauth2.Config, user, password string) (*Tokens, error) {
+	redirectURI := conf.RedirectURL
 	state, nonce, verifier := random(), random(), oauth2.GenerateVerifier()
 	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce))
 
@@ -116,7 +123,8 @@ func Login(ctx context.Context, issuer, clientID, redirectURI, user, password st
 }
 
 // Config reads the issuer's discovery document and returns the OAuth 2.0
-// configuration of the public client clientID, with Scopes.
+// configuration of the public client clientID, with Scopes (the client's
+// credentials, if any, go in the form of the token request).
 func Config(ctx context.Context, issuer, clientID, redirectURI string) (*oauth2.Config, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(issuer, "/")+"/.well-known/openid-configuration", nil)
 	if err != nil {

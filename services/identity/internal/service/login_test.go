@@ -148,3 +148,25 @@ func TestAPublicClientWithoutPKCEIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// The storefront is a confidential client: its code is exchanged with its
+// secret, and a wrong secret gets no tokens.
+func TestAConfidentialClientExchangesTheCodeWithItsSecret(t *testing.T) {
+	s := startIdentity(t)
+	conf, err := oidclogin.Config(t.Context(), s.URL, "webapp", "http://localhost:8080/signin-oidc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf.ClientSecret = "webapp-secret"
+	tokens, err := oidclogin.LoginWith(t.Context(), conf, "bob@example.com", demoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.verifyAccess(tokens.AccessToken); c.Email != "bob@example.com" {
+		t.Errorf("email %q, want Bob's", c.Email)
+	}
+	conf.ClientSecret = "guess"
+	if _, err := oidclogin.LoginWith(t.Context(), conf, "bob@example.com", demoPassword); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+		t.Errorf("a wrong client secret: %v, want invalid_client", err)
+	}
+}
