@@ -125,7 +125,7 @@ func (l *Login) submit(w http.ResponseWriter, r *http.Request) {
 	account, address := "account:"+email, "ip:"+clientIP(r)
 	locked, err := l.Store.LockedUntil(ctx, account, address)
 	if err != nil {
-		httpapi.Fail(w, http.StatusServiceUnavailable, "cannot sign in now; try again")
+		unavailable(w)
 		return
 	}
 	if !locked.IsZero() {
@@ -136,7 +136,7 @@ func (l *Login) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	user, err := l.Store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, identity.ErrUnknownUser) {
-		httpapi.Fail(w, http.StatusServiceUnavailable, "cannot sign in now; try again")
+		unavailable(w)
 		return
 	}
 	if err != nil {
@@ -146,7 +146,7 @@ func (l *Login) submit(w http.ResponseWriter, r *http.Request) {
 		errs := errors.Join(l.Store.RecordFailure(ctx, account, identity.FailuresBeforeLock),
 			l.Store.RecordFailure(ctx, address, identity.IPFailuresBeforeLock))
 		if errs != nil {
-			httpapi.Fail(w, http.StatusServiceUnavailable, "cannot sign in now; try again")
+			unavailable(w)
 			return
 		}
 		again.Error = msgWrongCredentials
@@ -169,11 +169,20 @@ func (l *Login) pending(w http.ResponseWriter, r *http.Request, id string) (iden
 		return identity.AuthRequest{}, false
 	}
 	req, err := l.Store.AuthRequestByID(r.Context(), uid)
-	if err != nil || req.Done() {
+	switch {
+	case errors.Is(err, identity.ErrNotFound) || err == nil && req.Done():
 		httpapi.Fail(w, http.StatusBadRequest, "no sign-in in progress with this id; start again from the application")
+		return identity.AuthRequest{}, false
+	case err != nil:
+		unavailable(w)
 		return identity.AuthRequest{}, false
 	}
 	return req, true
+}
+
+// unavailable answers a failure of the database: 503, nothing changed.
+func unavailable(w http.ResponseWriter) {
+	httpapi.Fail(w, http.StatusServiceUnavailable, "cannot sign in now; try again")
 }
 
 func (l *Login) render(w http.ResponseWriter, status int, d formData) {

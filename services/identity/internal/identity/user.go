@@ -2,7 +2,6 @@ package identity
 
 import (
 	"errors"
-	"slices"
 
 	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
@@ -41,9 +40,6 @@ const (
 func (u User) PasswordMatches(password string) bool {
 	return bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) == nil
 }
-
-// IsAdmin reports whether the user has the admin role.
-func (u User) IsAdmin() bool { return slices.Contains(u.Roles, RoleAdmin) }
 
 // DemoUsers are the users an empty database gets, all with the demo
 // password: two buyers and an administrator.

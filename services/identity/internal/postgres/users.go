@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -43,7 +44,7 @@ const userColumns = `id, email, name, roles, password_hash`
 func scanUser(row pgx.Row) (identity.User, error) {
 	var u identity.User
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Roles, &u.PasswordHash)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return u, identity.ErrUnknownUser
 	}
 	return u, err

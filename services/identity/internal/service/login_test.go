@@ -170,3 +170,19 @@ func TestAConfidentialClientExchangesTheCodeWithItsSecret(t *testing.T) {
 		t.Errorf("a wrong client secret: %v, want invalid_client", err)
 	}
 }
+
+// A login page for no sign-in in progress, or for one already completed,
+// is a problem document, not a form.
+func TestTheLoginPageWantsASignInInProgress(t *testing.T) {
+	s := startIdentity(t)
+	for _, id := range []string{"not-an-id", uuid.NewString()} {
+		res, err := http.Get(s.URL + "/login?authRequestID=" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest || res.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("login page of %s: %s %s, want 400 problem", id, res.Status, res.Header.Get("Content-Type"))
+		}
+	}
+}
