@@ -23,8 +23,9 @@ import (
 )
 
 // Config is the identity service's configuration: the settings every
-// service has, and its own. RABBITMQ_URL and the EVENTBUS_ settings are
-// read, as by every service, but not used.
+// service with a database has, and its own. RABBITMQ_URL, the EVENTBUS_
+// settings and INBOX_RETENTION are read, as by every such service, but not
+// used: identity has no event bus and no inbox.
 type Config struct {
 	host.Config
 	host.DatabaseConfig
