@@ -189,7 +189,11 @@ func (l *Login) render(w http.ResponseWriter, status int, d formData) {
 	d.Action = LoginPath
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	// Not to be framed (clickjacking), nothing loaded from elsewhere. No
+	// form-action: browsers apply it to the redirects after the post too,
+	// which end at the client's redirect URI.
 	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	w.WriteHeader(status)
 	loginPage.Execute(w, d)
 }
