@@ -40,16 +40,24 @@ func notFound(err error) error {
 	return err
 }
 
-// PurgeExpired deletes the sign-ins started longer than olderThan ago and
-// the refresh tokens that expired; it returns how many rows went.
+// PurgeExpired deletes the sign-ins started longer than olderThan ago, the
+// refresh tokens that expired, and the failure counts that would start
+// again anyway (see RecordFailure); it returns how many rows went.
 func (s *Store) PurgeExpired(ctx context.Context, olderThan time.Duration) (int64, error) {
-	a, err := s.pool.Exec(ctx, `DELETE FROM auth_requests WHERE created_at < now() - $1::interval`, olderThan)
-	if err != nil {
-		return 0, err
+	var n int64
+	for _, purge := range []struct {
+		sql  string
+		args []any
+	}{
+		{`DELETE FROM auth_requests WHERE created_at < now() - $1::interval`, []any{olderThan}},
+		{`DELETE FROM refresh_tokens WHERE expires_at < now()`, nil},
+		{`DELETE FROM login_failures WHERE updated_at < now() - $1::interval AND locked_until < now()`, []any{identity.MaxLockTime}},
+	} {
+		tag, err := s.pool.Exec(ctx, purge.sql, purge.args...)
+		if err != nil {
+			return n, err
+		}
+		n += tag.RowsAffected()
 	}
-	r, err := s.pool.Exec(ctx, `DELETE FROM refresh_tokens WHERE expires_at < now()`)
-	if err != nil {
-		return a.RowsAffected(), err
-	}
-	return a.RowsAffected() + r.RowsAffected(), nil
+	return n, nil
 }

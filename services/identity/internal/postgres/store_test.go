@@ -85,8 +85,8 @@ func TestFailuresLockAKeyAndAnIdleCountStartsAgain(t *testing.T) {
 	}
 }
 
-// Sign-ins older than the retention and expired refresh tokens are purged;
-// newer ones stay.
+// Sign-ins older than the retention, expired refresh tokens and idle
+// failure counts are purged; newer ones stay.
 func TestPurgeDeletesOldSignInsAndExpiredRefreshTokens(t *testing.T) {
 	store, pool := newStore(t)
 	ctx := context.Background()
@@ -110,8 +110,14 @@ func TestPurgeDeletesOldSignInsAndExpiredRefreshTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n, err := store.PurgeExpired(ctx, time.Hour); err != nil || n != 2 {
-		t.Fatalf("purged %d (%v), want the old sign-in and the expired token", n, err)
+	for _, key := range []string{"account:idle", "account:recent"} {
+		if err := store.RecordFailure(ctx, key, 5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(t, pool, `UPDATE login_failures SET updated_at = now() - interval '2 hours' WHERE key = 'account:idle'`)
+	if n, err := store.PurgeExpired(ctx, time.Hour); err != nil || n != 3 {
+		t.Fatalf("purged %d (%v), want the old sign-in, the expired token and the idle count", n, err)
 	}
 	if n, _ := store.PurgeExpired(ctx, time.Hour); n != 0 {
 		t.Fatalf("a second purge deleted %d", n)

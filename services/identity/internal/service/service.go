@@ -95,7 +95,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		func(ctx context.Context) error { _, err := store.RotateKeysOlderThan(ctx, cfg.KeyRotation); return err },
 		func(ctx context.Context) error { return store.SeedDemoUsers(ctx, cfg.DemoPassword, cfg.PasswordCost) },
 	)
-	app.Work(host.PurgeWorker("expired sign-ins and refresh tokens", time.Hour, store.PurgeExpired, logger))
+	app.Work(host.PurgeWorker("expired sign-ins, refresh tokens and failure counts", time.Hour, store.PurgeExpired, logger))
 	if cfg.KeyRotation > 0 {
 		app.Work(rotateKeys(store, cfg.KeyRotation, logger))
 	}
