@@ -238,8 +238,10 @@ func (s *Storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string,
 	return nil
 }
 
-// SetUserinfoFromRequest puts the standard claims the scopes ask for into
-// an ID token: name (profile), email (email).
+// SetUserinfoFromRequest puts the claims the scopes ask for into an ID
+// token: name and roles (profile), email (email). The roles let the
+// storefront show an administrator the catalog editor without reading the
+// access token, which is not the client's to read.
 func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
 	u, err := s.user(ctx, req.GetSubject())
 	if err != nil {
@@ -276,6 +278,7 @@ func setUserinfo(info *oidc.UserInfo, u identity.User, scopes []string) {
 	if slices.Contains(scopes, oidc.ScopeProfile) {
 		info.Name = u.Name
 		info.PreferredUsername = u.Email
+		info.AppendClaims("roles", nonNil(u.Roles))
 	}
 	if slices.Contains(scopes, oidc.ScopeEmail) {
 		info.Email, info.EmailVerified = u.Email, true

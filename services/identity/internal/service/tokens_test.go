@@ -149,14 +149,15 @@ func TestTheIDTokenCarriesTheClaimsOpenIDConnectRequires(t *testing.T) {
 		t.Fatalf("the ID token does not verify for the client: %v", err)
 	}
 	var c struct {
-		AuthorizedParty string `json:"azp"`
-		IssuedAt        int64  `json:"iat"`
-		AuthTime        int64  `json:"auth_time"`
-		Nonce           string `json:"nonce"`
-		Name            string `json:"name"`
-		Email           string `json:"email"`
-		EmailVerified   bool   `json:"email_verified"`
-		AccessTokenHash string `json:"at_hash"`
+		AuthorizedParty string   `json:"azp"`
+		IssuedAt        int64    `json:"iat"`
+		AuthTime        int64    `json:"auth_time"`
+		Nonce           string   `json:"nonce"`
+		Name            string   `json:"name"`
+		Email           string   `json:"email"`
+		EmailVerified   bool     `json:"email_verified"`
+		AccessTokenHash string   `json:"at_hash"`
+		Roles           []string `json:"roles"`
 	}
 	if err := verified.Claims(&c); err != nil {
 		t.Fatal(err)
@@ -184,7 +185,7 @@ func TestTheIDTokenCarriesTheClaimsOpenIDConnectRequires(t *testing.T) {
 	if err := verified.VerifyAccessToken(tokens.AccessToken); err != nil {
 		t.Errorf("at_hash: %v", err)
 	}
-	if c.Name != "Alice Smith" || c.Email != "alice@example.com" || !c.EmailVerified {
-		t.Errorf("name %q email %q verified %v, want Alice's", c.Name, c.Email, c.EmailVerified)
+	if c.Name != "Alice Smith" || c.Email != "alice@example.com" || !c.EmailVerified || c.Roles == nil || len(c.Roles) != 0 {
+		t.Errorf("name %q email %q verified %v roles %#v, want Alice's, no roles", c.Name, c.Email, c.EmailVerified, c.Roles)
 	}
 }
