@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -187,5 +188,32 @@ func TestTheIDTokenCarriesTheClaimsOpenIDConnectRequires(t *testing.T) {
 	}
 	if c.Name != "Alice Smith" || c.Email != "alice@example.com" || !c.EmailVerified || c.Roles == nil || len(c.Roles) != 0 {
 		t.Errorf("name %q email %q verified %v roles %#v, want Alice's, no roles", c.Name, c.Email, c.EmailVerified, c.Roles)
+	}
+}
+
+// The userinfo endpoint answers the user's claims for their access token.
+func TestUserinfoAnswersForAnAccessToken(t *testing.T) {
+	s := startIdentity(t)
+	tokens := s.mustLogin("admin@example.com")
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.discovery()["userinfo_endpoint"].(string), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tokens.AccessToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var info struct {
+		Subject string   `json:"sub"`
+		Email   string   `json:"email"`
+		Roles   []string `json:"roles"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&info); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("userinfo: %s %v", res.Status, err)
+	}
+	if info.Subject != s.verifyAccess(tokens.AccessToken).Subject || info.Email != "admin@example.com" || !slices.Equal(info.Roles, []string{"admin"}) {
+		t.Errorf("userinfo %+v, want the admin's claims", info)
 	}
 }
