@@ -4,8 +4,9 @@ SHELL := /bin/bash
 
 # Every Go package of the workspace, as patterns go accepts from its root.
 PKGS := ./buildingblocks/... ./services/catalog/... ./services/basket/... \
-        ./services/ordering/... ./services/payment/... ./tests/deploy/... ./tests/e2e/...
-SERVICES := catalog basket ordering payment
+        ./services/ordering/... ./services/payment/... ./services/identity/... \
+        ./tests/deploy/... ./tests/e2e/...
+SERVICES := catalog basket ordering payment identity
 GO_FILES = $(shell git ls-files --cached --others --exclude-standard '*.go')
 
 # Tests break the broker connections of their own clients with rabbitmqctl.
@@ -26,7 +27,7 @@ deps: ## make sure PostgreSQL and RabbitMQ answer (use, start with compose, or i
 	@bash deploy/scripts/ensure-deps.sh
 
 .PHONY: build
-build: ## build bin/catalog, bin/basket, bin/ordering, bin/payment
+build: ## build bin/catalog, bin/basket, bin/ordering, bin/payment, bin/identity
 	@mkdir -p bin
 	@for s in $(SERVICES); do \
 		CGO_ENABLED=0 go build -trimpath -o bin/$$s ./services/$$s/cmd/$$s || exit 1; \

@@ -37,7 +37,8 @@ type App struct {
 	Logger *slog.Logger
 	// Router serves /healthz and /readyz; the service mounts its API on it.
 	Router chi.Router
-	// Bus is the service's event bus: its queue is Config.Queue.
+	// Bus is the service's event bus: its queue is Config.Queue. It is nil
+	// in an app built by [NewAppWithoutEvents].
 	Bus *rabbitmq.Bus
 	// Auth checks the bearer tokens of the API's guarded routes.
 	Auth *auth.Verifier
@@ -62,19 +63,31 @@ func NewApp(ctx context.Context, name string, cfg Config, logger *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Name: name, Config: cfg, Logger: logger, Router: httpapi.NewRouter(logger), Bus: bus,
-		Auth: auth.NewVerifier(cfg.Auth), Health: NewHealth()}
+	a := NewAppWithoutEvents(name, cfg, logger)
+	a.Bus = bus
 	a.Health.Add("broker", bus.Check)
+	return a, nil
+}
+
+// NewAppWithoutEvents builds an app for a service that neither publishes
+// nor consumes integration events (identity): the router with health
+// endpoints and no event bus, so it needs no broker to be ready. Its
+// database (UseDatabase) has no outbox relay and no inbox purge, and it
+// cannot Subscribe.
+func NewAppWithoutEvents(name string, cfg Config, logger *slog.Logger) *App {
+	a := &App{Name: name, Config: cfg, Logger: logger, Router: httpapi.NewRouter(logger),
+		Auth: auth.NewVerifier(cfg.Auth), Health: NewHealth()}
 	a.Router.Get("/healthz", a.Health.Live)
 	a.Router.Get("/readyz", a.Health.Ready)
-	return a, nil
+	return a
 }
 
 // UseDatabase gives the service its PostgreSQL database at databaseURL and
 // returns its pool: the start creates the database if it is missing and
 // applies the building blocks' migrations (outbox and inbox tables), then
 // the service's; the outbox relay and the purge of the inbox (older than
-// settings.InboxRetention) run as workers; /readyz checks the database.
+// settings.InboxRetention) run as workers, unless the app has no event bus;
+// /readyz checks the database.
 func (a *App) UseDatabase(ctx context.Context, databaseURL string, settings DatabaseConfig, migrations fs.FS) (*pgxpool.Pool, error) {
 	db, err := postgres.NewPool(ctx, databaseURL)
 	if err != nil {
@@ -86,6 +99,9 @@ func (a *App) UseDatabase(ctx context.Context, databaseURL string, settings Data
 		func(ctx context.Context) error { return postgres.EnsureDatabase(ctx, databaseURL) },
 		func(ctx context.Context) error { return postgres.Migrate(ctx, db, migrations) },
 	)
+	if a.Bus == nil {
+		return db, nil
+	}
 	relay := outbox.NewRelay(db, a.Bus, outbox.RelayConfig{AppID: a.Name, Logger: a.Logger})
 	a.Work(relay.Run)
 	if settings.InboxRetention > 0 {
@@ -105,7 +121,11 @@ func (a *App) OnStart(steps ...func(context.Context) error) {
 
 // Subscribe adds event handlers. They are subscribed after every other
 // start step, so that no event arrives before the database is migrated.
+// An app without an event bus cannot subscribe: that is a programming error.
 func (a *App) Subscribe(routes ...eventbus.Route) {
+	if a.Bus == nil && len(routes) > 0 {
+		panic("host: " + a.Name + " has no event bus to subscribe with")
+	}
 	a.subscriptions = append(a.subscriptions, routes...)
 }
 
@@ -134,7 +154,10 @@ func (a *App) start() func(context.Context) error {
 // Close releases the bus, then the database: closing the bus lets running
 // handlers finish with the pool.
 func (a *App) Close(ctx context.Context) error {
-	err := a.Bus.Close(ctx)
+	var err error
+	if a.Bus != nil {
+		err = a.Bus.Close(ctx)
+	}
 	if a.db != nil {
 		a.db.Close()
 	}

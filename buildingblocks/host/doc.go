@@ -2,7 +2,8 @@
 //
 // A service binary's main is one line, [Main]: it reads the service's
 // Config (settings from the environment, named and defaulted in struct
-// tags), answers the `healthcheck` and `settings` subcommands, and runs the
+// tags), answers the `healthcheck` and `settings` subcommands and the
+// service's own ([Command]), and runs the
 // [App] that the service's New builds. An App is what every service has —
 // an HTTP router with /healthz and /readyz, JSON logs, the event bus, and
 // for a service with a database its pool, migrations, outbox relay and inbox

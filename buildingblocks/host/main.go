@@ -16,19 +16,31 @@ import (
 // It reads the service's Config from the environment ([LoadConfig], with
 // addr and name as the defaults of HTTP_ADDR and EVENTBUS_QUEUE), answers
 // the subcommands every binary has, or builds the service with build and
-// runs it ([App.Run]) with JSON logs on stderr:
+// runs it ([App.Run]) with JSON logs on stderr (the process's default slog
+// logger too):
 //
 //	<binary>               run the service until SIGINT or SIGTERM
 //	<binary> healthcheck   exit 0 when the instance at HTTP_ADDR is ready (for container health checks)
 //	<binary> settings      print the environment variables the binary reads
+//	<binary> <command>     one of the service's own commands (identity's rotate-keys)
 //
 // The process exits 0 after a graceful stop, 1 when the service failed, 2
 // for bad settings or an unknown subcommand.
-func Main[C any, P ServiceConfig[C]](name, addr string, build func(context.Context, C, *slog.Logger) (*App, error)) {
-	os.Exit(runMain[C, P](name, addr, build, os.Args[1:], os.Stdout, os.Stderr))
+func Main[C any, P ServiceConfig[C]](name, addr string, build func(context.Context, C, *slog.Logger) (*App, error), commands ...Command[C]) {
+	os.Exit(runMain[C, P](name, addr, build, commands, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func runMain[C any, P ServiceConfig[C]](name, addr string, build func(context.Context, C, *slog.Logger) (*App, error), args []string, stdout, stderr io.Writer) int {
+// Command is a subcommand a service's binary has besides healthcheck and
+// settings: a one-off task on the service's own resources, run with its
+// settings, such as `identity rotate-keys`.
+type Command[C any] struct {
+	Name string
+	// Run does the task; what it prints goes to stdout, its error to
+	// stderr with exit status 1.
+	Run func(ctx context.Context, cfg C, stdout io.Writer) error
+}
+
+func runMain[C any, P ServiceConfig[C]](name, addr string, build func(context.Context, C, *slog.Logger) (*App, error), commands []Command[C], args []string, stdout, stderr io.Writer) int {
 	cfg, err := LoadConfig[C, P](name, addr, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -42,12 +54,25 @@ func runMain[C any, P ServiceConfig[C]](name, addr string, build func(context.Co
 		case "settings":
 			fmt.Fprintln(stdout, strings.Join(Settings[C](), "\n"))
 			return 0
-		default:
-			fmt.Fprintf(stderr, "%s: unknown command %q (known: healthcheck, settings)\n", name, args[0])
-			return 2
 		}
+		known := []string{"healthcheck", "settings"}
+		for _, c := range commands {
+			if c.Name == args[0] {
+				if err := c.Run(context.Background(), cfg, stdout); err != nil {
+					fmt.Fprintf(stderr, "%s %s: %v\n", name, c.Name, err)
+					return 1
+				}
+				return 0
+			}
+			known = append(known, c.Name)
+		}
+		fmt.Fprintf(stderr, "%s: unknown command %q (known: %s)\n", name, args[0], strings.Join(known, ", "))
+		return 2
 	}
 	logger := NewLogger(stderr, base.LogLevel, name)
+	// Libraries that log through slog's default logger (zitadel/oidc in
+	// identity) then write the same JSON lines.
+	slog.SetDefault(logger)
 	app, err := build(context.Background(), cfg, logger)
 	if err != nil {
 		logger.Error("cannot build the service", "error", err)

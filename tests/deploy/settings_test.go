@@ -11,7 +11,12 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// services are the services docker-compose.yml and deploy/k8s run.
 var services = []string{"catalog", "basket", "ordering", "payment"}
+
+// images are the services deploy/Dockerfile builds: those, and identity,
+// which compose and Kubernetes do not run yet (it joins services then).
+var images = append([]string{"identity"}, services...)
 
 // composeFile is what the tests read of docker-compose.yml.
 type composeFile struct {

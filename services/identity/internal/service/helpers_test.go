@@ -1,0 +1,145 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/eshop-go/eshop-go/buildingblocks/oidclogin"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/eshop-go/eshop-go/services/identity/internal/postgres"
+	"github.com/eshop-go/eshop-go/services/identity/internal/service"
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/oauth2"
+)
+
+const (
+	demoPassword = "Pass@word1"
+	demoClient   = "demo"
+	demoRedirect = "http://localhost:8765/callback"
+)
+
+// identityUnderTest is the real identity service, started in-process on a
+// free port with its own database; its issuer is its own address.
+type identityUnderTest struct {
+	*testkit.ServiceUnderTest
+	t     *testing.T
+	Store *postgres.Store // the service's database, for what no endpoint does (rotating keys)
+}
+
+func startIdentity(t *testing.T) *identityUnderTest {
+	t.Helper()
+	addr, dbURL := testkit.FreeAddr(t), testkit.NewDatabase(t)
+	s := testkit.StartService(t, "identity", service.New, map[string]string{
+		"HTTP_ADDR": addr, "DATABASE_URL": dbURL, "IDENTITY_ISSUER": "http://" + addr, "IDENTITY_COOKIE_KEY": "test-cookie-key",
+		"IDENTITY_PASSWORD_COST": "4", // bcrypt's least: the tests sign in often, under -race
+	}, nil)
+	db, err := pgxpool.New(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return &identityUnderTest{ServiceUnderTest: s, t: t, Store: postgres.NewStore(db)}
+}
+
+// login signs user in as the demo client, as a browser does.
+func (s *identityUnderTest) login(user, password string) (*oidclogin.Tokens, error) {
+	return oidclogin.Login(s.t.Context(), s.URL, demoClient, demoRedirect, user, password)
+}
+
+func (s *identityUnderTest) mustLogin(user string) *oidclogin.Tokens {
+	s.t.Helper()
+	tokens, err := s.login(user, demoPassword)
+	if err != nil {
+		s.t.Fatalf("login %s: %v", user, err)
+	}
+	return tokens
+}
+
+// verifier checks tokens as a resource server or a client would, with a
+// maintained library that reads the keys from the issuer's JWKS (fetched
+// anew for each verifier): signature, iss, aud = audience, exp.
+func (s *identityUnderTest) verifier(audience string) *oidc.IDTokenVerifier {
+	s.t.Helper()
+	p, err := oidc.NewProvider(s.t.Context(), s.URL)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return p.Verifier(&oidc.Config{ClientID: audience})
+}
+
+// accessClaims are the claims http-api.md gives an access token.
+type accessClaims struct {
+	Issuer   string   `json:"iss"`
+	Subject  string   `json:"sub"`
+	Audience []string `json:"aud"`
+	Expiry   int64    `json:"exp"`
+	Name     string   `json:"name"`
+	Email    string   `json:"email"`
+	Roles    []string `json:"roles"`
+}
+
+// verifyAccess verifies an access token for the audience eshop and returns
+// its claims.
+func (s *identityUnderTest) verifyAccess(token string) accessClaims {
+	s.t.Helper()
+	verified, err := s.verifier("eshop").Verify(s.t.Context(), token)
+	if err != nil {
+		s.t.Fatalf("access token does not verify: %v", err)
+	}
+	var c accessClaims
+	if err := verified.Claims(&c); err != nil {
+		s.t.Fatal(err)
+	}
+	return c
+}
+
+// keyID is the kid in a token's header.
+func keyID(t *testing.T, token string) string {
+	t.Helper()
+	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jws.Signatures[0].Header.KeyID
+}
+
+// discovery returns the issuer's discovery document.
+func (s *identityUnderTest) discovery() map[string]any {
+	s.t.Helper()
+	return s.getJSON(s.URL + "/.well-known/openid-configuration")
+}
+
+func (s *identityUnderTest) getJSON(url string) map[string]any {
+	s.t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		s.t.Fatalf("GET %s: %s", url, res.Status)
+	}
+	var doc map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
+		s.t.Fatal(err)
+	}
+	return doc
+}
+
+// noRedirects is a client that returns a redirect instead of following it.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// s256 and plainChallenge are the PKCE parameters of an authorization
+// request, with the method S256 and plain.
+
+func s256(verifier string) []oauth2.AuthCodeOption {
+	return []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
+}
+
+func plainChallenge(verifier string) []oauth2.AuthCodeOption {
+	return []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("code_challenge", verifier), oauth2.SetAuthURLParam("code_challenge_method", "plain")}
+}

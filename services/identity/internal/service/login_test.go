@@ -1,0 +1,188 @@
+package service_test
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/oidclogin"
+	"github.com/google/uuid"
+	"golang.org/x/oauth2"
+)
+
+// The whole browser flow: authorize, the login form, the password, the
+// redirect with the code, the exchange with the PKCE verifier; the access
+// token verifies against the JWKS and carries the claims http-api.md names.
+func TestABuyerSignsInWithCodeAndPKCE(t *testing.T) {
+	s := startIdentity(t)
+	tokens := s.mustLogin("alice@example.com")
+	if tokens.RefreshToken == "" || tokens.IDToken == "" {
+		t.Errorf("want a refresh token and an ID token, got %+v", tokens)
+	}
+	c := s.verifyAccess(tokens.AccessToken)
+	if c.Issuer != s.URL || !slices.Contains(c.Audience, "eshop") {
+		t.Errorf("iss %q aud %v, want %s and eshop", c.Issuer, c.Audience, s.URL)
+	}
+	if _, err := uuid.Parse(c.Subject); err != nil {
+		t.Errorf("sub %q is not a user id", c.Subject)
+	}
+	if c.Name != "Alice Smith" || c.Email != "alice@example.com" || c.Roles == nil || len(c.Roles) != 0 {
+		t.Errorf("name %q email %q roles %#v, want Alice's, with no roles", c.Name, c.Email, c.Roles)
+	}
+	if exp := time.Unix(c.Expiry, 0); exp.Before(time.Now()) || exp.After(time.Now().Add(time.Hour)) {
+		t.Errorf("exp %v, want within the hour", exp)
+	}
+
+	admin := s.verifyAccess(s.mustLogin("ADMIN@example.com").AccessToken)
+	if !slices.Equal(admin.Roles, []string{"admin"}) || admin.Subject == c.Subject {
+		t.Errorf("admin: roles %v sub %s, want [admin] and another user", admin.Roles, admin.Subject)
+	}
+}
+
+func TestAWrongPasswordOrAnUnknownUserIsRefusedAlike(t *testing.T) {
+	s := startIdentity(t)
+	_, wrong := s.login("bob@example.com", "not-the-password")
+	_, unknown := s.login("nobody@example.com", demoPassword)
+	for _, err := range []error{wrong, unknown} {
+		var refused *oidclogin.RefusedError
+		if !errors.As(err, &refused) || refused.Status != http.StatusUnauthorized {
+			t.Fatalf("got %v, want the form again with 401", err)
+		}
+		if refused.Message != "The email or password is not right." {
+			t.Errorf("message %q, want the generic one", refused.Message)
+		}
+	}
+}
+
+func throttled(t *testing.T, err error) bool {
+	t.Helper()
+	var refused *oidclogin.RefusedError
+	if err != nil && !errors.As(err, &refused) {
+		t.Fatal(err)
+	}
+	return refused != nil && refused.Status == http.StatusTooManyRequests
+}
+
+// Five failures lock the account: the right password is refused then, with
+// the same message whoever asks. Another account still signs in from the
+// same address, until twenty failures lock the address too.
+func TestRepeatedFailuresLockTheAccountThenTheAddress(t *testing.T) {
+	s := startIdentity(t)
+	for i := range 5 {
+		if _, err := s.login("bob@example.com", "guess"); throttled(t, err) {
+			t.Fatalf("throttled after %d failures, want after 5", i)
+		}
+	}
+	_, err := s.login("bob@example.com", demoPassword)
+	if !throttled(t, err) {
+		t.Fatalf("the right password after 5 failures: %v, want 429", err)
+	}
+	if !strings.Contains(err.Error(), "Too many failed sign-ins") {
+		t.Errorf("message %v, want the generic throttle message", err)
+	}
+	s.mustLogin("alice@example.com")
+
+	for i := range 15 {
+		if _, err := s.login("nobody-"+string(rune('a'+i))+"@example.com", "guess"); throttled(t, err) {
+			t.Fatalf("address throttled after %d failures, want after 20", 5+i)
+		}
+	}
+	if _, err := s.login("alice@example.com", demoPassword); !throttled(t, err) {
+		t.Fatalf("after 20 failures from one address: %v, want 429", err)
+	}
+}
+
+// A form posted without the cookie the login page set (from another site)
+// is refused before any password is checked.
+func TestALoginFormPostedWithoutItsCSRFCookieIsRefused(t *testing.T) {
+	s := startIdentity(t)
+	conf, err := oidclogin.Config(t.Context(), s.URL, demoClient, demoRedirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get(conf.AuthCodeURL("state", s256("verifier-verifier-verifier-verifier-verifier")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	id := res.Request.URL.Query().Get("authRequestID")
+	if res.StatusCode != http.StatusOK || id == "" {
+		t.Fatalf("authorize led to %s %s, want the login page", res.Status, res.Request.URL)
+	}
+	post, err := noRedirects.PostForm(s.URL+"/login", url.Values{
+		"authRequestID": {id}, "csrf": {"forged"}, "email": {"alice@example.com"}, "password": {demoPassword},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	post.Body.Close()
+	if post.StatusCode != http.StatusForbidden {
+		t.Fatalf("a forged form: %s, want 403", post.Status)
+	}
+}
+
+// A public client must use PKCE with S256: without it, the provider
+// refuses the authorization request.
+func TestAPublicClientWithoutPKCEIsRefused(t *testing.T) {
+	s := startIdentity(t)
+	conf, err := oidclogin.Config(t.Context(), s.URL, demoClient, demoRedirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, opts := range map[string][]oauth2.AuthCodeOption{
+		"no challenge":    nil,
+		"plain challenge": plainChallenge("verifier-verifier-verifier-verifier-verifier"),
+	} {
+		res, err := noRedirects.Get(conf.AuthCodeURL("state", opts...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		loc, _ := url.Parse(res.Header.Get("Location"))
+		if loc == nil || loc.Query().Get("error") != "invalid_request" || !strings.HasPrefix(loc.String(), demoRedirect) {
+			t.Errorf("%s: %s to %q, want the redirect URI with error=invalid_request", name, res.Status, res.Header.Get("Location"))
+		}
+	}
+}
+
+// The storefront is a confidential client: its code is exchanged with its
+// secret, and a wrong secret gets no tokens.
+func TestAConfidentialClientExchangesTheCodeWithItsSecret(t *testing.T) {
+	s := startIdentity(t)
+	conf, err := oidclogin.Config(t.Context(), s.URL, "webapp", "http://localhost:8080/signin-oidc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf.ClientSecret = "webapp-secret"
+	tokens, err := oidclogin.LoginWith(t.Context(), conf, "bob@example.com", demoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.verifyAccess(tokens.AccessToken); c.Email != "bob@example.com" {
+		t.Errorf("email %q, want Bob's", c.Email)
+	}
+	conf.ClientSecret = "guess"
+	if _, err := oidclogin.LoginWith(t.Context(), conf, "bob@example.com", demoPassword); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+		t.Errorf("a wrong client secret: %v, want invalid_client", err)
+	}
+}
+
+// A login page for no sign-in in progress, or for one already completed,
+// is a problem document, not a form.
+func TestTheLoginPageWantsASignInInProgress(t *testing.T) {
+	s := startIdentity(t)
+	for _, id := range []string{"not-an-id", uuid.NewString()} {
+		res, err := http.Get(s.URL + "/login?authRequestID=" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest || res.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("login page of %s: %s %s, want 400 problem", id, res.Status, res.Header.Get("Content-Type"))
+		}
+	}
+}
