@@ -13,15 +13,21 @@ import (
 	"github.com/google/uuid"
 )
 
-// The demo's story, across the four real binaries, signed in with the test
-// issuer's tokens, none of which reaches a log.
+// The demo's story, across the four real binaries and identity: the buyer
+// and the admin sign in at identity the way a browser does (authorization
+// code with PKCE), and none of their tokens reaches a log.
 func TestTheDemoStory(t *testing.T) {
-	s := StartShop(t)
-	out, err := s.story(t).Run(context.Background())
+	ctx := context.Background()
+	s := StartShopWithIdentity(t)
+	st := s.story(t)
+	out, err := st.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := s.AsBuyer(out.BuyerID).Order(context.Background(), out.OrderNumber)
+	if out.BuyerID != st.Buyer.ID {
+		t.Errorf("the story shopped as %q, want the signed-in buyer's sub %q", out.BuyerID, st.Buyer.ID)
+	}
+	o, err := s.Client.As(st.Buyer.Tokens).Order(ctx, out.OrderNumber)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,12 +37,17 @@ func TestTheDemoStory(t *testing.T) {
 			t.Errorf("the order charged %s for %q, want the changed price %s", it.UnitPrice, out.Product.Name, newPrice)
 		}
 	}
-	if _, err := s.Client.Basket(context.Background(), out.BuyerID); !isStatus(err, http.StatusUnauthorized) {
+	if _, err := s.Client.Basket(ctx, out.BuyerID); !isStatus(err, http.StatusUnauthorized) {
 		t.Errorf("the basket without a token: %v, want 401", err)
 	}
-	header, _, _ := strings.Cut(s.Issuer.Admin(), ".") // every token the story sent starts so
-	for _, service := range services {
-		if logs := s.Logs(service); !strings.Contains(logs, `"route"`) || strings.Contains(logs, header) {
+	if _, err := s.Client.As(st.Buyer.Tokens).UpdateItem(ctx, out.Product.ID, func(*shop.Item) {}); !isStatus(err, http.StatusForbidden) {
+		t.Errorf("a buyer editing the catalog: %v, want 403", err)
+	}
+	buyerToken, _ := st.Buyer.Tokens(ctx)
+	adminToken, _ := st.Admin(ctx)
+	for _, service := range append(services, "identity") {
+		logs := s.Logs(service)
+		if !strings.Contains(logs, `"route"`) || strings.Contains(logs, buyerToken) || strings.Contains(logs, adminToken) {
 			t.Errorf("%s's log has no request, or a token: %.2000s", service, logs)
 		}
 	}

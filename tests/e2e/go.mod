@@ -2,12 +2,14 @@ module github.com/eshop-go/eshop-go/tests/e2e
 
 go 1.26.0
 
-require github.com/eshop-go/eshop-go/buildingblocks v0.0.0
+require (
+	github.com/coreos/go-oidc/v3 v3.21.0
+	github.com/eshop-go/eshop-go/buildingblocks v0.0.0
+)
 
 require (
 	github.com/caarlos0/env/v11 v11.4.2 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
-	github.com/coreos/go-oidc/v3 v3.21.0 // indirect
 	github.com/getkin/kin-openapi v0.153.0 // indirect
 	github.com/go-chi/chi/v5 v5.5.0 // indirect
 	github.com/go-jose/go-jose/v4 v4.1.9 // indirect

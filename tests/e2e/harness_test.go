@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,7 +35,7 @@ func buildBinaries(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		for _, s := range services {
+		for _, s := range append(services, "identity") {
 			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, s), "./services/"+s+"/cmd/"+s)
 			cmd.Dir = "../.."
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -71,8 +72,13 @@ type Shop struct {
 	// Client calls the shop anonymously; AsBuyer and AsAdmin sign it in.
 	Client *shop.Client
 	// Issuer is the OpenID Connect issuer the services trust: the test's
-	// own (testkit.Issuer), which mints the buyers' and the admin's tokens.
+	// own (testkit.Issuer), which mints the buyers' and the admin's tokens;
+	// nil when the shop trusts Identity.
 	Issuer *testkit.Issuer
+	// Identity is the URL of the identity service the shop trusts, when it
+	// was started with StartShopWithIdentity: buyers and the admin sign in
+	// there.
+	Identity string
 	// Exchange is the test's own event-bus exchange.
 	Exchange string
 	// Queues are the services' queues on it, by service.
@@ -90,18 +96,37 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// StartShop starts the shop; extra settings (NAME=value) go to every service.
+// StartShop starts the shop, trusting the test's own issuer; extra
+// settings (NAME=value) go to every service.
 func StartShop(t *testing.T, extra ...string) *Shop {
 	t.Helper()
+	return startShop(t, false, extra...)
+}
+
+// StartShopWithIdentity starts the identity service, then the shop
+// trusting it: tokens come from signing in at identity as a browser does.
+func StartShopWithIdentity(t *testing.T, extra ...string) *Shop {
+	t.Helper()
+	return startShop(t, true, extra...)
+}
+
+func startShop(t *testing.T, withIdentity bool, extra ...string) *Shop {
 	s := &Shop{t: t, bins: buildBinaries(t), logDir: t.TempDir(), env: map[string][]string{}, addr: map[string]string{}, procs: map[string]*exec.Cmd{},
 		Queues: map[string]string{}}
 	exchange, prefix := testkit.Broker(t)
 	s.Exchange = exchange
-	s.Issuer = testkit.NewIssuer(t)
 	s.Databases = map[string]string{
 		"catalog":  testkit.NewDatabase(t),
 		"basket":   testkit.NewDatabase(t),
 		"ordering": testkit.NewDatabase(t),
+	}
+	t.Cleanup(s.stopAll)
+	issuer := ""
+	if withIdentity {
+		issuer = s.startIdentity()
+	} else {
+		s.Issuer = testkit.NewIssuer(t)
+		issuer = s.Issuer.URL
 	}
 	for _, name := range services {
 		s.addr[name] = freePort(t)
@@ -117,7 +142,7 @@ func StartShop(t *testing.T, extra ...string) *Shop {
 			// A fixed key, so that a restarted payment opens the tokens it
 			// sealed before.
 			"PAYMENT_TOKEN_KEY=ZTJlLW9ubHkta2V5LWZvci1wYXltZW50LXRva2VucyE=",
-			"AUTH_ISSUER=" + s.Issuer.URL,
+			"AUTH_ISSUER=" + issuer,
 			"AUTH_AUDIENCE=" + testkit.Audience,
 		}
 		if db, ok := s.Databases[name]; ok {
@@ -125,7 +150,6 @@ func StartShop(t *testing.T, extra ...string) *Shop {
 		}
 		s.env[name] = append(env, extra...)
 	}
-	t.Cleanup(s.stopAll)
 	for _, name := range services {
 		s.Start(name)
 	}
@@ -136,6 +160,45 @@ func StartShop(t *testing.T, extra ...string) *Shop {
 		PaymentURL:  "http://" + s.addr["payment"],
 	}
 	return s
+}
+
+// startIdentity starts the identity service on its own database and waits
+// until it is ready; it returns its URL, the issuer.
+func (s *Shop) startIdentity() string {
+	s.t.Helper()
+	s.Databases["identity"] = testkit.NewDatabase(s.t)
+	s.addr["identity"] = freePort(s.t)
+	s.Identity = "http://" + s.addr["identity"]
+	s.env["identity"] = []string{
+		"HTTP_ADDR=" + s.addr["identity"],
+		"DATABASE_URL=" + s.Databases["identity"],
+		"IDENTITY_ISSUER=" + s.Identity,
+		"IDENTITY_PASSWORD_COST=4", // bcrypt's least: the test signs in, it does not guard
+		"LOG_LEVEL=debug",
+	}
+	s.Start("identity")
+	st := &shop.Story{Patience: 60 * time.Second}
+	if err := st.Eventually(context.Background(), "identity to be ready", func() (bool, string, error) {
+		res, err := http.Get(s.Identity + "/readyz")
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK, res.Status, nil
+	}); err != nil {
+		s.t.Fatal(err)
+	}
+	return s.Identity
+}
+
+// SignIn signs a demo user in at the shop's identity service.
+func (s *Shop) SignIn(t *testing.T, email string) shop.User {
+	t.Helper()
+	u, err := shop.SignIn(context.Background(), s.Identity, email, "Pass@word1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // Buyer is a buyer signed in with the test issuer: sub is id.
@@ -205,8 +268,11 @@ func (s *Shop) stopAll() {
 		}
 	}
 	if s.t.Failed() {
-		for _, name := range services {
-			b, _ := os.ReadFile(filepath.Join(s.logDir, name+".log"))
+		for _, name := range append(services, "identity") {
+			b, err := os.ReadFile(filepath.Join(s.logDir, name+".log"))
+			if err != nil {
+				continue // not started
+			}
 			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 			if len(lines) > 60 {
 				lines = lines[len(lines)-60:]
@@ -254,8 +320,13 @@ func (s *Shop) story(t *testing.T) *shop.Story {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	return &shop.Story{Client: s.Client, Buyer: s.Buyer("demo-" + uuid.NewString()[:8]), Admin: s.Admin(),
-		Out: testWriter{t}, Patience: 90 * time.Second, Watcher: w}
+	st := &shop.Story{Client: s.Client, Out: testWriter{t}, Patience: 90 * time.Second, Watcher: w}
+	if s.Identity != "" {
+		st.Buyer, st.Admin = s.SignIn(t, "alice@example.com"), s.SignIn(t, "admin@example.com").Tokens
+	} else {
+		st.Buyer, st.Admin = s.Buyer("demo-"+uuid.NewString()[:8]), s.Admin()
+	}
+	return st
 }
 
 type testWriter struct{ t *testing.T }

@@ -36,6 +36,7 @@ type TokenSource func(ctx context.Context) (string, error)
 // and orders are under it), and where their tokens come from.
 type User struct {
 	ID     string
+	Name   string // how the story names them, when it is not ID
 	Tokens TokenSource
 }
 

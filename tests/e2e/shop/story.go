@@ -140,7 +140,11 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 	out.Product, out.Units = *product, 2
 
 	out.BuyerID = s.Buyer.ID
-	s.say("\n== 2. Buyer %s fills a basket", out.BuyerID)
+	who := out.BuyerID
+	if s.Buyer.Name != "" {
+		who = s.Buyer.Name + " (" + who + ")"
+	}
+	s.say("\n== 2. Buyer %s fills a basket", who)
 	basket, err := buyer.SetBasket(ctx, out.BuyerID, []BasketItem{
 		{ProductID: product.ID, ProductName: product.Name, UnitPrice: product.Price, Quantity: out.Units, PictureURL: product.PictureFileName},
 		{ProductID: other.ID, ProductName: other.Name, UnitPrice: other.Price, Quantity: 1, PictureURL: other.PictureFileName},

@@ -1,15 +1,15 @@
 // Command demo walks the eShop-Go story against a running shop (docker
 // compose up, or make run) and prints each step; it exits 1 when a step does
-// not happen. It also listens on the bus, through a queue of its own, to
+// not happen. It signs in at identity the way a browser does (authorization
+// code with PKCE): as a demo buyer to shop, as the demo admin to change a
+// price and ship. It also listens on the bus, through a queue of its own, to
 // show every status event of the order. Settings: CATALOG_URL, BASKET_URL,
 // ORDERING_URL, PAYMENT_URL (defaults http://localhost:8081 … 8084),
-// RABBITMQ_URL (default amqp://guest:guest@localhost:5672/) and
-// EVENTBUS_EXCHANGE (default eshop_event_bus).
-//
-// The APIs take bearer tokens (http-api.md, "Access"): the story needs a
-// buyer and an admin signed in through identity. Until the demo signs in
-// (Story.Buyer and Story.Admin, from identity's login), it stops at once
-// saying so.
+// IDENTITY_URL (default http://localhost:8085), DEMO_BUYER (default
+// alice@example.com), DEMO_ADMIN (default admin@example.com),
+// IDENTITY_DEMO_PASSWORD (default Pass@word1), RABBITMQ_URL (default
+// amqp://guest:guest@localhost:5672/) and EVENTBUS_EXCHANGE (default
+// eshop_event_bus).
 package main
 
 import (
@@ -30,10 +30,22 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	fail := func(err error) {
+		fmt.Fprintf(os.Stderr, "\nDEMO FAILED: %v\n", err)
+		os.Exit(1)
+	}
+	identity, password := env("IDENTITY_URL", "http://localhost:8085"), env("IDENTITY_DEMO_PASSWORD", "Pass@word1")
+	buyer, err := shop.SignIn(ctx, identity, env("DEMO_BUYER", "alice@example.com"), password)
+	if err != nil {
+		fail(err)
+	}
+	admin, err := shop.SignIn(ctx, identity, env("DEMO_ADMIN", "admin@example.com"), password)
+	if err != nil {
+		fail(err)
+	}
 	watcher, err := shop.WatchOrderStatuses(env("RABBITMQ_URL", "amqp://guest:guest@localhost:5672/"), env("EVENTBUS_EXCHANGE", "eshop_event_bus"))
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "DEMO FAILED: %v\n", err)
-		os.Exit(1)
+		fail(err)
 	}
 	defer watcher.Close()
 	story := shop.Story{
@@ -44,11 +56,12 @@ func main() {
 			OrderingURL: env("ORDERING_URL", "http://localhost:8083"),
 			PaymentURL:  env("PAYMENT_URL", "http://localhost:8084"),
 		},
-		Out: os.Stdout,
+		Buyer: buyer,
+		Admin: admin.Tokens,
+		Out:   os.Stdout,
 	}
 	if _, err := story.Run(ctx); err != nil {
-		fmt.Fprintf(os.Stderr, "\nDEMO FAILED: %v\n", err)
 		watcher.Close()
-		os.Exit(1)
+		fail(err)
 	}
 }
