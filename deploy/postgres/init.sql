@@ -1,7 +1,9 @@
 -- One PostgreSQL role per service, owning only its database (events.md,
 -- "Who may publish what"): catalog reaches catalogdb, basket basketdb,
--- ordering orderingdb, and none of them another's (CONNECT is revoked from
--- PUBLIC, so only the owner and superusers connect). The roles may not
+-- ordering orderingdb, identity identitydb, and none of them another's
+-- (CONNECT is revoked from PUBLIC, so only the owner and superusers
+-- connect). Identity has no events, so no broker user, but a role all the
+-- same: identitydb holds the users' password hashes. The roles may not
 -- create databases or roles; each service finds its database here.
 --
 -- A psql script (\gexec), safe to run again: compose runs it once, on an
@@ -9,7 +11,7 @@
 -- postgres-init Secret, generated from this file), and `make run` on every
 -- start against the local server. A database that already exists is left
 -- alone (run-local.sh says when its owner is not the service's role).
--- A service to come (webapp, identity) gets its three statements here.
+-- A service to come (webapp) gets its three statements here.
 --
 -- DEMO ONLY: the passwords below are for a local demo; in production
 -- create the roles with passwords from your secret store.
@@ -32,3 +34,9 @@ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ordering') \gexec
 SELECT 'CREATE DATABASE orderingdb OWNER ordering'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'orderingdb') \gexec
 REVOKE ALL ON DATABASE orderingdb FROM PUBLIC;
+
+SELECT 'CREATE ROLE identity LOGIN PASSWORD ''identity-demo-password'''
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'identity') \gexec
+SELECT 'CREATE DATABASE identitydb OWNER identity'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'identitydb') \gexec
+REVOKE ALL ON DATABASE identitydb FROM PUBLIC;

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# make run: the four services as local processes, with the settings
+# make run: the five services as local processes, with the settings
 # docker-compose.yml gives them, against the PostgreSQL and RabbitMQ that
 # `make deps` provides on localhost. Logs go to tmp/logs/<service>.log.
 # Ctrl-C (or SIGTERM) stops them all gracefully.
 #
-# As in compose, each service connects as its own broker user and database
-# role: this script first applies deploy/rabbitmq/definitions.json to the
+# Identity starts first, on http://localhost:8085: the issuer the others
+# accept by default (AUTH_ISSUER), whose keys they find through its
+# discovery document, as the browser reaches it.
+#
+# As in compose, each service connects as its own database role, and each
+# but identity (no events) as its own broker user: this script first applies deploy/rabbitmq/definitions.json to the
 # broker (rabbitmqctl import_definitions; RABBITMQCTL overrides the command)
 # and deploy/postgres/init.sql to the server (psql as postgres; PSQL
 # overrides the command). Both only add what is missing.
@@ -36,7 +40,7 @@ fi
 # The database roles. A database made before them (owned by postgres) is
 # not the service's: its role could not use the tables in it.
 "${PSQL[@]}" --no-psqlrc --quiet -d "postgres://postgres@$PG_HOST/postgres?sslmode=disable" -f - <deploy/postgres/init.sql
-for name in catalog basket ordering; do
+for name in identity catalog basket ordering; do
 	owner=$("${PSQL[@]}" --no-psqlrc -At -d "postgres://postgres@$PG_HOST/postgres?sslmode=disable" \
 		-c "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '${name}db'")
 	if [ "$owner" != "$name" ]; then
@@ -46,13 +50,27 @@ for name in catalog basket ordering; do
 done
 
 pids=()
+# start runs bin/<name> with the settings given; start_on_bus adds its
+# broker user and queue.
 start() {
 	local name=$1; shift
-	env "$@" RABBITMQ_URL="amqp://$name:$name-demo-password@$AMQP_HOST/" EVENTBUS_EXCHANGE="$EXCHANGE" \
-		EVENTBUS_QUEUE="$name" LOG_LEVEL="${LOG_LEVEL:-info}" \
-		"bin/$name" 2>>"tmp/logs/$name.log" &
+	env "$@" LOG_LEVEL="${LOG_LEVEL:-info}" "bin/$name" 2>>"tmp/logs/$name.log" &
 	pids+=($!)
 	echo "started $name (pid $!), log tmp/logs/$name.log"
+}
+start_on_bus() {
+	local name=$1; shift
+	start "$name" "$@" RABBITMQ_URL="amqp://$name:$name-demo-password@$AMQP_HOST/" \
+		EVENTBUS_EXCHANGE="$EXCHANGE" EVENTBUS_QUEUE="$name"
+}
+# ready waits until the service on port answers /readyz (any binary's
+# healthcheck asks the address in HTTP_ADDR).
+ready() {
+	for _ in $(seq 1 60); do
+		if HTTP_ADDR=":$1" bin/identity healthcheck 2>/dev/null; then return 0; fi
+		sleep 1
+	done
+	echo "warning: the service on :$1 is not ready after 60 s; see tmp/logs" >&2
 }
 stop() {
 	trap - INT TERM EXIT
@@ -64,21 +82,18 @@ trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
 db() { echo "postgres://$1:$1-demo-password@$PG_HOST/${1}db?sslmode=disable"; }
-start catalog HTTP_ADDR=:8081 DATABASE_URL="$(db catalog)"
-start basket HTTP_ADDR=:8082 DATABASE_URL="$(db basket)"
-start ordering HTTP_ADDR=:8083 DATABASE_URL="$(db ordering)" GRACE_PERIOD="${GRACE_PERIOD:-5s}"
+# Identity first, so that the others find its keys from their first request.
+# IDENTITY_COOKIE_KEY: the compose file's demo-only key unless one is set.
+start identity HTTP_ADDR=:8085 DATABASE_URL="$(db identity)" \
+	IDENTITY_COOKIE_KEY="${IDENTITY_COOKIE_KEY:-demo-only-cookie-key-do-not-use-in-prod}"
+ready 8085
+start_on_bus catalog HTTP_ADDR=:8081 DATABASE_URL="$(db catalog)"
+start_on_bus basket HTTP_ADDR=:8082 DATABASE_URL="$(db basket)"
+start_on_bus ordering HTTP_ADDR=:8083 DATABASE_URL="$(db ordering)" GRACE_PERIOD="${GRACE_PERIOD:-5s}"
 # PAYMENT_TOKEN_KEY: the compose file's demo-only key unless one is set.
-start payment HTTP_ADDR=:8084 PAYMENT_SUCCEEDED="${PAYMENT_SUCCEEDED:-true}" \
+start_on_bus payment HTTP_ADDR=:8084 PAYMENT_SUCCEEDED="${PAYMENT_SUCCEEDED:-true}" \
 	PAYMENT_TOKEN_KEY="${PAYMENT_TOKEN_KEY:-ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q=}"
 
-# Wait until each answers /readyz (any binary's healthcheck asks the address in HTTP_ADDR).
-for port in 8081 8082 8083 8084; do
-	ready=false
-	for _ in $(seq 1 60); do
-		if HTTP_ADDR=":$port" bin/payment healthcheck 2>/dev/null; then ready=true; break; fi
-		sleep 1
-	done
-	$ready || echo "warning: the service on :$port is not ready after 60 s; see tmp/logs" >&2
-done
-echo "the shop runs: catalog :8081, basket :8082, ordering :8083, payment :8084 — try 'make demo'; Ctrl-C stops it"
+for port in 8081 8082 8083 8084; do ready "$port"; done
+echo "the shop runs: identity http://localhost:8085 (sign in as alice@example.com, bob@example.com or admin@example.com, password Pass@word1), catalog :8081, basket :8082, ordering :8083, payment :8084 — try 'make demo'; Ctrl-C stops it"
 wait

@@ -38,7 +38,7 @@ func loadBrokerUsers(t *testing.T) brokerUsers {
 	}
 	// One pass, so that no name is rewritten twice.
 	names := []string{rabbitmq.DefaultExchange, exchange}
-	for _, s := range services {
+	for _, s := range busServices {
 		names = append(names, s, prefix+"_"+s)
 	}
 	var defs map[string][]map[string]any
@@ -59,8 +59,8 @@ func loadBrokerUsers(t *testing.T) brokerUsers {
 		"permissions":       ours(defs["permissions"], "user"),
 		"topic_permissions": ours(defs["topic_permissions"], "user"),
 	}
-	if len(test["users"]) != len(services) || len(test["topic_permissions"]) != len(services) {
-		t.Fatalf("%s: want a user and topic permissions for each of %v, got %v", definitionsFile, services, test)
+	if len(test["users"]) != len(busServices) || len(test["topic_permissions"]) != len(busServices) {
+		t.Fatalf("%s: want a user and topic permissions for each of %v, got %v", definitionsFile, busServices, test)
 	}
 	js, err := json.Marshal(test)
 	if err != nil {

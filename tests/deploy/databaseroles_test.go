@@ -16,7 +16,7 @@ import (
 )
 
 // databaseServices are the services with a database, each with its role.
-var databaseServices = []string{"catalog", "basket", "ordering"}
+var databaseServices = []string{"catalog", "basket", "ordering", "identity"}
 
 // databaseRoles is deploy/postgres/init.sql as run on the test server for
 // one test, every role and database name made unique to the test.
@@ -70,27 +70,32 @@ func (r databaseRoles) url(t *testing.T, service, db string) string {
 	return u.String()
 }
 
-func TestBasketsDatabaseRoleCannotReachCatalogdb(t *testing.T) {
+// Each role connects to its own database and is refused on every other
+// (CONNECT is revoked from PUBLIC): basket's cannot reach catalogdb, nor
+// identity's the buyers' orders, nor any other's identitydb's password
+// hashes.
+func TestEachDatabaseRoleReachesOnlyItsOwnDatabase(t *testing.T) {
 	r := runInitSQL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
 	defer cancel()
-
-	own, err := pgx.Connect(ctx, r.url(t, "basket", r.database("basket")))
-	if err != nil {
-		t.Fatalf("basket connects to its own database: %v", err)
+	for _, role := range databaseServices {
+		for _, db := range databaseServices {
+			conn, err := pgx.Connect(ctx, r.url(t, role, r.database(db)))
+			if err == nil {
+				conn.Close(ctx)
+			}
+			if db == role {
+				if err != nil {
+					t.Errorf("%s connects to its own database: %v", role, err)
+				}
+				continue
+			}
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+				t.Errorf("%s's role connects to %sdb: %v, want insufficient_privilege (42501)", role, db, err)
+			}
+		}
 	}
-	own.Close(ctx)
-
-	conn, err := pgx.Connect(ctx, r.url(t, "basket", r.database("catalog")))
-	if err == nil {
-		conn.Close(ctx)
-		t.Fatal("basket's role connected to catalog's database")
-	}
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
-		t.Fatalf("basket connects to catalogdb: %v, want insufficient_privilege (42501)", err)
-	}
-	t.Logf("refused as it should be: %v", err)
 }
 
 // A service's role may not create databases: it starts on the database

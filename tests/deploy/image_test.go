@@ -24,7 +24,7 @@ func TestEachServiceBuildsAsTheDockerfileBuildsIt(t *testing.T) {
 			t.Fatalf("deploy/Dockerfile no longer has %q: update this test with it", want)
 		}
 	}
-	for _, s := range images {
+	for _, s := range services {
 		t.Run(s, func(t *testing.T) {
 			ctx := t.TempDir()
 			if err := os.MkdirAll(filepath.Join(ctx, "services"), 0o755); err != nil {

@@ -52,6 +52,7 @@ type manifests struct {
 	secrets      map[string]map[string]string // data and stringData
 	deployments  []appsv1.Deployment
 	statefulSets map[string]appsv1.StatefulSet
+	services     map[string]corev1.Service
 }
 
 func buildManifests(t *testing.T) manifests {
@@ -60,7 +61,7 @@ func buildManifests(t *testing.T) manifests {
 	if err != nil {
 		t.Fatalf("kustomize build deploy/k8s: %v", err)
 	}
-	m := manifests{configMaps: map[string]map[string]string{}, secrets: map[string]map[string]string{}, statefulSets: map[string]appsv1.StatefulSet{}}
+	m := manifests{configMaps: map[string]map[string]string{}, secrets: map[string]map[string]string{}, statefulSets: map[string]appsv1.StatefulSet{}, services: map[string]corev1.Service{}}
 	for _, r := range resources.Resources() {
 		js, err := r.MarshalJSON()
 		if err != nil {
@@ -76,6 +77,8 @@ func buildManifests(t *testing.T) manifests {
 			into = &appsv1.Deployment{}
 		case "StatefulSet":
 			into = &appsv1.StatefulSet{}
+		case "Service":
+			into = &corev1.Service{}
 		default:
 			continue
 		}
@@ -96,6 +99,8 @@ func buildManifests(t *testing.T) manifests {
 			m.deployments = append(m.deployments, *o)
 		case *appsv1.StatefulSet:
 			m.statefulSets[o.Name] = *o
+		case *corev1.Service:
+			m.services[o.Name] = *o
 		}
 	}
 	return m
@@ -137,7 +142,7 @@ func TestKustomizeBuildsAndEveryObjectDecodesStrictly(t *testing.T) {
 	}
 	t.Logf("objects: %v", kinds)
 
-	for _, name := range []string{"catalog", "basket", "ordering", "payment"} {
+	for _, name := range services {
 		d, ok := deployments[name]
 		if !ok {
 			t.Errorf("no Deployment %s", name)

@@ -119,7 +119,7 @@ func TestTheBrokerUsersMayPublishAndBindWhatTheEventsTableSays(t *testing.T) {
 	}
 
 	defs := readDefinitions(t)
-	for _, s := range services {
+	for _, s := range busServices {
 		p, ok := defs.topic[s]
 		if !ok {
 			t.Errorf("%s: no topic permissions for %s", definitionsFile, s)
@@ -152,7 +152,7 @@ func TestTheBrokerUsersReachOnlyTheirOwnQueues(t *testing.T) {
 		}
 		return out
 	}
-	for _, s := range services {
+	for _, s := range busServices {
 		p, ok := defs.permissions[s]
 		if !ok {
 			t.Errorf("%s: no permissions for %s", definitionsFile, s)
@@ -173,7 +173,7 @@ func TestTheBrokerUsersReachOnlyTheirOwnQueues(t *testing.T) {
 				}
 			}
 			forbidden := []string{"amq.default", ""}
-			for _, o := range services {
+			for _, o := range busServices {
 				if o != s {
 					forbidden = append(forbidden, names(o, "wait", "dlx", "dlq", "requeue")...)
 				}
@@ -183,6 +183,30 @@ func TestTheBrokerUsersReachOnlyTheirOwnQueues(t *testing.T) {
 					t.Errorf("%s may %s %q, which is not its own", s, perm.what, n)
 				}
 			}
+		}
+	}
+}
+
+// A service without events (identity) has no broker user: the events table
+// names it nowhere, and definitions.json gives it no user and no
+// permissions, so that no setting could connect it to the broker.
+func TestAServiceWithoutEventsHasNoBrokerUser(t *testing.T) {
+	table := eventTable(t, "../../docs/architecture.md")
+	defs := readDefinitions(t)
+	for _, s := range services {
+		if slices.Contains(busServices, s) {
+			continue
+		}
+		for name, row := range table {
+			if row.publisher == s || slices.Contains(row.consumers, s) {
+				t.Errorf("docs/architecture.md: %s publishes or consumes %s, but it is not among the services with a broker user %v", s, name, busServices)
+			}
+		}
+		_, user := defs.passwords[s]
+		_, perm := defs.permissions[s]
+		_, topic := defs.topic[s]
+		if user || perm || topic {
+			t.Errorf("%s: %s has no events but a broker user (%v), permissions (%v) or topic permissions (%v)", definitionsFile, s, user, perm, topic)
 		}
 	}
 }
@@ -203,11 +227,16 @@ func initSQLPasswords(t *testing.T) map[string]string {
 }
 
 // checkURLs checks that a service's broker and database URLs name its own
-// user and role with the passwords the definitions and init.sql give them.
+// user and role with the passwords the definitions and init.sql give them,
+// and that a service without events (or without a database) is given no
+// broker (or database) URL.
 func checkURLs(t *testing.T, where, service string, env map[string]string, defs definitions, roles map[string]string) {
 	t.Helper()
-	amqpURL, err := url.Parse(env["RABBITMQ_URL"])
-	if err != nil || amqpURL.User == nil {
+	if !slices.Contains(busServices, service) {
+		if _, ok := env["RABBITMQ_URL"]; ok {
+			t.Errorf("%s: %s has no events but a RABBITMQ_URL", where, service)
+		}
+	} else if amqpURL, err := url.Parse(env["RABBITMQ_URL"]); err != nil || amqpURL.User == nil {
 		t.Errorf("%s: %s has no RABBITMQ_URL with a user (%q)", where, service, env["RABBITMQ_URL"])
 	} else if pw, _ := amqpURL.User.Password(); amqpURL.User.Username() != service || pw != defs.passwords[service] {
 		t.Errorf("%s: %s connects to the broker as %q (password %s), want its own user %q with the password of %s",
@@ -218,6 +247,9 @@ func checkURLs(t *testing.T, where, service string, env map[string]string, defs 
 			t.Errorf("%s: %s has no database but a DATABASE_URL", where, service)
 		}
 		return
+	}
+	if _, ok := roles[service]; !ok {
+		t.Errorf("deploy/postgres/init.sql creates no role for %s, which has a database", service)
 	}
 	dbURL, err := url.Parse(env["DATABASE_URL"])
 	if err != nil || dbURL.User == nil {

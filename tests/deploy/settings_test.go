@@ -11,18 +11,22 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// services are the services docker-compose.yml and deploy/k8s run.
-var services = []string{"catalog", "basket", "ordering", "payment"}
+// services are the services docker-compose.yml and deploy/k8s run, each
+// built from deploy/Dockerfile.
+var services = []string{"identity", "catalog", "basket", "ordering", "payment"}
 
-// images are the services deploy/Dockerfile builds: those, and identity,
-// which compose and Kubernetes do not run yet (it joins services then).
-var images = append([]string{"identity"}, services...)
+// busServices are those with events, each with its broker user. Identity
+// publishes and consumes none: it has no broker user and is given no
+// broker URL.
+var busServices = []string{"catalog", "basket", "ordering", "payment"}
 
 // composeFile is what the tests read of docker-compose.yml.
 type composeFile struct {
 	Services map[string]struct {
 		Environment map[string]string `json:"environment"`
 		Volumes     []string          `json:"volumes"`
+		Ports       []string          `json:"ports"`
+		DependsOn   map[string]any    `json:"depends_on"`
 	} `json:"services"`
 }
 
