@@ -3,6 +3,7 @@ package testkit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
@@ -28,20 +29,38 @@ func FuzzHandler[H any, S FakeStore, E eventbus.Event](f *testing.F, seeds []str
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		h, s := newHandlers()
-		e, err := eventbus.Decode[E](eventbus.Message{Body: body})
-		if err == nil {
-			err = handle(h, context.Background(), nil, e)
-		}
+		s, err := handleBody(newHandlers, handle, body)
 		switch {
 		case err != nil && !errors.Is(err, eventbus.ErrInvalidEvent):
 			t.Fatalf("%s: %v, want nil or an ErrInvalidEvent", body, err)
-		case err != nil && s.Reached():
-			t.Fatalf("%s: invalid (%v), yet it reached the store", body, err)
 		case err == nil:
 			check(t, body, s)
 		}
 	})
+}
+
+// HandleBody returns the handling of a body by handle, a consumer's handler
+// of event E, as the bus would run it: the body is decoded as E and, if that
+// succeeds, handled without a transaction by the handlers newHandlers
+// returns over a fresh fake store. An event refused as invalid that reached
+// the store anyway is an error, not an eventbus.ErrInvalidEvent.
+func HandleBody[H any, S FakeStore, E eventbus.Event](newHandlers func() (H, S), handle func(H, context.Context, pgx.Tx, E) error) func(body []byte) error {
+	return func(body []byte) error {
+		_, err := handleBody(newHandlers, handle, body)
+		return err
+	}
+}
+
+func handleBody[H any, S FakeStore, E eventbus.Event](newHandlers func() (H, S), handle func(H, context.Context, pgx.Tx, E) error, body []byte) (S, error) {
+	h, s := newHandlers()
+	e, err := eventbus.Decode[E](eventbus.Message{Body: body})
+	if err == nil {
+		err = handle(h, context.Background(), nil, e)
+	}
+	if errors.Is(err, eventbus.ErrInvalidEvent) && s.Reached() {
+		return s, fmt.Errorf("invalid (%v), yet it reached the store", err)
+	}
+	return s, err
 }
 
 // FuzzDecode fuzzes the decoding of event E, and validate after it, with

@@ -1,0 +1,197 @@
+package testkit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math/big"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+)
+
+// An EventCase is a payload for a consumer's test, made from an example of
+// the AsyncAPI document, and the outcome the document gives it: applied, or
+// parked as an eventbus.ErrInvalidEvent.
+type EventCase struct {
+	Name    string
+	Body    []byte
+	Applied bool
+	// tolerated marks a removed required field the consumer does not read.
+	tolerated bool
+}
+
+// unknownField is the field a case adds that no event has.
+const unknownField = "XUnknownField"
+
+// Cases returns each example of the event and the edge cases its schema
+// makes of it: each optional field removed (applied), an unknown field
+// added to each object (applied), each required field removed (parked),
+// and each number at its minimum or maximum (applied) and one step past it
+// (parked; a step is the schema's multipleOf, else 1). tolerated lists the
+// required fields, as paths like "CreationDate" or "Basket.BuyerId", whose
+// absence the consumer tolerates because it does not read them: removing
+// one is applied.
+func (e *AsyncEvent) Cases(tolerated ...string) []EventCase {
+	var cases []EventCase
+	for _, example := range slices.Sorted(maps.Keys(e.Examples)) {
+		body := e.Examples[example]
+		value, err := jsonschema.UnmarshalJSON(strings.NewReader(string(body)))
+		if err != nil {
+			panic(err) // LoadAsyncAPI validated it
+		}
+		cases = append(cases, EventCase{Name: example, Body: body, Applied: true})
+		g := caseMaker{doc: e.doc, example: example, root: value, tolerated: tolerated}
+		g.walk(e.payload, value, nil)
+		cases = append(cases, g.cases...)
+	}
+	return cases
+}
+
+type caseMaker struct {
+	doc       *AsyncAPI
+	example   string
+	root      any
+	tolerated []string
+	cases     []EventCase
+}
+
+// add adds the case of the example with change made at path.
+func (g *caseMaker) add(name string, path []string, applied, tolerated bool, change func(parent map[string]any, key string)) {
+	copied, err := asJSON(g.root)
+	if err != nil {
+		panic(err)
+	}
+	parent := copied
+	for _, key := range path[:len(path)-1] {
+		switch p := parent.(type) {
+		case map[string]any:
+			parent = p[key]
+		case []any:
+			parent = p[0]
+		}
+	}
+	p, ok := parent.(map[string]any)
+	if !ok {
+		return // an element of an array of plain values: no case of its own
+	}
+	change(p, path[len(path)-1])
+	body, err := json.Marshal(copied)
+	if err != nil {
+		panic(err)
+	}
+	g.cases = append(g.cases, EventCase{Name: g.example + ": " + name, Body: body, Applied: applied, tolerated: tolerated})
+}
+
+// walk makes the cases of the value at path, described by schema. An
+// array's cases are made of its first element (path segment "0").
+func (g *caseMaker) walk(schema, value any, path []string) {
+	s, _ := g.doc.resolve(schema).(map[string]any)
+	switch v := value.(type) {
+	case map[string]any:
+		properties, _ := s["properties"].(map[string]any)
+		required, _ := s["required"].([]any)
+		for _, key := range slices.Sorted(maps.Keys(properties)) {
+			if _, ok := v[key]; !ok {
+				continue
+			}
+			at := append(slices.Clip(path), key)
+			name := strings.Join(at, ".")
+			isRequired := slices.Contains(required, any(key))
+			tolerated := isRequired && slices.Contains(g.tolerated, name)
+			g.add("without "+name, at, !isRequired || tolerated, tolerated, func(p map[string]any, k string) { delete(p, k) })
+			g.walk(properties[key], v[key], at)
+		}
+		if s["additionalProperties"] != false {
+			at := append(slices.Clip(path), unknownField)
+			g.add("with "+strings.Join(at, "."), at, true, false, func(p map[string]any, k string) { p[k] = "unknown" })
+		}
+	case []any:
+		if len(v) > 0 {
+			g.walk(s["items"], v[0], append(slices.Clip(path), "0"))
+		}
+	case json.Number:
+		g.bounds(s, path)
+	}
+}
+
+// bounds makes the cases of a number at path at and past its bounds.
+func (g *caseMaker) bounds(s map[string]any, path []string) {
+	step := big.NewRat(1, 1)
+	if m, ok := rat(s["multipleOf"]); ok {
+		step = m
+	}
+	name := strings.Join(path, ".")
+	set := func(r *big.Rat) func(map[string]any, string) {
+		return func(p map[string]any, k string) { p[k] = json.Number(decimalString(r)) }
+	}
+	for _, b := range []struct {
+		keyword   string
+		direction int64 // the direction of "past the bound"
+		exclusive bool
+	}{{"minimum", -1, false}, {"maximum", 1, false}, {"exclusiveMinimum", -1, true}, {"exclusiveMaximum", 1, true}} {
+		bound, ok := rat(s[b.keyword])
+		if !ok {
+			continue
+		}
+		inside := new(big.Rat).Set(bound)
+		if b.exclusive {
+			inside.Sub(bound, new(big.Rat).Mul(step, big.NewRat(b.direction, 1)))
+		}
+		past := new(big.Rat).Add(inside, new(big.Rat).Mul(step, big.NewRat(b.direction, 1)))
+		g.add(fmt.Sprintf("%s at its %s %s", name, b.keyword, decimalString(inside)), path, true, false, set(inside))
+		g.add(fmt.Sprintf("%s past its %s, %s", name, b.keyword, decimalString(past)), path, false, false, set(past))
+	}
+}
+
+// rat returns a schema keyword's number.
+func rat(v any) (*big.Rat, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return nil, false
+	}
+	return new(big.Rat).SetString(string(n))
+}
+
+// decimalString writes r with as few decimals as it needs (at most 10).
+func decimalString(r *big.Rat) string {
+	for decimals := 0; decimals < 10; decimals++ {
+		s := r.FloatString(decimals)
+		if back, _ := new(big.Rat).SetString(s); back.Cmp(r) == 0 {
+			return s
+		}
+	}
+	return r.FloatString(10)
+}
+
+// CheckConsumer feeds handle, service's handling of the event name run as
+// the bus would run it (see [HandleBody]), every case of the event (see
+// [AsyncEvent.Cases]) and fails the test unless each has the outcome the
+// document gives it: nil when applied, an eventbus.ErrInvalidEvent when
+// parked. It also fails when the document does not name service as a
+// consumer of the event, or when a case's outcome disagrees with the schema
+// (a generated case the schema itself does not judge the same way).
+func (doc *AsyncAPI) CheckConsumer(t testing.TB, service, name string, handle func(body []byte) error, tolerated ...string) {
+	t.Helper()
+	e := doc.Event(t, name)
+	if !slices.Contains(e.Consumers, service) {
+		t.Errorf("the AsyncAPI document does not say %s receives %s (consumers %v)", service, name, e.Consumers)
+	}
+	for _, c := range e.Cases(tolerated...) {
+		if schemaErr := e.Validate(c.Body); !c.tolerated && (schemaErr == nil) != c.Applied {
+			t.Errorf("%s %s: the schema says %v, the case expects applied=%v", name, c.Name, schemaErr, c.Applied)
+		}
+		err := handle(c.Body)
+		switch {
+		case c.Applied && err != nil:
+			t.Errorf("%s %s: %v, want it applied\n%s", name, c.Name, err, c.Body)
+		case !c.Applied && !errors.Is(err, eventbus.ErrInvalidEvent):
+			t.Errorf("%s %s: %v, want it parked (ErrInvalidEvent)\n%s", name, c.Name, err, c.Body)
+		}
+	}
+}

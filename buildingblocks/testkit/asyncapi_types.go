@@ -1,0 +1,114 @@
+package testkit
+
+import (
+	"encoding"
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+)
+
+// CheckEventTypes fails the test unless service's own Go event types match
+// the AsyncAPI document: each type it publishes is an event the document
+// says service sends, each type it consumes one it says service receives;
+// every JSON field of a type (embedded structs flattened, nested structs
+// and slices of them checked against the nested schema) is a property of
+// the event's schema; and a published type has a field for every required
+// property. So a change to an event type the document does not describe
+// fails the test.
+func (doc *AsyncAPI) CheckEventTypes(t testing.TB, service string, publishes, consumes []eventbus.Event) {
+	t.Helper()
+	for _, side := range []struct {
+		events    []eventbus.Event
+		verb      string
+		published bool
+	}{{publishes, "sends", true}, {consumes, "receives", false}} {
+		for _, event := range side.events {
+			name := event.EventName()
+			e, ok := doc.Events[name]
+			if !ok {
+				t.Errorf("%s %s %s, which the AsyncAPI document does not describe", service, side.verb, name)
+				continue
+			}
+			services := e.Consumers
+			if side.published {
+				services = e.Publishers
+			}
+			if !slices.Contains(services, service) {
+				t.Errorf("the AsyncAPI document does not say %s %s %s (only %v)", service, side.verb, name, services)
+			}
+			doc.checkFields(t, name, reflect.TypeOf(event), e.payload, side.published)
+		}
+	}
+}
+
+var leafTypes = []reflect.Type{
+	reflect.TypeFor[time.Time](),
+	reflect.TypeFor[json.Marshaler](),
+	reflect.TypeFor[encoding.TextMarshaler](),
+}
+
+// checkFields checks the JSON fields of struct type typ against the object
+// schema at where.
+func (doc *AsyncAPI) checkFields(t testing.TB, where string, typ reflect.Type, schema any, published bool) {
+	t.Helper()
+	s, _ := doc.resolve(schema).(map[string]any)
+	properties, _ := s["properties"].(map[string]any)
+	fields := map[string]reflect.Type{}
+	jsonFields(typ, fields)
+	for name, fieldType := range fields {
+		property, ok := properties[name]
+		if !ok {
+			t.Errorf("%s: the Go type %s has the field %s, which the AsyncAPI schema does not have", where, typ, name)
+			continue
+		}
+		for fieldType.Kind() == reflect.Pointer || fieldType.Kind() == reflect.Slice {
+			fieldType = fieldType.Elem()
+			if fieldType.Kind() != reflect.Uint8 { // []byte is a string
+				property = doc.resolve(property).(map[string]any)["items"]
+			}
+		}
+		if fieldType.Kind() == reflect.Struct && !isLeaf(fieldType) {
+			doc.checkFields(t, where+"."+name, fieldType, property, published)
+		}
+	}
+	if !published {
+		return
+	}
+	required, _ := s["required"].([]any)
+	for _, name := range required {
+		if _, ok := fields[name.(string)]; !ok {
+			t.Errorf("%s: the AsyncAPI schema requires %s, which the Go type %s does not have", where, name, typ)
+		}
+	}
+}
+
+func isLeaf(typ reflect.Type) bool {
+	return slices.ContainsFunc(leafTypes, func(leaf reflect.Type) bool {
+		return typ == leaf || (leaf.Kind() == reflect.Interface && (typ.Implements(leaf) || reflect.PointerTo(typ).Implements(leaf)))
+	})
+}
+
+// jsonFields adds the JSON field names of struct type typ to fields, as
+// encoding/json names them: embedded structs without a name are flattened,
+// "-" fields are skipped.
+func jsonFields(typ reflect.Type, fields map[string]reflect.Type) {
+	for f := range typ.Fields() {
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		switch {
+		case name == "-" || !f.IsExported() && !f.Anonymous:
+			continue
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			jsonFields(f.Type, fields)
+			continue
+		case name == "":
+			name = f.Name
+		}
+		fields[name] = f.Type
+	}
+}
