@@ -21,14 +21,18 @@ type OrderLine struct {
 // integer (int32).
 const MaxProductID = math.MaxInt32
 
+// MaxUnits is the most units an order line can want: stock and reserved
+// units are PostgreSQL integers (int32).
+const MaxUnits = math.MaxInt32
+
 // ErrInvalidOrder is the error of an order event ordering could never have
 // sent: it is refused before it has any effect.
 var ErrInvalidOrder = errors.New("catalog: invalid order")
 
 // ValidateOrder checks an order as ordering's events name it: an order id
 // above 0 and, unless lines is nil (an event that carries none), at least
-// one line, each with a product id from 1 to MaxProductID and units above
-// 0; when priced, each line's unit price is an amount with at most 2
+// one line, each with a product id from 1 to MaxProductID and units from 1
+// to MaxUnits; when priced, each line's unit price is an amount with at most 2
 // decimals, not negative (a price of 0 is no catalog price: it never
 // matches, and the order is rejected, not lost).
 func ValidateOrder(orderID int64, lines []OrderLine, priced bool) error {
@@ -42,8 +46,8 @@ func ValidateOrder(orderID int64, lines []OrderLine, priced bool) error {
 		switch {
 		case l.ProductID <= 0 || l.ProductID > MaxProductID:
 			return fmt.Errorf("%w: order %d line %d: product id %d is not from 1 to %d", ErrInvalidOrder, orderID, i, l.ProductID, MaxProductID)
-		case l.Units <= 0:
-			return fmt.Errorf("%w: order %d line %d: %d units", ErrInvalidOrder, orderID, i, l.Units)
+		case l.Units <= 0 || l.Units > MaxUnits:
+			return fmt.Errorf("%w: order %d line %d: %d units is not from 1 to %d", ErrInvalidOrder, orderID, i, l.Units, MaxUnits)
 		case priced && (l.UnitPrice.IsNegative() || !l.UnitPrice.HasCents()):
 			return fmt.Errorf("%w: order %d line %d: unit price %s is not an amount with at most 2 decimals", ErrInvalidOrder, orderID, i, l.UnitPrice.Decimal())
 		}

@@ -65,12 +65,13 @@ func FuzzAwaitingValidation(f *testing.F) {
 		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":1}]}`,
 		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":1,"UnitPrice":0.00}]}`,
 		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":2147483648,"Units":1,"UnitPrice":1}]}`,
+		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":2147483648,"UnitPrice":1}]}`,
 		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[]}`,
 		`{` + fuzzID + `,"OrderId":0,"OrderStockItems":[{"ProductId":1,"Units":1,"UnitPrice":1}]}`,
 		`{"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":1,"UnitPrice":1}]}`,
 	}, func(lines []catalog.OrderLine) bool {
 		for _, l := range lines {
-			if l.ProductID < 1 || l.ProductID > catalog.MaxProductID || l.Units < 1 || l.UnitPrice.IsNegative() || !l.UnitPrice.HasCents() {
+			if l.ProductID < 1 || l.ProductID > catalog.MaxProductID || l.Units < 1 || l.Units > catalog.MaxUnits || l.UnitPrice.IsNegative() || !l.UnitPrice.HasCents() {
 				return false
 			}
 		}
