@@ -1,6 +1,7 @@
 package testkit_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -165,14 +166,31 @@ func TestCheckEventTypes(t *testing.T) {
 		{"a field the schema lacks", "shop", []eventbus.Event{extraField{}}, nil, "field Reason"},
 		{"a nested field the schema lacks", "cart", nil, []eventbus.Event{nestedExtra{}}, "field Discount"},
 		{"a required property the type lacks", "shop", []eventbus.Event{missingField{}}, nil, "requires Lines"},
-		{"an event the document lacks", "shop", []eventbus.Event{unknown{}}, nil, "sends UnknownIntegrationEvent, which the AsyncAPI document does not describe"},
-		{"a publisher the document does not name", "cart", []eventbus.Event{priceChanged{}}, nil, "cart sends"},
-		{"a consumer the document does not name", "shop", nil, []eventbus.Event{priceChanged{}}, "shop receives"},
+		{"an event the document lacks", "shop", []eventbus.Event{priceChanged{}, unknown{}}, nil, "sends UnknownIntegrationEvent, which the AsyncAPI document does not describe"},
+		{"a documented event without a type", "shop", nil, nil, "says shop sends PriceChangedIntegrationEvent, which is not among"},
+		{"a publisher the document does not name", "cart", []eventbus.Event{priceChanged{}}, []eventbus.Event{priceChanged{}}, "does not say cart sends"},
+		{"a consumer the document does not name", "shop", []eventbus.Event{priceChanged{}}, []eventbus.Event{priceChanged{}}, "does not say shop receives"},
 	} {
 		r := &recorder{TB: t}
 		doc.CheckEventTypes(r, tc.service, tc.publishes, tc.consumes)
 		if len(r.failures) != 1 || !strings.Contains(r.failures[0], tc.failure) {
 			t.Errorf("%s: failures %q, want one with %q", tc.name, r.failures, tc.failure)
+		}
+	}
+}
+
+func TestCheckSubscriptions(t *testing.T) {
+	doc := testkit.LoadAsyncAPI(t, fixture)
+	route := eventbus.On(func(context.Context, priceChanged) error { return nil })
+	doc.CheckSubscriptions(t, "cart", []eventbus.Route{route})
+	for _, tc := range []struct {
+		service string
+		routes  []eventbus.Route
+	}{{"cart", nil}, {"shop", []eventbus.Route{route}}} {
+		r := &recorder{TB: t}
+		doc.CheckSubscriptions(r, tc.service, tc.routes)
+		if len(r.failures) != 1 {
+			t.Errorf("%s handling %d events: failures %q, want one", tc.service, len(tc.routes), r.failures)
 		}
 	}
 }

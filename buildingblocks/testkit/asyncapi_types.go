@@ -18,8 +18,9 @@ import (
 // every JSON field of a type (embedded structs flattened, nested structs
 // and slices of them checked against the nested schema) is a property of
 // the event's schema; and a published type has a field for every required
-// property. So a change to an event type the document does not describe
-// fails the test.
+// property. The types must be all the events the document says service
+// sends and receives. So a change to an event type the document does not
+// describe fails the test.
 func (doc *AsyncAPI) CheckEventTypes(t testing.TB, service string, publishes, consumes []eventbus.Event) {
 	t.Helper()
 	for _, side := range []struct {
@@ -27,6 +28,15 @@ func (doc *AsyncAPI) CheckEventTypes(t testing.TB, service string, publishes, co
 		verb      string
 		published bool
 	}{{publishes, "sends", true}, {consumes, "receives", false}} {
+		var names []string
+		for _, event := range side.events {
+			names = append(names, event.EventName())
+		}
+		for _, documented := range doc.eventsOf(service, side.published) {
+			if !slices.Contains(names, documented) {
+				t.Errorf("the AsyncAPI document says %s %s %s, which is not among its Go event types %v", service, side.verb, documented, names)
+			}
+		}
 		for _, event := range side.events {
 			name := event.EventName()
 			e, ok := doc.Events[name]
@@ -44,6 +54,36 @@ func (doc *AsyncAPI) CheckEventTypes(t testing.TB, service string, publishes, co
 			doc.checkFields(t, name, reflect.TypeOf(event), e.payload, side.published)
 		}
 	}
+}
+
+// CheckSubscriptions fails the test unless routes, service's event
+// handlers, are one per event the AsyncAPI document says service receives.
+func (doc *AsyncAPI) CheckSubscriptions(t testing.TB, service string, routes []eventbus.Route) {
+	t.Helper()
+	var handled []string
+	for _, r := range routes {
+		handled = append(handled, r.EventName)
+	}
+	slices.Sort(handled)
+	if documented := doc.eventsOf(service, false); !slices.Equal(handled, documented) {
+		t.Errorf("%s handles %v; the AsyncAPI document says it receives %v", service, handled, documented)
+	}
+}
+
+// eventsOf returns the names of the events service sends (or receives), sorted.
+func (doc *AsyncAPI) eventsOf(service string, sends bool) []string {
+	var names []string
+	for name, e := range doc.Events {
+		services := e.Consumers
+		if sends {
+			services = e.Publishers
+		}
+		if slices.Contains(services, service) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 var leafTypes = []reflect.Type{
