@@ -1,0 +1,32 @@
+package events_test
+
+import (
+	"testing"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/eshop-go/eshop-go/services/basket/internal/events"
+)
+
+// asyncapi is the event contract, docs/asyncapi.yaml.
+const asyncapi = "../../../../docs/asyncapi.yaml"
+
+// The basket's event types are the ones the AsyncAPI document says it
+// sends and receives, with the fields the document describes.
+func TestEventTypesMatchTheAsyncAPIDocument(t *testing.T) {
+	doc := testkit.LoadAsyncAPI(t, asyncapi)
+	doc.CheckEventTypes(t, "basket",
+		[]eventbus.Event{events.UserCheckoutAcceptedIntegrationEvent{}},
+		[]eventbus.Event{events.ProductPriceChangedIntegrationEvent{}, events.OrderStartedIntegrationEvent{}})
+	h, _ := newHandlers()
+	doc.CheckSubscriptions(t, "basket", h.Routes(nil))
+}
+
+// The basket applies or parks every example of the events it receives,
+// and the edge cases their schemas make of them, as the document says.
+// CreationDate it does not read.
+func TestHandlesTheAsyncAPIDocumentsEvents(t *testing.T) {
+	doc := testkit.LoadAsyncAPI(t, asyncapi)
+	doc.CheckConsumer(t, "basket", "ProductPriceChangedIntegrationEvent", testkit.HandleBody(newHandlers, (*events.Handlers).FollowPriceChange), "CreationDate")
+	doc.CheckConsumer(t, "basket", "OrderStartedIntegrationEvent", testkit.HandleBody(newHandlers, (*events.Handlers).DeleteOrderedBasket), "CreationDate")
+}
