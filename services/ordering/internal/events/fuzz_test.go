@@ -27,6 +27,7 @@ func FuzzDecodeCheckoutAccepted(f *testing.F) {
 		strings.Replace(valid, `"1881"`, `"XXXXXXXXXXXX1881"`, 1),
 		strings.Replace(valid, `"2030-01-01T00:00:00Z"`, `"2020-01-01T00:00:00Z"`, 1),
 		strings.Replace(valid, `"ProductId":7`, `"ProductId":2147483648`, 1),
+		strings.Replace(valid, `"CardTypeId":2`, `"CardTypeId":2147483648`, 1),
 		strings.Replace(valid, `"UnitPrice":19.50`, `"UnitPrice":0`, 1),
 		strings.Replace(valid, `"Quantity":2`, `"Quantity":-5`, 1),
 		strings.Replace(valid, `"RequestId":"0b6f4a3e-3c55-4c0e-9a59-2d6f0f6f1c11"`, `"RequestId":"00000000-0000-0000-0000-000000000000"`, 1),
@@ -57,6 +58,7 @@ func FuzzDecodeCheckoutAccepted(f *testing.F) {
 			checkedOutAt = time.Now().Add(-time.Minute)
 		}
 		if len(o.Items) == 0 || o.Card.PaymentToken == "" || len(o.Card.Last4) != 4 || o.Address.City == "" ||
+			o.Card.TypeID < 1 || o.Card.TypeID > 1<<31-1 ||
 			!o.Card.Expiration.After(checkedOutAt) {
 			t.Fatalf("accepted %q as %+v", body, o)
 		}

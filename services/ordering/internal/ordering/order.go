@@ -116,9 +116,9 @@ var maxTotal = money.MustParse("9999999999999999.99")
 // makes, Submitted, with that change recorded. Everything a later step
 // would choke on is refused here, with ErrInvalidOrder naming each
 // problem: the request id, the buyer, every address field, the card (a
-// token, four digits, a type id, a holder, an expiry after checkedOutAt)
-// and the lines (at least one; product ids and units from 1 to 2^31-1;
-// positive prices in cents). Whether the card type exists is the store's
+// token, four digits, a type id from 1 to 2^31-1, a holder, an expiry
+// after checkedOutAt) and the lines (at least one; product ids and units
+// from 1 to 2^31-1; positive prices in cents). Whether the card type exists is the store's
 // to say.
 func NewOrder(requestID uuid.UUID, buyer Buyer, address Address, card Card, items []Item, checkedOutAt time.Time) (*Order, error) {
 	var problems []string
@@ -144,8 +144,8 @@ func NewOrder(requestID uuid.UUID, buyer Buyer, address Address, card Card, item
 	if len(card.Last4) != 4 || strings.Trim(card.Last4, "0123456789") != "" {
 		add("the card's last four digits are missing or malformed")
 	}
-	if card.TypeID <= 0 {
-		add("the card type is missing")
+	if card.TypeID <= 0 || card.TypeID > maxInt32 {
+		add("the card type %d is missing or not 1 to %d", card.TypeID, maxInt32)
 	}
 	if !card.Expiration.After(checkedOutAt) {
 		add("the card expired (%s) before the checkout", card.Expiration.UTC().Format(time.RFC3339))
