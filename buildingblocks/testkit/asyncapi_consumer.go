@@ -22,8 +22,9 @@ type EventCase struct {
 	Name    string
 	Body    []byte
 	Applied bool
-	// tolerated marks a removed required field the consumer does not read.
-	tolerated bool
+	// unread marks a case of a field the consumer does not read, which it
+	// applies whatever the schema says.
+	unread bool
 }
 
 // unknownField is the field a case adds that no event has.
@@ -33,11 +34,12 @@ const unknownField = "XUnknownField"
 // makes of it: each optional field removed (applied), an unknown field
 // added to each object (applied), each required field removed (parked),
 // and each number at its minimum or maximum (applied) and one step past it
-// (parked; a step is the schema's multipleOf, else 1). tolerated lists the
-// required fields, as paths like "CreationDate" or "Basket.BuyerId", whose
-// absence the consumer tolerates because it does not read them: removing
-// one is applied.
-func (e *AsyncEvent) Cases(tolerated ...string) []EventCase {
+// (parked; a step is the schema's multipleOf, else 1). Arrays are varied
+// in their first element. unread lists the fields the consumer does not
+// read, as paths like "CreationDate" or "Basket.Items[].OldUnitPrice"
+// (a path covers the fields below it): every case of one is applied, as
+// the lenient reader of the wire contract applies what it ignores.
+func (e *AsyncEvent) Cases(unread ...string) []EventCase {
 	var cases []EventCase
 	for _, example := range slices.Sorted(maps.Keys(e.Examples)) {
 		body := e.Examples[example]
@@ -46,7 +48,7 @@ func (e *AsyncEvent) Cases(tolerated ...string) []EventCase {
 			panic(err) // LoadAsyncAPI validated it
 		}
 		cases = append(cases, EventCase{Name: example, Body: body, Applied: true})
-		g := caseMaker{doc: e.doc, example: example, root: value, tolerated: tolerated}
+		g := caseMaker{doc: e.doc, example: example, root: value, unread: unread}
 		g.walk(e.payload, value, nil)
 		cases = append(cases, g.cases...)
 	}
@@ -54,15 +56,29 @@ func (e *AsyncEvent) Cases(tolerated ...string) []EventCase {
 }
 
 type caseMaker struct {
-	doc       *AsyncAPI
-	example   string
-	root      any
-	tolerated []string
-	cases     []EventCase
+	doc     *AsyncAPI
+	example string
+	root    any
+	unread  []string
+	cases   []EventCase
 }
 
-// add adds the case of the example with change made at path.
-func (g *caseMaker) add(name string, path []string, applied, tolerated bool, change func(parent map[string]any, key string)) {
+// pathName writes a path as "Basket.Items[].ProductId".
+func pathName(path []string) string {
+	return strings.ReplaceAll(strings.Join(path, "."), ".[]", "[]")
+}
+
+// isUnread reports whether the field at path is one the consumer does not read.
+func (g *caseMaker) isUnread(path []string) bool {
+	name := pathName(path)
+	return slices.ContainsFunc(g.unread, func(u string) bool {
+		return name == u || strings.HasPrefix(name, u+".") || strings.HasPrefix(name, u+"[]")
+	})
+}
+
+// add adds the case of the example with change made at path: what applied
+// says, unless the field is unread.
+func (g *caseMaker) add(what string, path []string, applied bool, change func(parent map[string]any, key string)) {
 	copied, err := asJSON(g.root)
 	if err != nil {
 		panic(err)
@@ -76,6 +92,7 @@ func (g *caseMaker) add(name string, path []string, applied, tolerated bool, cha
 			parent = p[0]
 		}
 	}
+	unread := g.isUnread(path)
 	p, ok := parent.(map[string]any)
 	if !ok {
 		return // an element of an array of plain values: no case of its own
@@ -85,11 +102,11 @@ func (g *caseMaker) add(name string, path []string, applied, tolerated bool, cha
 	if err != nil {
 		panic(err)
 	}
-	g.cases = append(g.cases, EventCase{Name: g.example + ": " + name, Body: body, Applied: applied, tolerated: tolerated})
+	g.cases = append(g.cases, EventCase{Name: g.example + ": " + what, Body: body, Applied: applied || unread, unread: unread})
 }
 
 // walk makes the cases of the value at path, described by schema. An
-// array's cases are made of its first element (path segment "0").
+// array's cases are made of its first element (path segment "[]").
 func (g *caseMaker) walk(schema, value any, path []string) {
 	s, _ := g.doc.resolve(schema).(map[string]any)
 	switch v := value.(type) {
@@ -101,19 +118,17 @@ func (g *caseMaker) walk(schema, value any, path []string) {
 				continue
 			}
 			at := append(slices.Clip(path), key)
-			name := strings.Join(at, ".")
 			isRequired := slices.Contains(required, any(key))
-			tolerated := isRequired && slices.Contains(g.tolerated, name)
-			g.add("without "+name, at, !isRequired || tolerated, tolerated, func(p map[string]any, k string) { delete(p, k) })
+			g.add("without "+pathName(at), at, !isRequired, func(p map[string]any, k string) { delete(p, k) })
 			g.walk(properties[key], v[key], at)
 		}
 		if s["additionalProperties"] != false {
 			at := append(slices.Clip(path), unknownField)
-			g.add("with "+strings.Join(at, "."), at, true, false, func(p map[string]any, k string) { p[k] = "unknown" })
+			g.add("with "+pathName(at), at, true, func(p map[string]any, k string) { p[k] = "unknown" })
 		}
 	case []any:
 		if len(v) > 0 {
-			g.walk(s["items"], v[0], append(slices.Clip(path), "0"))
+			g.walk(s["items"], v[0], append(slices.Clip(path), "[]"))
 		}
 	case json.Number:
 		g.bounds(s, path)
@@ -126,7 +141,7 @@ func (g *caseMaker) bounds(s map[string]any, path []string) {
 	if m, ok := rat(s["multipleOf"]); ok {
 		step = m
 	}
-	name := strings.Join(path, ".")
+	name := pathName(path)
 	set := func(r *big.Rat) func(map[string]any, string) {
 		return func(p map[string]any, k string) { p[k] = json.Number(decimalString(r)) }
 	}
@@ -144,8 +159,8 @@ func (g *caseMaker) bounds(s map[string]any, path []string) {
 			inside.Sub(bound, new(big.Rat).Mul(step, big.NewRat(b.direction, 1)))
 		}
 		past := new(big.Rat).Add(inside, new(big.Rat).Mul(step, big.NewRat(b.direction, 1)))
-		g.add(fmt.Sprintf("%s at its %s %s", name, b.keyword, decimalString(inside)), path, true, false, set(inside))
-		g.add(fmt.Sprintf("%s past its %s, %s", name, b.keyword, decimalString(past)), path, false, false, set(past))
+		g.add(fmt.Sprintf("%s at its %s %s", name, b.keyword, decimalString(inside)), path, true, set(inside))
+		g.add(fmt.Sprintf("%s past its %s, %s", name, b.keyword, decimalString(past)), path, false, set(past))
 	}
 }
 
@@ -173,17 +188,18 @@ func decimalString(r *big.Rat) string {
 // the bus would run it (see [HandleBody]), every case of the event (see
 // [AsyncEvent.Cases]) and fails the test unless each has the outcome the
 // document gives it: nil when applied, an eventbus.ErrInvalidEvent when
-// parked. It also fails when the document does not name service as a
+// parked. unread lists the fields service does not read (see
+// [AsyncEvent.Cases]). It also fails when the document does not name service as a
 // consumer of the event, or when a case's outcome disagrees with the schema
 // (a generated case the schema itself does not judge the same way).
-func (doc *AsyncAPI) CheckConsumer(t testing.TB, service, name string, handle func(body []byte) error, tolerated ...string) {
+func (doc *AsyncAPI) CheckConsumer(t testing.TB, service, name string, handle func(body []byte) error, unread ...string) {
 	t.Helper()
 	e := doc.Event(t, name)
 	if !slices.Contains(e.Consumers, service) {
 		t.Errorf("the AsyncAPI document does not say %s receives %s (consumers %v)", service, name, e.Consumers)
 	}
-	for _, c := range e.Cases(tolerated...) {
-		if schemaErr := e.Validate(c.Body); !c.tolerated && (schemaErr == nil) != c.Applied {
+	for _, c := range e.Cases(unread...) {
+		if schemaErr := e.Validate(c.Body); !c.unread && (schemaErr == nil) != c.Applied {
 			t.Errorf("%s %s: the schema says %v, the case expects applied=%v", name, c.Name, schemaErr, c.Applied)
 		}
 		err := handle(c.Body)

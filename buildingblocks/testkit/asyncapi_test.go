@@ -81,10 +81,10 @@ func TestEventCases(t *testing.T) {
 		"one line: without CreationDate true",
 		"one line: without Id false",
 		"one line: without Lines false",
-		"one line: without Lines.0.Price false",
-		"one line: Lines.0.Price at its exclusiveMinimum 0.01 true",
-		"one line: Lines.0.Price past its exclusiveMinimum, 0 false",
-		"one line: with Lines.0.XUnknownField true",
+		"one line: without Lines[].Price false",
+		"one line: Lines[].Price at its exclusiveMinimum 0.01 true",
+		"one line: Lines[].Price past its exclusiveMinimum, 0 false",
+		"one line: with Lines[].XUnknownField true",
 		"one line: without Note true",
 		"one line: without ProductId false",
 		"one line: ProductId at its minimum 1 true",
@@ -96,9 +96,14 @@ func TestEventCases(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("cases:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	for _, c := range e.Cases("Lines") {
+		if strings.Contains(c.Name, "Lines") && !c.Applied {
+			t.Errorf("%s: parked, but the consumer does not read Lines", c.Name)
+		}
+	}
 	for _, c := range e.Cases() {
 		if c.Name == "one line: without CreationDate" && c.Applied {
-			t.Error("a required field removed without being tolerated is applied")
+			t.Error("a required field removed that the consumer reads is applied")
 		}
 		if !json.Valid(c.Body) {
 			t.Errorf("%s: %s is no JSON", c.Name, c.Body)
@@ -118,7 +123,7 @@ func TestCheckConsumer(t *testing.T) {
 	strict := &recorder{TB: t}
 	doc.CheckConsumer(strict, "shop", "PriceChangedIntegrationEvent", handle(math.MaxInt32))
 	if len(strict.failures) != 2 {
-		t.Errorf("a service that is no consumer, tolerating no missing CreationDate: failures %q, want 2", strict.failures)
+		t.Errorf("a service that is no consumer, reading CreationDate: failures %q, want 2", strict.failures)
 	}
 }
 

@@ -1,0 +1,59 @@
+package events_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/eshop-go/eshop-go/services/ordering/internal/events"
+	"github.com/jackc/pgx/v5"
+)
+
+// asyncapi is the event contract, docs/asyncapi.yaml.
+const asyncapi = "../../../../docs/asyncapi.yaml"
+
+// Ordering's event types are the ones the AsyncAPI document says it sends
+// and receives, with the fields the document describes.
+func TestEventTypesMatchTheAsyncAPIDocument(t *testing.T) {
+	doc := testkit.LoadAsyncAPI(t, asyncapi)
+	doc.CheckEventTypes(t, "ordering",
+		[]eventbus.Event{
+			events.OrderStartedIntegrationEvent{},
+			events.OrderStatusChangedToSubmittedIntegrationEvent{},
+			events.OrderStatusChangedToAwaitingValidationIntegrationEvent{},
+			events.OrderStatusChangedToStockConfirmedIntegrationEvent{},
+			events.OrderStatusChangedToPaidIntegrationEvent{},
+			events.OrderStatusChangedToShippedIntegrationEvent{},
+			events.OrderStatusChangedToCancelledIntegrationEvent{},
+		},
+		[]eventbus.Event{
+			events.UserCheckoutAcceptedIntegrationEvent{},
+			events.OrderStockConfirmedIntegrationEvent{},
+			events.OrderStockRejectedIntegrationEvent{},
+			events.OrderPaymentSucceededIntegrationEvent{},
+			events.OrderPaymentFailedIntegrationEvent{},
+		})
+	h, _ := newHandlers()
+	doc.CheckSubscriptions(t, "ordering", h.Routes(nil))
+}
+
+// Ordering applies or parks every example of the events it receives, and
+// the edge cases their schemas make of them, as the document says, but for
+// the fields it does not read: CreationDate (it only bounds the card's
+// expiry), a basket line's OldUnitPrice, and the lines of a stock
+// rejection (the order is cancelled whatever they say; they only name the
+// products in the log).
+func TestHandlesTheAsyncAPIDocumentsEvents(t *testing.T) {
+	doc := testkit.LoadAsyncAPI(t, asyncapi)
+	doc.CheckConsumer(t, "ordering", "UserCheckoutAcceptedIntegrationEvent", testkit.HandleBody(newHandlers, (*events.Handlers).CreateOrder), "CreationDate", "Basket.Items[].OldUnitPrice")
+	doc.CheckConsumer(t, "ordering", "OrderStockConfirmedIntegrationEvent", answerBody(events.Answer[events.OrderStockConfirmedIntegrationEvent]), "CreationDate")
+	doc.CheckConsumer(t, "ordering", "OrderStockRejectedIntegrationEvent", answerBody(events.Answer[events.OrderStockRejectedIntegrationEvent]), "CreationDate", "OrderStockItems")
+	doc.CheckConsumer(t, "ordering", "OrderPaymentSucceededIntegrationEvent", answerBody(events.Answer[events.OrderPaymentSucceededIntegrationEvent]), "CreationDate")
+	doc.CheckConsumer(t, "ordering", "OrderPaymentFailedIntegrationEvent", answerBody(events.Answer[events.OrderPaymentFailedIntegrationEvent]), "CreationDate")
+}
+
+// answerBody is the handling of a body by ordering's handler of the answer E.
+func answerBody[E eventbus.Event](answer func(*events.Handlers) func(context.Context, pgx.Tx, E) error) func([]byte) error {
+	return testkit.HandleBody(newHandlers, func(h *events.Handlers, ctx context.Context, tx pgx.Tx, e E) error { return answer(h)(ctx, tx, e) })
+}
