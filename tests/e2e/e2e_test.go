@@ -15,15 +15,21 @@ import (
 
 // The demo's story, across the four real binaries and identity: the buyer
 // and the admin sign in at identity the way a browser does (authorization
-// code with PKCE), and none of their tokens reaches a log.
+// code with PKCE), none of their tokens reaches a log, and every event the
+// services publish is one the AsyncAPI document describes.
 func TestTheDemoStory(t *testing.T) {
 	ctx := context.Background()
 	s := StartShopWithIdentity(t)
+	published := s.observeContract(t)
 	st := s.story(t)
 	out, err := st.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	published.check(t, "ProductPriceChangedIntegrationEvent", "UserCheckoutAcceptedIntegrationEvent", "OrderStartedIntegrationEvent",
+		"OrderStatusChangedToSubmittedIntegrationEvent", "OrderStatusChangedToAwaitingValidationIntegrationEvent",
+		"OrderStockConfirmedIntegrationEvent", "OrderStatusChangedToStockConfirmedIntegrationEvent",
+		"OrderPaymentSucceededIntegrationEvent", "OrderStatusChangedToPaidIntegrationEvent", "OrderStatusChangedToShippedIntegrationEvent")
 	if out.BuyerID != st.Buyer.ID {
 		t.Errorf("the story shopped as %q, want the signed-in buyer's sub %q", out.BuyerID, st.Buyer.ID)
 	}
@@ -60,10 +66,12 @@ func isStatus(err error, status int) bool {
 }
 
 // An order for more than the stock is cancelled and takes no stock from any
-// of its lines.
+// of its lines; the rejection and the cancellation are published as the
+// AsyncAPI document describes them.
 func TestStockRejectionCancelsAndTakesNothing(t *testing.T) {
 	ctx := context.Background()
 	s := StartShop(t)
+	published := s.observeContract(t)
 	st := s.story(t)
 	s.WaitReady(t)
 	page, err := s.Client.Items(ctx, 10)
@@ -105,6 +113,7 @@ func TestStockRejectionCancelsAndTakesNothing(t *testing.T) {
 	if err := st.CheckStatusEvents(number, "Submitted", "AwaitingValidation", "Cancelled"); err != nil {
 		t.Fatal(err)
 	}
+	published.check(t, "OrderStockRejectedIntegrationEvent", "OrderStatusChangedToCancelledIntegrationEvent")
 	for _, want := range []struct {
 		id, stock int
 	}{{scarce.ID, 3}, {plenty.ID, plentyBefore}} {

@@ -81,6 +81,8 @@ type Shop struct {
 	Identity string
 	// Exchange is the test's own event-bus exchange.
 	Exchange string
+	// prefix names the test's broker objects (testkit.Broker).
+	prefix string
 	// Queues are the services' queues on it, by service.
 	Queues map[string]string
 	// Databases are the URLs of the services' databases, by service.
@@ -114,7 +116,7 @@ func startShop(t *testing.T, withIdentity bool, extra ...string) *Shop {
 	s := &Shop{t: t, bins: buildBinaries(t), logDir: t.TempDir(), env: map[string][]string{}, addr: map[string]string{}, procs: map[string]*exec.Cmd{},
 		Queues: map[string]string{}}
 	exchange, prefix := testkit.Broker(t)
-	s.Exchange = exchange
+	s.Exchange, s.prefix = exchange, prefix
 	s.Databases = map[string]string{
 		"catalog":  testkit.NewDatabase(t),
 		"basket":   testkit.NewDatabase(t),
