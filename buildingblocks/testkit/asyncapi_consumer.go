@@ -33,8 +33,10 @@ const unknownField = "XUnknownField"
 // Cases returns each example of the event and the edge cases its schema
 // makes of it: each optional field removed (applied), an unknown field
 // added to each object (applied), each required field removed (parked),
-// and each number at its minimum or maximum (applied) and one step past it
-// (parked; a step is the schema's multipleOf, else 1). Arrays are varied
+// each number at its minimum or maximum (applied) and one step past it
+// (parked; a step is the schema's multipleOf, else 1), each string at its
+// minLength or maxLength and one character past it, and each array cut to
+// its minItems and one item shorter. Arrays are varied
 // in their first element. unread lists the fields the consumer does not
 // read, as paths like "CreationDate" or "Basket.Items[].OldUnitPrice"
 // (a path covers the fields below it): every case of one is applied, as
@@ -127,12 +129,53 @@ func (g *caseMaker) walk(schema, value any, path []string) {
 			g.add("with "+pathName(at), at, true, func(p map[string]any, k string) { p[k] = "unknown" })
 		}
 	case []any:
+		if n, ok := count(s["minItems"]); ok && n > 0 && len(v) >= n {
+			g.add(fmt.Sprintf("%s with its minItems %d", pathName(path), n), path, true, func(p map[string]any, k string) { p[k] = v[:n] })
+			g.add(fmt.Sprintf("%s with %d items, past its minItems", pathName(path), n-1), path, false, func(p map[string]any, k string) { p[k] = v[:n-1] })
+		}
 		if len(v) > 0 {
 			g.walk(s["items"], v[0], append(slices.Clip(path), "[]"))
 		}
 	case json.Number:
 		g.bounds(s, path)
+	case string:
+		g.lengths(s, path, v)
 	}
+}
+
+// lengths makes the cases of a string at path at and past its minLength
+// and maxLength: the example's value cut short, or grown by repeating its
+// last character (so that it keeps the string's pattern).
+func (g *caseMaker) lengths(s map[string]any, path []string, v string) {
+	runes := []rune(v)
+	resize := func(n int) func(map[string]any, string) {
+		return func(p map[string]any, k string) {
+			if n <= len(runes) {
+				p[k] = string(runes[:n])
+			} else {
+				p[k] = v + strings.Repeat(string(runes[len(runes)-1]), n-len(runes))
+			}
+		}
+	}
+	name := pathName(path)
+	if n, ok := count(s["minLength"]); ok && n > 0 && len(runes) >= n {
+		g.add(fmt.Sprintf("%s at its minLength %d", name, n), path, true, resize(n))
+		g.add(fmt.Sprintf("%s past its minLength, %d characters", name, n-1), path, false, resize(n-1))
+	}
+	if n, ok := count(s["maxLength"]); ok && len(runes) > 0 && len(runes) <= n {
+		g.add(fmt.Sprintf("%s at its maxLength %d", name, n), path, true, resize(n))
+		g.add(fmt.Sprintf("%s past its maxLength, %d characters", name, n+1), path, false, resize(n+1))
+	}
+}
+
+// count returns a schema keyword's count (minItems, maxLength…).
+func count(v any) (int, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	i, err := n.Int64()
+	return int(i), err == nil
 }
 
 // bounds makes the cases of a number at path at and past its bounds.

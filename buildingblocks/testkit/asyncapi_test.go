@@ -36,7 +36,7 @@ func handle(maxProductID int64) func([]byte) error {
 		switch {
 		case err != nil:
 			return err
-		case e.ProductID < 1 || e.ProductID > maxProductID || e.Lines == nil:
+		case e.ProductID < 1 || e.ProductID > maxProductID || len(e.Lines) == 0 || len(e.Note) > 10:
 			return fmt.Errorf("%w: product %d, lines %v", eventbus.ErrInvalidEvent, e.ProductID, e.Lines)
 		}
 		for _, l := range e.Lines {
@@ -81,11 +81,15 @@ func TestEventCases(t *testing.T) {
 		"one line: without CreationDate true",
 		"one line: without Id false",
 		"one line: without Lines false",
+		"one line: Lines with its minItems 1 true",
+		"one line: Lines with 0 items, past its minItems false",
 		"one line: without Lines[].Price false",
 		"one line: Lines[].Price at its exclusiveMinimum 0.01 true",
 		"one line: Lines[].Price past its exclusiveMinimum, 0 false",
 		"one line: with Lines[].XUnknownField true",
 		"one line: without Note true",
+		"one line: Note at its maxLength 10 true",
+		"one line: Note past its maxLength, 11 characters false",
 		"one line: without ProductId false",
 		"one line: ProductId at its minimum 1 true",
 		"one line: ProductId past its minimum, 0 false",
@@ -104,6 +108,9 @@ func TestEventCases(t *testing.T) {
 	for _, c := range e.Cases() {
 		if c.Name == "one line: without CreationDate" && c.Applied {
 			t.Error("a required field removed that the consumer reads is applied")
+		}
+		if c.Name == "one line: Note past its maxLength, 11 characters" && !strings.Contains(string(c.Body), `"cheaperrrrr"`) {
+			t.Errorf("%s: %s, want the Note grown by its last character", c.Name, c.Body)
 		}
 		if !json.Valid(c.Body) {
 			t.Errorf("%s: %s is no JSON", c.Name, c.Body)
