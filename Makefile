@@ -23,8 +23,9 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 .PHONY: deps
-deps: ## make sure PostgreSQL and RabbitMQ answer (use, start with compose, or install)
+deps: ## make sure PostgreSQL and RabbitMQ answer (use, start with compose, or install) and the contract validator is installed
 	@bash deploy/scripts/ensure-deps.sh
+	@bash deploy/scripts/ensure-node-tools.sh tools/asyncapi/validate
 
 .PHONY: build
 build: ## build bin/catalog, bin/basket, bin/ordering, bin/payment, bin/identity
@@ -51,8 +52,18 @@ validate-compose: ## docker-compose config on docker-compose.yml (installs Debia
 	docker-compose -f docker-compose.yml config -q
 	@echo "docker-compose.yml is valid"
 
+.PHONY: validate-asyncapi
+validate-asyncapi: ## check docs/asyncapi.yaml with the AsyncAPI parser, and every example against its schema
+	@bash deploy/scripts/ensure-node-tools.sh tools/asyncapi/validate
+	node tools/asyncapi/validate/validate.mjs
+
+.PHONY: docs
+docs: ## render the event contract to docs/asyncapi/index.html (AsyncAPI HTML template)
+	@bash deploy/scripts/ensure-node-tools.sh tools/asyncapi/render
+	node tools/asyncapi/render/render.mjs
+
 .PHONY: test
-test: deps fmt-check vet validate-compose ## deps, gofmt, go vet, compose check, then every test with -race
+test: deps fmt-check vet validate-compose validate-asyncapi ## deps, gofmt, go vet, compose and event-contract checks, then every test with -race
 	go test -race -count=1 -timeout 10m $(PKGS)
 	@$(MAKE) --no-print-directory test-disruptive
 
