@@ -227,30 +227,41 @@ func decimalString(r *big.Rat) string {
 	return r.FloatString(10)
 }
 
-// CheckConsumer feeds handle, service's handling of the event name run as
-// the bus would run it (see [HandleBody]), every case of the event (see
-// [AsyncEvent.Cases]) and fails the test unless each has the outcome the
-// document gives it: nil when applied, an eventbus.ErrInvalidEvent when
-// parked. unread lists the fields service does not read (see
-// [AsyncEvent.Cases]). It also fails when the document does not name service as a
-// consumer of the event, or when a case's outcome disagrees with the schema
-// (a generated case the schema itself does not judge the same way).
-func (doc *AsyncAPI) CheckConsumer(t testing.TB, service, name string, handle func(body []byte) error, unread ...string) {
+// A Consumer is a service's handling of one event, for [AsyncAPI.CheckConsumers].
+type Consumer struct {
+	// Handle handles a body as the bus would run it (see [HandleBody]): nil
+	// when applied, an eventbus.ErrInvalidEvent when parked.
+	Handle func(body []byte) error
+	// Unread lists the fields the service does not read (see [AsyncEvent.Cases]).
+	Unread []string
+}
+
+// CheckConsumers fails the test unless consumers, by event name, are one
+// per event the document says service receives, and each has the outcome
+// the document gives every case of its event (see [AsyncEvent.Cases]). It
+// also fails when a case's outcome disagrees with the schema (a generated
+// case the schema itself does not judge the same way).
+func (doc *AsyncAPI) CheckConsumers(t testing.TB, service string, consumers map[string]Consumer) {
 	t.Helper()
-	e := doc.Event(t, name)
-	if !slices.Contains(e.Consumers, service) {
-		t.Errorf("the AsyncAPI document does not say %s receives %s (consumers %v)", service, name, e.Consumers)
+	if names, documented := slices.Sorted(maps.Keys(consumers)), doc.eventsOf(service, false); !slices.Equal(names, documented) {
+		t.Errorf("%s's consumer cases are for %v; the AsyncAPI document says it receives %v", service, names, documented)
 	}
-	for _, c := range e.Cases(unread...) {
-		if schemaErr := e.Validate(c.Body); !c.unread && (schemaErr == nil) != c.Applied {
-			t.Errorf("%s %s: the schema says %v, the case expects applied=%v", name, c.Name, schemaErr, c.Applied)
+	for _, name := range slices.Sorted(maps.Keys(consumers)) {
+		e, ok := doc.Events[name]
+		if !ok {
+			continue // reported above
 		}
-		err := handle(c.Body)
-		switch {
-		case c.Applied && err != nil:
-			t.Errorf("%s %s: %v, want it applied\n%s", name, c.Name, err, c.Body)
-		case !c.Applied && !errors.Is(err, eventbus.ErrInvalidEvent):
-			t.Errorf("%s %s: %v, want it parked (ErrInvalidEvent)\n%s", name, c.Name, err, c.Body)
+		for _, c := range e.Cases(consumers[name].Unread...) {
+			if schemaErr := e.Validate(c.Body); !c.unread && (schemaErr == nil) != c.Applied {
+				t.Errorf("%s %s: the schema says %v, the case expects applied=%v", name, c.Name, schemaErr, c.Applied)
+			}
+			err := consumers[name].Handle(c.Body)
+			switch {
+			case c.Applied && err != nil:
+				t.Errorf("%s %s: %v, want it applied\n%s", name, c.Name, err, c.Body)
+			case !c.Applied && !errors.Is(err, eventbus.ErrInvalidEvent):
+				t.Errorf("%s %s: %v, want it parked (ErrInvalidEvent)\n%s", name, c.Name, err, c.Body)
+			}
 		}
 	}
 }

@@ -118,19 +118,25 @@ func TestEventCases(t *testing.T) {
 	}
 }
 
-func TestCheckConsumer(t *testing.T) {
+func TestCheckConsumers(t *testing.T) {
 	doc := testkit.LoadAsyncAPI(t, fixture)
-	doc.CheckConsumer(t, "cart", "PriceChangedIntegrationEvent", handle(math.MaxInt32), "CreationDate")
+	unread := []string{"CreationDate"}
+	doc.CheckConsumers(t, "cart", map[string]testkit.Consumer{"PriceChangedIntegrationEvent": {handle(math.MaxInt32), unread}})
 
 	lenient := &recorder{TB: t}
-	doc.CheckConsumer(lenient, "cart", "PriceChangedIntegrationEvent", handle(math.MaxInt64), "CreationDate")
+	doc.CheckConsumers(lenient, "cart", map[string]testkit.Consumer{"PriceChangedIntegrationEvent": {handle(math.MaxInt64), unread}})
 	if len(lenient.failures) != 1 || !strings.Contains(lenient.failures[0], "ProductId past its maximum") {
 		t.Errorf("a consumer that applies a ProductId past the maximum: failures %q", lenient.failures)
 	}
 	strict := &recorder{TB: t}
-	doc.CheckConsumer(strict, "shop", "PriceChangedIntegrationEvent", handle(math.MaxInt32))
+	doc.CheckConsumers(strict, "shop", map[string]testkit.Consumer{"PriceChangedIntegrationEvent": {handle(math.MaxInt32), nil}})
 	if len(strict.failures) != 2 {
 		t.Errorf("a service that is no consumer, reading CreationDate: failures %q, want 2", strict.failures)
+	}
+	forgotten := &recorder{TB: t}
+	doc.CheckConsumers(forgotten, "cart", nil)
+	if len(forgotten.failures) != 1 {
+		t.Errorf("a consumer without cases for the event it receives: failures %q, want 1", forgotten.failures)
 	}
 }
 

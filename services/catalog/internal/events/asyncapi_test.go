@@ -26,9 +26,10 @@ func TestEventTypesMatchTheAsyncAPIDocument(t *testing.T) {
 // and the edge cases their schemas make of them, as the document says.
 // It reads only the order and its stock items.
 func TestHandlesTheAsyncAPIDocumentsEvents(t *testing.T) {
-	doc := testkit.LoadAsyncAPI(t, asyncapi)
 	unread := []string{"CreationDate", "OrderStatus", "BuyerName", "BuyerIdentityGuid"}
-	doc.CheckConsumer(t, "catalog", "OrderStatusChangedToAwaitingValidationIntegrationEvent", testkit.HandleBody(newHandlers, (*events.Handlers).ReserveStock), unread...)
-	doc.CheckConsumer(t, "catalog", "OrderStatusChangedToPaidIntegrationEvent", testkit.HandleBody(newHandlers, (*events.Handlers).FinalizeStock), unread...)
-	doc.CheckConsumer(t, "catalog", "OrderStatusChangedToCancelledIntegrationEvent", testkit.HandleBody(newHandlers, (*events.Handlers).ReleaseStock), unread...)
+	testkit.LoadAsyncAPI(t, asyncapi).CheckConsumers(t, "catalog", map[string]testkit.Consumer{
+		"OrderStatusChangedToAwaitingValidationIntegrationEvent": {Handle: testkit.HandleBody(newHandlers, (*events.Handlers).ReserveStock), Unread: unread},
+		"OrderStatusChangedToPaidIntegrationEvent":               {Handle: testkit.HandleBody(newHandlers, (*events.Handlers).FinalizeStock), Unread: unread},
+		"OrderStatusChangedToCancelledIntegrationEvent":          {Handle: testkit.HandleBody(newHandlers, (*events.Handlers).ReleaseStock), Unread: unread},
+	})
 }

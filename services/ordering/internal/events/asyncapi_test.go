@@ -45,12 +45,14 @@ func TestEventTypesMatchTheAsyncAPIDocument(t *testing.T) {
 // rejection (the order is cancelled whatever they say; they only name the
 // products in the log).
 func TestHandlesTheAsyncAPIDocumentsEvents(t *testing.T) {
-	doc := testkit.LoadAsyncAPI(t, asyncapi)
-	doc.CheckConsumer(t, "ordering", "UserCheckoutAcceptedIntegrationEvent", testkit.HandleBody(newHandlers, (*events.Handlers).CreateOrder), "CreationDate", "Basket.Items[].OldUnitPrice")
-	doc.CheckConsumer(t, "ordering", "OrderStockConfirmedIntegrationEvent", answerBody(events.Answer[events.OrderStockConfirmedIntegrationEvent]), "CreationDate")
-	doc.CheckConsumer(t, "ordering", "OrderStockRejectedIntegrationEvent", answerBody(events.Answer[events.OrderStockRejectedIntegrationEvent]), "CreationDate", "OrderStockItems")
-	doc.CheckConsumer(t, "ordering", "OrderPaymentSucceededIntegrationEvent", answerBody(events.Answer[events.OrderPaymentSucceededIntegrationEvent]), "CreationDate")
-	doc.CheckConsumer(t, "ordering", "OrderPaymentFailedIntegrationEvent", answerBody(events.Answer[events.OrderPaymentFailedIntegrationEvent]), "CreationDate")
+	unread := []string{"CreationDate"}
+	testkit.LoadAsyncAPI(t, asyncapi).CheckConsumers(t, "ordering", map[string]testkit.Consumer{
+		"UserCheckoutAcceptedIntegrationEvent":  {Handle: testkit.HandleBody(newHandlers, (*events.Handlers).CreateOrder), Unread: []string{"CreationDate", "Basket.Items[].OldUnitPrice"}},
+		"OrderStockConfirmedIntegrationEvent":   {Handle: answerBody(events.Answer[events.OrderStockConfirmedIntegrationEvent]), Unread: unread},
+		"OrderStockRejectedIntegrationEvent":    {Handle: answerBody(events.Answer[events.OrderStockRejectedIntegrationEvent]), Unread: []string{"CreationDate", "OrderStockItems"}},
+		"OrderPaymentSucceededIntegrationEvent": {Handle: answerBody(events.Answer[events.OrderPaymentSucceededIntegrationEvent]), Unread: unread},
+		"OrderPaymentFailedIntegrationEvent":    {Handle: answerBody(events.Answer[events.OrderPaymentFailedIntegrationEvent]), Unread: unread},
+	})
 }
 
 // answerBody is the handling of a body by ordering's handler of the answer E.

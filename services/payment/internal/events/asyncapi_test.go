@@ -32,7 +32,6 @@ func TestEventTypesMatchTheAsyncAPIDocument(t *testing.T) {
 // answer. (The examples' tokens are not this payment's: it answers
 // OrderPaymentFailed, which is applying the request.)
 func TestHandlesTheAsyncAPIDocumentsEvents(t *testing.T) {
-	doc := testkit.LoadAsyncAPI(t, asyncapi)
 	tokens := newTokens(t)
 	charge := func(body []byte) error {
 		bus := &inmem.Bus{}
@@ -45,6 +44,7 @@ func TestHandlesTheAsyncAPIDocumentsEvents(t *testing.T) {
 		}
 		return err
 	}
-	doc.CheckConsumer(t, "payment", "OrderStatusChangedToStockConfirmedIntegrationEvent", charge,
-		"CreationDate", "OrderStatus", "BuyerName", "BuyerIdentityGuid")
+	testkit.LoadAsyncAPI(t, asyncapi).CheckConsumers(t, "payment", map[string]testkit.Consumer{
+		"OrderStatusChangedToStockConfirmedIntegrationEvent": {Handle: charge, Unread: []string{"CreationDate", "OrderStatus", "BuyerName", "BuyerIdentityGuid"}},
+	})
 }
