@@ -109,7 +109,8 @@ func (doc *AsyncAPI) checkFields(t testing.TB, where string, typ reflect.Type, s
 		for fieldType.Kind() == reflect.Pointer || fieldType.Kind() == reflect.Slice {
 			fieldType = fieldType.Elem()
 			if fieldType.Kind() != reflect.Uint8 { // []byte is a string
-				property = doc.resolve(property).(map[string]any)["items"]
+				array, _ := doc.resolve(property).(map[string]any)
+				property = array["items"]
 			}
 		}
 		if fieldType.Kind() == reflect.Struct && !isLeaf(fieldType) {
