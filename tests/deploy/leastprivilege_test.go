@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 )
 
 // eventRow is a row of the events table: who publishes an event and who
@@ -94,28 +95,51 @@ func readDefinitions(t *testing.T) definitions {
 	return d
 }
 
-// The broker enforces the events table (events.md, "Who may publish
-// what"). The table is read from docs/architecture.md, which is in the
-// repository, and compared with the spec's when the spec is beside the
-// repository (../shared/spec/events.md): the docs' table cannot drift from
-// the contract unnoticed where the spec is at hand, and the check still
-// runs where it is not. (The services' EventName() methods cannot tell
-// which events a service publishes and which it consumes: each declares
-// both.)
+// documentTable is the events table as the event contract,
+// docs/asyncapi.yaml, gives it: each event's sending and receiving services.
+func documentTable(t *testing.T) map[string]eventRow {
+	t.Helper()
+	rows := map[string]eventRow{}
+	for name, e := range testkit.LoadAsyncAPI(t, "../../docs/asyncapi.yaml").Events {
+		if len(e.Publishers) != 1 {
+			t.Fatalf("docs/asyncapi.yaml: %s has publishers %v, want one", name, e.Publishers)
+		}
+		rows[name] = eventRow{publisher: e.Publishers[0], consumers: e.Consumers}
+	}
+	return rows
+}
+
+// checkTable fails the test unless the table of the markdown file at path
+// lists the same events, publishers and consumers as want.
+func checkTable(t *testing.T, path string, want map[string]eventRow) {
+	t.Helper()
+	got := eventTable(t, path)
+	for name, row := range want {
+		g, ok := got[name]
+		slices.Sort(g.consumers)
+		if !ok || g.publisher != row.publisher || !slices.Equal(g.consumers, row.consumers) {
+			t.Errorf("%s: %s is %+v, docs/asyncapi.yaml says %+v", path, name, g, row)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%s lists %d events, docs/asyncapi.yaml %d", path, len(got), len(want))
+	}
+}
+
+// The broker enforces who may publish and bind what (events.md, "Who may
+// publish what"), as the event contract docs/asyncapi.yaml says: its send
+// and receive operations name the services. The document is checked
+// against the summary table of docs/architecture.md and, when the spec is
+// beside the repository, against events.md's table, so neither drifts
+// unnoticed. (The services' EventName() methods cannot tell which events a
+// service publishes and which it consumes: each declares both.)
 func TestTheBrokerUsersMayPublishAndBindWhatTheEventsTableSays(t *testing.T) {
-	table := eventTable(t, "../../docs/architecture.md")
+	table := documentTable(t)
+	checkTable(t, "../../docs/architecture.md", table)
 	if _, err := os.Stat("../../../shared/spec/events.md"); err == nil {
-		spec := eventTable(t, "../../../shared/spec/events.md")
-		for name, row := range spec {
-			if got, ok := table[name]; !ok || got.publisher != row.publisher || !slices.Equal(got.consumers, row.consumers) {
-				t.Errorf("docs/architecture.md: %s is %+v, the spec says %+v", name, got, row)
-			}
-		}
-		if len(table) != len(spec) {
-			t.Errorf("docs/architecture.md lists %d events, the spec %d", len(table), len(spec))
-		}
+		checkTable(t, "../../../shared/spec/events.md", table)
 	} else {
-		t.Log("no ../shared/spec/events.md beside the repository: checking against docs/architecture.md alone")
+		t.Log("no ../shared/spec/events.md beside the repository: checking against docs/asyncapi.yaml and docs/architecture.md")
 	}
 
 	defs := readDefinitions(t)
@@ -191,7 +215,7 @@ func TestTheBrokerUsersReachOnlyTheirOwnQueues(t *testing.T) {
 // names it nowhere, and definitions.json gives it no user and no
 // permissions, so that no setting could connect it to the broker.
 func TestAServiceWithoutEventsHasNoBrokerUser(t *testing.T) {
-	table := eventTable(t, "../../docs/architecture.md")
+	table := documentTable(t)
 	defs := readDefinitions(t)
 	for _, s := range services {
 		if slices.Contains(busServices, s) {
@@ -199,7 +223,7 @@ func TestAServiceWithoutEventsHasNoBrokerUser(t *testing.T) {
 		}
 		for name, row := range table {
 			if row.publisher == s || slices.Contains(row.consumers, s) {
-				t.Errorf("docs/architecture.md: %s publishes or consumes %s, but it is not among the services with a broker user %v", s, name, busServices)
+				t.Errorf("docs/asyncapi.yaml: %s publishes or consumes %s, but it is not among the services with a broker user %v", s, name, busServices)
 			}
 		}
 		_, user := defs.passwords[s]
