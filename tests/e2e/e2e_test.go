@@ -85,28 +85,9 @@ func TestStockRejectionCancelsAndTakesNothing(t *testing.T) {
 	}
 	plentyBefore := plenty.AvailableStock
 
-	buyer := "rejected-" + uuid.NewString()[:8]
-	as := s.AsBuyer(buyer)
-	if _, err := as.SetBasket(ctx, buyer, []shop.BasketItem{
-		{ProductID: scarce.ID, ProductName: scarce.Name, UnitPrice: scarce.Price, Quantity: 4},
-		{ProductID: plenty.ID, ProductName: plenty.Name, UnitPrice: plenty.Price, Quantity: 1},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := as.Checkout(ctx, buyer, uuid.NewString(), s.Checkout(t)); err != nil {
-		t.Fatal(err)
-	}
-	var number int
-	if err := st.Eventually(ctx, "the order", func() (bool, string, error) {
-		orders, err := as.Orders(ctx, buyer)
-		if err != nil || len(orders) == 0 {
-			return false, fmt.Sprint(err), nil
-		}
-		number = orders[0].OrderNumber
-		return true, "", nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	number := s.placeOrder(t, st, "rejected-"+uuid.NewString()[:8],
+		shop.BasketItem{ProductID: scarce.ID, ProductName: scarce.Name, UnitPrice: scarce.Price, Quantity: 4},
+		shop.BasketItem{ProductID: plenty.ID, ProductName: plenty.Name, UnitPrice: plenty.Price, Quantity: 1})
 	if err := st.FollowOrder(ctx, number, "Cancelled"); err != nil {
 		t.Fatal(err)
 	}
@@ -182,4 +163,65 @@ func TestRepeatedCheckoutMakesOneOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	countOrders(2)
+}
+
+// placeOrder fills buyer's basket with lines, checks out and returns the
+// number of the order it made.
+func (s *Shop) placeOrder(t *testing.T, st *shop.Story, buyer string, lines ...shop.BasketItem) int {
+	t.Helper()
+	ctx := context.Background()
+	as := s.AsBuyer(buyer)
+	if _, err := as.SetBasket(ctx, buyer, lines); err != nil {
+		t.Fatal(err)
+	}
+	if err := as.Checkout(ctx, buyer, uuid.NewString(), s.Checkout(t)); err != nil {
+		t.Fatal(err)
+	}
+	var number int
+	if err := st.Eventually(ctx, "the order", func() (bool, string, error) {
+		orders, err := as.Orders(ctx, buyer)
+		if err != nil || len(orders) == 0 {
+			return false, fmt.Sprint(err), nil
+		}
+		number = orders[0].OrderNumber
+		return true, "", nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return number
+}
+
+// A payment that fails (PAYMENT_SUCCEEDED=false) cancels the order after
+// its stock was confirmed, and catalog releases what it reserved; the
+// payment's answer is published as the document describes it.
+func TestFailedPaymentCancelsAndReleasesTheStock(t *testing.T) {
+	ctx := context.Background()
+	s := StartShop(t, "PAYMENT_SUCCEEDED=false")
+	published := s.observeContract(t)
+	st := s.story(t)
+	s.WaitReady(t)
+	page, err := s.Client.Items(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := page.Data[2]
+	number := s.placeOrder(t, st, "unpaid-"+uuid.NewString()[:8],
+		shop.BasketItem{ProductID: it.ID, ProductName: it.Name, UnitPrice: it.Price, Quantity: 2})
+	if err := st.FollowOrder(ctx, number, "Cancelled"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CheckStatusEvents(number, "Submitted", "AwaitingValidation", "StockConfirmed", "Cancelled"); err != nil {
+		t.Fatal(err)
+	}
+	published.check(t, "OrderStatusChangedToStockConfirmedIntegrationEvent", "OrderPaymentFailedIntegrationEvent",
+		"OrderStatusChangedToCancelledIntegrationEvent")
+	if err := st.Eventually(ctx, "the reservation released", func() (bool, string, error) {
+		after, err := s.Client.Item(ctx, it.ID)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		return after.AvailableStock == it.AvailableStock, fmt.Sprintf("stock %d, want %d", after.AvailableStock, it.AvailableStock), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
