@@ -22,13 +22,9 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 	ctx := context.Background()
 	s := StartShop(t)
 	st := s.story(t)
-	s.WaitReady(t)
-	page, err := s.Client.Items(ctx, 12)
-	if err != nil {
-		t.Fatal(err)
-	}
-	priced := page.Data[:4]   // their prices change; a watcher's basket follows them
-	ordered := page.Data[4:8] // bought once by each buyer
+	items := s.readyItems(t, 12)
+	priced := items[:4]   // their prices change; a watcher's basket follows them
+	ordered := items[4:8] // bought once by each buyer
 	// Enough stock for every round, so that every order is confirmed.
 	stockBefore := map[int]int{}
 	for i := range ordered {

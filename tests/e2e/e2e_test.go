@@ -73,13 +73,9 @@ func TestStockRejectionCancelsAndTakesNothing(t *testing.T) {
 	s := StartShop(t)
 	published := s.observeContract(t)
 	st := s.story(t)
-	s.WaitReady(t)
-	page, err := s.Client.Items(ctx, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	scarce, plenty := page.Data[0], page.Data[1]
-	scarce, err = s.AsAdmin().UpdateItem(ctx, scarce.ID, func(it *shop.Item) { it.AvailableStock = 3 })
+	items := s.readyItems(t, 10)
+	scarce, plenty := items[0], items[1]
+	scarce, err := s.AsAdmin().UpdateItem(ctx, scarce.ID, func(it *shop.Item) { it.AvailableStock = 3 })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,12 +111,8 @@ func TestRepeatedCheckoutMakesOneOrder(t *testing.T) {
 	ctx := context.Background()
 	s := StartShop(t)
 	st := s.story(t)
-	s.WaitReady(t)
-	page, err := s.Client.Items(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	it := page.Data[0]
+	items := s.readyItems(t, 1)
+	it := items[0]
 	buyer := "twice-" + uuid.NewString()[:8]
 	as := s.AsBuyer(buyer)
 	fill := func() {
@@ -199,12 +191,8 @@ func TestFailedPaymentCancelsAndReleasesTheStock(t *testing.T) {
 	s := StartShop(t, "PAYMENT_SUCCEEDED=false")
 	published := s.observeContract(t)
 	st := s.story(t)
-	s.WaitReady(t)
-	page, err := s.Client.Items(ctx, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	it := page.Data[2]
+	items := s.readyItems(t, 10)
+	it := items[2]
 	number := s.placeOrder(t, st, "unpaid-"+uuid.NewString()[:8],
 		shop.BasketItem{ProductID: it.ID, ProductName: it.Name, UnitPrice: it.Price, Quantity: 2})
 	if err := st.FollowOrder(ctx, number, "Cancelled"); err != nil {

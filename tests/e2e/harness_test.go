@@ -296,6 +296,18 @@ func (s *Shop) WaitReady(t *testing.T) {
 	}
 }
 
+// readyItems waits until every service is ready and returns the first n
+// items of the catalog.
+func (s *Shop) readyItems(t *testing.T, n int) []shop.Item {
+	t.Helper()
+	s.WaitReady(t)
+	page, err := s.Client.Items(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Data
+}
+
 // Checkout hands the test card to payment and returns the demo buyer's
 // checkout with its token, as the storefront would send it.
 func (s *Shop) Checkout(t *testing.T) shop.Checkout {
