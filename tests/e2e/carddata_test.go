@@ -75,8 +75,9 @@ func TestCardDataStaysInPayment(t *testing.T) {
 }
 
 // securityCode finds the test card's security code as a value of its own,
-// not inside a longer run of letters and digits (a uuid, a timestamp).
-var securityCode = regexp.MustCompile(`(^|[^0-9A-Za-z])` + shop.TestCard.CardSecurityNumber + `([^0-9A-Za-z]|$)`)
+// not inside a longer run of letters, digits and dashes (a uuid, whose
+// four-digit segments may hold its digits; a timestamp).
+var securityCode = regexp.MustCompile(`(^|[^0-9A-Za-z-])` + shop.TestCard.CardSecurityNumber + `([^0-9A-Za-z-]|$)`)
 
 func checkNoCard(t *testing.T, where, text string) {
 	t.Helper()
@@ -141,4 +142,20 @@ func tableRows(t *testing.T, url string) map[string][]string {
 		}
 	}
 	return out
+}
+
+// The search for the security code finds it as a value of its own, and
+// not as a segment of an id that happens to hold its digits.
+func TestTheSecurityCodeSearchSkipsIDs(t *testing.T) {
+	code := shop.TestCard.CardSecurityNumber
+	for text, want := range map[string]bool{
+		`{"cardSecurityNumber":"` + code + `"}`:                true,
+		"security code " + code + ".":                          true,
+		"request 0b6f4a3e-" + code + "-4c0e-9a59-2d6f0f6f1c11": false,
+		"order 12" + code + "9":                                false,
+	} {
+		if got := securityCode.MatchString(text); got != want {
+			t.Errorf("%q: found %v, want %v", text, got, want)
+		}
+	}
 }
