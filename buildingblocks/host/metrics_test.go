@@ -18,61 +18,7 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
-
-// scrape reads GET /metrics, without a token, and parses it.
-func scrape(t *testing.T, addr string) map[string]*dto.MetricFamily {
-	t.Helper()
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /metrics without a token: %s", resp.Status)
-	}
-	parser := expfmt.NewTextParser(model.LegacyValidation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("parse /metrics: %v", err)
-	}
-	return families
-}
-
-// sample finds the series of family with exactly labels (name=value pairs)
-// and returns its count: the counter's value, the gauge's, or the
-// histogram's number of observations; -1 if there is none.
-func sample(families map[string]*dto.MetricFamily, family string, labels ...string) float64 {
-	f := families[family]
-	if f == nil {
-		return -1
-	}
-	for _, m := range f.GetMetric() {
-		got := map[string]string{}
-		for _, l := range m.GetLabel() {
-			got[l.GetName()] = l.GetValue()
-		}
-		match := len(got) == len(labels)/2
-		for i := 0; match && i < len(labels); i += 2 {
-			match = got[labels[i]] == labels[i+1]
-		}
-		if !match {
-			continue
-		}
-		switch {
-		case m.Counter != nil:
-			return m.GetCounter().GetValue()
-		case m.Gauge != nil:
-			return m.GetGauge().GetValue()
-		case m.Histogram != nil:
-			return float64(m.GetHistogram().GetSampleCount())
-		}
-	}
-	return -1
-}
 
 // metricsApp builds a test service on its own exchange and queue, with a
 // database if dbURL is set, and the broker at brokerURL.
@@ -146,15 +92,15 @@ func TestMetricsFollowTheTraffic(t *testing.T) {
 	}
 
 	const consumed = "messaging_client_consumed_messages_total"
-	var families map[string]*dto.MetricFamily
+	var families testkit.Metrics
 	waitFor(t, "every delivery settled and the caused event relayed", func() bool {
-		families = scrape(t, cfg.HTTPAddr)
-		return sample(families, consumed, "messaging_destination_name", "Flaky", "outcome", "ack") == 1 &&
-			sample(families, consumed, "messaging_destination_name", "Handled", "outcome", "duplicate") == 1 &&
-			sample(families, consumed, "messaging_destination_name", "Invalid", "outcome", "dead_letter") == 1 &&
-			sample(families, "messaging_client_sent_messages_total", "messaging_destination_name", "ProductPriceChangedIntegrationEvent") == 1 &&
-			sample(families, "eshop_eventbus_dead_letter_messages", "queue", cfg.Queue+".dlq") == 1 &&
-			sample(families, "eshop_outbox_pending_events") == 0
+		families = testkit.Scrape(t, cfg.HTTPAddr)
+		return families.Value(consumed, "messaging_destination_name", "Flaky", "outcome", "ack") == 1 &&
+			families.Value(consumed, "messaging_destination_name", "Handled", "outcome", "duplicate") == 1 &&
+			families.Value(consumed, "messaging_destination_name", "Invalid", "outcome", "dead_letter") == 1 &&
+			families.Value("messaging_client_sent_messages_total", "messaging_destination_name", "ProductPriceChangedIntegrationEvent") == 1 &&
+			families.Value("eshop_eventbus_dead_letter_messages", "queue", cfg.Queue+".dlq") == 1 &&
+			families.Value("eshop_outbox_pending_events") == 0
 	})
 	for _, c := range []struct {
 		family string
@@ -169,7 +115,7 @@ func TestMetricsFollowTheTraffic(t *testing.T) {
 		{"http_server_request_duration_seconds", []string{"http_request_method", "GET", "http_route", "unmatched", "http_response_status_code", "404"}, 1},
 		{"eshop_outbox_oldest_pending_age_seconds", nil, 0},
 	} {
-		if got := sample(families, c.family, c.labels...); got != c.want {
+		if got := families.Value(c.family, c.labels...); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.family, c.labels, got, c.want)
 		}
 	}
@@ -199,7 +145,7 @@ func TestMetricsWithoutADatabaseOrABroker(t *testing.T) {
 		}
 		return err == nil
 	})
-	families := scrape(t, cfg.HTTPAddr)
+	families := testkit.Scrape(t, cfg.HTTPAddr)
 	for name := range families {
 		if strings.HasPrefix(name, "eshop_outbox_") || name == "eshop_eventbus_dead_letter_messages" {
 			t.Errorf("%s is served", name)
@@ -216,8 +162,8 @@ func TestMetricsDeadLetterGaugeWithoutADatabase(t *testing.T) {
 	app.Subscribe(eventbus.Route{EventName: "Handled", Handler: func(context.Context, eventbus.Message) error { return nil }})
 	testkit.RunService(t, app)
 	testkit.WaitReady(t, "http://"+cfg.HTTPAddr)
-	families := scrape(t, cfg.HTTPAddr)
-	if got := sample(families, "eshop_eventbus_dead_letter_messages", "queue", cfg.Queue+".dlq"); got != 0 {
+	families := testkit.Scrape(t, cfg.HTTPAddr)
+	if got := families.Value("eshop_eventbus_dead_letter_messages", "queue", cfg.Queue+".dlq"); got != 0 {
 		t.Errorf("dead letters = %v, want 0", got)
 	}
 	if families["eshop_outbox_pending_events"] != nil {

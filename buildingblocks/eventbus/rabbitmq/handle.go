@@ -35,6 +35,9 @@ import (
 //
 // If sending the retry or the parked copy fails (the link went away), the
 // delivery is not acked, and the broker delivers it again.
+//
+// Config.Metrics counts each settled delivery by outcome, and its handlers'
+// time; one that comes again is counted when it is settled.
 func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription) {
 	defer func() {
 		for _, s := range subs {
@@ -62,12 +65,13 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 	}
 	took := time.Since(start)
 	switch {
-	case failure == nil && int(skips.Load()) == len(subs):
-		link.acks.ack(d.DeliveryTag)
-		c.settled(m.Name, OutcomeDuplicate, took, true)
 	case failure == nil:
 		link.acks.ack(d.DeliveryTag)
-		c.settled(m.Name, OutcomeAck, took, true)
+		outcome := OutcomeAck
+		if int(skips.Load()) == len(subs) {
+			outcome = OutcomeDuplicate // every handler had handled it before
+		}
+		c.settled(m.Name, outcome, took, true)
 	case errors.Is(failure, eventbus.ErrInvalidEvent):
 		log.Error("event bus: invalid event; parking it in the dead-letter queue",
 			"err", lastError(failure), "dlq", DeadLetterQueue(c.cfg.Queue))
