@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"slices"
 	"time"
 
@@ -47,6 +48,7 @@ type App struct {
 	Health *Health
 
 	db            *pgxpool.Pool
+	metrics       *metrics
 	steps         []func(context.Context) error
 	subscriptions []eventbus.Route
 	workers       []func(context.Context) error
@@ -56,16 +58,20 @@ type App struct {
 // health endpoints, the verifier of bearer tokens, and the event bus, which
 // publishes with app id name.
 func NewApp(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*App, error) {
-	bus, err := rabbitmq.New(ctx, rabbitmq.Config{
+	a := NewAppWithoutEvents(name, cfg, logger)
+	busCfg := rabbitmq.Config{
 		URL: cfg.RabbitMQURL, Exchange: cfg.Exchange, Queue: cfg.Queue, AppID: name,
-		Logger: logger,
-	})
+		Logger: logger, Metrics: a.metrics,
+	}
+	bus, err := rabbitmq.New(ctx, busCfg)
 	if err != nil {
 		return nil, err
 	}
-	a := NewAppWithoutEvents(name, cfg, logger)
 	a.Bus = bus
 	a.Health.Add("broker", bus.Check)
+	if cfg.Queue != "" {
+		a.metrics.reg.MustRegister(deadLetterCollector{busCfg})
+	}
 	return a, nil
 }
 
@@ -76,9 +82,11 @@ func NewApp(ctx context.Context, name string, cfg Config, logger *slog.Logger) (
 // cannot Subscribe.
 func NewAppWithoutEvents(name string, cfg Config, logger *slog.Logger) *App {
 	a := &App{Name: name, Config: cfg, Logger: logger, Router: httpapi.NewRouter(logger),
-		Auth: auth.NewVerifier(cfg.Auth), Health: NewHealth()}
+		Auth: auth.NewVerifier(cfg.Auth), Health: NewHealth(), metrics: newMetrics()}
+	a.Router.Use(a.metrics.instrument)
 	a.Router.Get("/healthz", a.Health.Live)
 	a.Router.Get("/readyz", a.Health.Ready)
+	a.Router.Method(http.MethodGet, "/metrics", a.metrics.handler())
 	return a
 }
 
@@ -102,6 +110,7 @@ func (a *App) UseDatabase(ctx context.Context, databaseURL string, settings Data
 	if a.Bus == nil {
 		return db, nil
 	}
+	a.metrics.reg.MustRegister(outboxCollector{db})
 	relay := outbox.NewRelay(db, a.Bus, outbox.RelayConfig{AppID: a.Name, Logger: a.Logger})
 	a.Work(relay.Run)
 	if settings.InboxRetention > 0 {

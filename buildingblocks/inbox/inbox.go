@@ -42,6 +42,7 @@ func Handle(ctx context.Context, pool *pgxpool.Pool, handlerName string, eventID
 		return fmt.Errorf("inbox: %s: record event %s: %w", handlerName, eventID, err)
 	}
 	if tag.RowsAffected() == 0 {
+		eventbus.Skipped(ctx)
 		return nil // handled before
 	}
 	if err := fn(ctx, tx); err != nil {

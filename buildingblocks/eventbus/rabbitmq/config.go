@@ -84,7 +84,32 @@ type Config struct {
 	// Logger receives connection and dead-letter events. Default
 	// slog.Default().
 	Logger *slog.Logger
+	// Metrics counts what the bus publishes and handles. Default: nothing
+	// is counted.
+	Metrics Metrics
 }
+
+// Outcomes of a delivery, as [Metrics] counts them.
+const (
+	OutcomeAck        = "ack"         // every handler succeeded
+	OutcomeDuplicate  = "duplicate"   // every handler dropped it as already handled (inbox)
+	OutcomeRetry      = "retry"       // sent to the wait queue for another attempt
+	OutcomeDeadLetter = "dead_letter" // parked in the dead-letter queue
+)
+
+// Metrics is told what the bus did (host.App counts it for Prometheus).
+type Metrics interface {
+	// Sent: the broker confirmed an event published under this name.
+	Sent(event string)
+	// Consumed: a delivery of this event was settled with outcome, its
+	// handlers having taken took (zero if none ran).
+	Consumed(event, outcome string, took time.Duration)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Sent(string)                            {}
+func (noMetrics) Consumed(string, string, time.Duration) {}
 
 func (c Config) withDefaults() Config {
 	if c.URL == "" {
@@ -116,6 +141,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Metrics == nil {
+		c.Metrics = noMetrics{}
 	}
 	return c
 }

@@ -212,3 +212,15 @@ func withDeadLetters(ctx context.Context, cfg Config, connSuffix string, f func(
 	}
 	return nil
 }
+
+// DeadLetterCount returns how many messages are parked in the dead-letter
+// queue of cfg.Queue (a passive declare on a connection of its own, closed
+// when ctx ends).
+func DeadLetterCount(ctx context.Context, cfg Config) (int, error) {
+	var count int
+	err := withDeadLetters(ctx, cfg, "-metrics", func(_ *amqp.Channel, _ string, n int) error {
+		count = n
+		return nil
+	})
+	return count, err
+}

@@ -35,6 +35,9 @@ import (
 //
 // If sending the retry or the parked copy fails (the link went away), the
 // delivery is not acked, and the broker delivers it again.
+//
+// Config.Metrics counts each settled delivery by outcome, and its handlers'
+// time; one that comes again is counted when it is settled.
 func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription) {
 	defer func() {
 		for _, s := range subs {
@@ -47,35 +50,50 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 		reason := fmt.Sprintf("delivered %d times without an outcome: does handling it crash the process?", n)
 		log.Error("event bus: message delivered too often; parking it in the dead-letter queue",
 			"deliveries", n, "dlq", DeadLetterQueue(c.cfg.Queue))
-		c.park(link, d, ReasonCrashLoop, failedAttempts(d), reason)
+		c.settled(m.Name, OutcomeDeadLetter, 0, c.park(link, d, ReasonCrashLoop, failedAttempts(d), reason))
 		return
 	}
 
 	m.Attempt = failedAttempts(d) + 1
-	ctx := eventbus.WithCorrelationID(c.handlerCtx, m.CorrelationID)
+	ctx, skips := eventbus.CountSkips(eventbus.WithCorrelationID(c.handlerCtx, m.CorrelationID))
+	start := time.Now()
 	var failure error // the last error, or the first that found the event invalid
 	for _, s := range subs {
 		if err := call(ctx, s.h, m); err != nil && !errors.Is(failure, eventbus.ErrInvalidEvent) {
 			failure = err
 		}
 	}
+	took := time.Since(start)
 	switch {
 	case failure == nil:
 		link.acks.ack(d.DeliveryTag)
+		outcome := OutcomeAck
+		if int(skips.Load()) == len(subs) {
+			outcome = OutcomeDuplicate // every handler had handled it before
+		}
+		c.settled(m.Name, outcome, took, true)
 	case errors.Is(failure, eventbus.ErrInvalidEvent):
 		log.Error("event bus: invalid event; parking it in the dead-letter queue",
 			"err", lastError(failure), "dlq", DeadLetterQueue(c.cfg.Queue))
-		c.park(link, d, ReasonInvalid, m.Attempt, lastError(failure))
+		c.settled(m.Name, OutcomeDeadLetter, took, c.park(link, d, ReasonInvalid, m.Attempt, lastError(failure)))
 	case m.Attempt >= c.cfg.MaxAttempts:
 		log.Error("event bus: handler failed every attempt; parking the message in the dead-letter queue",
 			"attempts", m.Attempt, "err", lastError(failure), "dlq", DeadLetterQueue(c.cfg.Queue))
-		c.park(link, d, ReasonFailed, m.Attempt, lastError(failure))
+		c.settled(m.Name, OutcomeDeadLetter, took, c.park(link, d, ReasonFailed, m.Attempt, lastError(failure)))
 	default:
 		delay := retryDelay(c.cfg.RetryBackoff, m.Attempt)
 		log.Warn("event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay, "err", lastError(failure))
 		retry := republishing(d, amqp.Table{headerAttempt: int32(m.Attempt), headerLastError: lastError(failure)})
 		retry.Expiration = strconv.FormatInt(delay.Milliseconds(), 10)
-		c.sendOn(link, d, waitQueue(c.cfg.Queue), retry)
+		c.settled(m.Name, OutcomeRetry, took, c.sendOn(link, d, waitQueue(c.cfg.Queue), retry))
+	}
+}
+
+// settled counts a delivery settled with outcome, unless it was not (ok
+// false: it comes again, and is counted then).
+func (c *consumer) settled(event, outcome string, took time.Duration, ok bool) {
+	if ok {
+		c.cfg.Metrics.Consumed(event, outcome, took)
 	}
 }
 
@@ -87,8 +105,8 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 // (without running a handler), and the queue dead-letters it. The copy
 // carries none of the broker's x-death history, so the broker records its
 // first death as "rejected", whatever way it came before.
-func (c *consumer) park(link *consLink, d amqp.Delivery, why ParkReason, attempts int, lastErr string) {
-	c.sendOn(link, d, c.cfg.Queue, republishing(d, amqp.Table{
+func (c *consumer) park(link *consLink, d amqp.Delivery, why ParkReason, attempts int, lastErr string) bool {
+	return c.sendOn(link, d, c.cfg.Queue, republishing(d, amqp.Table{
 		headerAttempt:      int32(attempts),
 		headerLastError:    lastErr,
 		headerParkedReason: string(why),
@@ -99,8 +117,8 @@ func (c *consumer) park(link *consLink, d amqp.Delivery, why ParkReason, attempt
 
 // sendOn publishes p to queue (the service queue or its wait queue,
 // through their requeue exchange) and acks d once the broker confirmed p,
-// or leaves d to come again if the link goes away first.
-func (c *consumer) sendOn(link *consLink, d amqp.Delivery, queue string, p amqp.Publishing) {
+// or leaves d to come again if the link goes away first (false).
+func (c *consumer) sendOn(link *consLink, d amqp.Delivery, queue string, p amqp.Publishing) bool {
 	confirm, err := link.send.PublishWithDeferredConfirmWithContext(link.ctx, requeueExchange(c.cfg.Queue), queue, false, false, p)
 	if err == nil {
 		var acked bool
@@ -111,16 +129,17 @@ func (c *consumer) sendOn(link *consLink, d amqp.Delivery, queue string, p amqp.
 	if err != nil {
 		c.log.Warn("event bus: cannot send a message on; it comes again", "queue", queue, "id", d.MessageId, "err", err)
 		settle(c.log, link.acks.nack(d.DeliveryTag, true))
-		return
+		return false
 	}
 	link.acks.ack(d.DeliveryTag)
+	return true
 }
 
 // unhandled parks a delivery that no handler came for.
 func (c *consumer) unhandled(link *consLink, d amqp.Delivery) {
 	c.log.Warn("event bus: no handler for event; parking it in the dead-letter queue",
 		"event", eventName(d), "id", d.MessageId, "dlq", DeadLetterQueue(c.cfg.Queue))
-	c.park(link, d, ReasonNoHandler, failedAttempts(d), "no handler for "+eventName(d))
+	c.settled(eventName(d), OutcomeDeadLetter, 0, c.park(link, d, ReasonNoHandler, failedAttempts(d), "no handler for "+eventName(d)))
 }
 
 // call runs a handler, turning a panic into an error.

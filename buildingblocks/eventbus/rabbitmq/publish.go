@@ -294,6 +294,7 @@ func (p *publisher) send(ctx context.Context, msgs []eventbus.Message, next int)
 			refused = true
 			break
 		}
+		p.cfg.Metrics.Sent(msgs[next].Name)
 		next++
 	}
 	switch {
