@@ -65,6 +65,22 @@ type ProductPrice struct {
 	OldPrice *money.Money
 }
 
+// Equal reports whether p and q are the same price, version and price
+// before.
+func (p ProductPrice) Equal(q ProductPrice) bool {
+	return p.Price.Equal(q.Price) && p.Version == q.Version &&
+		(p.OldPrice == nil) == (q.OldPrice == nil) && (p.OldPrice == nil || p.OldPrice.Equal(*q.OldPrice))
+}
+
+// String writes p as "price vN (was old)", "-" for an unknown old price.
+func (p ProductPrice) String() string {
+	old := "-"
+	if p.OldPrice != nil {
+		old = p.OldPrice.String()
+	}
+	return fmt.Sprintf("%s v%d (was %s)", p.Price, p.Version, old)
+}
+
 // PriceFollow is what a price change does to the basket: the product's
 // latest known price after it, and which of the product's lines follow it,
 // to what. [PriceChange.Follow] decides it; the store applies it to every

@@ -47,34 +47,20 @@ func TestPriceChangeFollow(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := c.change.Follow(c.known)
-			if f.ProductID != 7 || !samePrice(f.Latest, c.latest) ||
+			if f.ProductID != 7 || !f.Latest.Equal(c.latest) ||
 				f.VersionBelow != c.below || f.Unversioned != c.unversioned || !f.From.Equal(c.change.OldPrice) {
 				t.Fatalf("%+v (latest %s), want latest %s, lines below version %d or at %s follow (unversioned %v)",
-					f, show(f.Latest), show(c.latest), c.below, c.change.OldPrice, c.unversioned)
+					f, f.Latest, c.latest, c.below, c.change.OldPrice, c.unversioned)
 			}
 			// A versioned change moves the lines to the latest price, its
 			// version and the price before it; an unversioned one to its
 			// new price, each line's price becoming its old one.
-			if !c.unversioned && !samePrice(f.To, c.latest) ||
-				c.unversioned && !samePrice(f.To, basket.ProductPrice{Price: c.change.NewPrice}) {
-				t.Fatalf("lines go to %s", show(f.To))
+			if !c.unversioned && !f.To.Equal(c.latest) ||
+				c.unversioned && !f.To.Equal(basket.ProductPrice{Price: c.change.NewPrice}) {
+				t.Fatalf("lines go to %s", f.To)
 			}
 		})
 	}
-}
-
-func samePrice(a, b basket.ProductPrice) bool {
-	return a.Price.Equal(b.Price) && a.Version == b.Version &&
-		(a.OldPrice == nil) == (b.OldPrice == nil) && (a.OldPrice == nil || a.OldPrice.Equal(*b.OldPrice))
-}
-
-// show writes p as "price vN (was old)".
-func show(p basket.ProductPrice) string {
-	old := "-"
-	if p.OldPrice != nil {
-		old = p.OldPrice.String()
-	}
-	return fmt.Sprintf("%s v%d (was %s)", p.Price, p.Version, old)
 }
 
 // The catalog went 50 → 51 → 52 → 53 → 54 → 55 (versions 1 to 5) and the
@@ -100,8 +86,8 @@ func TestPriceChangeFollowInAnyOrderEndsWasTheLastOldPrice(t *testing.T) {
 			known = f.Latest
 		}
 		want := []lineState{"55.00/54.00/v5", "55.00/54.00/v5", "8.00/-/-"}
-		if !slices.Equal(lines, want) || !samePrice(known, basket.ProductPrice{Price: changes[4].NewPrice, Version: 5, OldPrice: &changes[4].OldPrice}) {
-			t.Errorf("changes in the order of versions %v: lines %v, latest %s; want %v at 55.00 v5", versions(changes, order), lines, show(known), want)
+		if !slices.Equal(lines, want) || !known.Equal(basket.ProductPrice{Price: changes[4].NewPrice, Version: 5, OldPrice: &changes[4].OldPrice}) {
+			t.Errorf("changes in the order of versions %v: lines %v, latest %s; want %v at 55.00 v5", versions(changes, order), lines, known, want)
 		}
 	}
 }

@@ -136,8 +136,8 @@ func TestStoreAppliesWhatTheDomainDecides(t *testing.T) {
 			if moved != follows {
 				t.Errorf("the store moved %d lines, the decision says %d follow", moved, follows)
 			}
-			if !samePrice(latest, decision.Latest) {
-				t.Errorf("the store keeps %s as the latest price, the decision says %s", show(latest), show(decision.Latest))
+			if !latest.Equal(decision.Latest) {
+				t.Errorf("the store keeps %s as the latest price, the decision says %s", latest, decision.Latest)
 			}
 		})
 	}
@@ -171,8 +171,8 @@ func TestStoreAppliesWhatTheDomainDecidesInAnyOrder(t *testing.T) {
 					t.Fatalf("versions in the order %v, v%d: line %s: the store made it %s, the domain's decision %+v says %s", versionsOf(order), c.Version, l, got[j], decision, want)
 				}
 			}
-			if !samePrice(latest, decision.Latest) {
-				t.Fatalf("versions in the order %v, v%d: the store keeps %s as the latest price, the decision says %s", versionsOf(order), c.Version, show(latest), show(decision.Latest))
+			if !latest.Equal(decision.Latest) {
+				t.Fatalf("versions in the order %v, v%d: the store keeps %s as the latest price, the decision says %s", versionsOf(order), c.Version, latest, decision.Latest)
 			}
 			lines, known = got, latest
 		}
@@ -180,20 +180,6 @@ func TestStoreAppliesWhatTheDomainDecidesInAnyOrder(t *testing.T) {
 			t.Errorf("versions in the order %v: %v, want %v", versionsOf(order), lines, want)
 		}
 	}
-}
-
-func samePrice(a, b basket.ProductPrice) bool {
-	return a.Price.Equal(b.Price) && a.Version == b.Version &&
-		(a.OldPrice == nil) == (b.OldPrice == nil) && (a.OldPrice == nil || a.OldPrice.Equal(*b.OldPrice))
-}
-
-// show writes p as "price vN (was old)".
-func show(p basket.ProductPrice) string {
-	old := "-"
-	if p.OldPrice != nil {
-		old = p.OldPrice.String()
-	}
-	return fmt.Sprintf("%s v%d (was %s)", p.Price, p.Version, old)
 }
 
 // versionsOf names the changes of order (indexes 0 to 4) by their
