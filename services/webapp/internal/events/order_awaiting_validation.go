@@ -13,7 +13,9 @@ type OrderStatusChangedToAwaitingValidationIntegrationEvent struct {
 }
 
 // EventName is the routing key.
-func (OrderStatusChangedToAwaitingValidationIntegrationEvent) EventName() string { return "OrderStatusChangedToAwaitingValidationIntegrationEvent" }
+func (OrderStatusChangedToAwaitingValidationIntegrationEvent) EventName() string {
+	return "OrderStatusChangedToAwaitingValidationIntegrationEvent"
+}
 
 // AwaitingValidation shows the order AwaitingValidation on its buyer's open pages.
 func (h *Handlers) AwaitingValidation(_ context.Context, e OrderStatusChangedToAwaitingValidationIntegrationEvent) error {

@@ -13,7 +13,9 @@ type OrderStatusChangedToCancelledIntegrationEvent struct {
 }
 
 // EventName is the routing key.
-func (OrderStatusChangedToCancelledIntegrationEvent) EventName() string { return "OrderStatusChangedToCancelledIntegrationEvent" }
+func (OrderStatusChangedToCancelledIntegrationEvent) EventName() string {
+	return "OrderStatusChangedToCancelledIntegrationEvent"
+}
 
 // Cancelled shows the order Cancelled on its buyer's open pages.
 func (h *Handlers) Cancelled(_ context.Context, e OrderStatusChangedToCancelledIntegrationEvent) error {

@@ -13,7 +13,9 @@ type OrderStatusChangedToPaidIntegrationEvent struct {
 }
 
 // EventName is the routing key.
-func (OrderStatusChangedToPaidIntegrationEvent) EventName() string { return "OrderStatusChangedToPaidIntegrationEvent" }
+func (OrderStatusChangedToPaidIntegrationEvent) EventName() string {
+	return "OrderStatusChangedToPaidIntegrationEvent"
+}
 
 // Paid shows the order Paid on its buyer's open pages.
 func (h *Handlers) Paid(_ context.Context, e OrderStatusChangedToPaidIntegrationEvent) error {

@@ -13,7 +13,9 @@ type OrderStatusChangedToShippedIntegrationEvent struct {
 }
 
 // EventName is the routing key.
-func (OrderStatusChangedToShippedIntegrationEvent) EventName() string { return "OrderStatusChangedToShippedIntegrationEvent" }
+func (OrderStatusChangedToShippedIntegrationEvent) EventName() string {
+	return "OrderStatusChangedToShippedIntegrationEvent"
+}
 
 // Shipped shows the order Shipped on its buyer's open pages.
 func (h *Handlers) Shipped(_ context.Context, e OrderStatusChangedToShippedIntegrationEvent) error {

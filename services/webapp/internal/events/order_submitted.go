@@ -13,7 +13,9 @@ type OrderStatusChangedToSubmittedIntegrationEvent struct {
 }
 
 // EventName is the routing key.
-func (OrderStatusChangedToSubmittedIntegrationEvent) EventName() string { return "OrderStatusChangedToSubmittedIntegrationEvent" }
+func (OrderStatusChangedToSubmittedIntegrationEvent) EventName() string {
+	return "OrderStatusChangedToSubmittedIntegrationEvent"
+}
 
 // Submitted shows the order Submitted on its buyer's open pages.
 func (h *Handlers) Submitted(_ context.Context, e OrderStatusChangedToSubmittedIntegrationEvent) error {

@@ -103,7 +103,7 @@ func (h *handlers) edit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.showEdit(w, r, http.StatusPreconditionFailed, editPage{Item: fresh, ETag: etag, Price: fresh.Price.String(),
-			Stock: strconv.FormatInt(fresh.AvailableStock, 10),
+			Stock:  strconv.FormatInt(fresh.AvailableStock, 10),
 			Errors: []string{"The item changed meanwhile, so your edit was not saved. These are its current values; edit them again."}})
 		return
 	}
