@@ -99,3 +99,4 @@ func (h *Hub) Close() {
 	}
 	h.buyers = nil
 }
+

@@ -93,7 +93,7 @@ func Mount(r chi.Router, d Deps) {
 		h.errorPage(w, r, http.StatusForbidden, "This form was sent from another site, so it was refused.")
 	}))
 	r.Group(func(r chi.Router) {
-		r.Use(securityHeaders(contentSecurityPolicy(d.PaymentPublicURL, d.IdentityURL)), cop.Handler, d.Sessions.LoadAndSave)
+		r.Use(securityHeaders(contentSecurityPolicy(d.PaymentPublicURL, d.IdentityURL)), d.Sessions.LoadAndSave, cop.Handler)
 		r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 		r.Get("/pics/{id}", h.picture)
 
