@@ -99,4 +99,3 @@ func (h *Hub) Close() {
 	}
 	h.buyers = nil
 }
-
