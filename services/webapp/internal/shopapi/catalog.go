@@ -60,9 +60,11 @@ type Catalog struct{ api api }
 // NewCatalog returns the client of the catalog at baseURL.
 func NewCatalog(baseURL string) *Catalog { return &Catalog{newAPI("catalog", baseURL)} }
 
-// Items returns a page of the items f selects.
-func (c *Catalog) Items(ctx context.Context, f Filter) (ItemPage, error) {
-	q := url.Values{"pageIndex": {strconv.Itoa(f.Page)}, "pageSize": {strconv.Itoa(f.Size)}}
+// Values are f's brand, type and name as query parameters (the catalog
+// API's names, which the storefront's own links use too), without the
+// page.
+func (f Filter) Values() url.Values {
+	q := url.Values{}
 	if f.Brand > 0 {
 		q.Set("brand", strconv.FormatInt(f.Brand, 10))
 	}
@@ -72,6 +74,14 @@ func (c *Catalog) Items(ctx context.Context, f Filter) (ItemPage, error) {
 	if f.Name != "" {
 		q.Set("name", f.Name)
 	}
+	return q
+}
+
+// Items returns a page of the items f selects.
+func (c *Catalog) Items(ctx context.Context, f Filter) (ItemPage, error) {
+	q := f.Values()
+	q.Set("pageIndex", strconv.Itoa(f.Page))
+	q.Set("pageSize", strconv.Itoa(f.Size))
 	var page ItemPage
 	_, err := c.api.do(ctx, call{method: http.MethodGet, path: "/api/catalog/items?" + q.Encode(), out: &page})
 	return page, err

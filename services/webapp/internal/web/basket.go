@@ -6,6 +6,7 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/webapp/internal/shopapi"
+	"github.com/eshop-go/eshop-go/services/webapp/internal/signin"
 )
 
 // maxQuantity is the most units of a product a basket line holds (basket's
@@ -25,17 +26,27 @@ type basketPage struct {
 // basket is GET /basket: the lines, with a notice on each whose price
 // changed since it was added.
 func (h *handlers) basket(w http.ResponseWriter, r *http.Request) {
-	u, token, ok := h.signedIn(w, r)
+	_, _, b, ok := h.buyersBasket(w, r)
 	if !ok {
-		return
-	}
-	b, err := h.Basket.Get(r.Context(), token, u.Subject)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	h.countBasket(r, b)
 	h.render(w, r, http.StatusOK, "basket", h.newPage(r, "Basket", viewBasket(b)))
+}
+
+// buyersBasket returns the signed-in user, their token and their basket,
+// or answers (ok false): a sign-in, or the basket API's failure.
+func (h *handlers) buyersBasket(w http.ResponseWriter, r *http.Request) (signin.User, string, shopapi.Basket, bool) {
+	u, token, ok := h.signedIn(w, r)
+	if !ok {
+		return u, "", shopapi.Basket{}, false
+	}
+	b, err := h.Basket.Get(r.Context(), token, u.Subject)
+	if err != nil {
+		h.fail(w, r, err)
+		return u, "", shopapi.Basket{}, false
+	}
+	return u, token, b, true
 }
 
 func viewBasket(b shopapi.Basket) basketPage {
@@ -118,17 +129,12 @@ func (h *handlers) removeFromBasket(w http.ResponseWriter, r *http.Request) {
 // changeLine applies change to the basket's line of the path's product
 // (false drops the line) and sends the basket back; then to /basket.
 func (h *handlers) changeLine(w http.ResponseWriter, r *http.Request, change func(*shopapi.BasketItem) bool, notice string) {
-	u, token, ok := h.signedIn(w, r)
-	if !ok {
-		return
-	}
 	id, ok := h.pathID(w, r, "productId")
 	if !ok {
 		return
 	}
-	b, err := h.Basket.Get(r.Context(), token, u.Subject)
-	if err != nil {
-		h.fail(w, r, err)
+	u, token, b, ok := h.buyersBasket(w, r)
+	if !ok {
 		return
 	}
 	lines := make([]shopapi.BasketItem, 0, len(b.Items))
@@ -146,7 +152,8 @@ func (h *handlers) changeLine(w http.ResponseWriter, r *http.Request, change fun
 		h.errorPage(w, r, http.StatusNotFound, "That product is not in your basket.")
 		return
 	}
-	if b, err = h.Basket.Update(r.Context(), token, u.Subject, lines); err != nil {
+	b, err := h.Basket.Update(r.Context(), token, u.Subject, lines)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}

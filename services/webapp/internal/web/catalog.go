@@ -88,16 +88,8 @@ func optionalID(q url.Values, name string, bad []string) (int64, []string) {
 
 // pageLink is the catalog's URL for page n with f's filters.
 func pageLink(f shopapi.Filter, n int) string {
-	q := url.Values{"page": {strconv.Itoa(n)}}
-	if f.Brand > 0 {
-		q.Set("brand", strconv.FormatInt(f.Brand, 10))
-	}
-	if f.Type > 0 {
-		q.Set("type", strconv.FormatInt(f.Type, 10))
-	}
-	if f.Name != "" {
-		q.Set("name", f.Name)
-	}
+	q := f.Values()
+	q.Set("page", strconv.Itoa(n))
 	return "/?" + q.Encode()
 }
 

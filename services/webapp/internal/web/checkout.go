@@ -35,13 +35,8 @@ func (h *handlers) checkoutForm(w http.ResponseWriter, r *http.Request) {
 // showCheckout shows the checkout form with status, the address entered
 // and errors; requestID is the form's, or "" for a new one.
 func (h *handlers) showCheckout(w http.ResponseWriter, r *http.Request, status int, a address, requestID string, errs []string) {
-	u, token, ok := h.signedIn(w, r)
+	_, _, b, ok := h.buyersBasket(w, r)
 	if !ok {
-		return
-	}
-	b, err := h.Basket.Get(r.Context(), token, u.Subject)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	if len(b.Items) == 0 {
