@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +19,15 @@ type stream struct {
 
 func (b *browser) events(t *testing.T) *stream {
 	t.Helper()
+	return b.eventsSince(t, "")
+}
+
+// eventsSince opens GET /events?since=since.
+func (b *browser) eventsSince(t *testing.T, since string) *stream {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.shop.url+"/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.shop.url+"/events?since="+since, nil)
 	res, err := b.c.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -81,4 +88,20 @@ func TestTheStreamCarriesTheBuyersChangesOnly(t *testing.T) {
 func TestTheStreamNeedsASignedInUser(t *testing.T) {
 	s := newShop(t)
 	s.browser().get("/events", 401)
+}
+
+// The orders page says when it read the orders, and its stream, opened
+// with that time, starts with a change that arrived in between.
+func TestTheStreamReplaysWhatArrivedSinceThePageWasRead(t *testing.T) {
+	s := newShop(t)
+	alice := s.signedIn("alice")
+	page := alice.get("/orders", 200)
+	since := regexp.MustCompile(`data-events-since="(\d+)"`).FindStringSubmatch(page.body)
+	if since == nil {
+		t.Fatalf("the orders page has no data-events-since:\n%s", page.body)
+	}
+	s.live.Show("alice", live.StatusChange{OrderNumber: 5, Status: "Submitted"})
+	if got := alice.eventsSince(t, since[1]).next(t); got != `{"orderNumber":5,"status":"Submitted"}` {
+		t.Fatalf("the stream started with %s", got)
+	}
 }

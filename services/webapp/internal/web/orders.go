@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/httpapi"
@@ -19,13 +20,14 @@ func (h *handlers) orders(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	since := time.Now()
 	list, err := h.Ordering.Orders(r.Context(), token)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	p := h.newPage(r, "Orders", ordersPage{list})
-	p.Scripts = []string{"live.js"}
+	p.Scripts, p.EventsSince = []string{"live.js"}, since.UnixMilli()
 	h.render(w, r, http.StatusOK, "orders", p)
 }
 
@@ -40,13 +42,14 @@ func (h *handlers) order(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	since := time.Now()
 	o, err := h.Ordering.Order(r.Context(), token, n)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	p := h.newPage(r, fmt.Sprintf("Order #%d", o.OrderNumber), o)
-	p.Scripts, p.OrderNumber = []string{"live.js"}, o.OrderNumber
+	p.Scripts, p.OrderNumber, p.EventsSince = []string{"live.js"}, o.OrderNumber, since.UnixMilli()
 	h.render(w, r, http.StatusOK, "order", p)
 }
 
@@ -54,10 +57,11 @@ func (h *handlers) order(w http.ResponseWriter, r *http.Request) {
 // keep it open and a closed page is noticed.
 const heartbeat = 20 * time.Second
 
-// events is GET /events: a server-sent events stream of the signed-in
-// buyer's order status changes ("status" events, JSON {orderNumber,
-// status}), as the webapp hears them on the bus. Only the buyer's own
-// orders: the stream is the session's user's.
+// events is GET /events?since=<Unix ms>: a server-sent events stream of
+// the signed-in buyer's order status changes ("status" events, JSON
+// {orderNumber, status}), as the webapp hears them on the bus, starting
+// with those since the page was read. Only the buyer's own orders: the
+// stream is the session's user's.
 func (h *handlers) events(w http.ResponseWriter, r *http.Request) {
 	u, ok := h.Accounts.User(r.Context())
 	if !ok {
@@ -70,7 +74,11 @@ func (h *handlers) events(w http.ResponseWriter, r *http.Request) {
 	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
 		httpapi.LoggerFrom(r.Context()).DebugContext(r.Context(), "the stream keeps the write deadline", "error", err)
 	}
-	sub := h.Live.Subscribe(u.Subject)
+	var since time.Time
+	if ms, err := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64); err == nil && ms > 0 {
+		since = time.UnixMilli(ms)
+	}
+	sub := h.Live.Subscribe(u.Subject, since)
 	defer h.Live.Unsubscribe(sub)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")

@@ -19,6 +19,9 @@ type page struct {
 	Notice      string
 	Scripts     []string
 	OrderNumber int64 // the order page's, for live.js
+	// EventsSince is when the page began to read what it shows (Unix
+	// milliseconds): its stream starts with the changes from then on.
+	EventsSince int64
 	Content     any
 }
 

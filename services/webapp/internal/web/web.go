@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/eshop-go/eshop-go/services/webapp/internal/live"
@@ -64,7 +65,7 @@ type Accounts interface {
 
 // Live opens the streams of a buyer's order status changes.
 type Live interface {
-	Subscribe(buyerID string) *live.Subscription
+	Subscribe(buyerID string, since time.Time) *live.Subscription
 	Unsubscribe(s *live.Subscription)
 }
 

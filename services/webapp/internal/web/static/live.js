@@ -48,7 +48,10 @@
     }
   }
 
-  var source = new EventSource("/events");
+  // From the moment the page read its orders: a change in between is not
+  // missed.
+  var since = (main && main.dataset.eventsSince) || "";
+  var source = new EventSource("/events?since=" + encodeURIComponent(since));
   source.addEventListener("status", function (event) {
     try { show(JSON.parse(event.data)); } catch (e) { /* not a change: ignore */ }
   });
