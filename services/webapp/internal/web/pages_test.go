@@ -87,6 +87,7 @@ func TestItemPage(t *testing.T) {
 	s.signedIn("admin").get("/items/1", 200).has(t, `<a href="/admin/items/1">Edit</a>`)
 	s.browser().get("/items/99", 404)
 	s.browser().get("/items/abc", 404)
+	s.signedIn("alice").get("/no/such/page", 404).has(t, "There is no page at this address.", `<span id="user-name">Alice Smith</span>`)
 }
 
 func TestPicturesComeThroughTheWebapp(t *testing.T) {

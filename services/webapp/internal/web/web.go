@@ -93,8 +93,13 @@ func Mount(r chi.Router, d Deps) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusForbidden, "This form was sent from another site, so it was refused.")
 	}))
+	headers := securityHeaders(contentSecurityPolicy(d.PaymentPublicURL, d.IdentityURL))
+	// A page that is not there is a page too, not a problem document.
+	r.NotFound(headers(d.Sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.errorPage(w, r, http.StatusNotFound, "There is no page at this address.")
+	}))).ServeHTTP)
 	r.Group(func(r chi.Router) {
-		r.Use(securityHeaders(contentSecurityPolicy(d.PaymentPublicURL, d.IdentityURL)), d.Sessions.LoadAndSave, cop.Handler)
+		r.Use(headers, d.Sessions.LoadAndSave, cop.Handler)
 		r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 		r.Get("/pics/{id}", h.picture)
 
