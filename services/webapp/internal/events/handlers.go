@@ -1,0 +1,74 @@
+package events
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/services/webapp/internal/live"
+)
+
+// Shower shows an order's new status on the open pages of its buyer.
+type Shower interface {
+	Show(buyerID string, change live.StatusChange)
+}
+
+// Handlers handle the events the webapp consumes, one per file beside this
+// one.
+type Handlers struct {
+	Pages Shower
+}
+
+// Routes lists a route per event the webapp consumes. No inbox: showing a
+// status twice is harmless.
+func (h *Handlers) Routes() []eventbus.Route {
+	return []eventbus.Route{
+		eventbus.On(h.Submitted),
+		eventbus.On(h.AwaitingValidation),
+		eventbus.On(h.Paid),
+		eventbus.On(h.Shipped),
+		eventbus.On(h.Cancelled),
+	}
+}
+
+// orderStatusChange is what the webapp reads of every
+// OrderStatusChangedTo… event: the order and its buyer. The status is the
+// event's name; OrderStatus, BuyerName and the rest are not read.
+type orderStatusChange struct {
+	OrderID           int64  `json:"OrderId"`
+	BuyerIdentityGUID string `json:"BuyerIdentityGuid"`
+}
+
+// maxBuyerIDLength is the longest buyer id (a token's sub) there is.
+const maxBuyerIDLength = 100
+
+// validate reports a change no ordering would send, wrapping
+// eventbus.ErrInvalidEvent: it is parked at once and shows nothing.
+func (c orderStatusChange) validate(e eventbus.Event) error {
+	switch {
+	case c.OrderID <= 0:
+		return eventbus.Invalid(e, fmt.Errorf("order id %d is not positive", c.OrderID))
+	case !validBuyerID(c.BuyerIdentityGUID):
+		return eventbus.Invalid(e, fmt.Errorf("order %d: BuyerIdentityGuid is not 1 to %d printable characters without spaces", c.OrderID, maxBuyerIDLength))
+	}
+	return nil
+}
+
+// validBuyerID reports whether id is a buyer id: 1 to 100 characters, none
+// of them a space or a control character.
+func validBuyerID(id string) bool {
+	if id == "" || utf8.RuneCountInString(id) > maxBuyerIDLength || !utf8.ValidString(id) {
+		return false
+	}
+	return !strings.ContainsFunc(id, func(r rune) bool { return r <= 0x20 || r >= 0x7F && r <= 0xA0 })
+}
+
+// show validates the change e carries and shows status on its buyer's pages.
+func (h *Handlers) show(e eventbus.Event, c orderStatusChange, status string) error {
+	if err := c.validate(e); err != nil {
+		return err
+	}
+	h.Pages.Show(c.BuyerIdentityGUID, live.StatusChange{OrderNumber: c.OrderID, Status: status})
+	return nil
+}

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	"github.com/eshop-go/eshop-go/services/webapp/internal/shopapi"
+)
+
+type ordersPage struct{ Orders []shopapi.OrderSummary }
+
+// orders is GET /orders: the buyer's orders as ordering has them now;
+// live.js adds new ones and changes statuses as the events arrive.
+func (h *handlers) orders(w http.ResponseWriter, r *http.Request) {
+	_, token, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	list, err := h.Ordering.Orders(r.Context(), token)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := h.newPage(r, "Orders", ordersPage{list})
+	p.Scripts = []string{"live.js"}
+	h.render(w, r, http.StatusOK, "orders", p)
+}
+
+// order is GET /orders/{orderNumber}: the order with its current status,
+// which live.js keeps current.
+func (h *handlers) order(w http.ResponseWriter, r *http.Request) {
+	_, token, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	n, ok := h.pathID(w, r, "orderNumber")
+	if !ok {
+		return
+	}
+	o, err := h.Ordering.Order(r.Context(), token, n)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := h.newPage(r, fmt.Sprintf("Order #%d", o.OrderNumber), o)
+	p.Scripts, p.OrderNumber = []string{"live.js"}, o.OrderNumber
+	h.render(w, r, http.StatusOK, "order", p)
+}
+
+// heartbeat is how often an idle stream sends a comment, so that proxies
+// keep it open and a closed page is noticed.
+const heartbeat = 20 * time.Second
+
+// events is GET /events: a server-sent events stream of the signed-in
+// buyer's order status changes ("status" events, JSON {orderNumber,
+// status}), as the webapp hears them on the bus. Only the buyer's own
+// orders: the stream is the session's user's.
+func (h *handlers) events(w http.ResponseWriter, r *http.Request) {
+	u, ok := h.Accounts.User(r.Context())
+	if !ok {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		http.Error(w, "sign in to follow your orders", http.StatusUnauthorized)
+		return
+	}
+	rc := http.NewResponseController(w)
+	// The server's write timeout is for pages; a stream lasts.
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
+		httpapi.LoggerFrom(r.Context()).DebugContext(r.Context(), "the stream keeps the write deadline", "error", err)
+	}
+	sub := h.Live.Subscribe(u.Subject)
+	defer h.Live.Unsubscribe(sub)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	// A reconnecting browser waits 2 s.
+	if _, err := fmt.Fprint(w, "retry: 2000\n\n"); err != nil || rc.Flush() != nil {
+		return
+	}
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	for {
+		var err error
+		select {
+		case <-r.Context().Done():
+			return
+		case change, open := <-sub.Changes:
+			if !open {
+				return // the webapp is stopping
+			}
+			data, _ := json.Marshal(change)
+			_, err = fmt.Fprintf(w, "event: status\ndata: %s\n\n", data)
+		case <-tick.C:
+			_, err = fmt.Fprint(w, ": still here\n\n")
+		}
+		if err != nil || rc.Flush() != nil {
+			return
+		}
+	}
+}
