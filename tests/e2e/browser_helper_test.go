@@ -48,11 +48,11 @@ func TestBrowserUsersAreSeparate(t *testing.T) {
 	}
 	bob.Screenshot("still nobody")
 
-	alice.Eval(`window.sameDocument = true`)
+	evaluate[bool](alice, `window.sameDocument = true`)
 	alice.WaitUntil("the marker to be there", `window.sameDocument === true`)
 	alice.Go(site.URL)
-	if got := alice.Eval(`window.sameDocument === true`); got != "false" {
-		t.Fatalf("the marker survived a navigation: %s", got)
+	if evaluate[bool](alice, `window.sameDocument === true`) {
+		t.Fatal("the marker survived a navigation")
 	}
 
 	shots, err := filepath.Glob(filepath.Join(b.Screenshots, "*.png"))

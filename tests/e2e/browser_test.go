@@ -153,10 +153,11 @@ func (u *User) Text(sel string) string {
 	return runStep(u, "read "+sel, chromedp.Text(chromedp.CSS(sel)))
 }
 
-// Eval evaluates a JavaScript expression and returns its value as JSON.
-func (u *User) Eval(expr string) string {
+// evaluate evaluates a JavaScript expression in u's page and returns its
+// value as a T (decoded from JSON).
+func evaluate[T any](u *User, expr string) T {
 	u.b.t.Helper()
-	return string(runStep(u, "evaluate "+expr, chromedp.Evaluate[[]byte](expr)))
+	return runStep(u, "evaluate "+expr, chromedp.Evaluate[T](expr))
 }
 
 // WaitUntil waits until the JavaScript expression cond is true in the page
