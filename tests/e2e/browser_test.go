@@ -30,7 +30,7 @@ const browserPatience = 60 * time.Second
 // tmp/screenshots/<Test>/ at the root of the repository, numbered in the
 // order they were taken, that folder being emptied when the test starts.
 type Browser struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	// Screenshots is the folder of the test's screenshots.
 	Screenshots string
@@ -49,7 +49,7 @@ var chromiumFlags = []string{
 
 // chromium returns the path of the Chromium binary: $CHROMIUM, or chromium
 // on the PATH. The test fails without one.
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	t.Helper()
 	name := os.Getenv("CHROMIUM")
 	if name == "" {
@@ -63,7 +63,7 @@ func chromium(t *testing.T) string {
 }
 
 // StartBrowser starts Chromium for test t; it stops when the test ends.
-func StartBrowser(t *testing.T) *Browser {
+func StartBrowser(t testing.TB) *Browser {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),

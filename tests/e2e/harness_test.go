@@ -28,7 +28,7 @@ var (
 	buildErr  error
 )
 
-func buildBinaries(t *testing.T) string {
+func buildBinaries(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		binDir, buildErr = os.MkdirTemp("", "eshop-e2e-bin")
@@ -62,7 +62,7 @@ func TestMain(m *testing.M) {
 // Shop is the four services running as processes, each with its own
 // database, all on this test's own exchange and queues.
 type Shop struct {
-	t      *testing.T
+	t      testing.TB
 	bins   string
 	logDir string
 	env    map[string][]string
@@ -93,7 +93,7 @@ type Shop struct {
 	Databases map[string]string
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +104,7 @@ func freePort(t *testing.T) string {
 
 // StartShop starts the shop, trusting the test's own issuer; extra
 // settings (NAME=value) go to every service.
-func StartShop(t *testing.T, extra ...string) *Shop {
+func StartShop(t testing.TB, extra ...string) *Shop {
 	t.Helper()
 	return startShop(t, false, extra...)
 }
@@ -112,12 +112,12 @@ func StartShop(t *testing.T, extra ...string) *Shop {
 // StartShopWithIdentity starts the identity service, then the shop
 // trusting it: tokens come from signing in at identity as a browser does;
 // then the storefront (Webapp) over the shop, signing in at identity.
-func StartShopWithIdentity(t *testing.T, extra ...string) *Shop {
+func StartShopWithIdentity(t testing.TB, extra ...string) *Shop {
 	t.Helper()
 	return startShop(t, true, extra...)
 }
 
-func startShop(t *testing.T, withIdentity bool, extra ...string) *Shop {
+func startShop(t testing.TB, withIdentity bool, extra ...string) *Shop {
 	s := &Shop{t: t, bins: buildBinaries(t), logDir: t.TempDir(), env: map[string][]string{}, addr: map[string]string{}, procs: map[string]*exec.Cmd{},
 		Queues: map[string]string{}}
 	exchange, prefix := testkit.Broker(t)
@@ -238,7 +238,7 @@ func (s *Shop) startWebapp(exchange, prefix string, extra []string) {
 }
 
 // SignIn signs a demo user in at the shop's identity service.
-func (s *Shop) SignIn(t *testing.T, email string) shop.User {
+func (s *Shop) SignIn(t testing.TB, email string) shop.User {
 	t.Helper()
 	u, err := shop.SignIn(context.Background(), s.Identity, email, "Pass@word1")
 	if err != nil {
@@ -329,7 +329,7 @@ func (s *Shop) stopAll() {
 }
 
 // WaitReady waits until every service answers /readyz with 200.
-func (s *Shop) WaitReady(t *testing.T) {
+func (s *Shop) WaitReady(t testing.TB) {
 	t.Helper()
 	st := &shop.Story{Client: s.Client, Patience: 90 * time.Second}
 	if err := st.Eventually(context.Background(), "the shop to be ready", func() (bool, string, error) {
