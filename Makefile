@@ -5,8 +5,8 @@ SHELL := /bin/bash
 # Every Go package of the workspace, as patterns go accepts from its root.
 PKGS := ./buildingblocks/... ./services/catalog/... ./services/basket/... \
         ./services/ordering/... ./services/payment/... ./services/identity/... \
-        ./tests/deploy/... ./tests/e2e/...
-SERVICES := catalog basket ordering payment identity
+        ./services/webapp/... ./tests/deploy/... ./tests/e2e/...
+SERVICES := catalog basket ordering payment identity webapp
 GO_FILES = $(shell git ls-files --cached --others --exclude-standard '*.go')
 
 # Tests break the broker connections of their own clients with rabbitmqctl.
@@ -28,7 +28,7 @@ deps: ## make sure PostgreSQL and RabbitMQ answer (use, start with compose, or i
 	@bash deploy/scripts/ensure-node-tools.sh tools/asyncapi/validate
 
 .PHONY: build
-build: ## build bin/catalog, bin/basket, bin/ordering, bin/payment, bin/identity
+build: ## build bin/catalog, bin/basket, bin/ordering, bin/payment, bin/identity, bin/webapp
 	@mkdir -p bin
 	@for s in $(SERVICES); do \
 		CGO_ENABLED=0 go build -trimpath -o bin/$$s ./services/$$s/cmd/$$s || exit 1; \
@@ -76,7 +76,7 @@ bench: deps ## benchmarks: event bus, outbox, HTTP (one run, figures printed)
 	go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 20m $(PKGS)
 
 .PHONY: run
-run: build ## run all services as local processes (Ctrl-C stops them)
+run: build ## run all services as local processes, the storefront on http://localhost:8080 (Ctrl-C stops them)
 	@bash deploy/scripts/run-local.sh
 
 .PHONY: demo

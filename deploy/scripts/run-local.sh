@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# make run: the five services as local processes, with the settings
+# make run: the six services as local processes, with the settings
 # docker-compose.yml gives them, against the PostgreSQL and RabbitMQ that
 # `make deps` provides on localhost. Logs go to tmp/logs/<service>.log.
 # Ctrl-C (or SIGTERM) stops them all gracefully.
 #
 # Identity starts first, on http://localhost:8085: the issuer the others
 # accept by default (AUTH_ISSUER), whose keys they find through its
-# discovery document, as the browser reaches it.
+# discovery document, as the browser reaches it. The storefront, webapp,
+# starts last, on http://localhost:8080, once the APIs it calls are ready.
 #
 # As in compose, each service connects as its own database role, and each
 # but identity (no events) as its own broker user: this script first applies deploy/rabbitmq/definitions.json to the
@@ -95,5 +96,9 @@ start_on_bus payment HTTP_ADDR=:8084 PAYMENT_SUCCEEDED="${PAYMENT_SUCCEEDED:-tru
 	PAYMENT_TOKEN_KEY="${PAYMENT_TOKEN_KEY:-ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q=}"
 
 for port in 8081 8082 8083 8084; do ready "$port"; done
-echo "the shop runs: identity http://localhost:8085 (sign in as alice@example.com, bob@example.com or admin@example.com, password Pass@word1), catalog :8081, basket :8082, ordering :8083, payment :8084 — try 'make demo'; Ctrl-C stops it"
+# The storefront last: its defaults are these addresses. SESSION_KEY: the
+# compose file's demo-only key unless one is set.
+start_on_bus webapp HTTP_ADDR=:8080 SESSION_KEY="${SESSION_KEY:-demo-only-session-key-do-not-use-in-prod}"
+ready 8080
+echo "the shop runs: open http://localhost:8080 and sign in as alice@example.com / Pass@word1 (bob@example.com, admin@example.com too); identity :8085, catalog :8081, basket :8082, ordering :8083, payment :8084 — try 'make demo'; Ctrl-C stops it"
 wait

@@ -246,3 +246,20 @@ func TestAServiceBusRunningAsItsUserRetriesAndParks(t *testing.T) {
 		t.Errorf("handler ran %d times, want 3 (two retries through the wait queue)", got)
 	}
 }
+
+// The webapp's user binds its queue to the order statuses it shows, and to
+// nothing else (not StockConfirmed, which carries the payment token), and
+// publishes nothing.
+func TestTheWebappsBrokerUserBindsTheStatusesItShowsAndPublishesNothing(t *testing.T) {
+	u := loadBrokerUsers(t)
+	u.declare(t, "webapp")
+	for _, status := range []string{"Submitted", "AwaitingValidation", "Paid", "Shipped", "Cancelled"} {
+		if err := u.channel(t, "webapp").QueueBind(u.queue("webapp"), "OrderStatusChangedTo"+status+"IntegrationEvent", u.exchange, false, nil); err != nil {
+			t.Fatalf("webapp binds its queue to %s: %v", status, err)
+		}
+	}
+	err := u.channel(t, "webapp").QueueBind(u.queue("webapp"), "OrderStatusChangedToStockConfirmedIntegrationEvent", u.exchange, false, nil)
+	wantRefused(t, "webapp binds its queue to OrderStatusChangedToStockConfirmedIntegrationEvent", err)
+	wantRefused(t, "webapp publishes OrderStatusChangedToPaidIntegrationEvent",
+		publish(t, u.channel(t, "webapp"), u.exchange, "OrderStatusChangedToPaidIntegrationEvent"))
+}

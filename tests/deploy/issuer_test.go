@@ -18,9 +18,18 @@ const jwksPath = "/keys"
 // checkIssuer checks that a token identity issues to the browser validates
 // in service: service accepts identity's issuer (the iss the browser's
 // tokens carry) and fetches the keys from identity's address inside the
-// network, identityHost.
+// network, identityHost. The webapp checks no bearer token: it signs users
+// in at the issuer, the browser at its public URL (IDENTITY_URL) and the
+// webapp itself at identity's address inside the network.
 func checkIssuer(t *testing.T, where, service, issuer, identityHost string, env map[string]string) {
 	t.Helper()
+	if service == "webapp" {
+		if env["IDENTITY_URL"] != issuer || env["IDENTITY_INTERNAL_URL"] != "http://"+identityHost {
+			t.Errorf("%s: webapp has IDENTITY_URL %q and IDENTITY_INTERNAL_URL %q, want the issuer %q and http://%s",
+				where, env["IDENTITY_URL"], env["IDENTITY_INTERNAL_URL"], issuer, identityHost)
+		}
+		return
+	}
 	if env["AUTH_ISSUER"] != issuer {
 		t.Errorf("%s: %s has AUTH_ISSUER %q, want identity's IDENTITY_ISSUER %q", where, service, env["AUTH_ISSUER"], issuer)
 	}

@@ -13,12 +13,12 @@ import (
 
 // services are the services docker-compose.yml and deploy/k8s run, each
 // built from deploy/Dockerfile.
-var services = []string{"identity", "catalog", "basket", "ordering", "payment"}
+var services = []string{"identity", "catalog", "basket", "ordering", "payment", "webapp"}
 
 // busServices are those with events, each with its broker user. Identity
 // publishes and consumes none: it has no broker user and is given no
 // broker URL.
-var busServices = []string{"catalog", "basket", "ordering", "payment"}
+var busServices = []string{"catalog", "basket", "ordering", "payment", "webapp"}
 
 // composeFile is what the tests read of docker-compose.yml.
 type composeFile struct {

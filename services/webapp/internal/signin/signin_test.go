@@ -1,0 +1,187 @@
+package signin_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
+	"github.com/eshop-go/eshop-go/services/webapp/internal/signin"
+	"github.com/eshop-go/eshop-go/services/webapp/internal/signin/signintest"
+)
+
+// app is a minimal web app around the sign-in: each route calls one
+// method, and answers what it returned.
+type app struct {
+	t        *testing.T
+	url      string
+	provider *signintest.Provider
+	browser  *http.Client
+}
+
+func newApp(t *testing.T, provider *signintest.Provider, internalURL string) *app {
+	t.Helper()
+	sessions := scs.New()
+	sessions.Store = memstore.New()
+	a := &app{t: t, provider: provider}
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(sessions.LoadAndSave(mux))
+	t.Cleanup(srv.Close)
+	a.url = srv.URL
+	o, err := signin.New(signin.Config{IssuerURL: provider.Issuer, InternalURL: internalURL, ClientID: "webapp", ClientSecret: "webapp-secret",
+		RedirectURL: srv.URL + "/signin-oidc", PostLogoutURL: srv.URL + "/signed-out", Key: []byte("test key")}, sessions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := func(w http.ResponseWriter, s string, err error) {
+		if err != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, err.Error())
+			return
+		}
+		fmt.Fprint(w, s)
+	}
+	mux.HandleFunc("/begin", func(w http.ResponseWriter, r *http.Request) {
+		to, err := o.Begin(r.Context(), r.URL.Query().Get("returnTo"))
+		if err != nil {
+			answer(w, "", err)
+			return
+		}
+		http.Redirect(w, r, to, http.StatusFound)
+	})
+	mux.HandleFunc("/signin-oidc", func(w http.ResponseWriter, r *http.Request) {
+		back, err := o.Complete(r.Context(), r.URL.Query())
+		answer(w, "back to "+back, err)
+	})
+	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		token, err := o.AccessToken(r.Context())
+		answer(w, token, err)
+	})
+	mux.HandleFunc("/user", func(w http.ResponseWriter, r *http.Request) {
+		u, ok := o.User(r.Context())
+		answer(w, fmt.Sprintf("%s %s %v admin=%v", u.Subject, u.Name, u.Roles, u.IsAdmin()), map[bool]error{true: nil, false: signin.ErrSignedOut}[ok])
+	})
+	mux.HandleFunc("/end", func(w http.ResponseWriter, r *http.Request) { answer(w, o.End(r.Context()), nil) })
+	jar, _ := cookiejar.New(nil)
+	a.browser = &http.Client{Jar: jar}
+	return a
+}
+
+// get GETs rawURL and returns the status and the body.
+func (a *app) get(rawURL string) (int, string) {
+	a.t.Helper()
+	res, err := a.browser.Get(rawURL)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+func (a *app) must(path string, want int, wantBody string) string {
+	a.t.Helper()
+	status, body := a.get(a.url + path)
+	if status != want || !strings.Contains(body, wantBody) {
+		a.t.Fatalf("GET %s: %d %q, want %d %q", path, status, body, want, wantBody)
+	}
+	return body
+}
+
+func TestSignInWithPKCEAndNonce(t *testing.T) {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice Smith"})
+	a := newApp(t, p, "")
+	a.must("/user", 401, "not signed in")
+	// The browser follows: the provider, then the callback.
+	a.must("/begin?returnTo=/basket", 200, "back to /basket")
+	a.must("/user", 200, "u-1 Alice Smith [] admin=false")
+	first := a.must("/token", 200, "access-u-1-")
+	if again := a.must("/token", 200, "access-u-1-"); again != first {
+		t.Fatalf("a valid token was replaced: %s, then %s", first, again)
+	}
+
+	p.SignInAs(signintest.User{Subject: "admin", Name: "Administrator", Roles: []string{"admin"}})
+	b := newApp(t, p, "")
+	b.must("/begin?returnTo=//evil.example", 200, "back to /")
+	b.must("/user", 200, "admin Administrator [admin] admin=true")
+}
+
+func TestTheAccessTokenIsRefreshedWhenItExpires(t *testing.T) {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	p.TokenLifetime = time.Second // within oauth2's expiry margin: expired at once
+	a := newApp(t, p, "")
+	a.must("/begin", 200, "back to /")
+	first := a.must("/token", 200, "access-u-1-")
+	second := a.must("/token", 200, "access-u-1-")
+	if first == second || p.Refreshes != 2 {
+		t.Fatalf("tokens %s, %s after %d refreshes; want a new one each time", first, second, p.Refreshes)
+	}
+	// The provider no longer refreshes (the refresh token was revoked):
+	// the session is signed out.
+	p.Set(func(p *signintest.Provider) { p.ClientSecret = "changed" })
+	a.must("/token", 401, signin.ErrSignedOut.Error())
+	a.must("/user", 401, "not signed in")
+}
+
+func TestAProviderThatIsDownIsUnavailable(t *testing.T) {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	p.Set(func(p *signintest.Provider) { p.Down = true })
+	a := newApp(t, p, "")
+	a.must("/begin", 401, signin.ErrProviderUnavailable.Error())
+	p.Set(func(p *signintest.Provider) { p.Down = false })
+	a.must("/begin", 200, "back to /")
+}
+
+func TestACallbackThatIsNotThisBrowsersIsRefused(t *testing.T) {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	a := newApp(t, p, "")
+	a.must("/signin-oidc?code=x&state=y", 401, "no sign-in is in progress")
+	// A sign-in started, and a callback with another state.
+	a.browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	status, _ := a.get(a.url + "/begin")
+	if status != http.StatusFound {
+		t.Fatalf("begin: %d", status)
+	}
+	a.must("/signin-oidc?code=x&state=forged", 401, "does not match")
+	a.must("/user", 401, "not signed in")
+}
+
+// The browser signs in at the public URL; the webapp reaches the provider
+// at its internal URL, and checks the public issuer.
+func TestTheProviderIsReachedAtItsInternalURL(t *testing.T) {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	p.Issuer = "http://identity.public.invalid"
+	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	a := newApp(t, p, p.URL)
+	a.browser.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Host == "identity.public.invalid" { // the browser's way to the public URL
+			req.URL.Scheme, req.URL.Host = "http", strings.TrimPrefix(p.URL, "http://")
+		}
+		return nil
+	}
+	a.must("/begin?returnTo=/orders", 200, "back to /orders")
+	a.must("/token", 200, "access-u-1-")
+}
+
+func TestSignOutEndsTheSessionAtTheProvider(t *testing.T) {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	a := newApp(t, p, "")
+	a.must("/begin", 200, "back to /")
+	end := a.must("/end", 200, p.URL+"/end_session?")
+	u, _ := url.Parse(end)
+	if q := u.Query(); q.Get("id_token_hint") == "" || q.Get("post_logout_redirect_uri") != a.url+"/signed-out" || q.Get("client_id") != "webapp" {
+		t.Fatalf("end session URL %s", end)
+	}
+	a.must("/user", 401, "not signed in")
+	a.must("/token", 401, "not signed in")
+}
