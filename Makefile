@@ -23,7 +23,7 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 .PHONY: deps
-deps: ## make sure PostgreSQL and RabbitMQ answer (use, start with compose, or install) and the contract validator is installed
+deps: ## make sure PostgreSQL and RabbitMQ answer (use, start with compose, or install), Chromium for the browser tests (installed when missing) and the contract validator are there
 	@bash deploy/scripts/ensure-deps.sh
 	@bash deploy/scripts/ensure-node-tools.sh tools/asyncapi/validate
 

@@ -3,7 +3,9 @@
 #   1. both answer already           -> use them;
 #   2. a Docker engine is there       -> start them with docker compose;
 #   3. Debian or Ubuntu (apt-get)     -> install the packages and start them;
-# and fails with a clear message when none of that works.
+# and fails with a clear message when none of that works. Then makes sure
+# the browser tests have a Chromium (tests/e2e, browser_test.go): Debian's
+# chromium package, installed with apt-get when there is none.
 set -euo pipefail
 
 PG_HOST=${PG_HOST:-127.0.0.1}
@@ -86,8 +88,27 @@ start_debian_packages() {
 	fi
 }
 
+# The browser tests drive Chromium; CHROMIUM names another binary.
+ensure_chromium() {
+	local browser=${CHROMIUM:-chromium}
+	if command -v "$browser" >/dev/null 2>&1; then
+		say "Chromium: $(command -v "$browser")"
+		return 0
+	fi
+	if ! command -v apt-get >/dev/null 2>&1; then
+		say "there is no $browser for the browser tests and no apt-get to install it: install Chromium, or set CHROMIUM to its binary"
+		return 1
+	fi
+	say "installing chromium (Debian package) for the browser tests"
+	sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null ||
+		{ sudo_cmd apt-get update -qq && sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	command -v "$browser" >/dev/null 2>&1 || { say "chromium was installed but $browser is not on the PATH"; return 1; }
+	say "Chromium: $(command -v "$browser")"
+}
+
 if both_ready; then
 	say "PostgreSQL ($PG_HOST:$PG_PORT) and RabbitMQ ($AMQP_HOST:$AMQP_PORT) answer"
+	ensure_chromium
 	exit 0
 fi
 
@@ -106,3 +127,4 @@ if ! wait_ready 180; then
 	exit 1
 fi
 say "PostgreSQL and RabbitMQ answer"
+ensure_chromium

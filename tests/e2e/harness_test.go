@@ -28,14 +28,14 @@ var (
 	buildErr  error
 )
 
-func buildBinaries(t *testing.T) string {
+func buildBinaries(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		binDir, buildErr = os.MkdirTemp("", "eshop-e2e-bin")
 		if buildErr != nil {
 			return
 		}
-		for _, s := range append(services, "identity") {
+		for _, s := range append(services, "identity", "webapp") {
 			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, s), "./services/"+s+"/cmd/"+s)
 			cmd.Dir = "../.."
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -62,7 +62,7 @@ func TestMain(m *testing.M) {
 // Shop is the four services running as processes, each with its own
 // database, all on this test's own exchange and queues.
 type Shop struct {
-	t      *testing.T
+	t      testing.TB
 	bins   string
 	logDir string
 	env    map[string][]string
@@ -79,6 +79,10 @@ type Shop struct {
 	// was started with StartShopWithIdentity: buyers and the admin sign in
 	// there.
 	Identity string
+	// Webapp is the URL of the storefront, started with identity by
+	// StartShopWithIdentity: identity knows it as its webapp client, and
+	// payment takes card requests from its pages.
+	Webapp string
 	// Exchange is the test's own event-bus exchange.
 	Exchange string
 	// prefix names the test's broker objects (testkit.Broker).
@@ -89,7 +93,7 @@ type Shop struct {
 	Databases map[string]string
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -100,19 +104,20 @@ func freePort(t *testing.T) string {
 
 // StartShop starts the shop, trusting the test's own issuer; extra
 // settings (NAME=value) go to every service.
-func StartShop(t *testing.T, extra ...string) *Shop {
+func StartShop(t testing.TB, extra ...string) *Shop {
 	t.Helper()
 	return startShop(t, false, extra...)
 }
 
 // StartShopWithIdentity starts the identity service, then the shop
-// trusting it: tokens come from signing in at identity as a browser does.
-func StartShopWithIdentity(t *testing.T, extra ...string) *Shop {
+// trusting it: tokens come from signing in at identity as a browser does;
+// then the storefront (Webapp) over the shop, signing in at identity.
+func StartShopWithIdentity(t testing.TB, extra ...string) *Shop {
 	t.Helper()
 	return startShop(t, true, extra...)
 }
 
-func startShop(t *testing.T, withIdentity bool, extra ...string) *Shop {
+func startShop(t testing.TB, withIdentity bool, extra ...string) *Shop {
 	s := &Shop{t: t, bins: buildBinaries(t), logDir: t.TempDir(), env: map[string][]string{}, addr: map[string]string{}, procs: map[string]*exec.Cmd{},
 		Queues: map[string]string{}}
 	exchange, prefix := testkit.Broker(t)
@@ -125,6 +130,8 @@ func startShop(t *testing.T, withIdentity bool, extra ...string) *Shop {
 	t.Cleanup(s.stopAll)
 	issuer := ""
 	if withIdentity {
+		s.addr["webapp"] = freePort(t)
+		s.Webapp = "http://" + s.addr["webapp"]
 		issuer = s.startIdentity()
 	} else {
 		s.Issuer = testkit.NewIssuer(t)
@@ -150,10 +157,16 @@ func startShop(t *testing.T, withIdentity bool, extra ...string) *Shop {
 		if db, ok := s.Databases[name]; ok {
 			env = append(env, "DATABASE_URL="+db)
 		}
+		if name == "payment" && s.Webapp != "" {
+			env = append(env, "PAYMENT_CORS_ORIGINS="+s.Webapp) // the checkout page sends the card
+		}
 		s.env[name] = append(env, extra...)
 	}
 	for _, name := range services {
 		s.Start(name)
+	}
+	if s.Webapp != "" {
+		s.startWebapp(exchange, prefix, extra)
 	}
 	s.Client = &shop.Client{
 		CatalogURL:  "http://" + s.addr["catalog"],
@@ -176,25 +189,56 @@ func (s *Shop) startIdentity() string {
 		"DATABASE_URL=" + s.Databases["identity"],
 		"IDENTITY_ISSUER=" + s.Identity,
 		"IDENTITY_PASSWORD_COST=4", // bcrypt's least: the test signs in, it does not guard
+		"IDENTITY_CLIENTS=" + identityClients(s.Webapp),
 		"LOG_LEVEL=debug",
 	}
 	s.Start("identity")
 	st := &shop.Story{Patience: 60 * time.Second}
 	if err := st.Eventually(context.Background(), "identity to be ready", func() (bool, string, error) {
-		res, err := http.Get(s.Identity + "/readyz")
-		if err != nil {
-			return false, err.Error(), nil
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK, res.Status, nil
+		err := ready(s.Identity)
+		return err == nil, fmt.Sprint(err), nil
 	}); err != nil {
 		s.t.Fatal(err)
 	}
 	return s.Identity
 }
 
+// identityClients is identity's IDENTITY_CLIENTS for a test: its default
+// clients, with the webapp's redirect URIs at webappURL, the test's
+// storefront.
+func identityClients(webappURL string) string {
+	return fmt.Sprintf(`[{"id":"webapp","secret":"webapp-secret","redirect_uris":[%q],"post_logout_redirect_uris":[%q]},`+
+		`{"id":%q,"redirect_uris":[%q],"post_logout_redirect_uris":["http://localhost:8765/signed-out"]},{"id":"machine","secret":"machine-secret"}]`,
+		webappURL+"/signin-oidc", webappURL+"/signout-callback-oidc", shop.DemoClientID, shop.DemoRedirectURI)
+}
+
+// startWebapp starts the storefront over the four services and identity,
+// on the test's exchange with a queue of its own. Its readiness is part of
+// WaitReady.
+func (s *Shop) startWebapp(exchange, prefix string, extra []string) {
+	s.Queues["webapp"] = prefix + "_webapp"
+	s.env["webapp"] = append([]string{
+		"HTTP_ADDR=" + s.addr["webapp"],
+		"RABBITMQ_URL=" + testkit.RabbitURL(),
+		"EVENTBUS_EXCHANGE=" + exchange,
+		"EVENTBUS_QUEUE=" + s.Queues["webapp"],
+		"LOG_LEVEL=debug",
+		"AUTH_ISSUER=" + s.Identity,
+		"AUTH_AUDIENCE=" + testkit.Audience,
+		"CATALOG_URL=http://" + s.addr["catalog"],
+		"BASKET_URL=http://" + s.addr["basket"],
+		"ORDERING_URL=http://" + s.addr["ordering"],
+		"PAYMENT_URL=http://" + s.addr["payment"],
+		"PAYMENT_PUBLIC_URL=http://" + s.addr["payment"],
+		"IDENTITY_URL=" + s.Identity,
+		"WEBAPP_PUBLIC_URL=" + s.Webapp,
+		"SESSION_KEY=e2e-only-session-key-of-32-bytes",
+	}, extra...)
+	s.Start("webapp")
+}
+
 // SignIn signs a demo user in at the shop's identity service.
-func (s *Shop) SignIn(t *testing.T, email string) shop.User {
+func (s *Shop) SignIn(t testing.TB, email string) shop.User {
 	t.Helper()
 	u, err := shop.SignIn(context.Background(), s.Identity, email, "Pass@word1")
 	if err != nil {
@@ -270,7 +314,7 @@ func (s *Shop) stopAll() {
 		}
 	}
 	if s.t.Failed() {
-		for _, name := range append(services, "identity") {
+		for _, name := range append(services, "identity", "webapp") {
 			b, err := os.ReadFile(filepath.Join(s.logDir, name+".log"))
 			if err != nil {
 				continue // not started
@@ -285,15 +329,31 @@ func (s *Shop) stopAll() {
 }
 
 // WaitReady waits until every service answers /readyz with 200.
-func (s *Shop) WaitReady(t *testing.T) {
+func (s *Shop) WaitReady(t testing.TB) {
 	t.Helper()
 	st := &shop.Story{Client: s.Client, Patience: 90 * time.Second}
 	if err := st.Eventually(context.Background(), "the shop to be ready", func() (bool, string, error) {
 		err := s.Client.Ready(context.Background())
+		if err == nil && s.Webapp != "" {
+			err = ready(s.Webapp)
+		}
 		return err == nil, fmt.Sprint(err), nil
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// ready returns nil when the service at url answers /readyz with 200.
+func ready(url string) error {
+	res, err := http.Get(url + "/readyz")
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s/readyz: %s", url, res.Status)
+	}
+	return nil
 }
 
 // readyItems waits until every service is ready and returns the first n

@@ -1,9 +1,9 @@
 // Package httpapi serves the catalog's HTTP API (/api/catalog, see
 // http-api.md and openapi.yaml): items with paging and filters, by ids,
-// create, update, delete, and the catalog's types and brands. Bad input gets
-// a 400 problem naming the fields; nothing is changed. An item's ETag is its
-// version, and an update must send back the one it read in If-Match
-// (etag.go).
+// create, update, delete, an item's picture (pictures.go), and the
+// catalog's types and brands. Bad input gets a 400 problem naming the
+// fields; nothing is changed. An item's ETag is its version, and an update
+// must send back the one it read in If-Match (etag.go).
 package httpapi
 
 import (
@@ -44,6 +44,7 @@ func Mount(r chi.Router, store Store, authenticate func(http.Handler) http.Handl
 		r.Get("/items", h.listItems)
 		r.Get("/items/by", h.itemsByIDs)
 		r.Get("/items/{id}", h.getItem)
+		r.Get("/items/{id}/pic", h.getPicture)
 		r.Get("/catalogtypes", h.listTypes)
 		r.Get("/catalogbrands", h.listBrands)
 		r.Group(func(r chi.Router) {

@@ -8,13 +8,14 @@ import (
 	bbpostgres "github.com/eshop-go/eshop-go/buildingblocks/postgres"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
+	"github.com/eshop-go/eshop-go/services/catalog/internal/pictures"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/postgres"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // TestSeedOnceEvenFromReplicasStartingTogether seeds a fresh database from
 // several stores at once, as replicas starting together do, then again:
-// the sample catalog is there once.
+// the sample catalog is there once, each item with its picture.
 func TestSeedOnceEvenFromReplicasStartingTogether(t *testing.T) {
 	ctx := context.Background()
 	dbURL := testkit.NewDatabase(t)
@@ -58,6 +59,9 @@ func TestSeedOnceEvenFromReplicasStartingTogether(t *testing.T) {
 	for _, it := range page.Items {
 		if it.AvailableStock <= 0 || !it.Price.IsPositive() || it.Description == "" {
 			t.Fatalf("sample item %+v has no stock, price or description", it)
+		}
+		if _, ok := pictures.Lookup(it.PictureFileName); !ok {
+			t.Fatalf("sample item %d %q: the catalog has no picture %q", it.ID, it.Name, it.PictureFileName)
 		}
 	}
 }
