@@ -64,8 +64,9 @@ func specText(t *testing.T) (string, bool) {
 }
 
 // seriesTable reads a markdown table whose rows start with the series'
-// names in backquotes ("| `a`, `b` | type | `label`, `label` (notes) | …"):
-// the labels of each series.
+// names in backquotes and their type ("| `a`, `b` | gauge | `label`,
+// `label` (notes) | …"): the labels of each series. Other tables of the
+// file are left alone.
 func seriesTable(t *testing.T, where, text string) map[string][]string {
 	t.Helper()
 	quoted := regexp.MustCompile("`([^`]+)`")
@@ -73,7 +74,8 @@ func seriesTable(t *testing.T, where, text string) map[string][]string {
 	table := map[string][]string{}
 	for line := range strings.SplitSeq(text, "\n") {
 		cells := strings.Split(line, "|")
-		if len(cells) < 5 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+		if len(cells) < 5 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") ||
+			!slices.Contains([]string{"counter", "gauge", "histogram"}, strings.TrimSpace(cells[2])) {
 			continue
 		}
 		var labels []string
