@@ -45,8 +45,8 @@ func TestDisruptiveOutboxGaugesRiseWhileTheBrokerIsBlocked(t *testing.T) {
 	}
 	waitGauges("an empty outbox", func(p, a float64) bool { return p == 0 && a == 0 })
 	counters := []series{
-		{"catalog", "messaging_client_sent_messages_total", []string{"messaging_destination_name", priceChanged}},
-		{"basket", "messaging_client_consumed_messages_total", []string{"messaging_destination_name", priceChanged, "outcome", "ack"}},
+		{"catalog", "messaging_client_sent_messages_total", []string{"messaging_destination_name", priceChangedEvent}},
+		{"basket", "messaging_client_consumed_messages_total", []string{"messaging_destination_name", priceChangedEvent, "outcome", "ack"}},
 	}
 	before := s.readCounters(t, counters)
 

@@ -10,7 +10,7 @@ import (
 	"github.com/eshop-go/eshop-go/tests/e2e/shop"
 )
 
-const priceChanged = "ProductPriceChangedIntegrationEvent"
+const priceChangedEvent = "ProductPriceChangedIntegrationEvent"
 
 // series is one series of observability.md's table on one service's
 // /metrics: a counter's value or a histogram's number of observations.
@@ -59,11 +59,11 @@ func TestMetricsMoveByExactlyTheTraffic(t *testing.T) {
 		return w.String()
 	}
 	watch(n, "catalog", "http_server_request_duration_seconds", putItem...)
-	sent := watch(n, "catalog", "messaging_client_sent_messages_total", "messaging_destination_name", priceChanged)
-	consumed := watch(n, "basket", "messaging_client_consumed_messages_total", "messaging_destination_name", priceChanged, "outcome", "ack")
-	watch(n, "basket", "messaging_process_duration_seconds", "messaging_destination_name", priceChanged)
+	sent := watch(n, "catalog", "messaging_client_sent_messages_total", "messaging_destination_name", priceChangedEvent)
+	consumed := watch(n, "basket", "messaging_client_consumed_messages_total", "messaging_destination_name", priceChangedEvent, "outcome", "ack")
+	watch(n, "basket", "messaging_process_duration_seconds", "messaging_destination_name", priceChangedEvent)
 	for _, outcome := range []string{"retry", "dead_letter", "duplicate"} {
-		watch(0, "basket", "messaging_client_consumed_messages_total", "messaging_destination_name", priceChanged, "outcome", outcome)
+		watch(0, "basket", "messaging_client_consumed_messages_total", "messaging_destination_name", priceChangedEvent, "outcome", outcome)
 	}
 
 	before := s.readCounters(t, watched)
