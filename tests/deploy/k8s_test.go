@@ -8,12 +8,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
@@ -30,6 +32,12 @@ func newObject(apiVersion, kind string) (any, error) {
 		return &corev1.Secret{}, nil
 	case "v1/Service":
 		return &corev1.Service{}, nil
+	case "v1/ServiceAccount":
+		return &corev1.ServiceAccount{}, nil
+	case "rbac.authorization.k8s.io/v1/Role":
+		return &rbacv1.Role{}, nil
+	case "rbac.authorization.k8s.io/v1/RoleBinding":
+		return &rbacv1.RoleBinding{}, nil
 	case "apps/v1/Deployment":
 		return &appsv1.Deployment{}, nil
 	case "apps/v1/StatefulSet":
@@ -48,9 +56,12 @@ func strictDecode(raw []byte, into any) error {
 
 // manifests is what `kustomize build deploy/k8s` gives, by kind and name.
 type manifests struct {
-	configMaps   map[string]map[string]string
-	secrets      map[string]map[string]string // data and stringData
-	deployments  []appsv1.Deployment
+	configMaps  map[string]map[string]string
+	secrets     map[string]map[string]string // data and stringData
+	deployments []appsv1.Deployment          // the shop's services
+	// backends are the other Deployments, by name: the OpenTelemetry
+	// backend (lgtm).
+	backends     map[string]appsv1.Deployment
 	statefulSets map[string]appsv1.StatefulSet
 	services     map[string]corev1.Service
 }
@@ -61,7 +72,8 @@ func buildManifests(t *testing.T) manifests {
 	if err != nil {
 		t.Fatalf("kustomize build deploy/k8s: %v", err)
 	}
-	m := manifests{configMaps: map[string]map[string]string{}, secrets: map[string]map[string]string{}, statefulSets: map[string]appsv1.StatefulSet{}, services: map[string]corev1.Service{}}
+	m := manifests{configMaps: map[string]map[string]string{}, secrets: map[string]map[string]string{}, backends: map[string]appsv1.Deployment{},
+		statefulSets: map[string]appsv1.StatefulSet{}, services: map[string]corev1.Service{}}
 	for _, r := range resources.Resources() {
 		js, err := r.MarshalJSON()
 		if err != nil {
@@ -96,7 +108,11 @@ func buildManifests(t *testing.T) manifests {
 			maps.Copy(data, o.StringData)
 			m.secrets[o.Name] = data
 		case *appsv1.Deployment:
-			m.deployments = append(m.deployments, *o)
+			if slices.Contains(services, o.Name) {
+				m.deployments = append(m.deployments, *o)
+			} else {
+				m.backends[o.Name] = *o
+			}
 		case *appsv1.StatefulSet:
 			m.statefulSets[o.Name] = *o
 		case *corev1.Service:

@@ -23,6 +23,7 @@ var busServices = []string{"catalog", "basket", "ordering", "payment", "webapp"}
 // composeFile is what the tests read of docker-compose.yml.
 type composeFile struct {
 	Services map[string]struct {
+		Image       string            `json:"image"`
 		Environment map[string]string `json:"environment"`
 		Volumes     []string          `json:"volumes"`
 		Ports       []string          `json:"ports"`
@@ -43,8 +44,18 @@ func readCompose(t *testing.T) composeFile {
 	return compose
 }
 
+// otelSettings are OpenTelemetry's standard variables (observability.md,
+// "Traces") that compose and deploy/k8s set: the OpenTelemetry SDK reads
+// them itself, not the service's configuration.
+var otelSettings = []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME"}
+
+// otelSDK is the module of the OpenTelemetry SDK, as `go version -m` lists
+// a binary's dependencies.
+const otelSDK = "go.opentelemetry.io/otel/sdk"
+
 // settingsOf builds a service and asks it which settings it reads
-// (`<binary> settings`, the names its configuration looked up).
+// (`<binary> settings`, the names its configuration looked up), plus
+// OpenTelemetry's variables if the binary has the OpenTelemetry SDK.
 func settingsOf(t *testing.T, service string) []string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), service)
@@ -60,6 +71,13 @@ func settingsOf(t *testing.T, service string) []string {
 	names := strings.Fields(string(out))
 	if !slices.Contains(names, "HTTP_ADDR") || !slices.Contains(names, "RABBITMQ_URL") {
 		t.Fatalf("%s settings = %v: HTTP_ADDR and RABBITMQ_URL missing, the subcommand does not list what the service reads", service, names)
+	}
+	deps, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		t.Fatalf("go version -m %s: %v", service, err)
+	}
+	if strings.Contains(string(deps), "\tdep\t"+otelSDK+"\t") {
+		names = append(names, otelSettings...)
 	}
 	return names
 }
@@ -80,7 +98,7 @@ func TestComposeAndKubernetesSetOnlySettingsTheServicesRead(t *testing.T) {
 		}
 		for name := range svc.Environment {
 			if !slices.Contains(reads[s], name) {
-				t.Errorf("docker-compose.yml sets %s on %s, which %s does not read", name, s, s)
+				t.Errorf("docker-compose.yml sets %s on %s, which %s does not read%s", name, s, s, unlessOTel(name))
 			}
 		}
 	}
@@ -101,9 +119,18 @@ func TestComposeAndKubernetesSetOnlySettingsTheServicesRead(t *testing.T) {
 			}
 			for _, name := range set {
 				if !slices.Contains(reads[d.Name], name) {
-					t.Errorf("deploy/k8s sets %s on %s, which %s does not read", name, d.Name, d.Name)
+					t.Errorf("deploy/k8s sets %s on %s, which %s does not read%s", name, d.Name, d.Name, unlessOTel(name))
 				}
 			}
 		}
 	}
+}
+
+// unlessOTel says why an OpenTelemetry variable is not read: the binary
+// does not have the SDK.
+func unlessOTel(name string) string {
+	if slices.Contains(otelSettings, name) {
+		return " (" + otelSDK + " is not in the binary)"
+	}
+	return ""
 }
