@@ -69,7 +69,7 @@ func EnsureDatabase(ctx context.Context, databaseURL string) error {
 //
 // Its statements are traced (otelpgx): a statement run with a context whose
 // span is recording (a request's, a handler's) gets a client span named by
-// its operation (SELECT, INSERT …), with its SQL text and never its
+// its operation ("query SELECT", "query INSERT" …), with its SQL text and never its
 // arguments. Statements outside any span (the relay's polling, the purges)
 // make none.
 func NewPool(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
@@ -77,8 +77,11 @@ func NewPool(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse database URL: %w", err)
 	}
-	// A span per pool acquire would double every statement's for little.
-	cfg.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithDisableAcquireTracer())
+	// A span per pool acquire would double every statement's for little;
+	// the prefix tells a statement's span ("query SELECT") from that of
+	// its preparation, the first time a connection runs it ("prepare
+	// SELECT").
+	cfg.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithDisableAcquireTracer(), otelpgx.WithQuerySpanNamePrefix())
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: new pool: %w", err)
