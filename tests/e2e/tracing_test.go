@@ -85,7 +85,9 @@ func priceChangeTrace(t *testing.T, rec *otlpReceiver, wantProcess int) []span {
 		}
 	}
 	last := proc[len(proc)-1]
-	if sql := rec.find(inTrace(func(s span) bool { return s.Service == "basket" && s.Parent == last.ID && s.Attrs["db.query.text"] != "" })); len(sql) == 0 {
+	if sql := rec.find(inTrace(func(s span) bool {
+		return s.Service == "basket" && s.Parent == last.ID && s.Attrs["db.query.text"] != ""
+	})); len(sql) == 0 {
 		t.Errorf("no SQL span under basket's process span:\n%s", tree(spans))
 	}
 	return spans
