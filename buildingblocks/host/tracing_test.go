@@ -13,6 +13,8 @@ import (
 )
 
 func TestHTTPServerSpansAreNamedByRouteAndContinueTheCallersTrace(t *testing.T) {
+	// testkit.RecordSpans, which this internal test cannot import (testkit
+	// imports host).
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })

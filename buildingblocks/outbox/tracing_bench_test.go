@@ -11,7 +11,7 @@ import (
 
 // tracingRounds is how often BenchmarkOutboxTracing runs the workload off
 // and then on.
-const tracingRounds = 2
+const tracingRounds = 3
 
 // BenchmarkOutboxTracing runs BenchmarkOutbox's full-speed workload (on
 // half the events) with tracing off (the process's tracer provider makes

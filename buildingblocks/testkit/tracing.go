@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 // ExportingTracerProvider returns a tracer provider as a service with
@@ -38,4 +39,14 @@ func ExportingTracerProvider(t testing.TB) (*sdktrace.TracerProvider, *atomic.In
 		srv.Close()
 	})
 	return tp, &received
+}
+
+// RecordSpans returns a tracer provider whose ended spans the returned
+// recorder keeps, for a test to read; it shuts down when the test ends.
+func RecordSpans(t testing.TB) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
+	t.Helper()
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	return tp, rec
 }

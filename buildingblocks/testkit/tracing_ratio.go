@@ -28,6 +28,10 @@ func (r OnOff) String() string {
 		return "no round ran"
 	}
 	slices.Sort(ratios)
-	fmt.Fprintf(&b, "median on/off %.1f %%", ratios[len(ratios)/2])
+	median := ratios[len(ratios)/2]
+	if len(ratios)%2 == 0 {
+		median = (ratios[len(ratios)/2-1] + median) / 2
+	}
+	fmt.Fprintf(&b, "median on/off %.1f %%", median)
 	return b.String()
 }

@@ -4,21 +4,13 @@ import (
 	"context"
 	"testing"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/buildingblocks/tracing"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
 
-func newProvider(t *testing.T) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	return tp, rec
-}
-
 func TestHeadersCarryTheSpanContextAcrossAndBack(t *testing.T) {
-	tp, _ := newProvider(t)
+	tp, _ := testkit.RecordSpans(t)
 	ctx, span := tp.Tracer("test").Start(context.Background(), "cause")
 	defer span.End()
 
@@ -51,7 +43,7 @@ func TestNoSpanNoHeaders(t *testing.T) {
 }
 
 func TestSetHeadersReplacesAnOlderTraceContextAndKeepsTheRest(t *testing.T) {
-	tp, _ := newProvider(t)
+	tp, _ := testkit.RecordSpans(t)
 	ctx, span := tp.Tracer("test").Start(context.Background(), "now")
 	defer span.End()
 	h := tracing.SetHeaders(ctx, map[string]string{
@@ -65,7 +57,7 @@ func TestSetHeadersReplacesAnOlderTraceContextAndKeepsTheRest(t *testing.T) {
 }
 
 func TestNewTraceStartsANewRootLinkedToItsCause(t *testing.T) {
-	tp, rec := newProvider(t)
+	tp, rec := testkit.RecordSpans(t)
 	tracer := tp.Tracer("test")
 	cctx, cause := tracer.Start(context.Background(), "checkout")
 	cause.End()

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
-	"github.com/jackc/pgx/v5"
 )
 
 // The broker is unreachable for catalog between the commit of a price
@@ -53,14 +52,8 @@ func TestDisruptiveTracingARelayedEventJoinsItsTraceAfterABrokerOutage(t *testin
 // pendingEvents counts the events of the outbox at url not yet published.
 func pendingEvents(t *testing.T, url string) int {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	var n int
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM integration_event_log WHERE state = 'pending'").Scan(&n); err != nil {
+	if err := connect(t, url).QueryRow(context.Background(), "SELECT count(*) FROM integration_event_log WHERE state = 'pending'").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -145,13 +145,7 @@ func TestTracingARetriedDeliveryShowsItsAttempts(t *testing.T) {
 // transactions that roll back.
 func failTwice(t *testing.T, url, handler string) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, fmt.Sprintf(`
+	_, err := connect(t, url).Exec(context.Background(), fmt.Sprintf(`
 CREATE SEQUENCE e2e_failures;
 CREATE FUNCTION e2e_fail_twice() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -236,4 +230,15 @@ func rootsOf(spans []span) []span {
 		}
 	}
 	return roots
+}
+
+// connect connects to the database at url until the test ends.
+func connect(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/buildingblocks/tracing"
 	"go.opentelemetry.io/otel/attribute"
@@ -17,13 +18,17 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// recordSpans gives cfg a tracer provider whose ended spans the returned
-// recorder holds.
-func recordSpans(t *testing.T) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	return tp, rec
+// tracedBus starts a bus for the service svc of this test whose spans the
+// returned recorder keeps.
+func tracedBus(t *testing.T, svc string, configure func(*rabbitmq.Config)) (*rabbitmq.Bus, rabbitmq.Config, *sdktrace.TracerProvider, *tracetest.SpanRecorder, context.Context) {
+	tb, ctx := newTestBroker(t)
+	tp, rec := testkit.RecordSpans(t)
+	cfg := tb.config(svc)
+	cfg.TracerProvider = tp
+	if configure != nil {
+		configure(&cfg)
+	}
+	return tb.bus(cfg), cfg, tp, rec, ctx
 }
 
 func spansNamed(rec *tracetest.SpanRecorder, name string) []sdktrace.ReadOnlySpan {
@@ -49,11 +54,7 @@ func attr(s sdktrace.ReadOnlySpan, key string) attribute.Value {
 // publish span's child, and the handler runs in the process span: one
 // trace, with the attributes of the semantic conventions.
 func TestAPublishAndItsDeliveryAreOneTrace(t *testing.T) {
-	tb, ctx := newTestBroker(t)
-	tp, rec := recordSpans(t)
-	cfg := tb.config("basket")
-	cfg.TracerProvider = tp
-	bus := tb.bus(cfg)
+	bus, cfg, tp, rec, ctx := tracedBus(t, "basket", nil)
 
 	var inHandler trace.SpanContext
 	handled := make(chan struct{})
@@ -114,11 +115,7 @@ func TestAPublishAndItsDeliveryAreOneTrace(t *testing.T) {
 // A message whose trace context is in its headers (the outbox's) is
 // published in that trace, whatever span ctx has.
 func TestAMessageCarryingATraceContextIsPublishedInThatTrace(t *testing.T) {
-	tb, ctx := newTestBroker(t)
-	tp, rec := recordSpans(t)
-	cfg := tb.config("ordering")
-	cfg.TracerProvider = tp
-	bus := tb.bus(cfg)
+	bus, _, tp, rec, ctx := tracedBus(t, "ordering", nil)
 
 	stored, cause := tp.Tracer("test").Start(context.Background(), "the transaction that stored it")
 	cause.End()
@@ -143,12 +140,7 @@ func TestAMessageCarryingATraceContextIsPublishedInThatTrace(t *testing.T) {
 // errors with a "retry" event; one that fails every attempt is marked
 // dead_letter.
 func TestRetriesAndDeadLettersShowOnTheProcessSpans(t *testing.T) {
-	tb, ctx := newTestBroker(t)
-	tp, rec := recordSpans(t)
-	cfg := tb.config("payment")
-	cfg.TracerProvider = tp
-	cfg.MaxAttempts = 3
-	bus := tb.bus(cfg)
+	bus, cfg, _, rec, ctx := tracedBus(t, "payment", func(cfg *rabbitmq.Config) { cfg.MaxAttempts = 3 })
 
 	var mu sync.Mutex
 	done := map[string]bool{}
