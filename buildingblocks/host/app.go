@@ -83,7 +83,7 @@ func NewApp(ctx context.Context, name string, cfg Config, logger *slog.Logger) (
 func NewAppWithoutEvents(name string, cfg Config, logger *slog.Logger) *App {
 	a := &App{Name: name, Config: cfg, Logger: logger, Router: httpapi.NewRouter(logger),
 		Auth: auth.NewVerifier(cfg.Auth), Health: NewHealth(), metrics: newMetrics()}
-	a.Router.Use(a.metrics.instrument)
+	a.Router.Use(a.metrics.instrument, nameByRoute)
 	a.Router.Get("/healthz", a.Health.Live)
 	a.Router.Get("/readyz", a.Health.Ready)
 	a.Router.Method(http.MethodGet, "/metrics", a.metrics.handler())

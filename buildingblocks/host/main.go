@@ -1,12 +1,16 @@
 package host
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
+	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/tracing"
 )
 
 // Main is the whole of a service binary's main:
@@ -17,7 +21,8 @@ import (
 // addr and name as the defaults of HTTP_ADDR and EVENTBUS_QUEUE), answers
 // the subcommands every binary has, or builds the service with build and
 // runs it ([App.Run]) with JSON logs on stderr (the process's default slog
-// logger too):
+// logger too) and the tracer provider that OpenTelemetry's environment
+// variables describe ([tracing.Setup]), flushed when the service stopped:
 //
 //	<binary>               run the service until SIGINT or SIGTERM
 //	<binary> healthcheck   exit 0 when the instance at HTTP_ADDR is ready (for container health checks)
@@ -73,6 +78,19 @@ func runMain[C any, P ServiceConfig[C]](name, addr string, build func(context.Co
 	// Libraries that log through slog's default logger (zitadel/oidc in
 	// identity) then write the same JSON lines.
 	slog.SetDefault(logger)
+	stopTracing, err := tracing.Setup(context.Background(), name, logger)
+	if err != nil {
+		logger.Error("cannot set up tracing", "error", err)
+		return 1
+	}
+	defer func() {
+		// The spans of the stop itself go out too, bounded like the stop.
+		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(base.ShutdownTimeout, 25*time.Second))
+		defer cancel()
+		if err := stopTracing(ctx); err != nil {
+			logger.Warn("tracing: spans not exported at stop", "error", err)
+		}
+	}()
 	app, err := build(context.Background(), cfg, logger)
 	if err != nil {
 		logger.Error("cannot build the service", "error", err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+	"go.opentelemetry.io/otel"
 )
 
 // Run serves the app until ctx is done or the process gets SIGINT or
@@ -35,7 +36,7 @@ func (a *App) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", a.Config.HTTPAddr, err)
 	}
 	srv := &http.Server{
-		Handler:           a.Router,
+		Handler:           traced(a.Router, otel.GetTracerProvider()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

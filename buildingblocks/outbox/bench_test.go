@@ -17,6 +17,8 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // BenchmarkOutbox measures the path a real event takes: 16 producers each
@@ -48,9 +50,13 @@ type workload struct {
 	name   string
 	events int
 	rate   int // offered events/s in all; 0 is as fast as the producers go
+	// traced: each producer's transaction runs in a span of its own, as a
+	// request's does (spans come from the process's tracer provider).
+	traced bool
 }
 
-func (w workload) run(b *testing.B) {
+// run runs the workload once and returns its throughput in events/s.
+func (w workload) run(b *testing.B) float64 {
 	b.StopTimer()
 	ctx := context.Background()
 	exchange, prefix := testkit.Broker(b)
@@ -107,6 +113,12 @@ func (w workload) run(b *testing.B) {
 		if w.rate > 0 {
 			time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(w.rate))))
 		}
+		ctx := ctx
+		if w.traced {
+			var span trace.Span
+			ctx, span = otel.Tracer("outbox.bench").Start(ctx, "POST /orders")
+			defer span.End()
+		}
 		return commitOrder(ctx, producerDB, i, func() { committing[i].Store(time.Now().UnixNano()) })
 	}); err != nil {
 		b.Fatal(err)
@@ -121,6 +133,7 @@ func (w workload) run(b *testing.B) {
 	b.ReportMetric(ms(latency[len(latency)/2]), "p50-ms")
 	b.ReportMetric(ms(latency[len(latency)*99/100]), "p99-ms")
 	b.ReportMetric(ms(latency[len(latency)-1]), "max-ms")
+	return float64(w.events) / elapsed.Seconds()
 }
 
 // commitOrder commits order id and its event; beforeCommit runs just

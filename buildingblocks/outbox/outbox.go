@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/tracing"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -33,32 +35,37 @@ const sleeperLock int64 = 0x6f7574626f78 // "outbox"
 const insertEvents = `
 WITH inserted AS (
 	INSERT INTO integration_event_log
-		(event_id, event_name, created_at, content, app_id, correlation_id, headers)
-	SELECT id, name, created_at, content::json, app_id, correlation_id, headers::jsonb
-	FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[])
-		AS m(id, name, created_at, content, app_id, correlation_id, headers)
+		(event_id, event_name, created_at, content, app_id, correlation_id, headers, traceparent, tracestate)
+	SELECT id, name, created_at, content::json, app_id, correlation_id, headers::jsonb, traceparent, tracestate
+	FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
+	            $10::text[], $11::text[])
+		AS m(id, name, created_at, content, app_id, correlation_id, headers, traceparent, tracestate)
 )
 SELECT pg_notify($8, '') WHERE NOT pg_try_advisory_xact_lock_shared($9)`
 
 // Add stores events in tx, the transaction of the business change that
 // caused them; the relay publishes them once tx has committed, and never if
-// it rolls back. The messages carry the correlation id of ctx.
+// it rolls back. The messages carry the correlation id of ctx and the
+// trace context of its span, which the relay's publish continues.
 func Add(ctx context.Context, tx pgx.Tx, events ...eventbus.Event) error {
 	msgs := make([]eventbus.Message, 0, len(events))
 	correlationID := eventbus.CorrelationID(ctx)
+	trace := tracing.Headers(ctx)
 	for _, e := range events {
 		m, err := eventbus.Encode(e)
 		if err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
 		m.CorrelationID = correlationID
+		m.Headers = trace // only read from here on
 		msgs = append(msgs, m)
 	}
 	return addMessages(ctx, tx, msgs...)
 }
 
 // addMessages stores encoded messages in tx. A message without a Time gets
-// the current time.
+// the current time. The trace context in a message's headers goes to the
+// columns traceparent and tracestate, its other headers to headers.
 func addMessages(ctx context.Context, tx pgx.Tx, msgs ...eventbus.Message) error {
 	if len(msgs) == 0 {
 		return nil
@@ -72,6 +79,8 @@ func addMessages(ctx context.Context, tx pgx.Tx, msgs ...eventbus.Message) error
 		appIDs         = make([]*string, n)
 		correlationIDs = make([]*string, n)
 		headers        = make([]*string, n)
+		traceparents   = make([]*string, n)
+		tracestates    = make([]*string, n)
 	)
 	now := time.Now().UTC()
 	for i, m := range msgs {
@@ -87,8 +96,10 @@ func addMessages(ctx context.Context, tx pgx.Tx, msgs ...eventbus.Message) error
 		contents[i] = string(m.Body)
 		appIDs[i] = nullable(m.AppID)
 		correlationIDs[i] = nullable(m.CorrelationID)
-		if len(m.Headers) > 0 {
-			h, err := json.Marshal(m.Headers)
+		traceparents[i] = nullable(m.Headers[tracing.TraceparentHeader])
+		tracestates[i] = nullable(m.Headers[tracing.TracestateHeader])
+		if other := withoutTraceContext(m.Headers); len(other) > 0 {
+			h, err := json.Marshal(other)
 			if err != nil {
 				return fmt.Errorf("outbox: headers of %s %s: %w", m.Name, m.ID, err)
 			}
@@ -97,10 +108,24 @@ func addMessages(ctx context.Context, tx pgx.Tx, msgs ...eventbus.Message) error
 		}
 	}
 	if _, err := tx.Exec(ctx, insertEvents, eventIDs, names, times, contents, appIDs, correlationIDs, headers,
-		notifyChannel, sleeperLock); err != nil {
+		notifyChannel, sleeperLock, traceparents, tracestates); err != nil {
 		return fmt.Errorf("outbox: store %d event(s): %w", n, err)
 	}
 	return nil
+}
+
+// withoutTraceContext is headers without traceparent and tracestate (headers
+// itself when it has neither).
+func withoutTraceContext(headers map[string]string) map[string]string {
+	_, tp := headers[tracing.TraceparentHeader]
+	_, ts := headers[tracing.TracestateHeader]
+	if !tp && !ts {
+		return headers
+	}
+	other := maps.Clone(headers)
+	delete(other, tracing.TraceparentHeader)
+	delete(other, tracing.TracestateHeader)
+	return other
 }
 
 func nullable(s string) *string {
@@ -108,4 +133,19 @@ func nullable(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// withTraceContext is headers with the stored trace context added, if any.
+func withTraceContext(headers map[string]string, traceparent, tracestate *string) map[string]string {
+	if traceparent == nil {
+		return headers
+	}
+	if headers == nil {
+		headers = make(map[string]string, 2)
+	}
+	headers[tracing.TraceparentHeader] = *traceparent
+	if tracestate != nil {
+		headers[tracing.TracestateHeader] = *tracestate
+	}
+	return headers
 }

@@ -119,7 +119,7 @@ func (r *Relay) Run(ctx context.Context) error {
 }
 
 const claimBatch = `
-SELECT seq, event_id, event_name, created_at, content, app_id, correlation_id, headers
+SELECT seq, event_id, event_name, created_at, content, app_id, correlation_id, headers, traceparent, tracestate
 FROM integration_event_log
 WHERE state = 'pending'
 ORDER BY seq
@@ -184,13 +184,17 @@ func (r *Relay) claim(ctx context.Context, tx pgx.Tx) (seqs []int64, msgs []even
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			seq           int64
-			m             eventbus.Message
-			appID, corrID *string
+			seq                     int64
+			m                       eventbus.Message
+			appID, corrID           *string
+			traceparent, tracestate *string
 		)
-		if err := rows.Scan(&seq, &m.ID, &m.Name, &m.Time, &m.Body, &appID, &corrID, &m.Headers); err != nil {
+		if err := rows.Scan(&seq, &m.ID, &m.Name, &m.Time, &m.Body, &appID, &corrID, &m.Headers, &traceparent, &tracestate); err != nil {
 			return nil, nil, fmt.Errorf("outbox: claim: %w", err)
 		}
+		// The publish continues the trace of the transaction that stored
+		// the event (see rabbitmq.Bus.Publish).
+		m.Headers = withTraceContext(m.Headers, traceparent, tracestate)
 		m.Time = m.Time.UTC()
 		m.AppID = r.cfg.AppID
 		if appID != nil {

@@ -110,7 +110,7 @@ func TestMigrateConcurrentlyAndAgain(t *testing.T) {
 		t.Fatalf("second Migrate: %v", err)
 	}
 
-	for table, want := range map[string]int{"buildingblocks_schema_version": 3, "schema_version": 2} {
+	for table, want := range map[string]int{"buildingblocks_schema_version": 4, "schema_version": 2} {
 		var got int
 		if err := pool.QueryRow(ctx, "SELECT version FROM "+table).Scan(&got); err != nil {
 			t.Fatalf("%s: %v", table, err)

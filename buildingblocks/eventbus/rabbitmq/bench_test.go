@@ -14,6 +14,7 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // The benchmarks each run one fixed workload per iteration (run them with
@@ -74,25 +75,35 @@ func (l *latencies) record(body []byte) error {
 	return nil
 }
 
-func (l *latencies) report(b *testing.B, elapsed time.Duration) {
+// report reports the throughput and latencies, and returns the throughput
+// in events/s.
+func (l *latencies) report(b *testing.B, elapsed time.Duration) float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	slices.Sort(l.d)
 	pct := func(p float64) float64 {
 		return float64(l.d[int(p*float64(len(l.d)-1))].Microseconds()) / 1000
 	}
-	b.ReportMetric(float64(len(l.d))/elapsed.Seconds(), "events/s")
+	rate := float64(len(l.d)) / elapsed.Seconds()
+	b.ReportMetric(rate, "events/s")
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
+	return rate
 }
 
 // BenchmarkBus publishes through the bus from 32 goroutines, each waiting
 // for its confirm, to a subscribed handler that decodes the body.
-func BenchmarkBus(b *testing.B) {
+func BenchmarkBus(b *testing.B) { benchBus(b, nil) }
+
+// benchBus is BenchmarkBus with the buses' spans made by tp (nil: the
+// process's provider). It returns the last iteration's events/s.
+func benchBus(b *testing.B, tp trace.TracerProvider) (rate float64) {
 	tb, _ := newTestBroker(b)
 	ctx := context.Background()
-	publisher := tb.bus(tb.config("catalog"))
-	consumer := tb.bus(tb.config("basket"))
+	pubCfg, consCfg := tb.config("catalog"), tb.config("basket")
+	pubCfg.TracerProvider, consCfg.TracerProvider = tp, tp
+	publisher := tb.bus(pubCfg)
+	consumer := tb.bus(consCfg)
 	var lat atomic.Pointer[latencies]
 	if _, err := consumer.Subscribe(ctx, "ProductPriceChangedIntegrationEvent", func(_ context.Context, m eventbus.Message) error {
 		return lat.Load().record(m.Body)
@@ -111,8 +122,9 @@ func BenchmarkBus(b *testing.B) {
 			b.Fatal(err)
 		}
 		<-l.done
-		l.report(b, time.Since(start))
+		rate = l.report(b, time.Since(start))
 	}
+	return rate
 }
 
 // BenchmarkRawAMQP is the physical reference: plain amqp091-go, one

@@ -8,16 +8,18 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	amqp "github.com/rabbitmq/amqp091-go"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Bus is the RabbitMQ event bus. It publishes on one connection and
 // consumes on another, and keeps both up by itself: create it with [New],
 // use it from any number of goroutines, and [Bus.Close] it at shutdown.
 type Bus struct {
-	cfg  Config
-	pub  *publisher
-	sub  *consumer
-	done chan struct{}
+	cfg    Config
+	tracer trace.Tracer
+	pub    *publisher
+	sub    *consumer
+	done   chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -38,7 +40,7 @@ func New(ctx context.Context, cfg Config) (*Bus, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	b := &Bus{cfg: cfg, done: make(chan struct{})}
+	b := &Bus{cfg: cfg, tracer: cfg.TracerProvider.Tracer(tracerName), done: make(chan struct{})}
 	b.pub = newPublisher(cfg)
 	b.sub = newConsumer(cfg)
 	go b.pub.run()
@@ -51,17 +53,29 @@ func New(ctx context.Context, cfg Config) (*Bus, error) {
 // connection. An error means the message may or may not have been
 // published: the caller tries again (an outbox does) and consumers drop the
 // duplicate.
+//
+// It is traced as a producer span "publish <event>", the child of the
+// trace context in m.Headers (traceparent: the outbox's) or else of ctx's
+// span; the message carries the span's context to its consumers.
 func (b *Bus) Publish(ctx context.Context, m eventbus.Message) error {
-	return b.pub.publish(ctx, m)
+	msgs, spans := startPublish(ctx, b.tracer, b.cfg.Exchange, []eventbus.Message{m})
+	err := b.pub.publish(ctx, msgs[0])
+	endPublish(spans, err)
+	return err
 }
 
 // PublishBatch publishes msgs in the order given, their confirms pipelined,
 // and returns once the broker confirmed every one (outbox.BatchPublisher:
 // how the outbox relay sends a batch both fast and in order). After a lost
 // connection or a refusal it sends again from the first unconfirmed
-// message; during an outage it waits, bounded by ctx.
+// message; during an outage it waits, bounded by ctx. Each message is
+// traced as [Bus.Publish] says; when the batch fails, every span records
+// the error.
 func (b *Bus) PublishBatch(ctx context.Context, msgs []eventbus.Message) error {
-	return b.pub.publishBatch(ctx, msgs)
+	msgs, spans := startPublish(ctx, b.tracer, b.cfg.Exchange, msgs)
+	err := b.pub.publishBatch(ctx, msgs)
+	endPublish(spans, err)
+	return err
 }
 
 // Subscribe registers h for the event name. The first handler of a name

@@ -3,6 +3,9 @@ package rabbitmq
 import (
 	"log/slog"
 	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults of [Config]; a zero field takes the default.
@@ -87,6 +90,9 @@ type Config struct {
 	// Metrics counts what the bus publishes and handles. Default: nothing
 	// is counted.
 	Metrics Metrics
+	// TracerProvider makes the spans of what the bus publishes and
+	// handles. Default otel.GetTracerProvider(), the process's.
+	TracerProvider trace.TracerProvider
 }
 
 // Outcomes of a delivery, as [Metrics] counts them.
@@ -144,6 +150,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Metrics == nil {
 		c.Metrics = noMetrics{}
+	}
+	if c.TracerProvider == nil {
+		c.TracerProvider = otel.GetTracerProvider()
 	}
 	return c
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	amqp "github.com/rabbitmq/amqp091-go"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // consumer receives the deliveries of the service's queue and runs the
@@ -33,6 +34,7 @@ import (
 type consumer struct {
 	cfg            Config
 	log            *slog.Logger
+	tracer         trace.Tracer
 	stopping       context.Context // done once Close begins
 	stop           context.CancelFunc
 	stopped        chan struct{}   // closed when run returned
@@ -72,6 +74,7 @@ func newConsumer(cfg Config) *consumer {
 	return &consumer{
 		cfg:            cfg,
 		log:            cfg.Logger.With("component", "eventbus.rabbitmq.consumer", "queue", cfg.Queue),
+		tracer:         cfg.TracerProvider.Tracer(tracerName),
 		stopping:       stopping,
 		stop:           stop,
 		stopped:        make(chan struct{}),

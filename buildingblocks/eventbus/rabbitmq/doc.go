@@ -50,6 +50,14 @@
 // one, holding no handler slot, and is then parked with the reason "no
 // handler for <name>"; it is never acknowledged unhandled.
 //
+// Tracing. Each message is published in a producer span "publish <event
+// name>", the child of the trace context its headers carry (the outbox's)
+// or else of the publishing ctx's span, and carries that span's context in
+// its traceparent header; each delivery is handled in a consumer span
+// "process <event name>", its child, with the attempt and the outcome on
+// it (a retry or a parked message is an error). See Config.TracerProvider
+// and docs/observability.md.
+//
 // Failures. Both connections come back by themselves, with backoff, after
 // the broker or the network went away: the topology is declared again, the
 // bindings re-applied, consuming resumes, and publishes that were not

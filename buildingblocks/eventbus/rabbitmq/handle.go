@@ -45,17 +45,20 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 		}
 	}()
 	m := message(d)
+	m.Attempt = failedAttempts(d) + 1
+	ctx, span := c.startProcess(d, m, m.Attempt)
 	log := c.log.With("event", m.Name, "id", m.ID)
 	if n := deliveryCount(d); n >= crashLoopDeliveries {
 		reason := fmt.Sprintf("delivered %d times without an outcome: does handling it crash the process?", n)
-		log.Error("event bus: message delivered too often; parking it in the dead-letter queue",
+		log.ErrorContext(ctx, "event bus: message delivered too often; parking it in the dead-letter queue",
 			"deliveries", n, "dlq", DeadLetterQueue(c.cfg.Queue))
-		c.settled(m.Name, OutcomeDeadLetter, 0, c.park(link, d, ReasonCrashLoop, failedAttempts(d), reason))
+		parked := c.park(link, d, ReasonCrashLoop, failedAttempts(d), reason)
+		c.settled(m.Name, OutcomeDeadLetter, 0, parked)
+		endProcess(span, settledAs(OutcomeDeadLetter, parked), errors.New(reason), reasonKey.String(string(ReasonCrashLoop)))
 		return
 	}
 
-	m.Attempt = failedAttempts(d) + 1
-	ctx, skips := eventbus.CountSkips(eventbus.WithCorrelationID(c.handlerCtx, m.CorrelationID))
+	ctx, skips := eventbus.CountSkips(eventbus.WithCorrelationID(ctx, m.CorrelationID))
 	start := time.Now()
 	var failure error // the last error, or the first that found the event invalid
 	for _, s := range subs {
@@ -72,20 +75,27 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 			outcome = OutcomeDuplicate // every handler had handled it before
 		}
 		c.settled(m.Name, outcome, took, true)
+		endProcess(span, outcome, nil)
 	case errors.Is(failure, eventbus.ErrInvalidEvent):
-		log.Error("event bus: invalid event; parking it in the dead-letter queue",
+		log.ErrorContext(ctx, "event bus: invalid event; parking it in the dead-letter queue",
 			"err", lastError(failure), "dlq", DeadLetterQueue(c.cfg.Queue))
-		c.settled(m.Name, OutcomeDeadLetter, took, c.park(link, d, ReasonInvalid, m.Attempt, lastError(failure)))
+		parked := c.park(link, d, ReasonInvalid, m.Attempt, lastError(failure))
+		c.settled(m.Name, OutcomeDeadLetter, took, parked)
+		endProcess(span, settledAs(OutcomeDeadLetter, parked), failure, reasonKey.String(string(ReasonInvalid)))
 	case m.Attempt >= c.cfg.MaxAttempts:
-		log.Error("event bus: handler failed every attempt; parking the message in the dead-letter queue",
+		log.ErrorContext(ctx, "event bus: handler failed every attempt; parking the message in the dead-letter queue",
 			"attempts", m.Attempt, "err", lastError(failure), "dlq", DeadLetterQueue(c.cfg.Queue))
-		c.settled(m.Name, OutcomeDeadLetter, took, c.park(link, d, ReasonFailed, m.Attempt, lastError(failure)))
+		parked := c.park(link, d, ReasonFailed, m.Attempt, lastError(failure))
+		c.settled(m.Name, OutcomeDeadLetter, took, parked)
+		endProcess(span, settledAs(OutcomeDeadLetter, parked), failure, reasonKey.String(string(ReasonFailed)))
 	default:
 		delay := retryDelay(c.cfg.RetryBackoff, m.Attempt)
-		log.Warn("event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay, "err", lastError(failure))
+		log.WarnContext(ctx, "event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay, "err", lastError(failure))
 		retry := republishing(d, amqp.Table{headerAttempt: int32(m.Attempt), headerLastError: lastError(failure)})
 		retry.Expiration = strconv.FormatInt(delay.Milliseconds(), 10)
-		c.settled(m.Name, OutcomeRetry, took, c.sendOn(link, d, waitQueue(c.cfg.Queue), retry))
+		sent := c.sendOn(link, d, waitQueue(c.cfg.Queue), retry)
+		c.settled(m.Name, OutcomeRetry, took, sent)
+		endProcess(span, settledAs(OutcomeRetry, sent), failure, retryInKey.String(delay.String()))
 	}
 }
 
@@ -137,9 +147,14 @@ func (c *consumer) sendOn(link *consLink, d amqp.Delivery, queue string, p amqp.
 
 // unhandled parks a delivery that no handler came for.
 func (c *consumer) unhandled(link *consLink, d amqp.Delivery) {
-	c.log.Warn("event bus: no handler for event; parking it in the dead-letter queue",
+	m := message(d)
+	ctx, span := c.startProcess(d, m, failedAttempts(d)+1)
+	c.log.WarnContext(ctx, "event bus: no handler for event; parking it in the dead-letter queue",
 		"event", eventName(d), "id", d.MessageId, "dlq", DeadLetterQueue(c.cfg.Queue))
-	c.settled(eventName(d), OutcomeDeadLetter, 0, c.park(link, d, ReasonNoHandler, failedAttempts(d), "no handler for "+eventName(d)))
+	reason := "no handler for " + eventName(d)
+	parked := c.park(link, d, ReasonNoHandler, failedAttempts(d), reason)
+	c.settled(eventName(d), OutcomeDeadLetter, 0, parked)
+	endProcess(span, settledAs(OutcomeDeadLetter, parked), errors.New(reason), reasonKey.String(string(ReasonNoHandler)))
 }
 
 // call runs a handler, turning a panic into an error.

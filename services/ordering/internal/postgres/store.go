@@ -16,9 +16,12 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
+	"github.com/eshop-go/eshop-go/buildingblocks/tracing"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/codes"
 )
 
 // Migrations are ordering's tern migrations, for postgres.Migrate of the
@@ -58,15 +61,19 @@ func (s *Store) Create(ctx context.Context, tx pgx.Tx, o *ordering.Order) (creat
 	// ON CONFLICT DO NOTHING waits for a concurrent insert of the same
 	// request id to commit or roll back, so two deliveries racing each
 	// other still make one order.
+	// The trace context of the checkout, for the grace-period worker's
+	// trace to link to (AwaitValidation).
+	cause := tracing.Headers(ctx)
 	err = tx.QueryRow(ctx, `
 		INSERT INTO orders (request_id, buyer_id, status, description, street, city, state, country, zip_code,
-			card_type_id, payment_token, card_last4, card_holder_name, card_expiration, total)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			card_type_id, payment_token, card_last4, card_holder_name, card_expiration, total, traceparent, tracestate)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULLIF($16, ''), NULLIF($17, ''))
 		ON CONFLICT (request_id) DO NOTHING
 		RETURNING order_number, created_at`,
 		o.RequestID, o.Buyer.ID, o.Status, o.Description,
 		o.Address.Street, o.Address.City, o.Address.State, o.Address.Country, o.Address.ZipCode,
 		o.Card.TypeID, o.Card.PaymentToken, o.Card.Last4, o.Card.HolderName, o.Card.Expiration, o.Total(),
+		cause[tracing.TraceparentHeader], cause[tracing.TracestateHeader],
 	).Scan(&o.Number, &o.Date)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
@@ -146,12 +153,20 @@ func (s *Store) addEvents(ctx context.Context, tx pgx.Tx, changes []ordering.Sta
 // claimed with FOR UPDATE SKIP LOCKED: another process running the same
 // query at the same time skips them instead of waiting, and finds them no
 // longer Submitted once this one commits, so each order moves once.
+//
+// A timer, not a request, started this: each order's move is the root span
+// of a new trace ("grace period over"), linked to the trace of the checkout
+// that created the order, and its events continue the new trace.
 func (s *Store) AwaitValidation(ctx context.Context, gracePeriod time.Duration, batch int) ([]int64, error) {
+	type due struct {
+		Number                  int64
+		Traceparent, Tracestate *string
+	}
 	var moved []int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		moved = moved[:0]
 		rows, err := tx.Query(ctx, `
-			SELECT order_number FROM orders
+			SELECT order_number, traceparent, tracestate FROM orders
 			WHERE status = 'Submitted' AND created_at <= now() - $1::interval
 			ORDER BY created_at, order_number
 			LIMIT $2
@@ -159,23 +174,15 @@ func (s *Store) AwaitValidation(ctx context.Context, gracePeriod time.Duration, 
 		if err != nil {
 			return fmt.Errorf("claim submitted orders: %w", err)
 		}
-		numbers, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		orders, err := pgx.CollectRows(rows, pgx.RowToStructByPos[due])
 		if err != nil {
 			return fmt.Errorf("claim submitted orders: %w", err)
 		}
-		for _, n := range numbers {
-			// Locked by the claim above; load does not need to lock again.
-			o, err := load(ctx, tx, n, false)
-			if err != nil {
+		for _, d := range orders {
+			if err := s.awaitValidation(ctx, tx, d.Number, causeHeaders(d.Traceparent, d.Tracestate)); err != nil {
 				return err
 			}
-			if err := o.AwaitValidation(); err != nil {
-				return err
-			}
-			if err := s.save(ctx, tx, o); err != nil {
-				return err
-			}
-			moved = append(moved, n)
+			moved = append(moved, d.Number)
 		}
 		return nil
 	})
@@ -183,4 +190,40 @@ func (s *Store) AwaitValidation(ctx context.Context, gracePeriod time.Duration, 
 		return nil, err
 	}
 	return moved, nil
+}
+
+// awaitValidation moves one claimed order, in the span that starts its new
+// trace, linked to cause (the checkout's trace context).
+func (s *Store) awaitValidation(ctx context.Context, tx pgx.Tx, number int64, cause map[string]string) (err error) {
+	ctx, span := tracing.NewTrace(ctx, otel.Tracer(tracerName), "grace period over", cause)
+	defer func() {
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}()
+	// Locked by the claim; load does not need to lock again.
+	o, err := load(ctx, tx, number, false)
+	if err != nil {
+		return err
+	}
+	if err := o.AwaitValidation(); err != nil {
+		return err
+	}
+	return s.save(ctx, tx, o)
+}
+
+// tracerName is the instrumentation scope of the store's own spans.
+const tracerName = "github.com/eshop-go/eshop-go/services/ordering/internal/postgres"
+
+// causeHeaders is a stored trace context as W3C headers.
+func causeHeaders(traceparent, tracestate *string) map[string]string {
+	h := map[string]string{}
+	if traceparent != nil {
+		h[tracing.TraceparentHeader] = *traceparent
+	}
+	if tracestate != nil {
+		h[tracing.TracestateHeader] = *tracestate
+	}
+	return h
 }
