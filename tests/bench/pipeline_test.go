@@ -22,7 +22,9 @@ func BenchmarkPipeline(b *testing.B) {
 		var eshop, watermill, postgres []float64
 		measure := []func(){
 			func() { eshop = append(eshop, fullSpeed(b, "eshop", startEshop, fullSpeedEvents)) },
-			func() { watermill = append(watermill, fullSpeed(b, "watermill", startWatermill, watermillFullSpeedEvents)) },
+			func() {
+				watermill = append(watermill, fullSpeed(b, "watermill", startWatermill, watermillFullSpeedEvents))
+			},
 			func() { postgres = append(postgres, oneRowCommits(b)) },
 		}
 		for round := range rounds {

@@ -70,7 +70,7 @@ func startWatermill(b *testing.B, s *sink) *watermillPipeline {
 	amqpConfig := wamqp.NewDurableQueueConfig(testkit.RabbitURL())
 	amqpConfig.Queue.Arguments = amqp.Table{amqp.QueueTypeArg: amqp.QueueTypeQuorum}
 	amqpConfig.Publish.ConfirmDelivery = true
-	amqpConfig.Publish.ChannelPoolSize = 1 // else every publish opens a channel of its own
+	amqpConfig.Publish.ChannelPoolSize = 1    // else every publish opens a channel of its own
 	amqpConfig.Consume.Qos.PrefetchCount = 16 // per subscription: 256 in all, as the bus
 	publisher, err := wamqp.NewPublisher(amqpConfig, logger)
 	if err != nil {
