@@ -37,6 +37,7 @@ type load struct {
 // omission).
 type figures struct {
 	perSecond     float64 // events handled per second, from the first scheduled to the last handled
+	committed     float64 // events committed by the producers per second
 	p50, p99, max time.Duration
 }
 
@@ -93,6 +94,7 @@ func (l load) run(b *testing.B, p pipeline, t *tracker) figures {
 	}); err != nil {
 		b.Fatal(err)
 	}
+	committed := float64(l.events) / time.Since(start).Seconds()
 	select {
 	case <-t.done:
 	case <-time.After(2 * time.Minute):
@@ -105,6 +107,7 @@ func (l load) run(b *testing.B, p pipeline, t *tracker) figures {
 	slices.Sort(lat)
 	return figures{
 		perSecond: float64(l.events) / time.Unix(0, t.last.Load()).Sub(start).Seconds(),
+		committed: committed,
 		p50:       lat[len(lat)/2],
 		p99:       lat[len(lat)*99/100],
 		max:       lat[len(lat)-1],

@@ -65,6 +65,7 @@ func fullSpeed[P pipeline](b *testing.B, name string, start func(*testing.B, *si
 		f = s.measure(b, p, load{events: events})
 		b.ReportMetric(0, "ns/op")
 		b.ReportMetric(f.perSecond, "events/s")
+		b.ReportMetric(f.committed, "committed/s")
 		if e, ok := any(p).(*eshopPipeline); ok {
 			e.reportCounters(b, events+producers)
 		}
