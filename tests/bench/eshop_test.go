@@ -75,7 +75,16 @@ func startEshop(b *testing.B, s *sink) *eshopPipeline {
 }
 
 func (p *eshopPipeline) commit(ctx context.Context, id int, beforeCommit func()) error {
-	tx, err := p.producerDB.Begin(ctx)
+	return placeOrder(ctx, p.producerDB, id, beforeCommit, func(tx pgx.Tx, e orderPlaced) error {
+		return outbox.Add(ctx, tx, e)
+	})
+}
+
+// placeOrder is the producer's transaction in every pipeline: the business
+// row of order id and, by store, its event; beforeCommit runs just before
+// COMMIT is sent.
+func placeOrder(ctx context.Context, db *pgxpool.Pool, id int, beforeCommit func(), store func(pgx.Tx, orderPlaced) error) error {
+	tx, err := db.Begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -83,7 +92,7 @@ func (p *eshopPipeline) commit(ctx context.Context, id int, beforeCommit func())
 	if _, err := tx.Exec(ctx, "INSERT INTO orders (id) VALUES ($1)", id); err != nil {
 		return err
 	}
-	if err := outbox.Add(ctx, tx, orderPlaced{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: id}); err != nil {
+	if err := store(tx, orderPlaced{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: id}); err != nil {
 		return err
 	}
 	beforeCommit()

@@ -13,9 +13,9 @@ import (
 	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
 	"github.com/ThreeDotsLabs/watermill/components/forwarder"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -137,27 +137,19 @@ func shipOnce(ctx context.Context, db *pgxpool.Pool, msg *message.Message) (int,
 }
 
 func (p *watermillPipeline) commit(ctx context.Context, id int, beforeCommit func()) error {
-	tx, err := p.producerDB.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "INSERT INTO orders (id) VALUES ($1)", id); err != nil {
-		return err
-	}
-	e := orderPlaced{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: id}
-	body, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	inTx, err := wsql.NewPublisher(wsql.TxFromPgx(tx), wsql.PublisherConfig{SchemaAdapter: watermillSchema}, watermill.NopLogger{})
-	if err != nil {
-		return err
-	}
-	if err := forwarder.NewPublisher(inTx, forwarder.PublisherConfig{ForwarderTopic: forwarderTopic}).
-		Publish(p.topic, message.NewMessage(e.ID.String(), body)); err != nil {
-		return fmt.Errorf("watermill publish: %w", err)
-	}
-	beforeCommit()
-	return tx.Commit(ctx)
+	return placeOrder(ctx, p.producerDB, id, beforeCommit, func(tx pgx.Tx, e orderPlaced) error {
+		body, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		inTx, err := wsql.NewPublisher(wsql.TxFromPgx(tx), wsql.PublisherConfig{SchemaAdapter: watermillSchema}, watermill.NopLogger{})
+		if err != nil {
+			return err
+		}
+		if err := forwarder.NewPublisher(inTx, forwarder.PublisherConfig{ForwarderTopic: forwarderTopic}).
+			Publish(p.topic, message.NewMessage(e.ID.String(), body)); err != nil {
+			return fmt.Errorf("watermill publish: %w", err)
+		}
+		return nil
+	})
 }
