@@ -2,8 +2,6 @@ package bench
 
 import (
 	"context"
-	"fmt"
-	"net/url"
 	"testing"
 	"testing/fstest"
 
@@ -49,8 +47,8 @@ func startEshop(b *testing.B, s *sink) *eshopPipeline {
 	b.Helper()
 	ctx := context.Background()
 	exchange, prefix := testkit.Broker(b)
-	p := &eshopPipeline{producerDB: testkit.PoolFor(b, withMaxConns(b, testkit.NewDatabase(b), producers+2), orders)}
-	consumerDB := testkit.PoolFor(b, withMaxConns(b, testkit.NewDatabase(b), rabbitmq.DefaultConcurrency), shipments)
+	p := &eshopPipeline{producerDB: testkit.PoolFor(b, testkit.WithMaxConns(b, testkit.NewDatabase(b), producers+2), orders)}
+	consumerDB := testkit.PoolFor(b, testkit.WithMaxConns(b, testkit.NewDatabase(b), rabbitmq.DefaultConcurrency), shipments)
 	p.consumerDB = consumerDB
 	p.producerStart, p.consumerStart = countersOf(b, p.producerDB), countersOf(b, consumerDB)
 
@@ -97,16 +95,4 @@ func placeOrder(ctx context.Context, db *pgxpool.Pool, id int, beforeCommit func
 	}
 	beforeCommit()
 	return tx.Commit(ctx)
-}
-
-// withMaxConns sets the pool size in a database URL.
-func withMaxConns(b testing.TB, dbURL string, n int) string {
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("pool_max_conns", fmt.Sprint(n))
-	u.RawQuery = q.Encode()
-	return u.String()
 }

@@ -48,10 +48,10 @@ func startWatermill(b *testing.B, s *sink) *watermillPipeline {
 	b.Helper()
 	_, prefix := testkit.Broker(b)
 	p := &watermillPipeline{
-		producerDB: testkit.PoolFor(b, withMaxConns(b, testkit.NewDatabase(b), producers+2), orders),
+		producerDB: testkit.PoolFor(b, testkit.WithMaxConns(b, testkit.NewDatabase(b), producers+2), orders),
 		topic:      prefix + "_watermill",
 	}
-	consumerDB := testkit.PoolFor(b, withMaxConns(b, testkit.NewDatabase(b), rabbitmq.DefaultConcurrency), processed)
+	consumerDB := testkit.PoolFor(b, testkit.WithMaxConns(b, testkit.NewDatabase(b), rabbitmq.DefaultConcurrency), processed)
 	logger := watermill.NopLogger{}
 
 	outbox, err := wsql.NewSubscriber(wsql.BeginnerFromPgx(p.producerDB), wsql.SubscriberConfig{
