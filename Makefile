@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # Every Go package of the workspace, as patterns go accepts from its root.
 PKGS := ./buildingblocks/... ./services/catalog/... ./services/basket/... \
         ./services/ordering/... ./services/payment/... ./services/identity/... \
-        ./services/webapp/... ./tests/deploy/... ./tests/e2e/...
+        ./services/webapp/... ./tests/deploy/... ./tests/e2e/... ./tests/bench/...
 SERVICES := catalog basket ordering payment identity webapp
 GO_FILES = $(shell git ls-files --cached --others --exclude-standard '*.go')
 
@@ -72,7 +72,7 @@ test-disruptive: ## the tests that disturb the shared broker, alone (make test r
 	go test -race -count=1 -timeout 10m -p 1 -tags disruptive -run 'Disruptive' $(PKGS)
 
 .PHONY: bench
-bench: deps ## benchmarks: event bus, outbox, HTTP (one run, figures printed)
+bench: deps ## benchmarks: event bus, the event pipeline beside Watermill and pgbench, HTTP (one run, figures printed)
 	go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 20m $(PKGS)
 
 .PHONY: run

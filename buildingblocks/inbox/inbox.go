@@ -63,9 +63,14 @@ func Handle(ctx context.Context, pool *pgxpool.Pool, handlerName string, eventID
 // ProductPriceChangedIntegrationEvent) error.
 //
 // Events the handler causes can be stored with outbox.Add in the same tx.
+//
+// Calls that arrive while others are in flight share a transaction, one
+// commit for many events (see batch.go); each keeps the outcome Handle
+// would give it alone.
 func Handler[E eventbus.Event](pool *pgxpool.Pool, handlerName string, fn func(ctx context.Context, tx pgx.Tx, e E) error) func(context.Context, E) error {
+	b := newBatcher(pool, handlerName)
 	return func(ctx context.Context, e E) error {
-		return Handle(ctx, pool, handlerName, e.EventID(), func(ctx context.Context, tx pgx.Tx) error {
+		return b.handle(ctx, e.EventID(), func(ctx context.Context, tx pgx.Tx) error {
 			return fn(ctx, tx, e)
 		})
 	}

@@ -17,8 +17,14 @@ import (
 
 // Config is what to load and how hard.
 type Config struct {
-	URL         string
-	Method      string
+	URL    string
+	Method string
+	// Rate, when positive, is the offered load in requests per second: the
+	// load is open, each request sent at its time whatever the earlier ones
+	// are doing, over at most Connections connections. Zero is a closed
+	// loop: Connections connections, each sending its next request when the
+	// answer to the last one came, which measures the throughput only.
+	Rate        float64
 	Connections int
 	// Requests, when positive, is the number of requests to send; else the
 	// load lasts Duration.
@@ -36,6 +42,8 @@ func (c Config) check() error {
 		return errors.New("-url must be an http(s) URL")
 	case c.Connections < 1:
 		return errors.New("-c must be at least 1")
+	case c.Rate < 0:
+		return errors.New("-rate must not be negative")
 	case c.Requests < 0 || c.Warmup < 0:
 		return errors.New("-n and -warmup must not be negative")
 	case c.Requests == 0 && c.Duration <= 0:
@@ -44,9 +52,12 @@ func (c Config) check() error {
 	return nil
 }
 
-// Result is what Run measured. Latencies are in milliseconds.
+// Result is what Run measured. Latencies are in milliseconds; under an
+// offered Rate, each runs from the time its request was due, so a request
+// that waited for a connection or behind a slow answer is charged for it.
 type Result struct {
 	URL         string  `json:"url"`
+	OfferedRate float64 `json:"offered_rate,omitempty"`
 	Connections int     `json:"connections"`
 	Requests    int     `json:"requests"`
 	Errors      int     `json:"errors"`
@@ -85,19 +96,24 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	client := &http.Client{Transport: transport, Timeout: cfg.Timeout}
 
 	if cfg.Warmup > 0 {
-		load(ctx, client, cfg, cfg.Warmup, time.Time{})
+		closedLoop(ctx, client, cfg, cfg.Warmup, time.Time{})
 	}
 	var deadline time.Time
 	if cfg.Requests == 0 {
 		deadline = time.Now().Add(cfg.Duration)
 	}
 	start := time.Now()
-	workers := load(ctx, client, cfg, cfg.Requests, deadline)
+	var tallies []*tally
+	if cfg.Rate > 0 {
+		tallies = openLoop(ctx, client, cfg, cfg.Requests, deadline)
+	} else {
+		tallies = closedLoop(ctx, client, cfg, cfg.Requests, deadline)
+	}
 	elapsed := time.Since(start)
 
-	res := Result{URL: cfg.URL, Connections: cfg.Connections, Seconds: elapsed.Seconds()}
+	res := Result{URL: cfg.URL, OfferedRate: cfg.Rate, Connections: cfg.Connections, Seconds: elapsed.Seconds()}
 	var latencies []time.Duration
-	for _, w := range workers {
+	for _, w := range tallies {
 		latencies = append(latencies, w.latencies...)
 		res.Errors += w.errors
 		res.Non2xx += w.non2xx
@@ -113,17 +129,20 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	return res, nil
 }
 
-// worker is one connection's loop and what it saw.
-type worker struct {
+// tally is what one connection's loop (closed) or the whole load (open)
+// saw.
+type tally struct {
+	mu         sync.Mutex
 	latencies  []time.Duration
 	errors     int
 	non2xx     int
 	firstError string
 }
 
-// load runs cfg.Connections workers until n requests were sent in all (n >
-// 0) or until deadline.
-func load(ctx context.Context, client *http.Client, cfg Config, n int, deadline time.Time) []*worker {
+// closedLoop runs cfg.Connections loops, each sending a request when the
+// last one was answered, until n requests were sent in all (n > 0) or
+// until deadline.
+func closedLoop(ctx context.Context, client *http.Client, cfg Config, n int, deadline time.Time) []*tally {
 	var sent atomic.Int64
 	more := func() bool {
 		if n > 0 {
@@ -131,34 +150,61 @@ func load(ctx context.Context, client *http.Client, cfg Config, n int, deadline 
 		}
 		return time.Now().Before(deadline)
 	}
-	workers := make([]*worker, cfg.Connections)
+	tallies := make([]*tally, cfg.Connections)
 	var wg sync.WaitGroup
-	for i := range workers {
-		w := &worker{}
+	for i := range tallies {
+		t := &tally{}
 		if n > 0 {
-			w.latencies = make([]time.Duration, 0, n/cfg.Connections+1)
+			t.latencies = make([]time.Duration, 0, n/cfg.Connections+1)
 		}
-		workers[i] = w
+		tallies[i] = t
 		wg.Go(func() {
 			for ctx.Err() == nil && more() {
-				w.do(ctx, client, cfg)
+				t.do(ctx, client, cfg, time.Now())
 			}
 		})
 	}
 	wg.Wait()
-	return workers
+	return tallies
 }
 
-func (w *worker) do(ctx context.Context, client *http.Client, cfg Config) {
+// openLoop sends request i at start + i/cfg.Rate, each on its own
+// goroutine, until n requests were sent (n > 0) or deadline; the
+// transport holds a request that finds all cfg.Connections connections
+// busy until one is free. It returns once every request was answered.
+func openLoop(ctx context.Context, client *http.Client, cfg Config, n int, deadline time.Time) []*tally {
+	t := &tally{}
+	interval := time.Duration(float64(time.Second) / cfg.Rate)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; n == 0 || i < n; i++ {
+		due := start.Add(time.Duration(i) * interval)
+		if n == 0 && !due.Before(deadline) {
+			break
+		}
+		select {
+		case <-time.After(time.Until(due)):
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() { t.do(ctx, client, cfg, due) })
+	}
+	wg.Wait()
+	return []*tally{t}
+}
+
+// do sends one request and records its latency, counted from due.
+func (t *tally) do(ctx context.Context, client *http.Client, cfg Config, due time.Time) {
 	req, err := http.NewRequestWithContext(ctx, cfg.Method, cfg.URL, nil)
 	if err != nil {
-		w.fail(err)
+		t.fail(err)
 		return
 	}
-	start := time.Now()
 	res, err := client.Do(req)
 	if err != nil {
-		w.fail(err)
+		t.fail(err)
 		return
 	}
 	// Read the whole body so that the connection is reused, and count the
@@ -166,22 +212,27 @@ func (w *worker) do(ctx context.Context, client *http.Client, cfg Config) {
 	_, err = io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	if err != nil {
-		w.fail(err)
+		t.fail(err)
 		return
 	}
-	w.latencies = append(w.latencies, time.Since(start))
+	took := time.Since(due)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.latencies = append(t.latencies, took)
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		w.non2xx++
-		if w.firstError == "" {
-			w.firstError = fmt.Sprintf("%s answered %d", cfg.URL, res.StatusCode)
+		t.non2xx++
+		if t.firstError == "" {
+			t.firstError = fmt.Sprintf("%s answered %d", cfg.URL, res.StatusCode)
 		}
 	}
 }
 
-func (w *worker) fail(err error) {
-	w.errors++
-	if w.firstError == "" {
-		w.firstError = err.Error()
+func (t *tally) fail(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.errors++
+	if t.firstError == "" {
+		t.firstError = err.Error()
 	}
 }
 

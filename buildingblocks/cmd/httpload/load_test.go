@@ -74,3 +74,27 @@ func TestSummarizeUsesNearestRank(t *testing.T) {
 		t.Fatalf("summarize = %+v", got)
 	}
 }
+
+func TestOpenLoopChargesTheQueueToTheLatency(t *testing.T) {
+	// One connection to a server that takes 20 ms per request, offered 200
+	// requests/s: request i is due at 5i ms and answered at about 20(i+1)
+	// ms. A closed loop would see 20 ms each; the open load sees the queue.
+	var served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond)
+		served.Add(1)
+	}))
+	defer srv.Close()
+
+	res, err := Run(context.Background(), Config{URL: srv.URL, Rate: 200, Connections: 1, Requests: 20, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 20 || served.Load() != 20 || res.Errors != 0 || res.OfferedRate != 200 {
+		t.Fatalf("result %+v, server saw %d requests; want 20 sent at 200/s", res, served.Load())
+	}
+	// The last one is due at 95 ms and answered at 400 ms at the soonest.
+	if res.Latency.Max < 300 {
+		t.Fatalf("max latency %.1f ms, want at least 300 ms: the wait for the one connection is not counted", res.Latency.Max)
+	}
+}

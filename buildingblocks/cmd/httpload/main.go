@@ -1,8 +1,17 @@
 // Command httpload is a small HTTP load generator for benchmarks: it sends a
-// fixed number of requests (-n) or sends for a fixed time (-d) over N
-// concurrent keep-alive connections (-c), and prints one JSON object with
-// the throughput and the latency percentiles.
+// fixed number of requests (-n) or sends for a fixed time (-d) over at most
+// N keep-alive connections (-c), and prints one JSON object with the
+// throughput and the latency percentiles.
 //
+// With -rate the load is open: requests go out at that rate, each at its
+// time whatever the earlier ones are doing, and each latency runs from
+// when the request was due, so a server that falls behind is charged for
+// the queue it builds (no coordinated omission). Take latency figures this
+// way. Without -rate the loop is closed: each connection sends its next
+// request when the last was answered; that measures the most a server
+// answers, and its latencies leave out the wait of requests never sent.
+//
+//	httpload -url http://127.0.0.1:8081/api/catalog/items/1 -rate 2000 -c 64 -d 10s
 //	httpload -url http://127.0.0.1:8081/api/catalog/items/1 -c 32 -n 20000
 //	{"url":"…","connections":32,"requests":20000,"errors":0,"non_2xx":0,
 //	 "seconds":1.93,"requests_per_second":10362.7,"latency_ms":{"p50":2.8,"p90":4.9,"p99":9.6,"max":21.3,"mean":3.1}}
@@ -26,7 +35,8 @@ func main() {
 	var cfg Config
 	flag.StringVar(&cfg.URL, "url", "", "the URL to request (required)")
 	flag.StringVar(&cfg.Method, "method", "GET", "the HTTP method")
-	flag.IntVar(&cfg.Connections, "c", 16, "concurrent connections, each with one request in flight")
+	flag.Float64Var(&cfg.Rate, "rate", 0, "offered requests per second, an open load (0: a closed loop over -c connections)")
+	flag.IntVar(&cfg.Connections, "c", 16, "connections at most, each with one request in flight")
 	flag.IntVar(&cfg.Requests, "n", 0, "requests to send in all (0: send for -d instead)")
 	flag.DurationVar(&cfg.Duration, "d", 0, "how long to send when -n is 0")
 	flag.IntVar(&cfg.Warmup, "warmup", 0, "requests sent first and not counted")

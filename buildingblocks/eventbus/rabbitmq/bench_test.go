@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -91,15 +92,12 @@ func (l *latencies) report(b *testing.B, elapsed time.Duration) float64 {
 	return rate
 }
 
-// BenchmarkBus publishes through the bus from 32 goroutines, each waiting
-// for its confirm, to a subscribed handler that decodes the body.
-func BenchmarkBus(b *testing.B) { benchBus(b, nil) }
-
-// benchBus is BenchmarkBus with the buses' spans made by tp (nil: the
-// process's provider). It returns the last iteration's events/s.
-func benchBus(b *testing.B, tp trace.TracerProvider) (rate float64) {
-	tb, _ := newTestBroker(b)
-	ctx := context.Background()
+// benchmarkBusToHandler measures benchEvents events from publishAll,
+// publishing through one bus, to a handler subscribed on another that
+// decodes each body; tp makes the buses' spans (nil: the process's
+// provider). It returns the last iteration's events/s.
+func benchmarkBusToHandler(b *testing.B, tp trace.TracerProvider, publishAll func(ctx context.Context, publisher *rabbitmq.Bus) error) (rate float64) {
+	tb, ctx := newTestBroker(b)
 	pubCfg, consCfg := tb.config("catalog"), tb.config("basket")
 	pubCfg.TracerProvider, consCfg.TracerProvider = tp, tp
 	publisher := tb.bus(pubCfg)
@@ -110,21 +108,53 @@ func benchBus(b *testing.B, tp trace.TracerProvider) (rate float64) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-
 	for b.Loop() {
 		l := newLatencies(benchEvents)
 		lat.Store(l)
 		start := time.Now()
-		if err := testkit.Parallel(benchEvents, benchPublishers, func(i int) error {
-			id, body := benchBody(i + 1)
-			return publisher.Publish(ctx, eventbus.Message{ID: id, Name: "ProductPriceChangedIntegrationEvent", Time: time.Now(), Body: body})
-		}); err != nil {
+		if err := publishAll(context.Background(), publisher); err != nil {
 			b.Fatal(err)
 		}
 		<-l.done
 		rate = l.report(b, time.Since(start))
 	}
 	return rate
+}
+
+// BenchmarkBus publishes through the bus from 32 goroutines, each waiting
+// for its confirm.
+func BenchmarkBus(b *testing.B) { benchBus(b, nil) }
+
+// benchBus is BenchmarkBus with the buses' spans made by tp (nil: the
+// process's provider). It returns the last iteration's events/s.
+func benchBus(b *testing.B, tp trace.TracerProvider) float64 {
+	return benchmarkBusToHandler(b, tp, func(ctx context.Context, publisher *rabbitmq.Bus) error {
+		return testkit.Parallel(benchEvents, benchPublishers, func(i int) error {
+			id, body := benchBody(i + 1)
+			return publisher.Publish(ctx, eventbus.Message{ID: id, Name: "ProductPriceChangedIntegrationEvent", Time: time.Now(), Body: body})
+		})
+	})
+}
+
+// BenchmarkPublishBatch publishes through the bus from one goroutine in
+// batches of rawWindow messages (PublishBatch: in order, confirms
+// pipelined, returning once all are confirmed), as the outbox relay does.
+// Compare it with BenchmarkRawAMQP/window=1000.
+func BenchmarkPublishBatch(b *testing.B) {
+	benchmarkBusToHandler(b, nil, func(ctx context.Context, publisher *rabbitmq.Bus) error {
+		batch := make([]eventbus.Message, 0, rawWindow)
+		for i := 1; i <= benchEvents; i++ {
+			id, body := benchBody(i)
+			batch = append(batch, eventbus.Message{ID: id, Name: "ProductPriceChangedIntegrationEvent", Time: time.Now(), Body: body})
+			if len(batch) == rawWindow || i == benchEvents {
+				if err := publisher.PublishBatch(ctx, batch); err != nil {
+					return err
+				}
+				batch = batch[:0]
+			}
+		}
+		return nil
+	})
 }
 
 // BenchmarkRawAMQP is the physical reference: plain amqp091-go, one
