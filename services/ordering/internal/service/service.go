@@ -39,7 +39,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		return nil, err
 	}
 	store := postgres.NewStore(db, events.StatusEvent)
-	httpapi.Mount(app.Router, store, app.Auth.Authenticate)
+	httpapi.Mount(app.Router, store, httpapi.Settings{GracePeriod: cfg.GracePeriod}, app.Auth.Authenticate)
 	grace := &GracePeriodWorker{GracePeriod: cfg.GracePeriod, Move: store.AwaitValidation, Logger: logger}
 	app.Work(grace.Run)
 	handlers := &events.Handlers{Orders: store, Logger: logger}

@@ -3,7 +3,10 @@
 // not happen. It signs in at identity the way a browser does (authorization
 // code with PKCE): as a demo buyer to shop, as the demo admin to change a
 // price and ship. It also listens on the bus, through a queue of its own, to
-// show every status event of the order. Settings: CATALOG_URL, BASKET_URL,
+// show every status event of the order. It waits for the order to leave
+// Submitted as long as ordering's grace period, which it reads from
+// ordering (GET /api/orders/settings): nothing to set when GRACE_PERIOD
+// changes. Settings: CATALOG_URL, BASKET_URL,
 // ORDERING_URL, PAYMENT_URL (defaults http://localhost:8081 … 8084),
 // IDENTITY_URL (default http://localhost:8085), DEMO_BUYER (default
 // alice@example.com), DEMO_ADMIN (default admin@example.com),
