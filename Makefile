@@ -79,19 +79,29 @@ bench: deps ## benchmarks: event bus, outbox, HTTP (one run, figures printed)
 run: build ## run all services as local processes, the storefront on http://localhost:8080 (Ctrl-C stops them)
 	@bash deploy/scripts/run-local.sh
 
+# The operator tools run with the local Go toolchain when there is one,
+# else in the tools image with compose (docker compose run --rm <tool>):
+# only Docker is needed. TOOLS=compose forces the container.
+TOOLS ?= $(if $(shell command -v go 2>/dev/null),go,compose)
+tool = $(if $(filter go,$(TOOLS)),go run $(1),docker compose run --rm $(2))
+
 .PHONY: demo
-demo: ## walk the story against a running shop (docker compose up, or make run)
-	go run ./tests/e2e/cmd/demo
+demo: ## walk the story against a running shop (docker compose up, or make run); Go or Docker
+	$(call tool,./tests/e2e/cmd/demo,demo)
+
+.PHONY: events
+events: ## tail every event on the bus as it passes: name, id, correlation id, publisher, body (card data masked); Ctrl-C stops
+	$(call tool,./tests/e2e/cmd/events,events)
 
 .PHONY: dlq
 dlq: ## list a service's parked messages, why and when, no bodies (QUEUE=basket; BODIES=1 or ID=<id> shows them, card data masked)
 	@test -n "$(QUEUE)" || { echo "usage: make dlq QUEUE=<service queue> [BODIES=1 | ID=<message id>]"; exit 2; }
-	go run ./buildingblocks/cmd/eventbus-dlq -queue $(QUEUE) $(if $(ID),show $(ID),list $(if $(BODIES),-bodies))
+	$(call tool,./buildingblocks/cmd/eventbus-dlq,dlq) -queue $(QUEUE) $(if $(ID),show $(ID),list $(if $(BODIES),-bodies))
 
 .PHONY: dlq-replay
 dlq-replay: ## move a service's parked messages back to its queue (QUEUE=basket)
 	@test -n "$(QUEUE)" || { echo "usage: make dlq-replay QUEUE=<service queue>"; exit 2; }
-	go run ./buildingblocks/cmd/eventbus-dlq -queue $(QUEUE) replay
+	$(call tool,./buildingblocks/cmd/eventbus-dlq,dlq) -queue $(QUEUE) replay
 
 .PHONY: clean
 clean: ## remove build output

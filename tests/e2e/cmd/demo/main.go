@@ -10,9 +10,10 @@
 // ORDERING_URL, PAYMENT_URL (defaults http://localhost:8081 … 8084),
 // IDENTITY_URL (default http://localhost:8085), DEMO_BUYER (default
 // alice@example.com), DEMO_ADMIN (default admin@example.com),
-// IDENTITY_DEMO_PASSWORD (default Pass@word1), RABBITMQ_URL (default
-// amqp://guest:guest@localhost:5672/) and EVENTBUS_EXCHANGE (default
-// eshop_event_bus).
+// IDENTITY_DEMO_PASSWORD (default Pass@word1), RABBITMQ_URL (default the
+// read-only events user of deploy/rabbitmq/definitions.json,
+// amqp://events:events-demo-password@localhost:5672/) and EVENTBUS_EXCHANGE
+// (default eshop_event_bus).
 package main
 
 import (
@@ -46,7 +47,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	watcher, err := shop.WatchOrderStatuses(env("RABBITMQ_URL", "amqp://guest:guest@localhost:5672/"), env("EVENTBUS_EXCHANGE", "eshop_event_bus"))
+	watcher, err := shop.WatchOrderStatuses(env("RABBITMQ_URL", "amqp://events:events-demo-password@localhost:5672/"), env("EVENTBUS_EXCHANGE", "eshop_event_bus"))
 	if err != nil {
 		fail(err)
 	}
