@@ -76,8 +76,22 @@ bench: deps ## benchmarks: event bus, outbox, HTTP (one run, figures printed)
 	go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 20m $(PKGS)
 
 .PHONY: run
-run: build ## run all services as local processes, the storefront on http://localhost:8080 (Ctrl-C stops them)
+run: build ## run all services as local processes in the foreground, logs prefixed, the storefront on http://localhost:8080 (Ctrl-C stops them; needs the servers of make deps)
 	@bash deploy/scripts/run-local.sh
+
+.PHONY: stop
+stop: ## stop a shop that make run started in the background (make run &), gracefully
+	@if [ -f tmp/run.pid ] && kill -0 "$$(cat tmp/run.pid)" 2>/dev/null; then \
+		pid=$$(cat tmp/run.pid); kill -TERM "$$pid"; \
+		for _ in $$(seq 1 60); do kill -0 "$$pid" 2>/dev/null || { echo "stopped"; exit 0; }; sleep 1; done; \
+		echo "make run (pid $$pid) still runs after 60 s" >&2; exit 1; \
+	else echo "no shop runs (no live pid in tmp/run.pid)"; fi
+
+.PHONY: reset
+reset: ## drop the shop's databases, queues and exchange, and tmp/logs, so that the next make run seeds afresh (asks first; YES=1 does not); compose: docker compose down -v
+	@if [ -f tmp/run.pid ] && kill -0 "$$(cat tmp/run.pid)" 2>/dev/null; then echo "the shop runs: make stop first" >&2; exit 1; fi
+	go run ./tests/e2e/cmd/reset $(if $(YES),-yes)
+	rm -rf tmp/logs
 
 # The operator tools run with the local Go toolchain when there is one,
 # else in the tools image with compose (docker compose run --rm <tool>):
@@ -104,5 +118,5 @@ dlq-replay: ## move a service's parked messages back to its queue (QUEUE=basket)
 	$(call tool,./buildingblocks/cmd/eventbus-dlq,dlq) -queue $(QUEUE) replay
 
 .PHONY: clean
-clean: ## remove build output
+clean: ## remove build output (make reset drops the shop's data)
 	rm -rf bin
