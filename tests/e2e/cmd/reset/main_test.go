@@ -113,7 +113,9 @@ func existing(t *testing.T, queues, exchanges []string) []string {
 		})
 	}
 	for _, x := range exchanges {
-		check(x, func(ch *amqp.Channel) error { return ch.ExchangeDeclarePassive(x, "topic", true, false, false, false, nil) })
+		check(x, func(ch *amqp.Channel) error {
+			return ch.ExchangeDeclarePassive(x, "topic", true, false, false, false, nil)
+		})
 	}
 	return found
 }
