@@ -44,13 +44,15 @@ vet: ## go vet every package
 	go vet $(PKGS)
 
 .PHONY: validate-compose
-validate-compose: ## docker-compose config on docker-compose.yml (installs Debian's docker-compose if missing)
+validate-compose: ## the compose files by docker-compose v1 (config; installs Debian's docker-compose if missing) and by the Compose Specification's JSON schema (v2)
 	@command -v docker-compose >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
 		{ echo "installing docker-compose (Debian package) to validate the compose file"; \
 		  $$( [ "$$(id -u)" -eq 0 ] || echo sudo ) apt-get install -y -qq docker-compose >/dev/null || \
 		  { $$( [ "$$(id -u)" -eq 0 ] || echo sudo ) apt-get update -qq && $$( [ "$$(id -u)" -eq 0 ] || echo sudo ) apt-get install -y -qq docker-compose >/dev/null; }; }; }
 	docker-compose -f docker-compose.yml config -q
-	@echo "docker-compose.yml is valid"
+	docker-compose -f docker-compose.yml -f deploy/compose.ports.yml config -q
+	go test -count=1 -run 'TestComposeFilesMatchTheComposeSpecSchema' ./tests/deploy
+	@echo "docker-compose.yml and deploy/compose.ports.yml are valid"
 
 .PHONY: validate-asyncapi
 validate-asyncapi: ## check docs/asyncapi.yaml with the AsyncAPI parser, and every example against its schema

@@ -60,7 +60,7 @@ sudo_cmd() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 start_with_compose() {
 	say "starting postgres and rabbitmq with docker compose"
-	(cd "$ROOT" && docker compose up -d --wait postgres rabbitmq)
+	(cd "$ROOT" && docker compose -f docker-compose.yml -f deploy/compose.ports.yml up -d --wait postgres rabbitmq)
 }
 
 start_debian_packages() {

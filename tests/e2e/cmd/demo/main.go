@@ -14,11 +14,19 @@
 // read-only events user of deploy/rabbitmq/definitions.json,
 // amqp://events:events-demo-password@localhost:5672/) and EVENTBUS_EXCHANGE
 // (default eshop_event_bus).
+//
+// Inside compose or Kubernetes the issuer's public URL (IDENTITY_URL,
+// http://localhost:8085: the iss of its tokens and the base of its
+// endpoints) is not where a container reaches identity: IDENTITY_INTERNAL_URL
+// (e.g. http://identity:8085) sends the requests for it there instead, as
+// the webapp does.
 package main
 
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 
@@ -39,6 +47,11 @@ func main() {
 		os.Exit(1)
 	}
 	identity, password := env("IDENTITY_URL", "http://localhost:8085"), env("IDENTITY_DEMO_PASSWORD", "Pass@word1")
+	if internal := os.Getenv("IDENTITY_INTERNAL_URL"); internal != "" {
+		if err := reachIdentityAt(identity, internal); err != nil {
+			fail(err)
+		}
+	}
 	buyer, err := shop.SignIn(ctx, identity, env("DEMO_BUYER", "alice@example.com"), password)
 	if err != nil {
 		fail(err)
@@ -68,4 +81,33 @@ func main() {
 		watcher.Close()
 		fail(err)
 	}
+}
+
+// reachIdentityAt sends every request for the issuer's host to internal's
+// host instead, keeping the URL (and the Host header) the issuer knows.
+func reachIdentityAt(issuer, internal string) error {
+	from, err := url.Parse(issuer)
+	if err != nil {
+		return fmt.Errorf("IDENTITY_URL: %w", err)
+	}
+	to, err := url.Parse(internal)
+	if err != nil || to.Host == "" {
+		return fmt.Errorf("IDENTITY_INTERNAL_URL %q: want http://host:port", internal)
+	}
+	http.DefaultTransport = rewriteHost{from: from.Host, to: to.Host, next: http.DefaultTransport}
+	return nil
+}
+
+type rewriteHost struct {
+	from, to string
+	next     http.RoundTripper
+}
+
+func (r rewriteHost) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host == r.from {
+		req = req.Clone(req.Context())
+		req.URL.Host = r.to
+		req.Host = r.from
+	}
+	return r.next.RoundTrip(req)
 }
