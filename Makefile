@@ -119,6 +119,14 @@ dlq-replay: ## move a service's parked messages back to its queue (QUEUE=basket)
 	@test -n "$(QUEUE)" || { echo "usage: make dlq-replay QUEUE=<service queue>"; exit 2; }
 	$(call tool,./buildingblocks/cmd/eventbus-dlq,dlq) -queue $(QUEUE) replay
 
+.PHONY: kind-up
+kind-up: ## the shop on a local kind cluster: build and load the images, apply deploy/k8s, port-forward 8080, 8085, 8084 (needs docker, kind, kubectl)
+	@bash deploy/scripts/kind-up.sh
+
+.PHONY: kind-down
+kind-down: ## delete the kind cluster of make kind-up
+	kind delete cluster --name $${KIND_CLUSTER:-eshop}
+
 .PHONY: clean
 clean: ## remove build output (make reset drops the shop's data)
 	rm -rf bin
