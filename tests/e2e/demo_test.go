@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -93,6 +95,24 @@ func TestTheDemoBinaryWaitsOutAOneMinuteGracePeriod(t *testing.T) {
 	}
 	if next < len(story) {
 		t.Errorf("the tail saw the story up to %v, then not %s in order:\n%s", story[:next], story[next], strings.Join(lines, "\n"))
+	}
+
+	// Each API service serves its openapi.yaml, and the storefront's API
+	// pages show it.
+	for _, service := range services {
+		want, err := os.ReadFile("../../services/" + service + "/openapi.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.Get(s.Webapp + "/apis/" + service + "/openapi.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !bytes.Equal(got, want) {
+			t.Errorf("the storefront's /apis/%s/openapi.yaml: %s, %d bytes; want the %d bytes of services/%s/openapi.yaml", service, res.Status, len(got), len(want), service)
+		}
 	}
 }
 
