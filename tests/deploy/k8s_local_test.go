@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
 )
 
 // podSpecs builds the kustomization at dir and returns the pod spec of
@@ -153,5 +154,59 @@ func TestMakeRunConnectsAsComposeAndKubernetesDo(t *testing.T) {
 				t.Errorf("deploy/k8s: %s's %s is %q, compose's %q", s, setting, k8s, v)
 			}
 		}
+	}
+}
+
+// Each service runs the same image and is judged ready by the same
+// /readyz in compose (the binary's healthcheck subcommand asks it), in
+// deploy/k8s (the readiness probe) and under make run (its ready loop), on
+// the same port.
+func TestImagesProbesAndPortsAgreeAcrossComposeKubernetesAndMakeRun(t *testing.T) {
+	compose := readComposeRuntime(t)
+	var raw struct {
+		Services map[string]struct {
+			Healthcheck struct {
+				Test []string `json:"test"`
+			} `json:"healthcheck"`
+		} `json:"services"`
+		XService struct {
+			Healthcheck struct {
+				Test []string `json:"test"`
+			} `json:"healthcheck"`
+		} `json:"x-service"`
+	}
+	if err := yaml.Unmarshal(mustRead(t, "../../docker-compose.yml"), &raw); err != nil {
+		t.Fatal(err)
+	}
+	script := string(mustRead(t, "../../deploy/scripts/run-local.sh"))
+	deployments := map[string]corev1.Container{}
+	for _, d := range buildManifests(t).deployments {
+		deployments[d.Name] = d.Spec.Template.Spec.Containers[0]
+	}
+	for _, s := range services {
+		c, ok := deployments[s]
+		if !ok {
+			t.Errorf("deploy/k8s has no Deployment %s", s)
+			continue
+		}
+		if repo, _, _ := strings.Cut(c.Image, ":"); repo != compose.Services[s].Image || repo != "eshop-go/"+s {
+			t.Errorf("%s: image %q in deploy/k8s, %q in compose, want eshop-go/%s in both", s, c.Image, compose.Services[s].Image, s)
+		}
+		if test := raw.Services[s].Healthcheck.Test; !slices.Equal(test, []string{"CMD", "/usr/local/bin/service", "healthcheck"}) {
+			t.Errorf("compose: %s's healthcheck is %v, want the binary's (GET /readyz)", s, test)
+		}
+		if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
+			t.Errorf("deploy/k8s: %s's readiness probe is not GET /readyz", s)
+		}
+		addr := compose.Services[s].Environment["HTTP_ADDR"]
+		if len(c.Ports) != 1 || ":"+fmt.Sprint(c.Ports[0].ContainerPort) != addr {
+			t.Errorf("%s listens on %s in compose, on %v in deploy/k8s", s, addr, c.Ports)
+		}
+		if !regexp.MustCompile(`start(_on_bus)? ` + s + ` HTTP_ADDR=` + addr + `\b`).MatchString(script) {
+			t.Errorf("make run does not start %s on HTTP_ADDR=%s as compose does", s, addr)
+		}
+	}
+	if !slices.Equal(raw.XService.Healthcheck.Test, []string{"CMD", "/usr/local/bin/service", "healthcheck"}) {
+		t.Errorf("compose's x-service healthcheck is %v", raw.XService.Healthcheck.Test)
 	}
 }
