@@ -1,12 +1,10 @@
 package deploy
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -40,7 +38,7 @@ cat >/dev/null
 
 // runLocal copies deploy/scripts/run-local.sh into a directory of its own
 // with fake binaries, fake psql and rabbitmqctl, and starts it.
-func runLocal(t *testing.T, env ...string) (cmd *exec.Cmd, root string, out *output) {
+func runLocal(t *testing.T, env ...string) (cmd *exec.Cmd, root string, out *testkit.LogBuffer) {
 	t.Helper()
 	root = t.TempDir()
 	for _, f := range []string{"deploy/scripts/run-local.sh", "deploy/scripts/ensure-deps.sh", "deploy/postgres/init.sql", "deploy/rabbitmq/definitions.json"} {
@@ -68,31 +66,13 @@ func runLocal(t *testing.T, env ...string) (cmd *exec.Cmd, root string, out *out
 	// nothing (true) and lists no exchange.
 	cmd.Env = append(os.Environ(), append([]string{"RABBITMQCTL=true", "PSQL=" + filepath.Join(root, "bin", "fake-psql"),
 		"PG_HOST=127.0.0.1:5432", "AMQP_HOST=127.0.0.1:5672"}, env...)...)
-	out = &output{}
+	out = &testkit.LogBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
 	return cmd, root, out
-}
-
-// output is what the script writes, read while it runs.
-type output struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(p)
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
 }
 
 func stopped(root string) []string {

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -119,7 +118,7 @@ func TestTheDemoBinaryWaitsOutAOneMinuteGracePeriod(t *testing.T) {
 // eventTail is the events binary running against a test's exchange.
 type eventTail struct {
 	cmd      *exec.Cmd
-	out, err syncBuffer
+	out, err testkit.LogBuffer
 }
 
 // tailEvents starts the events binary on exchange and waits until it
@@ -148,22 +147,4 @@ func (tail *eventTail) stop(t *testing.T, last string) []string {
 		t.Errorf("the tail did not end cleanly on Ctrl-C: %v; %s", err, tail.err.String())
 	}
 	return strings.Split(strings.TrimSpace(tail.out.String()), "\n")
-}
-
-// syncBuffer is a bytes.Buffer a process writes while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
