@@ -82,7 +82,7 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 		c.settled(m.Name, OutcomeDeadLetter, took, c.park(link, d, ReasonFailed, m.Attempt, lastError(failure)))
 	default:
 		delay := retryDelay(c.cfg.RetryBackoff, m.Attempt)
-		log.Warn("event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay.String(), "err", lastError(failure))
+		log.Warn("event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay, "err", lastError(failure))
 		retry := republishing(d, amqp.Table{headerAttempt: int32(m.Attempt), headerLastError: lastError(failure)})
 		retry.Expiration = strconv.FormatInt(delay.Milliseconds(), 10)
 		c.settled(m.Name, OutcomeRetry, took, c.sendOn(link, d, waitQueue(c.cfg.Queue), retry))
