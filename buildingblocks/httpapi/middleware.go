@@ -85,7 +85,9 @@ func AccessLog(next http.Handler) http.Handler {
 			route = rc.RoutePattern()
 		}
 		level := slog.LevelInfo
-		if sw.status >= 500 {
+		// A 503 from /readyz says "not ready yet" (at every start), which
+		// the health check logs itself when it fails: no server error.
+		if sw.status >= 500 && (route != "/readyz" || sw.status != http.StatusServiceUnavailable) {
 			level = slog.LevelError
 		}
 		logger, id := slog.Default(), ""

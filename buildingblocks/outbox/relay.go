@@ -102,7 +102,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			backoff.WithMaxElapsedTime(0), // forever
 			backoff.WithNotify(func(err error, delay time.Duration) {
 				failures++
-				r.log.Warn("outbox: publishing failed; retrying", "err", err, "failures", failures, "retry_in", delay)
+				r.log.Warn("outbox: publishing failed; retrying", "err", err, "failures", failures, "retry_in", delay.String())
 			}))
 		if err != nil {
 			break // ctx is done: Retry gives up for nothing else

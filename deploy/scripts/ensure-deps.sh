@@ -6,6 +6,9 @@
 # and fails with a clear message when none of that works. Then makes sure
 # the browser tests have a Chromium (tests/e2e, browser_test.go): Debian's
 # chromium package, installed with apt-get when there is none.
+#
+# With --check (make run) it only checks that both answer, and when one
+# does not, says how to get it; it starts and installs nothing.
 set -euo pipefail
 
 PG_HOST=${PG_HOST:-127.0.0.1}
@@ -57,7 +60,7 @@ sudo_cmd() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 start_with_compose() {
 	say "starting postgres and rabbitmq with docker compose"
-	(cd "$ROOT" && docker compose up -d --wait postgres rabbitmq)
+	(cd "$ROOT" && docker compose -f docker-compose.yml -f deploy/compose.ports.yml up -d --wait postgres rabbitmq)
 }
 
 start_debian_packages() {
@@ -105,6 +108,14 @@ ensure_chromium() {
 	command -v "$browser" >/dev/null 2>&1 || { say "chromium was installed but $browser is not on the PATH"; return 1; }
 	say "Chromium: $(command -v "$browser")"
 }
+
+if [ "${1:-}" = "--check" ]; then
+	both_ready && exit 0
+	pg_ready || say "PostgreSQL does not answer on $PG_HOST:$PG_PORT (role postgres, no password)"
+	amqp_ready || say "RabbitMQ does not answer on $AMQP_HOST:$AMQP_PORT (user guest)"
+	say "'make deps' starts them (with Docker compose, or on Debian/Ubuntu by installing the packages), or start your own; then run this again"
+	exit 1
+fi
 
 if both_ready; then
 	say "PostgreSQL ($PG_HOST:$PG_PORT) and RabbitMQ ($AMQP_HOST:$AMQP_PORT) answer"

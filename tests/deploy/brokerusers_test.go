@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,10 +21,15 @@ import (
 
 const definitionsFile = "../../deploy/rabbitmq/definitions.json"
 
+// operatorUsers are the broker users of definitions.json that are no
+// service's: events, which tails the bus (make events) and publishes
+// nothing.
+var operatorUsers = []string{"events"}
+
 // brokerUsers is deploy/rabbitmq/definitions.json as loaded into the test
-// broker for one test: every service's user, queue names and the exchange
-// made unique to the test (the prefix testkit.Broker gave), and nothing
-// else (the operator's user and the virtual host are the shared broker's
+// broker for one test: every service's user and the operator users, queue
+// names and the exchange made unique to the test (the prefix
+// testkit.Broker gave), and nothing else (the operator's user and the virtual host are the shared broker's
 // and stay untouched).
 type brokerUsers struct {
 	exchange, prefix string
@@ -38,7 +44,7 @@ func loadBrokerUsers(t *testing.T) brokerUsers {
 	}
 	// One pass, so that no name is rewritten twice.
 	names := []string{rabbitmq.DefaultExchange, exchange}
-	for _, s := range busServices {
+	for _, s := range append(slices.Clone(busServices), operatorUsers...) {
 		names = append(names, s, prefix+"_"+s)
 	}
 	var defs map[string][]map[string]any
@@ -59,8 +65,8 @@ func loadBrokerUsers(t *testing.T) brokerUsers {
 		"permissions":       ours(defs["permissions"], "user"),
 		"topic_permissions": ours(defs["topic_permissions"], "user"),
 	}
-	if len(test["users"]) != len(busServices) || len(test["topic_permissions"]) != len(busServices) {
-		t.Fatalf("%s: want a user and topic permissions for each of %v, got %v", definitionsFile, busServices, test)
+	if want := len(busServices) + len(operatorUsers); len(test["users"]) != want || len(test["topic_permissions"]) != want {
+		t.Fatalf("%s: want a user and topic permissions for each of %v and %v, got %v", definitionsFile, busServices, operatorUsers, test)
 	}
 	js, err := json.Marshal(test)
 	if err != nil {
@@ -262,4 +268,44 @@ func TestTheWebappsBrokerUserBindsTheStatusesItShowsAndPublishesNothing(t *testi
 	wantRefused(t, "webapp binds its queue to OrderStatusChangedToStockConfirmedIntegrationEvent", err)
 	wantRefused(t, "webapp publishes OrderStatusChangedToPaidIntegrationEvent",
 		publish(t, u.channel(t, "webapp"), u.exchange, "OrderStatusChangedToPaidIntegrationEvent"))
+}
+
+// The events user (make events) binds a queue the broker names to every
+// event, and reads it; it publishes nothing, and reaches no service's queue.
+func TestTheEventsUserTailsEveryEventAndPublishesNothing(t *testing.T) {
+	u := loadBrokerUsers(t)
+	u.declare(t, "basket")
+	tail := u.channel(t, "events")
+	// The demo's watcher checks that the exchange is there first.
+	if err := tail.ExchangeDeclarePassive(u.exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
+		t.Fatalf("events checks the exchange: %v", err)
+	}
+	q, err := tail.QueueDeclare("", false, true, true, false, nil)
+	if err != nil {
+		t.Fatalf("events declares a queue the broker names: %v", err)
+	}
+	if err := tail.QueueBind(q.Name, "#", u.exchange, false, nil); err != nil {
+		t.Fatalf("events binds its queue to every event: %v", err)
+	}
+	deliveries, err := tail.Consume(q.Name, "", true, true, false, false, nil)
+	if err != nil {
+		t.Fatalf("events consumes its queue: %v", err)
+	}
+	if err := publish(t, u.channel(t, "catalog"), u.exchange, "ProductPriceChangedIntegrationEvent"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case d := <-deliveries:
+		if d.Type != "ProductPriceChangedIntegrationEvent" {
+			t.Errorf("the tail got %q, want the price change", d.Type)
+		}
+	case <-time.After(testkit.Patience):
+		t.Fatal("the tail did not get the event")
+	}
+	wantRefused(t, "events publishes ProductPriceChangedIntegrationEvent",
+		publish(t, u.channel(t, "events"), u.exchange, "ProductPriceChangedIntegrationEvent"))
+	_, err = u.channel(t, "events").Consume(u.queue("basket"), "", false, false, false, false, nil)
+	wantRefused(t, "events consumes basket's queue", err)
+	err = u.channel(t, "events").QueueBind(u.queue("basket"), "#", u.exchange, false, nil)
+	wantRefused(t, "events binds basket's queue", err)
 }

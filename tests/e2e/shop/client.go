@@ -296,6 +296,21 @@ func (c *Client) Order(ctx context.Context, number int) (Order, error) {
 	return o, err
 }
 
+// GracePeriod is how long ordering keeps an order Submitted before it
+// checks the stock, as ordering says (GET /api/orders/settings).
+func (c *Client) GracePeriod(ctx context.Context) (time.Duration, error) {
+	var settings struct {
+		GracePeriodSeconds *int64 `json:"gracePeriodSeconds"`
+	}
+	if err := c.do(ctx, "GET", c.OrderingURL+"/api/orders/settings", nil, nil, &settings, 200); err != nil {
+		return 0, fmt.Errorf("read ordering's grace period: %w", err)
+	}
+	if settings.GracePeriodSeconds == nil || *settings.GracePeriodSeconds < 0 {
+		return 0, errors.New("read ordering's grace period: no gracePeriodSeconds in GET /api/orders/settings")
+	}
+	return time.Duration(*settings.GracePeriodSeconds) * time.Second, nil
+}
+
 // Ship ships a paid order (as an admin).
 func (c *Client) Ship(ctx context.Context, number int) error {
 	return c.do(ctx, "PUT", fmt.Sprintf("%s/api/orders/%d/ship", c.OrderingURL, number), nil, nil, nil, 200)

@@ -34,6 +34,9 @@ type Story struct {
 	Watcher *StatusWatcher
 
 	printed map[int]int // status events printed so far, per order
+	// grace is ordering's grace period, read from the shop by Run: the
+	// wait for an order to leave Submitted is Patience on top of it.
+	grace time.Duration
 }
 
 // Outcome is what the story made, for the tests to check further.
@@ -71,10 +74,17 @@ func (s *Story) say(format string, args ...any) {
 // Eventually polls cond until it reports done, fails, or Patience runs out;
 // then the error names what was awaited and the last state seen.
 func (s *Story) Eventually(ctx context.Context, what string, cond func() (done bool, state string, err error)) error {
+	return s.eventuallyWithin(ctx, 0, what, cond)
+}
+
+// eventuallyWithin is Eventually with extra time on top of Patience, for a
+// wait the shop prolongs on purpose (the grace period).
+func (s *Story) eventuallyWithin(ctx context.Context, extra time.Duration, what string, cond func() (done bool, state string, err error)) error {
 	patience := s.Patience
 	if patience == 0 {
 		patience = 60 * time.Second
 	}
+	patience += extra
 	deadline := time.Now().Add(patience)
 	last := "nothing yet"
 	for {
@@ -116,6 +126,11 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 	}); err != nil {
 		return out, err
 	}
+	grace, err := c.GracePeriod(ctx)
+	if err != nil {
+		return out, err
+	}
+	s.grace = grace
 
 	s.say("\n== 1. The catalog")
 	page, err := c.Items(ctx, 10)
@@ -198,6 +213,7 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 	s.say("  checkout (x-requestid %s): 202 Accepted", out.RequestID)
 
 	s.say("\n== 5. The order, through every status")
+	s.say("  (ordering's grace period is %s: the order stays Submitted, and may be cancelled, that long)", s.grace)
 	if err := s.Eventually(ctx, "the order to be created", func() (bool, string, error) {
 		orders, err := buyer.Orders(ctx, out.BuyerID)
 		if err != nil {
@@ -267,7 +283,9 @@ func (s *Story) FollowOrder(ctx context.Context, number int, want string) error 
 	if s.printed == nil {
 		s.printed = map[int]int{}
 	}
-	return s.Eventually(ctx, fmt.Sprintf("order #%d to reach %s", number, want), func() (bool, string, error) {
+	// The order may still be Submitted: then it waits out the grace period
+	// first.
+	return s.eventuallyWithin(ctx, s.grace, fmt.Sprintf("order #%d to reach %s", number, want), func() (bool, string, error) {
 		o, err := s.Client.As(s.Admin).Order(ctx, number) // any buyer's order
 		if err != nil {
 			return false, "", err

@@ -2,8 +2,10 @@ package shop
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -30,21 +32,35 @@ type StatusWatcher struct {
 	orders map[int][]string // statuses in the order their events arrived
 }
 
-// WatchOrderStatuses binds a private queue to the status events on exchange.
+// WatchOrderStatuses binds a private queue to the status events on
+// exchange. It declares nothing else, so a user that may only read (the
+// events user of deploy/rabbitmq/definitions.json) will do; it waits up to
+// a minute for the services to declare the exchange.
 func WatchOrderStatuses(amqpURL, exchange string) (*StatusWatcher, error) {
 	conn, err := amqp.DialConfig(amqpURL, amqp.Config{Properties: amqp.Table{"connection_name": "eshop-demo-watcher"}})
 	if err != nil {
 		return nil, fmt.Errorf("watch order statuses: %w", err)
 	}
 	w := &StatusWatcher{conn: conn, seen: map[string]bool{}, orders: map[int][]string{}}
-	ch, err := conn.Channel()
-	if err != nil {
+	fail := func(err error) (*StatusWatcher, error) {
 		conn.Close()
 		return nil, fmt.Errorf("watch order statuses: %w", err)
 	}
-	if err := ch.ExchangeDeclare(exchange, "topic", true, false, false, false, nil); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("watch order statuses: %w", err)
+	// A passive declaration that fails closes the channel: one per try.
+	var ch *amqp.Channel
+	for deadline := time.Now().Add(time.Minute); ; {
+		if ch, err = conn.Channel(); err != nil {
+			return fail(err)
+		}
+		err = ch.ExchangeDeclarePassive(exchange, "topic", true, false, false, false, nil)
+		var amqpErr *amqp.Error
+		if err == nil || !errors.As(err, &amqpErr) || amqpErr.Code != amqp.NotFound || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("exchange %s: %w", exchange, err))
 	}
 	q, err := ch.QueueDeclare("", false, true, true, false, nil)
 	if err == nil {
@@ -59,8 +75,7 @@ func WatchOrderStatuses(amqpURL, exchange string) (*StatusWatcher, error) {
 		deliveries, err = ch.Consume(q.Name, "", true, true, false, false, nil)
 	}
 	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("watch order statuses: %w", err)
+		return fail(err)
 	}
 	go w.record(deliveries)
 	return w, nil

@@ -7,12 +7,19 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/auth"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/google/uuid"
 )
 
-// RequestIDHeader carries the id that makes a checkout idempotent.
+// RequestIDHeader carries the id that makes a checkout idempotent: a UUID
+// the client chooses once per checkout and sends again on a retry, echoed
+// in the 202's body (requestId). It is not X-Request-Id
+// (httpkit.RequestIDHeader), which every service takes as the correlation
+// id of a request and of the events it causes, and echoes; a checkout that
+// comes without an X-Request-Id of its own is correlated by its
+// x-requestid, so the 202 echoes the one id the client sent in both.
 const RequestIDHeader = "x-requestid"
 
 // checkoutRequest is the body of POST /checkout. It has no card number and
@@ -64,7 +71,14 @@ func (h *handlers) checkout(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteProblem(w, p)
 		return
 	}
-	replayed, err := h.store.Checkout(r.Context(), c)
+	ctx := r.Context()
+	if r.Header.Get(httpkit.RequestIDHeader) != w.Header().Get(httpkit.RequestIDHeader) {
+		// The router made the correlation id up: the checkout's id
+		// correlates better, and is the one id the client knows.
+		ctx = eventbus.WithCorrelationID(ctx, requestID.String())
+		w.Header().Set(httpkit.RequestIDHeader, requestID.String())
+	}
+	replayed, err := h.store.Checkout(ctx, c)
 	var lines *basket.LinesError
 	switch {
 	case errors.Is(err, basket.ErrEmptyBasket):

@@ -94,9 +94,15 @@ func TestCheckoutPublishesOneUserCheckoutAccepted(t *testing.T) {
 	// second event of alice's, and the relay publishes in that order, so
 	// once it arrives a duplicate would have arrived too.
 	s.putBasket(t, "bob", item(7, "19.50"))
-	if status, body, _ := s.do(t, http.MethodPost, "/api/basket/bob/checkout", checkoutBody("Bob"),
-		"x-requestid", uuid.NewString()); status != http.StatusAccepted {
+	bobsRequest := uuid.NewString()
+	status, body, header := s.do(t, http.MethodPost, "/api/basket/bob/checkout", checkoutBody("Bob"), "x-requestid", bobsRequest)
+	if status != http.StatusAccepted {
 		t.Fatalf("bob's checkout: %d %s", status, body)
+	}
+	// Without an X-Request-Id of its own, the checkout is correlated by
+	// its x-requestid: the 202 echoes that one id.
+	if got := header.Get("X-Request-Id"); got != bobsRequest {
+		t.Errorf("bob's 202 echoes X-Request-Id %q, want his x-requestid %s", got, bobsRequest)
 	}
 
 	var alice []amqp.Delivery
@@ -112,6 +118,9 @@ func TestCheckoutPublishesOneUserCheckoutAccepted(t *testing.T) {
 			case "alice":
 				alice = append(alice, d)
 			case "bob":
+				if got := d.Headers["x-correlation-id"]; got != bobsRequest {
+					t.Errorf("bob's event has x-correlation-id %v, want his x-requestid %s", got, bobsRequest)
+				}
 				done = true
 			}
 		case <-timeout:

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
+	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	api "github.com/eshop-go/eshop-go/services/basket"
 	"github.com/eshop-go/eshop-go/services/basket/internal/events"
 	"github.com/eshop-go/eshop-go/services/basket/internal/httpapi"
 	"github.com/eshop-go/eshop-go/services/basket/internal/postgres"
@@ -40,6 +42,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	}
 	store := postgres.NewStore(db, events.CheckoutAcceptedEvent)
 	httpapi.Mount(app.Router, store, app.Auth.Authenticate)
+	httpkit.ServeOpenAPI(app.Router, api.OpenAPI)
 	if cfg.CheckoutRequestRetention > 0 {
 		app.Work(host.PurgeWorker("checkout request ids", cfg.CheckoutRequestRetention, store.PurgeCheckoutRequests, logger))
 	}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
+	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	api "github.com/eshop-go/eshop-go/services/catalog"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/events"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/httpapi"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/postgres"
@@ -36,6 +38,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	}
 	store := postgres.NewStore(db, events.PriceChangeEvent)
 	httpapi.Mount(app.Router, store, app.Auth.Authenticate)
+	httpkit.ServeOpenAPI(app.Router, api.OpenAPI)
 	if cfg.Seed {
 		app.OnStart(store.Seed)
 	}

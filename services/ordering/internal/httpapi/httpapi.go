@@ -37,13 +37,24 @@ type Store interface {
 // maxBuyerIDLength bounds the buyerId query parameter.
 const maxBuyerIDLength = 200
 
-// Mount adds ordering's routes under /api/orders to r. The card types are
-// public; the rest needs a token (authenticate checks it): a buyer reads
-// and cancels their own orders, an admin reads any order and ships.
-func Mount(r chi.Router, store Store, authenticate func(http.Handler) http.Handler) {
-	h := &handlers{store: store}
+// Settings are the settings of ordering a client may need to know, public
+// at GET /api/orders/settings.
+type Settings struct {
+	// GracePeriod is how long an order stays Submitted (cancellable) before
+	// its stock is checked: a client that follows an order, such as the
+	// demo, waits that long for the next status.
+	GracePeriod time.Duration
+}
+
+// Mount adds ordering's routes under /api/orders to r. The card types and
+// the settings are public; the rest needs a token (authenticate checks it):
+// a buyer reads and cancels their own orders, an admin reads any order and
+// ships.
+func Mount(r chi.Router, store Store, settings Settings, authenticate func(http.Handler) http.Handler) {
+	h := &handlers{store: store, settings: settings}
 	r.Route("/api/orders", func(r chi.Router) {
 		r.Get("/cardtypes", h.cardTypes)
+		r.Get("/settings", h.getSettings)
 		r.Group(func(r chi.Router) {
 			r.Use(authenticate)
 			r.Get("/", h.list)
@@ -62,7 +73,8 @@ func mayRead(caller auth.Claims, o *ordering.Order) bool {
 }
 
 type handlers struct {
-	store Store
+	store    Store
+	settings Settings
 }
 
 // orderSummary is an order in a buyer's list.
@@ -202,6 +214,13 @@ func (h *handlers) cardTypes(w http.ResponseWriter, r *http.Request) {
 		out[i] = cardType{ID: t.ID, Name: t.Name}
 	}
 	httpkit.WriteJSON(w, http.StatusOK, out)
+}
+
+// getSettings answers the grace period in whole seconds (rounded up), so
+// that a client waits at least as long as ordering does.
+func (h *handlers) getSettings(w http.ResponseWriter, _ *http.Request) {
+	secs := (h.settings.GracePeriod + time.Second - 1) / time.Second
+	httpkit.WriteJSON(w, http.StatusOK, map[string]int64{"gracePeriodSeconds": int64(secs)})
 }
 
 // fail answers the errors of the domain with their status.

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -40,7 +41,7 @@ func newFixture(t *testing.T) *fixture {
 	store := postgres.NewStore(pool, events.StatusEvent)
 	iss := testkit.NewIssuer(t)
 	r := httpkit.NewRouter(slog.New(slog.DiscardHandler))
-	httpapi.Mount(r, store, auth.NewVerifier(auth.Config{Issuer: iss.URL, Audience: testkit.Audience}).Authenticate)
+	httpapi.Mount(r, store, httpapi.Settings{GracePeriod: 1500 * time.Millisecond}, auth.NewVerifier(auth.Config{Issuer: iss.URL, Audience: testkit.Audience}).Authenticate)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return &fixture{url: srv.URL, store: store, pool: pool, iss: iss}
@@ -320,6 +321,17 @@ func TestCardTypes(t *testing.T) {
 		t.Fatalf("card types = %+v", got)
 	}
 	c.problem("GET", "/api/nothing", http.StatusNotFound)
+}
+
+// TestSettings: anyone reads the grace period, in whole seconds rounded
+// up, so that a client waits at least as long as ordering.
+func TestSettings(t *testing.T) {
+	c := newFixture(t).as(t, "") // public
+	var got map[string]any
+	c.call("GET", "/api/orders/settings", http.StatusOK, &got)
+	if fmt.Sprint(got) != "map[gracePeriodSeconds:2]" {
+		t.Fatalf("settings = %v, want gracePeriodSeconds 2 for 1.5 s", got)
+	}
 }
 
 // The access table of http-api.md for ordering: a buyer reads and cancels

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
+	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	api "github.com/eshop-go/eshop-go/services/ordering"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/events"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/httpapi"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/postgres"
@@ -39,7 +41,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		return nil, err
 	}
 	store := postgres.NewStore(db, events.StatusEvent)
-	httpapi.Mount(app.Router, store, app.Auth.Authenticate)
+	httpapi.Mount(app.Router, store, httpapi.Settings{GracePeriod: cfg.GracePeriod}, app.Auth.Authenticate)
+	httpkit.ServeOpenAPI(app.Router, api.OpenAPI)
 	grace := &GracePeriodWorker{GracePeriod: cfg.GracePeriod, Move: store.AwaitValidation, Logger: logger}
 	app.Work(grace.Run)
 	handlers := &events.Handlers{Orders: store, Logger: logger}

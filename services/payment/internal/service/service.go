@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
+	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	api "github.com/eshop-go/eshop-go/services/payment"
 	"github.com/eshop-go/eshop-go/services/payment/internal/events"
 	"github.com/eshop-go/eshop-go/services/payment/internal/httpapi"
 	"github.com/eshop-go/eshop-go/services/payment/internal/payment"
@@ -52,6 +54,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		return nil, err
 	}
 	httpapi.Mount(app.Router, tokens, cfg.CORSOrigins)
+	httpkit.ServeOpenAPI(app.Router, api.OpenAPI)
 	handlers := &events.Handlers{Publisher: app.Bus, Tokens: tokens, Succeed: cfg.PaymentSucceeded, Logger: logger}
 	app.Subscribe(handlers.Routes()...)
 	return app, nil

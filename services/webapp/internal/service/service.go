@@ -36,8 +36,9 @@ type Config struct {
 	CatalogURL  string `env:"CATALOG_URL" envDefault:"http://localhost:8081"`
 	BasketURL   string `env:"BASKET_URL" envDefault:"http://localhost:8082"`
 	OrderingURL string `env:"ORDERING_URL" envDefault:"http://localhost:8083"`
-	// PaymentURL is payment as the webapp reaches it. The webapp itself
-	// never calls it: the card goes from the page to PaymentPublicURL.
+	// PaymentURL is payment as the webapp reaches it. The webapp calls it
+	// only for its OpenAPI document (the API pages): the card goes from the
+	// page to PaymentPublicURL.
 	PaymentURL string `env:"PAYMENT_URL" envDefault:"http://localhost:8084"`
 	// PaymentPublicURL is payment as the browser reaches it; its origin
 	// must be in payment's PAYMENT_CORS_ORIGINS list's view of the
@@ -101,6 +102,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		Catalog: shopapi.NewCatalog(cfg.CatalogURL), Basket: shopapi.NewBasket(cfg.BasketURL), Ordering: shopapi.NewOrdering(cfg.OrderingURL),
 		Accounts: accounts, Sessions: sessions, Live: pages,
 		PaymentPublicURL: cfg.PaymentPublicURL, IdentityURL: cfg.IdentityURL,
+		APIDocs: map[string]string{"catalog": cfg.CatalogURL, "basket": cfg.BasketURL, "ordering": cfg.OrderingURL, "payment": cfg.PaymentURL},
 	})
 	// The open streams end when the stop begins, so that the server's
 	// graceful shutdown does not wait for them.

@@ -78,6 +78,9 @@ func (f *fakeAPIs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	path := r.URL.Path
 	switch {
+	case path == "/openapi.yaml":
+		w.Header().Set("Content-Type", "application/yaml")
+		io.WriteString(w, fakeOpenAPI)
 	case path == "/api/catalog/items" && r.Method == http.MethodGet:
 		f.listItems(w, r)
 	case path == "/api/catalog/catalogbrands":
@@ -287,6 +290,7 @@ func newShopOver(t testing.TB, apis *fakeAPIs, apiURL string) *shop {
 		Catalog: shopapi.NewCatalog(apiURL), Basket: shopapi.NewBasket(apiURL), Ordering: shopapi.NewOrdering(apiURL),
 		Accounts: fakeAccounts{sessions}, Sessions: sessions, Live: hub,
 		PaymentPublicURL: "http://payment.test:8084", IdentityURL: fakeIdentity,
+		APIDocs: map[string]string{"catalog": apiURL},
 	})
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)

@@ -83,6 +83,9 @@ type Deps struct {
 	// IdentityURL is the sign-in service's public URL, where the sign-out
 	// form's redirect goes.
 	IdentityURL string
+	// APIDocs are the services whose OpenAPI documents the API pages show
+	// (/apis), by name: each service's URL as the webapp reaches it.
+	APIDocs map[string]string
 }
 
 // Mount adds the storefront's routes to r.
@@ -116,6 +119,10 @@ func Mount(r chi.Router, d Deps) {
 		r.Get("/events", h.events)
 		r.Get("/admin/items/{id}", h.editForm)
 		r.Post("/admin/items/{id}", h.edit)
+
+		r.Get("/apis", h.apis)
+		r.Get("/apis/{service}", h.apiDoc)
+		r.Get("/apis/{service}/openapi.yaml", h.apiDocFile)
 
 		r.Get("/signin", h.signIn)
 		r.Get("/signin-oidc", h.signInCallback)
