@@ -90,7 +90,7 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 		endProcess(span, settledAs(OutcomeDeadLetter, parked), failure, reasonKey.String(string(ReasonFailed)))
 	default:
 		delay := retryDelay(c.cfg.RetryBackoff, m.Attempt)
-		log.WarnContext(ctx, "event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay, "err", lastError(failure))
+		log.WarnContext(ctx, "event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay.String(), "err", lastError(failure))
 		retry := republishing(d, amqp.Table{headerAttempt: int32(m.Attempt), headerLastError: lastError(failure)})
 		retry.Expiration = strconv.FormatInt(delay.Milliseconds(), 10)
 		sent := c.sendOn(link, d, waitQueue(c.cfg.Queue), retry)
