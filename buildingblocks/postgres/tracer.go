@@ -14,7 +14,7 @@ import (
 // connection runs it; the statement's span follows) and none for a
 // transaction's control statements (BEGIN, COMMIT, ROLLBACK, savepoints),
 // which each handler and request sends around its own SQL. In the outbox
-// benchmark they were 6 of a traced event's 11 spans. A COMMIT that fails
+// benchmark they were 4 of a traced event's 11 spans. A COMMIT that fails
 // still shows: as the error of the span of the work that committed (the
 // request's, the handler's).
 type statementTracer struct {
