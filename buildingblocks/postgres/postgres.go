@@ -71,19 +71,19 @@ func EnsureDatabase(ctx context.Context, databaseURL string) error {
 // span is recording (a request's, a handler's) gets a client span named by
 // its operation ("query SELECT", "query INSERT" …), with its SQL text and never its
 // arguments. Statements outside any span (the relay's polling, the purges)
-// make none.
+// make none, and neither do a transaction's BEGIN, COMMIT, ROLLBACK and
+// savepoints nor a statement's preparation (see [statementTracer]).
 func NewPool(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse database URL: %w", err)
 	}
-	// A span per pool acquire would double every statement's for little;
-	// the prefix tells a statement's span ("query SELECT") from that of
-	// its preparation, the first time a connection runs it ("prepare
-	// SELECT"). The connection's details (server, port, user, database)
-	// are left out: the same on every span of a service, they made a
-	// quarter of what tracing the outbox benchmark exported.
-	cfg.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithDisableAcquireTracer(), otelpgx.WithQuerySpanNamePrefix(), otelpgx.WithDisableConnectionDetailsInAttributes())
+	// A span per pool acquire would double every statement's for little.
+	// The prefix names a statement's span by what it is ("query SELECT").
+	// The connection's details (server, port, user, database) are left
+	// out: the same on every span of a service, they made a quarter of
+	// what tracing the outbox benchmark exported.
+	cfg.ConnConfig.Tracer = statementTracer{otelpgx.NewTracer(otelpgx.WithDisableAcquireTracer(), otelpgx.WithQuerySpanNamePrefix(), otelpgx.WithDisableConnectionDetailsInAttributes())}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: new pool: %w", err)

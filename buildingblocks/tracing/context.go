@@ -31,23 +31,21 @@ func Headers(ctx context.Context) map[string]string {
 	return h
 }
 
-// SetHeaders writes the trace context of ctx's span into headers, replacing
-// any there, and returns them (a new map when headers is nil and there is
-// a context to write). Without a valid span context headers come back as
-// they were.
-func SetHeaders(ctx context.Context, headers map[string]string) map[string]string {
-	h := Headers(ctx)
-	if h == nil {
+// WithHeaders returns a copy of headers with the trace context of ctx's
+// span written in, replacing any there (one map, of the right size).
+// Without a valid span context it returns headers as they are.
+func WithHeaders(ctx context.Context, headers map[string]string) map[string]string {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
 		return headers
 	}
-	if headers == nil {
-		return h
+	h := make(propagation.MapCarrier, len(headers)+2)
+	for k, v := range headers {
+		if k != TracestateHeader { // the span's replaces it, if it has one
+			h[k] = v
+		}
 	}
-	delete(headers, TracestateHeader)
-	for k, v := range h {
-		headers[k] = v
-	}
-	return headers
+	Propagator.Inject(ctx, h)
+	return h
 }
 
 // Extract returns ctx with the remote span context that W3C headers

@@ -32,8 +32,8 @@ func TestNoSpanNoHeaders(t *testing.T) {
 		t.Errorf("headers %v without a span", h)
 	}
 	kept := map[string]string{"x": "y"}
-	if h := tracing.SetHeaders(context.Background(), kept); len(h) != 1 || h["x"] != "y" {
-		t.Errorf("SetHeaders without a span changed the headers to %v", h)
+	if h := tracing.WithHeaders(context.Background(), kept); len(h) != 1 || h["x"] != "y" {
+		t.Errorf("WithHeaders without a span changed the headers to %v", h)
 	}
 	ctx := context.Background()
 	if tracing.Extract(ctx, map[string]string{"traceparent": "garbage"}) == nil ||
@@ -42,17 +42,21 @@ func TestNoSpanNoHeaders(t *testing.T) {
 	}
 }
 
-func TestSetHeadersReplacesAnOlderTraceContextAndKeepsTheRest(t *testing.T) {
+func TestWithHeadersReplacesAnOlderTraceContextAndKeepsTheRest(t *testing.T) {
 	tp, _ := testkit.RecordSpans(t)
 	ctx, span := tp.Tracer("test").Start(context.Background(), "now")
 	defer span.End()
-	h := tracing.SetHeaders(ctx, map[string]string{
+	old := map[string]string{
 		"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
 		"tracestate":  "old=1",
 		"x-other":     "kept",
-	})
+	}
+	h := tracing.WithHeaders(ctx, old)
 	if h["x-other"] != "kept" || h["tracestate"] != "" || tracing.SpanContext(h).SpanID() != span.SpanContext().SpanID() {
 		t.Errorf("headers %v: want the current span's context, no old tracestate, x-other kept", h)
+	}
+	if old["tracestate"] != "old=1" || tracing.SpanContext(old).SpanID() == span.SpanContext().SpanID() {
+		t.Errorf("WithHeaders changed the headers it was given: %v", old)
 	}
 }
 

@@ -58,9 +58,9 @@ func New(ctx context.Context, cfg Config) (*Bus, error) {
 // trace context in m.Headers (traceparent: the outbox's) or else of ctx's
 // span; the message carries the span's context to its consumers.
 func (b *Bus) Publish(ctx context.Context, m eventbus.Message) error {
-	msgs, spans := startPublish(ctx, b.tracer, b.cfg.Exchange, []eventbus.Message{m})
-	err := b.pub.publish(ctx, msgs[0])
-	endPublish(spans, err)
+	traced, span := startPublish(ctx, b.tracer, m)
+	err := b.pub.publish(ctx, traced)
+	endPublish(span, b.cfg.Exchange, m, err)
 	return err
 }
 
@@ -72,9 +72,11 @@ func (b *Bus) Publish(ctx context.Context, m eventbus.Message) error {
 // traced as [Bus.Publish] says; when the batch fails, every span records
 // the error.
 func (b *Bus) PublishBatch(ctx context.Context, msgs []eventbus.Message) error {
-	msgs, spans := startPublish(ctx, b.tracer, b.cfg.Exchange, msgs)
-	err := b.pub.publishBatch(ctx, msgs)
-	endPublish(spans, err)
+	traced, spans := startPublishBatch(ctx, b.tracer, msgs)
+	err := b.pub.publishBatch(ctx, traced)
+	for i, span := range spans {
+		endPublish(span, b.cfg.Exchange, msgs[i], err)
+	}
 	return err
 }
 
