@@ -157,30 +157,6 @@ func (b *broker) drain() []answer {
 	}
 }
 
-// peek returns the ids of the answers queued so far, leaving them queued.
-func (b *broker) peek() []string {
-	b.t.Helper()
-	var ids []string
-	var tags []uint64
-	for {
-		d, ok, err := b.ch.Get(b.answers, false)
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		if !ok {
-			break
-		}
-		ids = append(ids, d.MessageId)
-		tags = append(tags, d.DeliveryTag)
-	}
-	if len(tags) > 0 {
-		if err := b.ch.Nack(tags[len(tags)-1], true, true); err != nil {
-			b.t.Fatal(err)
-		}
-	}
-	return ids
-}
-
 // checkAnswers checks that every request got its answer, with the
 // deterministic id, and nothing else was answered. exact says whether each
 // answer must come once (no broker failure) or may be repeated, with the

@@ -79,8 +79,8 @@ func TestBrokerOutageAcksNothingUnanswered(t *testing.T) {
 	testkit.StartService(t, "payment", service.New, names, nil)
 	testkit.WaitFor(t, "every request to be answered", func() bool {
 		ids := map[string]bool{}
-		for _, id := range b.peek() {
-			ids[id] = true
+		for _, d := range testkit.PeekMessages(t, b.answers) {
+			ids[d.MessageId] = true
 		}
 		return len(ids) >= len(requests)
 	})
