@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
-	"net/url"
 	"testing"
 	"time"
 
@@ -47,15 +46,6 @@ func withTokenKey(env map[string]string) map[string]string {
 	}
 	env["PAYMENT_TOKEN_KEY"] = testTokenKey
 	return env
-}
-
-func hostOf(t testing.TB, raw string) string {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Host
 }
 
 // broker is the test's raw AMQP side: it sends ordering's requests in the
