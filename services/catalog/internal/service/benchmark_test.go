@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,7 +15,6 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/service"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // The load of one measurement: requests over connections, from httpload
@@ -134,11 +132,7 @@ func scanReference(row pgx.Row) (referenceItem, error) {
 // and pgxpool: no router, no middleware, no validation beyond the minimum.
 func runReference(b *testing.B, dbURL string) string {
 	b.Helper()
-	pool, err := pgxpool.New(context.Background(), dbURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
+	pool := testkit.OpenPool(b, dbURL)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/catalog/items/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
