@@ -47,7 +47,7 @@ func TestAServiceWithADatabasePurgesItsInbox(t *testing.T) {
 	}()
 
 	var left, oldest int
-	waitFor(t, "the records older than the retention purged", func() bool {
+	testkit.WaitFor(t, "the records older than the retention purged", func() bool {
 		err := pool.QueryRow(ctx, `SELECT count(*), coalesce(max(extract(epoch FROM now() - handled_at))::int, 0)
 			FROM integration_event_inbox`).Scan(&left, &oldest)
 		return err == nil && oldest < int((24*time.Hour+30*time.Minute).Seconds())

@@ -93,7 +93,7 @@ func TestMetricsFollowTheTraffic(t *testing.T) {
 
 	const consumed = "messaging_client_consumed_messages_total"
 	var families testkit.Metrics
-	waitFor(t, "every delivery settled and the caused event relayed", func() bool {
+	testkit.WaitFor(t, "every delivery settled and the caused event relayed", func() bool {
 		families = testkit.Scrape(t, cfg.HTTPAddr)
 		return families.Value(consumed, "messaging_destination_name", "Flaky", "outcome", "ack") == 1 &&
 			families.Value(consumed, "messaging_destination_name", "Handled", "outcome", "duplicate") == 1 &&
@@ -138,7 +138,7 @@ func TestMetricsFollowTheTraffic(t *testing.T) {
 func TestMetricsWithoutADatabaseOrABroker(t *testing.T) {
 	app, cfg, _ := metricsApp(t, "amqp://guest:guest@"+testkit.FreeAddr(t)+"/", "")
 	testkit.RunService(t, app)
-	waitFor(t, "the server listening", func() bool {
+	testkit.WaitFor(t, "the server listening", func() bool {
 		resp, err := http.Get("http://" + cfg.HTTPAddr + "/healthz")
 		if err == nil {
 			resp.Body.Close()

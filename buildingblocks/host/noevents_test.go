@@ -25,7 +25,7 @@ func TestAServiceWithoutEventsNeedsNoBroker(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.RunService(t, app) // stopped when the test ends
-	waitFor(t, "ready", func() bool { code, _ := readyz(cfg.HTTPAddr); return code == http.StatusOK })
+	testkit.WaitFor(t, "ready", func() bool { code, _ := readyz(cfg.HTTPAddr); return code == http.StatusOK })
 	_, body := readyz(cfg.HTTPAddr)
 	checks, _ := body["checks"].(map[string]any)
 	if _, ok := checks["broker"]; ok {

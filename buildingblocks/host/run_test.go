@@ -25,19 +25,6 @@ func readyz(addr string) (int, map[string]any) {
 	return res.StatusCode, body
 }
 
-// waitFor polls cond; it bounds the wait so a broken service fails the test
-// instead of hanging it (it asserts no duration).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for i := 0; i < 3000; i++ { // 30 s
-		if cond() {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("gave up waiting for %s", what)
-}
-
 func TestNotReadyUntilStartSucceedsThenGracefulStop(t *testing.T) {
 	cfg, err := host.LoadConfig[testConfig]("hosttest", testkit.FreeAddr(t), map[string]string{"RABBITMQ_URL": testkit.RabbitURL()})
 	if err != nil {
@@ -83,7 +70,7 @@ func TestNotReadyUntilStartSucceedsThenGracefulStop(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- app.Run(ctx) }()
 
-	waitFor(t, "the server to listen", func() bool { s, _ := readyz(addr); return s != 0 })
+	testkit.WaitFor(t, "the server to listen", func() bool { s, _ := readyz(addr); return s != 0 })
 	if s, body := readyz(addr); s != http.StatusServiceUnavailable {
 		t.Fatalf("readyz = %d %v with the dependency down, want 503", s, body)
 	}
@@ -92,7 +79,7 @@ func TestNotReadyUntilStartSucceedsThenGracefulStop(t *testing.T) {
 		t.Fatalf("healthz: %v %v, want 200 while the process runs", err, res)
 	}
 	dependencyUp.Store(true)
-	waitFor(t, "readiness", func() bool { s, _ := readyz(addr); return s == http.StatusOK })
+	testkit.WaitFor(t, "readiness", func() bool { s, _ := readyz(addr); return s == http.StatusOK })
 	if code := host.Healthcheck(addr); code != 0 {
 		t.Fatalf("healthcheck exit code %d, want 0", code)
 	}

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/outbox"
@@ -50,23 +49,7 @@ func startRelay(t testing.TB, pool *pgxpool.Pool, pub eventbus.Publisher, cfg ou
 	if cfg.Logger == nil {
 		cfg.Logger = testLogger()
 	}
-	relay := outbox.NewRelay(pool, pub, cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := relay.Run(ctx); err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(testkit.Patience):
-			t.Errorf("Run did not return after its context ended")
-		}
-	})
+	testkit.RunUntilCleanup(t, outbox.NewRelay(pool, pub, cfg).Run)
 }
 
 // pending counts the rows of the integration event log not yet published.

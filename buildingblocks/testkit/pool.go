@@ -35,3 +35,15 @@ func PoolFor(t testing.TB, databaseURL string, service fs.FS) *pgxpool.Pool {
 	}
 	return pool
 }
+
+// OpenPool returns a pool on the database at databaseURL as it is (a
+// service under test migrates its own), closed when the test ends.
+func OpenPool(t testing.TB, databaseURL string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), databaseURL)
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}

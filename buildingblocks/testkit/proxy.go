@@ -38,14 +38,21 @@ func NewProxy(t testing.TB, target string) *Proxy {
 	return p
 }
 
-// NewBrokerProxy starts a proxy (see [NewProxy]) to the test broker.
-func NewBrokerProxy(t testing.TB) *Proxy {
+// NewURLProxy starts a proxy (see [NewProxy]) to the server of rawURL, a
+// database or a broker URL; the client reaches it at p.URL(rawURL).
+func NewURLProxy(t testing.TB, rawURL string) *Proxy {
 	t.Helper()
-	u, err := url.Parse(RabbitURL())
+	u, err := url.Parse(rawURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return NewProxy(t, u.Host)
+}
+
+// NewBrokerProxy starts a proxy (see [NewProxy]) to the test broker.
+func NewBrokerProxy(t testing.TB) *Proxy {
+	t.Helper()
+	return NewURLProxy(t, RabbitURL())
 }
 
 // Addr is the proxy's host:port.

@@ -68,7 +68,7 @@ func startEshop(b *testing.B, s *sink) *eshopPipeline {
 	}
 	producer := testkit.StartBus(b, rabbitmq.Config{Exchange: exchange, AppID: prefix + "_ordering", Logger: quiet})
 	relay := outbox.NewRelay(p.producerDB, producer, outbox.RelayConfig{Logger: quiet})
-	runUntilCleanup(b, relay.Run)
+	testkit.RunUntilCleanup(b, relay.Run)
 	return p
 }
 

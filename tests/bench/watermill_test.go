@@ -81,7 +81,7 @@ func startWatermill(b *testing.B, s *sink) *watermillPipeline {
 	if err != nil {
 		b.Fatal(err)
 	}
-	runUntilCleanup(b, fwd.Run)
+	testkit.RunUntilCleanup(b, fwd.Run)
 	<-fwd.Running()
 
 	subscriber, err := wamqp.NewSubscriber(amqpConfig, logger)

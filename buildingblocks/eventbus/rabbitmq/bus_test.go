@@ -32,12 +32,10 @@ func TestRoundTripOfTypedAndDynamicEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	dynamic := make(chan eventbus.Message, 1)
-	if _, err := bus.Subscribe(ctx, orderStarted{}.EventName(), func(_ context.Context, m eventbus.Message) error {
+	subscribe(t, ctx, bus, orderStarted{}.EventName(), func(_ context.Context, m eventbus.Message) error {
 		dynamic <- m
 		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	sent := orderStarted{IntegrationEvent: eventbus.NewIntegrationEvent(), UserID: "alice"}
 	msg, err := eventbus.Encode(sent)
@@ -108,12 +106,8 @@ func TestEachServiceGetsEveryEvent(t *testing.T) {
 	tb, ctx := newTestBroker(t)
 	publisher := tb.bus(tb.config("catalog"))
 	basket, ordering := newSeen(), newSeen()
-	if _, err := tb.bus(tb.config("basket")).Subscribe(ctx, "PriceChanged", basket.handler); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tb.bus(tb.config("ordering")).Subscribe(ctx, "PriceChanged", ordering.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, tb.bus(tb.config("basket")), "PriceChanged", basket.handler)
+	subscribe(t, ctx, tb.bus(tb.config("ordering")), "PriceChanged", ordering.handler)
 
 	const n = 200
 	publish(t, ctx, publisher, "PriceChanged", n)
@@ -132,14 +126,12 @@ func TestInstancesOfOneServiceShareItsEvents(t *testing.T) {
 	perInstance := map[int]int{}
 	for instance := range 2 {
 		cfg := tb.config("basket")
-		if _, err := tb.bus(cfg).Subscribe(ctx, "PriceChanged", func(ctx context.Context, m eventbus.Message) error {
+		subscribe(t, ctx, tb.bus(cfg), "PriceChanged", func(ctx context.Context, m eventbus.Message) error {
 			mu.Lock()
 			perInstance[instance]++
 			mu.Unlock()
 			return all.handler(ctx, m)
-		}); err != nil {
-			t.Fatal(err)
-		}
+		})
 	}
 
 	const n = 400
@@ -165,9 +157,7 @@ func TestCheckAndClose(t *testing.T) {
 	tb, ctx := newTestBroker(t)
 	bus := tb.bus(tb.config("basket"))
 	testkit.WaitFor(t, "the bus to connect", func() bool { return bus.Check(ctx) == nil })
-	if _, err := bus.Subscribe(ctx, "PriceChanged", newSeen().handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, bus, "PriceChanged", newSeen().handler)
 	if err := bus.Check(ctx); err != nil {
 		t.Fatalf("Check after Subscribe: %v", err)
 	}

@@ -30,9 +30,7 @@ func TestCardDataInAHandlersErrorReachesNeitherDeadLettersNorLogs(t *testing.T) 
 			logs := &testkit.LogBuffer{}
 			cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			bus := tb.bus(cfg)
-			if _, err := bus.Subscribe(ctx, "OrderPaid", func(context.Context, eventbus.Message) error { return tc.err }); err != nil {
-				t.Fatal(err)
-			}
+			subscribe(t, ctx, bus, "OrderPaid", func(context.Context, eventbus.Message) error { return tc.err })
 			m := message("OrderPaid")
 			if err := bus.Publish(ctx, m); err != nil {
 				t.Fatal(err)

@@ -27,15 +27,13 @@ func TestFailingHandlerIsParkedWhileOthersFlowAndReplayBringsItBack(t *testing.T
 
 	const good = 100
 	flowing := newSeen()
-	if _, err := bus.Subscribe(ctx, "StockConfirmed", flowing.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, bus, "StockConfirmed", flowing.handler)
 	othersDone := make(chan struct{})
 	var healthy atomic.Bool
 	var mu sync.Mutex
 	var attempts []int
 	handled := make(chan eventbus.Message, 1)
-	if _, err := bus.Subscribe(ctx, "PaymentSucceeded", func(ctx context.Context, m eventbus.Message) error {
+	subscribe(t, ctx, bus, "PaymentSucceeded", func(ctx context.Context, m eventbus.Message) error {
 		if healthy.Load() {
 			handled <- m
 			return nil
@@ -55,9 +53,7 @@ func TestFailingHandlerIsParkedWhileOthersFlowAndReplayBringsItBack(t *testing.T
 			panic("a panicking handler is a failing handler")
 		}
 		return errors.New("payment service unavailable")
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	poison := message("PaymentSucceeded")
 	poison.CorrelationID = "req-7"
@@ -146,12 +142,10 @@ func TestMessageDeliveredTooOftenIsParkedWithoutRunningTheHandler(t *testing.T) 
 	}
 
 	var calls atomic.Int32
-	if _, err := tb.bus(cfg).Subscribe(ctx, "OrderPaid", func(context.Context, eventbus.Message) error {
+	subscribe(t, ctx, tb.bus(cfg), "OrderPaid", func(context.Context, eventbus.Message) error {
 		calls.Add(1)
 		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	parked := waitParked(t, ctx, cfg, 1)
 	if len(parked) != 1 || parked[0].ID != deadly.ID {
 		t.Fatalf("parked %+v, want the message", parked)
@@ -188,9 +182,7 @@ func TestListingRightAfterListingFindsTheMessagesEveryTime(t *testing.T) {
 	cfg := tb.config("ordering")
 	cfg.MaxAttempts = 1
 	bus := tb.bus(cfg)
-	if _, err := bus.Subscribe(ctx, "Poison", func(context.Context, eventbus.Message) error { return errors.New("no") }); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, bus, "Poison", func(context.Context, eventbus.Message) error { return errors.New("no") })
 	publish(t, ctx, bus, "Poison", 1)
 	waitParked(t, ctx, cfg, 1)
 	misses := 0

@@ -23,9 +23,7 @@ func TestDisruptiveBrokerClosesAllConnectionsAndRestarts(t *testing.T) {
 	consumerCfg := tb.config("basket")
 	consumer := tb.bus(consumerCfg)
 	handled := newSeen()
-	if _, err := consumer.Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, consumer, "PriceChanged", handled.handler)
 
 	const total = 10_000
 	disturbed := make(chan struct{})
@@ -61,9 +59,7 @@ func TestDisruptivePublishWhileTheBrokerBlocksPublishers(t *testing.T) {
 	tb, ctx := newTestBroker(t)
 	bus := tb.bus(tb.config("catalog"))
 	handled := newSeen()
-	if _, err := tb.bus(tb.config("basket")).Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, tb.bus(tb.config("basket")), "PriceChanged", handled.handler)
 	publish(t, ctx, bus, "PriceChanged", 1)
 
 	unblock := testkit.BlockPublishers(t)

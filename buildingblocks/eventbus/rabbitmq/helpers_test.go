@@ -201,6 +201,16 @@ func publish(t testing.TB, ctx context.Context, bus eventbus.Publisher, name str
 	}
 }
 
+// subscribe subscribes h to the event name on bus.
+func subscribe(t testing.TB, ctx context.Context, bus eventbus.Subscriber, name string, h eventbus.Handler) eventbus.Subscription {
+	t.Helper()
+	sub, err := bus.Subscribe(ctx, name, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
 // waitParked waits until the dead-letter queue of cfg's queue holds at
 // least n messages, and returns what it holds.
 func waitParked(t testing.TB, ctx context.Context, cfg rabbitmq.Config, n int) []rabbitmq.DeadLetter {

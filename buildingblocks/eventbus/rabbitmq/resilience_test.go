@@ -73,9 +73,7 @@ func TestNoEventLostWhileConnectionsAreClosedAndConsumerRestarts(t *testing.T) {
 	handled := newSeen()
 	startConsumer := func() *rabbitmq.Bus {
 		b := tb.bus(consumerCfg)
-		if _, err := b.Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
-			t.Fatal(err)
-		}
+		subscribe(t, ctx, b, "PriceChanged", handled.handler)
 		return b
 	}
 	consumer := startConsumer()
@@ -138,7 +136,7 @@ func TestGracefulCloseMidStreamLosesNothing(t *testing.T) {
 	var slowFinished atomic.Bool
 	before, after := newSeen(), newSeen()
 	first := tb.bus(consumerCfg)
-	if _, err := first.Subscribe(ctx, "PriceChanged", func(ctx context.Context, m eventbus.Message) error {
+	subscribe(t, ctx, first, "PriceChanged", func(ctx context.Context, m eventbus.Message) error {
 		if calls.Add(1) == slowOne {
 			close(slowStarted)
 			<-closing
@@ -147,9 +145,7 @@ func TestGracefulCloseMidStreamLosesNothing(t *testing.T) {
 		}
 		before.add(m.ID)
 		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	s := &stream{n: total, goroutines: 8}
 	ids, publishErr := s.start(ctx, publisher, "PriceChanged")
@@ -168,9 +164,7 @@ func TestGracefulCloseMidStreamLosesNothing(t *testing.T) {
 	t.Logf("closed after %d handled, %d published", before.distinct(), s.published.Load())
 
 	second := tb.bus(consumerCfg)
-	if _, err := second.Subscribe(ctx, "PriceChanged", after.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, second, "PriceChanged", after.handler)
 	if err := <-publishErr; err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
@@ -193,9 +187,7 @@ func TestPublishWaitsForTheBrokerDuringAnOutage(t *testing.T) {
 	cfg, proxy := tb.configViaProxy("catalog")
 	bus := tb.bus(cfg)
 	handled := newSeen()
-	if _, err := tb.bus(tb.config("basket")).Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, tb.bus(tb.config("basket")), "PriceChanged", handled.handler)
 	publish(t, ctx, bus, "PriceChanged", 1)
 
 	proxy.Cut()
@@ -246,9 +238,7 @@ func TestNewAndSubscribeWhileTheBrokerIsDown(t *testing.T) {
 
 	proxy.Restore()
 	handled := newSeen()
-	if _, err := bus.Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, bus, "PriceChanged", handled.handler)
 	m := message("PriceChanged")
 	if err := bus.Publish(ctx, m); err != nil {
 		t.Fatal(err)
@@ -262,9 +252,7 @@ func TestConsumerResumesAfterItsConnectionDrops(t *testing.T) {
 	cfg, proxy := tb.configViaProxy("basket")
 	consumer := tb.bus(cfg)
 	handled := newSeen()
-	if _, err := consumer.Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, consumer, "PriceChanged", handled.handler)
 	publisher := tb.bus(tb.config("catalog"))
 	publish(t, ctx, publisher, "PriceChanged", 1)
 	handled.waitDistinct(t, 1)

@@ -38,13 +38,11 @@ func TestGracefulRestartsWithABacklogParkNothing(t *testing.T) {
 		}
 		called, release := make(chan struct{}), make(chan struct{})
 		var once sync.Once
-		if _, err := consumer.Subscribe(ctx, "PriceChanged", func(ctx context.Context, m eventbus.Message) error {
+		subscribe(t, ctx, consumer, "PriceChanged", func(ctx context.Context, m eventbus.Message) error {
 			once.Do(func() { close(called) })
 			<-release
 			return handled.handler(ctx, m)
-		}); err != nil {
-			t.Fatal(err)
-		}
+		})
 		testkit.WaitFor(t, "a handler call or a parked message", func() bool {
 			select {
 			case <-called:
@@ -70,9 +68,7 @@ func TestGracefulRestartsWithABacklogParkNothing(t *testing.T) {
 		}
 	}
 
-	if _, err := tb.bus(cfg).Subscribe(ctx, "PriceChanged", handled.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, tb.bus(cfg), "PriceChanged", handled.handler)
 	handled.waitDistinct(t, backlog)
 	if n := testkit.QueueLength(t, dlq); n != 0 {
 		t.Errorf("%d messages parked, none failed", n)
@@ -99,17 +95,15 @@ func TestHealthyMessagesFlowWhileFailingOnesWaitForTheirRetry(t *testing.T) {
 	start := time.Now()
 	var lastHealthy time.Duration
 	healthyDone := newSeen()
-	if _, err := bus.Subscribe(ctx, "StockConfirmed", func(ctx context.Context, m eventbus.Message) error {
+	subscribe(t, ctx, bus, "StockConfirmed", func(ctx context.Context, m eventbus.Message) error {
 		mu.Lock()
 		order = append(order, "healthy")
 		lastHealthy = time.Since(start)
 		mu.Unlock()
 		return healthyDone.handler(ctx, m)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	failingDone := newSeen()
-	if _, err := bus.Subscribe(ctx, "PaymentSucceeded", func(ctx context.Context, m eventbus.Message) error {
+	subscribe(t, ctx, bus, "PaymentSucceeded", func(ctx context.Context, m eventbus.Message) error {
 		mu.Lock()
 		attempts[m.ID] = append(attempts[m.ID], m.Attempt)
 		if m.Attempt > 1 {
@@ -120,9 +114,7 @@ func TestHealthyMessagesFlowWhileFailingOnesWaitForTheirRetry(t *testing.T) {
 			return errors.New("payment service unavailable")
 		}
 		return failingDone.handler(ctx, m)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	// One failing message in every eleven, all published at once.
 	var msgs []eventbus.Message
@@ -176,7 +168,7 @@ func TestMessageThatKillsItsConsumerEveryTimeIsParkedAfterTheCrashLoopBound(t *t
 	// test drops the connection, as if the process died in the handler.
 	dying := make(chan chan struct{})
 	others := newSeen()
-	if _, err := consumer.Subscribe(ctx, "OrderPaid", func(ctx context.Context, m eventbus.Message) error {
+	subscribe(t, ctx, consumer, "OrderPaid", func(ctx context.Context, m eventbus.Message) error {
 		if m.ID != deadly.ID {
 			return others.handler(ctx, m)
 		}
@@ -187,9 +179,7 @@ func TestMessageThatKillsItsConsumerEveryTimeIsParkedAfterTheCrashLoopBound(t *t
 		case <-ctx.Done():
 		}
 		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	publisher := tb.bus(tb.config("ordering"))
 	if err := publisher.Publish(ctx, deadly); err != nil {
 		t.Fatal(err)
@@ -259,9 +249,7 @@ func TestRetryOfAMessageWhoseFailingHandlerWasReplacedGoesToTheNewOne(t *testing
 		t.Fatal("handler not called")
 	}
 	second := newSeen()
-	if _, err := bus.Subscribe(ctx, "PaymentSucceeded", second.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, bus, "PaymentSucceeded", second.handler)
 	if err := first.Unsubscribe(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -301,15 +289,13 @@ func TestMessageItsHandlerCannotTakeIsParkedWithTheReason(t *testing.T) {
 			bad := message("OrderPaid")
 			var calls atomic.Int32
 			others := newSeen()
-			if _, err := bus.Subscribe(ctx, "OrderPaid", func(ctx context.Context, m eventbus.Message) error {
+			subscribe(t, ctx, bus, "OrderPaid", func(ctx context.Context, m eventbus.Message) error {
 				if m.ID == bad.ID {
 					calls.Add(1)
 					return tc.fail()
 				}
 				return others.handler(ctx, m)
-			}); err != nil {
-				t.Fatal(err)
-			}
+			})
 			if err := bus.Publish(ctx, bad); err != nil {
 				t.Fatal(err)
 			}

@@ -22,14 +22,8 @@ func TestUnsubscribeStopsDelivery(t *testing.T) {
 	cfg := tb.config("basket")
 	bus := tb.bus(cfg)
 	first, second := newSeen(), newSeen()
-	subFirst, err := bus.Subscribe(ctx, "PriceChanged", first.handler)
-	if err != nil {
-		t.Fatal(err)
-	}
-	subSecond, err := bus.Subscribe(ctx, "PriceChanged", second.handler)
-	if err != nil {
-		t.Fatal(err)
-	}
+	subFirst := subscribe(t, ctx, bus, "PriceChanged", first.handler)
+	subSecond := subscribe(t, ctx, bus, "PriceChanged", second.handler)
 
 	m1 := message("PriceChanged")
 	if err := bus.Publish(ctx, m1); err != nil {
@@ -78,9 +72,7 @@ func TestUnsubscribeStopsDelivery(t *testing.T) {
 
 	// Subscribing again binds again.
 	third := newSeen()
-	if _, err := bus.Subscribe(ctx, "PriceChanged", third.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, bus, "PriceChanged", third.handler)
 	publish(t, ctx, bus, "PriceChanged", 1)
 	third.waitDistinct(t, 1)
 	if second.distinct() != 2 {
@@ -127,12 +119,10 @@ func TestNoCallOfAHandlerAfterItsUnsubscribeReturned(t *testing.T) {
 
 	unsubscribed := newGate()
 	first := newSeen()
-	if _, err := bus.Subscribe(ctx, "PriceChanged", func(ctx context.Context, m eventbus.Message) error {
+	subscribe(t, ctx, bus, "PriceChanged", func(ctx context.Context, m eventbus.Message) error {
 		unsubscribed.pass()
 		return first.handler(ctx, m)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	var late lateCalls
 	second, err := bus.Subscribe(ctx, "PriceChanged", func(context.Context, eventbus.Message) error {
 		late.call()
@@ -215,13 +205,9 @@ func TestEventsQueuedBeforeTheirHandlerSubscribesWaitForIt(t *testing.T) {
 	// of the second name start before its handler is there.
 	started, paid := newSeen(), newSeen()
 	bus := tb.bus(cfg)
-	if _, err := bus.Subscribe(ctx, "OrderStarted", started.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, bus, "OrderStarted", started.handler)
 	started.waitDistinct(t, 20)
-	if _, err := bus.Subscribe(ctx, "OrderPaid", paid.handler); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, bus, "OrderPaid", paid.handler)
 	paid.waitDistinct(t, 20)
 	wantNoDeadLetters(t, ctx, cfg)
 }
@@ -264,9 +250,7 @@ func TestAMessageWithoutAHandlerWaitsThenIsParkedWithItsReason(t *testing.T) {
 	waiting := cfg
 	waiting.UnhandledGrace = 2 * testkit.Patience
 	bus := tb.bus(waiting)
-	if _, err := bus.Subscribe(ctx, "OrderStarted", onlyStarted); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, bus, "OrderStarted", onlyStarted)
 	started.waitDistinct(t, handled)
 	if parked, err := rabbitmq.ListDeadLetters(ctx, cfg); err != nil || len(parked) != 0 {
 		t.Fatalf("dead letters while the grace runs: %d, %v; want none", len(parked), err)
@@ -281,9 +265,7 @@ func TestAMessageWithoutAHandlerWaitsThenIsParkedWithItsReason(t *testing.T) {
 	// A run with a short grace parks them, each once, with the reason.
 	parking := cfg
 	parking.UnhandledGrace = 50 * time.Millisecond
-	if _, err := tb.bus(parking).Subscribe(ctx, "OrderStarted", onlyStarted); err != nil {
-		t.Fatal(err)
-	}
+	subscribe(t, ctx, tb.bus(parking), "OrderStarted", onlyStarted)
 	parked := waitParked(t, ctx, cfg, orphans)
 	var got []uuid.UUID
 	for _, m := range parked {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 )
 
@@ -73,7 +74,7 @@ func TestPriceChangeFollowInAnyOrderEndsWasTheLastOldPrice(t *testing.T) {
 		changes = append(changes, basket.PriceChange{ProductID: 7, Version: v + 1,
 			OldPrice: money.FromCents(5000 + 100*v), NewPrice: money.FromCents(5100 + 100*v)})
 	}
-	for _, order := range permutations(len(changes)) {
+	for _, order := range testkit.Permutations(len(changes)) {
 		// Lines put before the basket heard of the product: at the first
 		// catalog price, at one it had later, at the buyer's own price.
 		lines := []lineState{"50.00/-/-", "53.00/-/-", "8.00/-/-"}
@@ -116,20 +117,6 @@ func follow(f basket.PriceFollow, l lineState) lineState {
 		version = fmt.Sprintf("v%d", f.To.Version)
 	}
 	return lineState(f.To.Price.String() + "/" + old + "/" + version)
-}
-
-// permutations returns every order of the indexes 0 to n-1.
-func permutations(n int) [][]int {
-	if n == 0 {
-		return [][]int{{}}
-	}
-	var out [][]int
-	for _, p := range permutations(n - 1) {
-		for i := range n {
-			out = append(out, slices.Insert(slices.Clone(p), i, n-1))
-		}
-	}
-	return out
 }
 
 func versions(changes []basket.PriceChange, order []int) []int64 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -155,7 +156,7 @@ func TestStoreAppliesWhatTheDomainDecidesInAnyOrder(t *testing.T) {
 	for v := range int64(5) {
 		changes = append(changes, priceChange(0, fmt.Sprintf("%d.00", 50+v), fmt.Sprintf("%d.00", 51+v), v+1))
 	}
-	for k, order := range permutations(len(changes)) {
+	for k, order := range testkit.Permutations(len(changes)) {
 		product, buyer := int64(1000+k), fmt.Sprintf("order-%d", k)
 		lines := []lineState{"50.00/-/-", "53.00/-/-", "8.00/-/-"}
 		putLines(t, pool, buyer, product, lines)
@@ -188,20 +189,6 @@ func versionsOf(order []int) []int {
 	out := make([]int, len(order))
 	for i, j := range order {
 		out[i] = j + 1
-	}
-	return out
-}
-
-// permutations returns every order of the indexes 0 to n-1.
-func permutations(n int) [][]int {
-	if n == 0 {
-		return [][]int{{}}
-	}
-	var out [][]int
-	for _, p := range permutations(n - 1) {
-		for i := range n {
-			out = append(out, slices.Insert(slices.Clone(p), i, n-1))
-		}
 	}
 	return out
 }

@@ -50,11 +50,7 @@ func launchBasket(t testing.TB, env map[string]string, logs io.Writer) *basketUn
 	maps.Copy(env, iss.Env())
 	s := testkit.LaunchService(t, "basket", service.New, env, logs)
 	s.Client.Contract = testkit.LoadContract(t, "../../openapi.yaml")
-	db, err := pgxpool.New(context.Background(), env["DATABASE_URL"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	db := testkit.OpenPool(t, env["DATABASE_URL"])
 	return &basketUnderTest{ServiceUnderTest: s, DB: db, Issuer: iss}
 }
 

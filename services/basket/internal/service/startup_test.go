@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"testing"
 
@@ -15,16 +14,8 @@ import (
 func TestStartsWithDependenciesDown(t *testing.T) {
 	t.Parallel()
 	dbURL := testkit.NewDatabase(t)
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := testkit.NewProxy(t, u.Host)
-	rabbitURL, err := url.Parse(testkit.RabbitURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	broker := testkit.NewProxy(t, rabbitURL.Host)
+	db := testkit.NewURLProxy(t, dbURL)
+	broker := testkit.NewBrokerProxy(t)
 	db.Cut()
 	broker.Cut()
 

@@ -164,18 +164,28 @@ func readIDs(raw string) ([]int64, *httpkit.Problem) {
 }
 
 func (h *handlers) getItem(w http.ResponseWriter, r *http.Request) {
-	id, p := httpkit.PathInt(r, "id")
-	if p != nil {
-		httpkit.WriteProblem(w, p)
-		return
-	}
-	it, err := h.store.Item(r.Context(), id)
-	if err != nil {
-		fail(w, r, err)
+	it, ok := h.item(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("ETag", etag(it.Version))
 	httpkit.WriteJSON(w, http.StatusOK, toJSON(it))
+}
+
+// item reads the item the path's id names. When there is none, or the id is
+// bad, it has answered the problem and ok is false.
+func (h *handlers) item(w http.ResponseWriter, r *http.Request) (it catalog.Item, ok bool) {
+	id, p := httpkit.PathInt(r, "id")
+	if p != nil {
+		httpkit.WriteProblem(w, p)
+		return catalog.Item{}, false
+	}
+	it, err := h.store.Item(r.Context(), id)
+	if err != nil {
+		fail(w, r, err)
+		return catalog.Item{}, false
+	}
+	return it, true
 }
 
 func (h *handlers) createItem(w http.ResponseWriter, r *http.Request) {

@@ -25,14 +25,8 @@ const pictureCacheControl = "public, max-age=3600"
 // for an item whose pictureFileName names no picture the catalog has, 304
 // for an If-None-Match that holds the picture's ETag.
 func (h *handlers) getPicture(w http.ResponseWriter, r *http.Request) {
-	id, p := httpkit.PathInt(r, "id")
-	if p != nil {
-		httpkit.WriteProblem(w, p)
-		return
-	}
-	it, err := h.store.Item(r.Context(), id)
-	if err != nil {
-		fail(w, r, err)
+	it, ok := h.item(w, r)
+	if !ok {
 		return
 	}
 	pic, ok := pictures.Lookup(it.PictureFileName)

@@ -10,7 +10,6 @@ import (
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/pictures"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/postgres"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // TestSeedOnceEvenFromReplicasStartingTogether seeds a fresh database from
@@ -21,11 +20,7 @@ func TestSeedOnceEvenFromReplicasStartingTogether(t *testing.T) {
 	dbURL := testkit.NewDatabase(t)
 	var wg sync.WaitGroup
 	for range 3 {
-		pool, err := pgxpool.New(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(pool.Close)
+		pool := testkit.OpenPool(t, dbURL)
 		wg.Go(func() {
 			if err := bbpostgres.Migrate(ctx, pool, postgres.Migrations); err != nil {
 				t.Error(err)
@@ -38,11 +33,7 @@ func TestSeedOnceEvenFromReplicasStartingTogether(t *testing.T) {
 	}
 	wg.Wait()
 
-	pool, err := pgxpool.New(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := testkit.OpenPool(t, dbURL)
 	store := postgres.NewStore(pool, nil)
 	if err := store.Seed(ctx); err != nil {
 		t.Fatal(err)

@@ -1,17 +1,13 @@
 package service_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,7 +15,6 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/service"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // The load of one measurement: requests over connections, from httpload
@@ -46,7 +41,7 @@ const (
 // one idles) spent per request, which moves much less: the cost of the
 // catalog's router, middleware and handler over the bare one.
 func BenchmarkHTTP(b *testing.B) {
-	loadgen := buildHTTPLoad(b)
+	loadgen := testkit.BuildHTTPLoad(b)
 	dbURL := testkit.NewDatabase(b)
 	// The real service with an info-level JSON log (the access log costs
 	// what it costs in production) written nowhere.
@@ -62,13 +57,13 @@ func BenchmarkHTTP(b *testing.B) {
 			var catalog, reference loadResult
 			var shares []float64
 			for round := range benchRounds {
-				var c, r httploadResult
+				var c, r testkit.HTTPLoadResult
 				if round%2 == 0 {
-					r = runLoad(b, loadgen, referenceURL+bc.path)
-					c = runLoad(b, loadgen, catalogURL+bc.path)
+					r = loadgen.Run(b, referenceURL+bc.path, benchConnections, benchRequests)
+					c = loadgen.Run(b, catalogURL+bc.path, benchConnections, benchRequests)
 				} else {
-					c = runLoad(b, loadgen, catalogURL+bc.path)
-					r = runLoad(b, loadgen, referenceURL+bc.path)
+					c = loadgen.Run(b, catalogURL+bc.path, benchConnections, benchRequests)
+					r = loadgen.Run(b, referenceURL+bc.path, benchConnections, benchRequests)
 				}
 				catalog.add(c)
 				reference.add(r)
@@ -95,10 +90,10 @@ type loadResult struct {
 	worstP99 float64
 }
 
-func (l *loadResult) add(r httploadResult) {
+func (l *loadResult) add(r testkit.HTTPLoadResult) {
 	l.requests += r.Requests
 	l.seconds += r.Seconds
-	l.cpu += r.serverCPU
+	l.cpu += r.ServerCPU
 	l.worstP99 = max(l.worstP99, r.Latency.P99)
 }
 
@@ -106,57 +101,6 @@ func (l loadResult) rps() float64 { return float64(l.requests) / l.seconds }
 
 func (l loadResult) cpuPerRequest() float64 {
 	return float64(l.cpu.Microseconds()) / float64(l.requests+benchRounds*4*benchConnections) // with the warm-ups
-}
-
-// processCPU is the user and system CPU time this process has used.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// httploadResult is the JSON line httpload prints.
-type httploadResult struct {
-	Requests int     `json:"requests"`
-	Errors   int     `json:"errors"`
-	Non2xx   int     `json:"non_2xx"`
-	Seconds  float64 `json:"seconds"`
-	Latency  struct {
-		P50 float64 `json:"p50"`
-		P99 float64 `json:"p99"`
-	} `json:"latency_ms"`
-	serverCPU time.Duration
-}
-
-func buildHTTPLoad(b *testing.B) string {
-	b.Helper()
-	bin := filepath.Join(b.TempDir(), "httpload")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/eshop-go/eshop-go/buildingblocks/cmd/httpload").CombinedOutput()
-	if err != nil {
-		b.Fatalf("build httpload: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func runLoad(b *testing.B, loadgen, url string) httploadResult {
-	b.Helper()
-	cpuBefore := processCPU(b)
-	out, err := exec.Command(loadgen, "-url", url, "-c", strconv.Itoa(benchConnections),
-		"-n", strconv.Itoa(benchRequests), "-warmup", strconv.Itoa(4*benchConnections)).Output()
-	if err != nil {
-		b.Fatalf("httpload %s: %v\n%s", url, err, out)
-	}
-	var r httploadResult
-	if err := json.Unmarshal(out, &r); err != nil {
-		b.Fatalf("httpload output %q: %v", out, err)
-	}
-	if r.Errors > 0 || r.Non2xx > 0 || r.Requests != benchRequests {
-		b.Fatalf("httpload %s: %+v", url, r)
-	}
-	r.serverCPU = processCPU(b) - cpuBefore
-	return r
 }
 
 // referenceItem is the item JSON, as the catalog writes it.
@@ -188,11 +132,7 @@ func scanReference(row pgx.Row) (referenceItem, error) {
 // and pgxpool: no router, no middleware, no validation beyond the minimum.
 func runReference(b *testing.B, dbURL string) string {
 	b.Helper()
-	pool, err := pgxpool.New(context.Background(), dbURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
+	pool := testkit.OpenPool(b, dbURL)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/catalog/items/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)

@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -37,11 +36,7 @@ func startCatalog(t testing.TB) *catalogUnderTest {
 	s := testkit.StartService(t, "catalog", service.New, env, nil)
 	s.Client.Contract = testkit.LoadContract(t, "../../openapi.yaml")
 	s.Client.Token = iss.Admin()
-	db, err := pgxpool.New(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	db := testkit.OpenPool(t, dbURL)
 	return &catalogUnderTest{ServiceUnderTest: s, t: t, DB: db, Issuer: iss}
 }
 

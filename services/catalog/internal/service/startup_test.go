@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"net/http"
-	"net/url"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
@@ -10,22 +9,14 @@ import (
 	"github.com/eshop-go/eshop-go/services/catalog/internal/service"
 )
 
-func hostOf(t *testing.T, raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Host
-}
-
 // TestStartsWithDependenciesDownAndBecomesReady starts the service while
 // neither PostgreSQL nor RabbitMQ can be reached: it serves /healthz, is not
 // ready, and becomes ready (database created, migrated, seeded) once they
 // come up.
 func TestStartsWithDependenciesDownAndBecomesReady(t *testing.T) {
 	dbURL := testkit.NewDatabase(t)
-	pg := testkit.NewProxy(t, hostOf(t, dbURL))
-	mq := testkit.NewProxy(t, hostOf(t, testkit.RabbitURL()))
+	pg := testkit.NewURLProxy(t, dbURL)
+	mq := testkit.NewBrokerProxy(t)
 	pg.Cut()
 	mq.Cut()
 

@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/eshop-go/eshop-go/services/identity/internal/postgres"
 	"github.com/eshop-go/eshop-go/services/identity/internal/service"
 	jose "github.com/go-jose/go-jose/v4"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/oauth2"
 )
 
@@ -37,11 +35,7 @@ func startIdentity(t *testing.T) *identityUnderTest {
 		"HTTP_ADDR": addr, "DATABASE_URL": dbURL, "IDENTITY_ISSUER": "http://" + addr, "IDENTITY_COOKIE_KEY": "test-cookie-key",
 		"IDENTITY_PASSWORD_COST": "4", // bcrypt's least: the tests sign in often, under -race
 	}, nil)
-	db, err := pgxpool.New(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	db := testkit.OpenPool(t, dbURL)
 	return &identityUnderTest{ServiceUnderTest: s, t: t, Store: postgres.NewStore(db)}
 }
 

@@ -186,11 +186,7 @@ func TestAwaitValidationMovesEachOrderOnceWithTwoWorkers(t *testing.T) {
 		create(t, store, pool, newOrder(t, uuid.New(), "b"+string(rune('a'+i%5))))
 	}
 	// A second store on its own pool stands for a second process.
-	otherPool, err := pgxpool.New(ctx, pool.Config().ConnString())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer otherPool.Close()
+	otherPool := testkit.OpenPool(t, pool.Config().ConnString())
 	other := postgres.NewStore(otherPool, statusEvent)
 
 	var mu sync.Mutex

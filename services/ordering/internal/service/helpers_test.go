@@ -52,11 +52,7 @@ func startOrdering(t testing.TB, env map[string]string, logs io.Writer) *orderin
 func underTest(t testing.TB, s *testkit.ServiceUnderTest, dbURL string) *orderingUnderTest {
 	t.Helper()
 	s.Client.Contract = testkit.LoadContract(t, "../../openapi.yaml")
-	db, err := pgxpool.New(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	db := testkit.OpenPool(t, dbURL)
 	return &orderingUnderTest{ServiceUnderTest: s, t: t, DB: db}
 }
 

@@ -72,6 +72,18 @@ func (f *sagaFixture) submit(buyer string) float64 {
 	return f.submitted(buyer)
 }
 
+// stockConfirmed checks out for buyer, answers the stock request as
+// catalog would, and returns the order number once the order is
+// StockConfirmed (waiting for payment).
+func (f *sagaFixture) stockConfirmed(buyer string) float64 {
+	f.t.Helper()
+	order := f.submit(buyer)
+	f.wire.await("OrderStatusChangedToAwaitingValidationIntegrationEvent", order)
+	f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order})
+	f.wire.await("OrderStatusChangedToStockConfirmedIntegrationEvent", order)
+	return order
+}
+
 // submitted waits for the Submitted event of buyer's order and returns the
 // order number.
 func (f *sagaFixture) submitted(buyer string) float64 {
@@ -228,10 +240,7 @@ func TestSagaStockRejectedCancels(t *testing.T) {
 // Payment fails: the order ends Cancelled with OrderStatusChangedToCancelled.
 func TestSagaPaymentFailedCancels(t *testing.T) {
 	f := newSaga(t)
-	order := f.submit("buyer-" + uuid.NewString())
-	f.wire.await("OrderStatusChangedToAwaitingValidationIntegrationEvent", order)
-	f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order})
-	f.wire.await("OrderStatusChangedToStockConfirmedIntegrationEvent", order)
+	order := f.stockConfirmed("buyer-" + uuid.NewString())
 
 	f.wire.publish("OrderPaymentFailedIntegrationEvent", "payment", uuid.New(), map[string]any{"OrderId": order})
 	f.wire.await("OrderStatusChangedToCancelledIntegrationEvent", order)

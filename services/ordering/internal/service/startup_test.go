@@ -3,7 +3,6 @@ package service_test
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -31,8 +30,8 @@ func readyz(base string) (int, map[string]string) {
 // test otherwise).
 func TestStartsWithDependenciesDown(t *testing.T) {
 	dbURL := testkit.NewDatabase(t)
-	pgProxy := testkit.NewProxy(t, hostOf(t, dbURL))
-	mqProxy := testkit.NewProxy(t, hostOf(t, testkit.RabbitURL()))
+	pgProxy := testkit.NewURLProxy(t, dbURL)
+	mqProxy := testkit.NewBrokerProxy(t)
 	pgProxy.Cut()
 	mqProxy.Cut()
 
@@ -66,13 +65,4 @@ func TestStartsWithDependenciesDown(t *testing.T) {
 	if types := s.cardTypes(); len(types) != 3 {
 		t.Fatalf("card types after a late start: %v", types)
 	}
-}
-
-func hostOf(t *testing.T, raw string) string {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Host
 }

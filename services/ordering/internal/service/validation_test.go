@@ -16,10 +16,7 @@ import (
 // StockConfirmed (events.md flow 6); the payment's answer decides.
 func TestCancelIsRefusedWhilePaymentIsInFlight(t *testing.T) {
 	f := newSaga(t)
-	order := f.submit("buyer-" + uuid.NewString())
-	f.wire.await("OrderStatusChangedToAwaitingValidationIntegrationEvent", order)
-	f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order})
-	f.wire.await("OrderStatusChangedToStockConfirmedIntegrationEvent", order)
+	order := f.stockConfirmed("buyer-" + uuid.NewString())
 
 	f.command(order, "cancel", http.StatusConflict)
 	f.wire.publish("OrderPaymentSucceededIntegrationEvent", "payment", uuid.New(), map[string]any{"OrderId": order})

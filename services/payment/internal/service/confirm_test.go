@@ -15,7 +15,7 @@ import (
 // delivered and did not see acknowledged. Once the answer can be confirmed,
 // the request is answered, with one answer id, and acknowledged.
 func TestNoAckBeforeTheAnswerIsConfirmed(t *testing.T) {
-	mq := testkit.NewProxy(t, hostOf(t, testkit.RabbitURL()))
+	mq := testkit.NewBrokerProxy(t)
 	s, b := startPayment(t, map[string]string{"RABBITMQ_URL": mq.URL(testkit.RabbitURL())}, nil)
 	blocker := b.answers + "_blocker"
 	if _, err := b.ch.QueueDeclare(blocker, true, false, false, false, amqp.Table{

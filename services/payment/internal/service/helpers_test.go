@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
-	"net/url"
 	"testing"
 	"time"
 
@@ -47,15 +46,6 @@ func withTokenKey(env map[string]string) map[string]string {
 	}
 	env["PAYMENT_TOKEN_KEY"] = testTokenKey
 	return env
-}
-
-func hostOf(t testing.TB, raw string) string {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Host
 }
 
 // broker is the test's raw AMQP side: it sends ordering's requests in the
@@ -155,30 +145,6 @@ func (b *broker) drain() []answer {
 		}
 		out = append(out, a)
 	}
-}
-
-// peek returns the ids of the answers queued so far, leaving them queued.
-func (b *broker) peek() []string {
-	b.t.Helper()
-	var ids []string
-	var tags []uint64
-	for {
-		d, ok, err := b.ch.Get(b.answers, false)
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		if !ok {
-			break
-		}
-		ids = append(ids, d.MessageId)
-		tags = append(tags, d.DeliveryTag)
-	}
-	if len(tags) > 0 {
-		if err := b.ch.Nack(tags[len(tags)-1], true, true); err != nil {
-			b.t.Fatal(err)
-		}
-	}
-	return ids
 }
 
 // checkAnswers checks that every request got its answer, with the

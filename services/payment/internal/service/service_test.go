@@ -47,7 +47,7 @@ func TestAnswersEachRequestOnce(t *testing.T) {
 // have been acknowledged, so a second process answers every request that
 // the first did not (a request answered twice gets the same answer id).
 func TestBrokerOutageAcksNothingUnanswered(t *testing.T) {
-	mq := testkit.NewProxy(t, hostOf(t, testkit.RabbitURL()))
+	mq := testkit.NewBrokerProxy(t)
 	// The first process is stopped while the link is cut, and its stop may
 	// report handlers cut off by the shutdown timeout.
 	firstProcess := testkit.StartService(t, "payment", service.New,
@@ -79,8 +79,8 @@ func TestBrokerOutageAcksNothingUnanswered(t *testing.T) {
 	testkit.StartService(t, "payment", service.New, names, nil)
 	testkit.WaitFor(t, "every request to be answered", func() bool {
 		ids := map[string]bool{}
-		for _, id := range b.peek() {
-			ids[id] = true
+		for _, d := range testkit.PeekMessages(t, b.answers) {
+			ids[d.MessageId] = true
 		}
 		return len(ids) >= len(requests)
 	})

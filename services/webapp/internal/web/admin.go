@@ -39,13 +39,8 @@ func (h *handlers) editForm(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.admin(w, r); !ok {
 		return
 	}
-	id, ok := h.pathID(w, r, "id")
+	it, etag, ok := h.pathItem(w, r)
 	if !ok {
-		return
-	}
-	it, etag, err := h.Catalog.Item(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	h.showEdit(w, r, http.StatusOK, editPage{Item: it, ETag: etag, Price: it.Price.String(), Stock: strconv.FormatInt(it.AvailableStock, 10)})

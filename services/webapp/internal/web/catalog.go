@@ -97,13 +97,8 @@ type itemPage struct{ Item shopapi.Item }
 
 // item is GET /items/{id}.
 func (h *handlers) item(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "id")
+	it, _, ok := h.pathItem(w, r)
 	if !ok {
-		return
-	}
-	it, _, err := h.Catalog.Item(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	h.render(w, r, http.StatusOK, "item", h.newPage(r, it.Name, itemPage{it}))
@@ -144,4 +139,20 @@ func (h *handlers) pathID(w http.ResponseWriter, r *http.Request, name string) (
 		return 0, false
 	}
 	return id, true
+}
+
+// pathItem reads from catalog the item the path's id names, with its ETag.
+// When the id is bad or the item cannot be read, it has answered the error
+// page and ok is false.
+func (h *handlers) pathItem(w http.ResponseWriter, r *http.Request) (it shopapi.Item, etag string, ok bool) {
+	id, ok := h.pathID(w, r, "id")
+	if !ok {
+		return shopapi.Item{}, "", false
+	}
+	it, etag, err := h.Catalog.Item(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return shopapi.Item{}, "", false
+	}
+	return it, etag, true
 }
