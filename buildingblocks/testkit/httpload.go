@@ -4,6 +4,7 @@ package testkit
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -15,7 +16,11 @@ import (
 // HTTPLoad is buildingblocks/cmd/httpload built for a benchmark. It loads
 // a server from a process of its own, so that the load and the server (the
 // benchmark's process) do not share a Go runtime.
-type HTTPLoad struct{ bin string }
+type HTTPLoad struct {
+	bin string
+	// Token, when set, goes with every request as a bearer token.
+	Token string
+}
 
 // BuildHTTPLoad builds httpload in the benchmark's temporary directory.
 func BuildHTTPLoad(b *testing.B) HTTPLoad {
@@ -48,8 +53,12 @@ type HTTPLoadResult struct {
 func (h HTTPLoad) Run(b *testing.B, url string, connections, requests int) HTTPLoadResult {
 	b.Helper()
 	cpuBefore := processCPU(b)
-	out, err := exec.Command(h.bin, "-url", url, "-c", strconv.Itoa(connections),
-		"-n", strconv.Itoa(requests), "-warmup", strconv.Itoa(4*connections)).Output()
+	cmd := exec.Command(h.bin, "-url", url, "-c", strconv.Itoa(connections),
+		"-n", strconv.Itoa(requests), "-warmup", strconv.Itoa(4*connections))
+	if h.Token != "" {
+		cmd.Env = append(os.Environ(), "HTTPLOAD_TOKEN="+h.Token)
+	}
+	out, err := cmd.Output()
 	if err != nil {
 		b.Fatalf("httpload %s: %v\n%s", url, err, out)
 	}

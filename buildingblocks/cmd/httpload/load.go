@@ -34,6 +34,8 @@ type Config struct {
 	// counted.
 	Warmup  int
 	Timeout time.Duration
+	// Token, when set, is sent with every request as a bearer token.
+	Token string
 }
 
 func (c Config) check() error {
@@ -201,6 +203,9 @@ func (t *tally) do(ctx context.Context, client *http.Client, cfg Config, due tim
 	if err != nil {
 		t.fail(err)
 		return
+	}
+	if cfg.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+cfg.Token)
 	}
 	res, err := client.Do(req)
 	if err != nil {

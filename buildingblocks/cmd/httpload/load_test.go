@@ -98,3 +98,23 @@ func TestOpenLoopChargesTheQueueToTheLatency(t *testing.T) {
 		t.Fatalf("max latency %.1f ms, want at least 300 ms: the wait for the one connection is not counted", res.Latency.Max)
 	}
 }
+
+func TestRunSendsTheTokenWithEveryRequest(t *testing.T) {
+	var withToken, without atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer the-token" {
+			withToken.Add(1)
+			return
+		}
+		without.Add(1)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	res, err := Run(context.Background(), Config{URL: srv.URL, Connections: 2, Requests: 20, Warmup: 2, Timeout: 5 * time.Second, Token: "the-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Non2xx != 0 || withToken.Load() != 22 || without.Load() != 0 {
+		t.Fatalf("result %+v; %d requests with the token, %d without: want all 22 with it", res, withToken.Load(), without.Load())
+	}
+}

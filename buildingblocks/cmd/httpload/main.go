@@ -16,6 +16,9 @@
 //	{"url":"…","connections":32,"requests":20000,"errors":0,"non_2xx":0,
 //	 "seconds":1.93,"requests_per_second":10362.7,"latency_ms":{"p50":2.8,"p90":4.9,"p99":9.6,"max":21.3,"mean":3.1}}
 //
+// HTTPLOAD_TOKEN, when set, is sent with every request as a bearer token
+// (from the environment, so that it is in no process list).
+//
 // Run it as its own process, so that the load it makes and the server it
 // measures do not share a Go runtime. A warm-up (-warmup requests, not
 // counted) opens the connections first. The exit status is 1 when any
@@ -42,6 +45,8 @@ func main() {
 	flag.IntVar(&cfg.Warmup, "warmup", 0, "requests sent first and not counted")
 	flag.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "timeout of one request")
 	flag.Parse()
+	// From the environment, so that the token is in no process list.
+	cfg.Token = os.Getenv("HTTPLOAD_TOKEN")
 	if err := cfg.check(); err != nil {
 		fmt.Fprintln(os.Stderr, "httpload:", err)
 		flag.Usage()

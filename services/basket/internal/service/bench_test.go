@@ -25,7 +25,9 @@ func BenchmarkGetBasket(b *testing.B) {
 	loadgen := testkit.BuildHTTPLoad(b)
 	s := launchBasket(b, map[string]string{"DATABASE_URL": testkit.NewDatabase(b), "LOG_LEVEL": "info"}, io.Discard)
 	testkit.WaitReady(b, s.URL)
-	s.putBasket(b, "bench-buyer", item(1, "1.00"), item(2, "2.50"), item(3, "19.99"), item(4, "0.00"), item(5, "7.25"))
+	s.putBasket(b, "bench-buyer", item(1, "1.00"), item(2, "2.50"), item(3, "19.99"), item(4, "4.00"), item(5, "7.25"))
+
+	loadgen.Token = s.Issuer.Buyer("bench-buyer")
 
 	b.ResetTimer()
 	r := loadgen.Run(b, s.URL+"/api/basket/bench-buyer", benchConnections, benchRequests)
