@@ -2,6 +2,7 @@ package rabbitmq
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -50,6 +51,19 @@ func reconnectBackoff() *backoff.ExponentialBackOff {
 		Multiplier:          2,
 		MaxInterval:         maxReconnectDelay,
 	}
+}
+
+// keepLinked runs link again each time it fails, until ctx ends or it
+// fails with backoff.Permanent: after a failed connect it waits with
+// exponential backoff, after a lost link only briefly (link calls linked
+// once connected). what names the link in the log.
+func keepLinked(ctx context.Context, log *slog.Logger, what string, link func(linked func()) error) {
+	delay := reconnectBackoff()
+	_, _ = backoff.Retry(ctx, func() (struct{}, error) {
+		return struct{}{}, link(delay.Reset)
+	}, backoff.WithBackOff(delay), backoff.WithMaxElapsedTime(0), backoff.WithNotify(func(err error, wait time.Duration) {
+		log.Warn("event bus: "+what+" link down; reconnecting", "err", err, "in", wait)
+	}))
 }
 
 // retryBackoff is the delay between two attempts of a failing handler, or

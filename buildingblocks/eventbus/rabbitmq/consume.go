@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"go.opentelemetry.io/otel/trace"
@@ -86,22 +85,18 @@ func newConsumer(cfg Config) *consumer {
 	}
 }
 
-// run keeps a consuming link up until Close: after a failed connect it
-// waits with exponential backoff, after a lost link only briefly.
+// run keeps a consuming link up until Close.
 func (c *consumer) run() {
 	defer close(c.stopped)
-	delay := reconnectBackoff()
-	_, _ = backoff.Retry(c.stopping, func() (struct{}, error) {
+	keepLinked(c.stopping, c.log, "consuming", func(linked func()) error {
 		link, err := c.connect()
 		if err != nil {
 			c.setLink(nil, err)
-			return struct{}{}, err
+			return err
 		}
-		delay.Reset()
-		return struct{}{}, c.serve(link)
-	}, backoff.WithBackOff(delay), backoff.WithMaxElapsedTime(0), backoff.WithNotify(func(err error, wait time.Duration) {
-		c.log.Warn("event bus: consuming link down; reconnecting", "err", err, "in", wait)
-	}))
+		linked()
+		return c.serve(link)
+	})
 }
 
 func (c *consumer) connect() (*consLink, error) {

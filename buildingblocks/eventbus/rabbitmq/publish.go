@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/cenkalti/backoff/v5"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
@@ -105,35 +104,31 @@ func newPublisher(cfg Config) *publisher {
 	}
 }
 
-// run keeps a link up until the bus closes: after a failed connect it
-// waits with exponential backoff, after a lost link only briefly.
+// run keeps a publishing link up until the bus closes.
 func (p *publisher) run() {
-	delay := reconnectBackoff()
-	_, _ = backoff.Retry(p.closing, func() (struct{}, error) {
+	keepLinked(p.closing, p.log, "publishing", func(linked func()) error {
 		link, err := p.connect()
 		if err != nil {
 			p.setLost(err)
-			return struct{}{}, err
+			return err
 		}
-		delay.Reset()
+		linked()
 		if !p.setLink(link) {
 			_ = link.conn.Close()
-			return struct{}{}, backoff.Permanent(eventbus.ErrClosed)
+			return backoff.Permanent(eventbus.ErrClosed)
 		}
 		select {
 		case <-link.ctx.Done():
 		case <-p.closing.Done():
-			return struct{}{}, backoff.Permanent(eventbus.ErrClosed)
+			return backoff.Permanent(eventbus.ErrClosed)
 		}
 		err = errors.New("rabbitmq: publishing connection lost")
 		p.setLost(err)
 		// Closing the connection resolves the confirms of every channel as
 		// nacks, so the waiting publishes retry on the next link.
 		_ = link.conn.Close()
-		return struct{}{}, err
-	}, backoff.WithBackOff(delay), backoff.WithMaxElapsedTime(0), backoff.WithNotify(func(err error, wait time.Duration) {
-		p.log.Warn("event bus: publishing link down; reconnecting", "err", err, "in", wait)
-	}))
+		return err
+	})
 }
 
 func (p *publisher) connect() (*pubLink, error) {
