@@ -1,8 +1,11 @@
 package outbox
 
 import (
+	"cmp"
 	"log/slog"
 	"time"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/internal/defaults"
 )
 
 // Defaults of [RelayConfig]; a zero field takes the default.
@@ -47,26 +50,12 @@ type RelayConfig struct {
 }
 
 func (c RelayConfig) withDefaults() RelayConfig {
-	if c.BatchSize <= 0 {
-		c.BatchSize = DefaultBatchSize
-	}
-	if c.SweepInterval <= 0 {
-		c.SweepInterval = DefaultSweepInterval
-	}
-	if c.Retention == 0 {
-		c.Retention = DefaultRetention
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	if c.RetryBackoff <= 0 {
-		c.RetryBackoff = DefaultRetryBackoff
-	}
-	if c.MaxRetryBackoff <= 0 {
-		c.MaxRetryBackoff = DefaultMaxRetryBackoff
-	}
-	if c.PublishTimeout <= 0 {
-		c.PublishTimeout = DefaultPublishTimeout
-	}
+	c.BatchSize = defaults.Positive(c.BatchSize, DefaultBatchSize)
+	c.SweepInterval = defaults.Positive(c.SweepInterval, DefaultSweepInterval)
+	c.Retention = cmp.Or(c.Retention, DefaultRetention)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+	c.RetryBackoff = defaults.Positive(c.RetryBackoff, DefaultRetryBackoff)
+	c.MaxRetryBackoff = defaults.Positive(c.MaxRetryBackoff, DefaultMaxRetryBackoff)
+	c.PublishTimeout = defaults.Positive(c.PublishTimeout, DefaultPublishTimeout)
 	return c
 }

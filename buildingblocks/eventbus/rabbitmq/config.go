@@ -1,9 +1,11 @@
 package rabbitmq
 
 import (
+	"cmp"
 	"log/slog"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/internal/defaults"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -118,41 +120,16 @@ func (noMetrics) Sent(string)                            {}
 func (noMetrics) Consumed(string, string, time.Duration) {}
 
 func (c Config) withDefaults() Config {
-	if c.URL == "" {
-		c.URL = DefaultURL
-	}
-	if c.Exchange == "" {
-		c.Exchange = DefaultExchange
-	}
-	if c.AppID == "" {
-		c.AppID = c.Queue
-	}
-	if c.AppID == "" {
-		c.AppID = "eshop"
-	}
-	if c.Concurrency <= 0 {
-		c.Concurrency = DefaultConcurrency
-	}
-	if c.Prefetch <= 0 {
-		c.Prefetch = max(DefaultPrefetch, 2*c.Concurrency)
-	}
-	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = DefaultMaxAttempts
-	}
-	if c.RetryBackoff <= 0 {
-		c.RetryBackoff = DefaultRetryBackoff
-	}
-	if c.UnhandledGrace <= 0 {
-		c.UnhandledGrace = DefaultUnhandledGrace
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	if c.Metrics == nil {
-		c.Metrics = noMetrics{}
-	}
-	if c.TracerProvider == nil {
-		c.TracerProvider = otel.GetTracerProvider()
-	}
+	c.URL = cmp.Or(c.URL, DefaultURL)
+	c.Exchange = cmp.Or(c.Exchange, DefaultExchange)
+	c.AppID = cmp.Or(c.AppID, c.Queue, "eshop")
+	c.Concurrency = defaults.Positive(c.Concurrency, DefaultConcurrency)
+	c.Prefetch = defaults.Positive(c.Prefetch, max(DefaultPrefetch, 2*c.Concurrency))
+	c.MaxAttempts = defaults.Positive(c.MaxAttempts, DefaultMaxAttempts)
+	c.RetryBackoff = defaults.Positive(c.RetryBackoff, DefaultRetryBackoff)
+	c.UnhandledGrace = defaults.Positive(c.UnhandledGrace, DefaultUnhandledGrace)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+	c.Metrics = cmp.Or[Metrics](c.Metrics, noMetrics{})
+	c.TracerProvider = cmp.Or(c.TracerProvider, otel.GetTracerProvider())
 	return c
 }
