@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -40,10 +39,7 @@ type AsyncEvent struct {
 	doc                   *AsyncAPI
 }
 
-var (
-	asyncAPIMu   sync.Mutex
-	asyncAPIDocs = map[string]*AsyncAPI{}
-)
+var asyncAPIDocs loadedFiles[AsyncAPI]
 
 // LoadAsyncAPI loads the AsyncAPI document at path (e.g.
 // "../../../../docs/asyncapi.yaml"), once per test binary, and compiles each
@@ -52,17 +48,7 @@ var (
 // refuses, fails the test.
 func LoadAsyncAPI(t testing.TB, path string) *AsyncAPI {
 	t.Helper()
-	asyncAPIMu.Lock()
-	defer asyncAPIMu.Unlock()
-	if doc, ok := asyncAPIDocs[path]; ok {
-		return doc
-	}
-	doc, err := loadAsyncAPI(path)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	asyncAPIDocs[path] = doc
-	return doc
+	return asyncAPIDocs.get(t, path, loadAsyncAPI)
 }
 
 func loadAsyncAPI(path string) (*AsyncAPI, error) {

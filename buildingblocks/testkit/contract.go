@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
@@ -26,36 +25,30 @@ type Contract struct {
 	router routers.Router
 }
 
-var (
-	contractsMu sync.Mutex
-	contracts   = map[string]*Contract{}
-)
+var contracts loadedFiles[Contract]
 
 // LoadContract loads and validates the OpenAPI document at path (e.g.
 // "../../openapi.yaml"), once per test binary.
 func LoadContract(t testing.TB, path string) *Contract {
 	t.Helper()
-	contractsMu.Lock()
-	defer contractsMu.Unlock()
-	if c, ok := contracts[path]; ok {
-		return c
-	}
+	return contracts.get(t, path, loadContract)
+}
+
+func loadContract(path string) (*Contract, error) {
 	openapi3filter.RegisterBodyDecoder("application/problem+json", openapi3filter.JSONBodyDecoder)
 	doc, err := openapi3.NewLoader().LoadFromFile(path)
 	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+		return nil, err
 	}
 	if err := doc.Validate(context.Background()); err != nil {
-		t.Fatalf("%s: %v", path, err)
+		return nil, err
 	}
 	doc.Servers = nil // the document's server is "/", on whatever host: match paths only
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+		return nil, err
 	}
-	c := &Contract{Doc: doc, router: router}
-	contracts[path] = c
-	return c
+	return &Contract{Doc: doc, router: router}, nil
 }
 
 // Check fails the test when the document does not describe this answer: an
