@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/internal/defaults"
 )
 
 // DefaultMaxAttempts is how often a failing handler is tried before its
@@ -60,10 +61,7 @@ func (b *Bus) Publish(ctx context.Context, m eventbus.Message) error {
 }
 
 func (b *Bus) deliver(ctx context.Context, m eventbus.Message, h eventbus.Handler) {
-	attempts := b.MaxAttempts
-	if attempts <= 0 {
-		attempts = DefaultMaxAttempts
-	}
+	attempts := defaults.Positive(b.MaxAttempts, DefaultMaxAttempts)
 	hctx := eventbus.WithCorrelationID(ctx, m.CorrelationID)
 	for attempt := 1; attempt <= attempts; attempt++ {
 		m.Attempt = attempt
