@@ -1,9 +1,12 @@
 package rabbitmq_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -232,13 +235,10 @@ func TestRetryOfAMessageWhoseFailingHandlerWasReplacedGoesToTheNewOne(t *testing
 	bus := tb.bus(cfg)
 
 	replaced := newGate()
-	first, err := bus.Subscribe(ctx, "PaymentSucceeded", func(context.Context, eventbus.Message) error {
+	first := subscribe(t, ctx, bus, "PaymentSucceeded", func(context.Context, eventbus.Message) error {
 		replaced.pass()
 		return errors.New("payment service unavailable")
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	m := message("PaymentSucceeded")
 	if err := bus.Publish(ctx, m); err != nil {
 		t.Fatal(err)
@@ -317,5 +317,52 @@ func TestMessageItsHandlerCannotTakeIsParkedWithTheReason(t *testing.T) {
 				t.Errorf("handler called %d times for the message, want %d", got, tc.attempts)
 			}
 		})
+	}
+}
+
+// A reader of the logs sees when a failed delivery comes again as a
+// duration ("1.5s"), not as a count of nanoseconds.
+func TestTheRetryLogSaysWhenAsADuration(t *testing.T) {
+	tb, ctx := newTestBroker(t)
+	cfg := tb.config("basket")
+	logs := &testkit.LogBuffer{}
+	cfg.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	bus := tb.bus(cfg)
+	var calls atomic.Int32
+	handled := make(chan struct{})
+	subscribe(t, ctx, bus, "OrderPaid", func(context.Context, eventbus.Message) error {
+		if calls.Add(1) == 1 {
+			return errors.New("not yet")
+		}
+		close(handled)
+		return nil
+	})
+	publish(t, ctx, bus, "OrderPaid", 1)
+	select {
+	case <-handled:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the retried delivery was not handled")
+	}
+	var retries int
+	sc := bufio.NewScanner(strings.NewReader(logs.String()))
+	for sc.Scan() {
+		var line struct {
+			Msg string `json:"msg"`
+			In  any    `json:"in"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil || !strings.Contains(line.Msg, "retrying") {
+			continue
+		}
+		retries++
+		s, ok := line.In.(string)
+		if !ok {
+			t.Fatalf("the retry's delay is logged as %v (%T), want a duration such as \"1.5s\"", line.In, line.In)
+		}
+		if _, err := time.ParseDuration(s); err != nil {
+			t.Fatalf("the retry's delay %q is no duration: %v", s, err)
+		}
+	}
+	if retries != 1 {
+		t.Fatalf("%d retry lines logged, want 1:\n%s", retries, logs.String())
 	}
 }

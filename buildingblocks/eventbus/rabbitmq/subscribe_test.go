@@ -124,13 +124,10 @@ func TestNoCallOfAHandlerAfterItsUnsubscribeReturned(t *testing.T) {
 		return first.handler(ctx, m)
 	})
 	var late lateCalls
-	second, err := bus.Subscribe(ctx, "PriceChanged", func(context.Context, eventbus.Message) error {
+	second := subscribe(t, ctx, bus, "PriceChanged", func(context.Context, eventbus.Message) error {
 		late.call()
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	publish(t, ctx, bus, "PriceChanged", 1)
 	<-unsubscribed.running
@@ -155,14 +152,11 @@ func TestNoCallAfterUnsubscribeOfAHandlerWhoseMessageWaitsForASlot(t *testing.T)
 
 	unsubscribed := newGate()
 	var late lateCalls
-	sub, err := bus.Subscribe(ctx, "PriceChanged", func(context.Context, eventbus.Message) error {
+	sub := subscribe(t, ctx, bus, "PriceChanged", func(context.Context, eventbus.Message) error {
 		late.call()
 		unsubscribed.pass()
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	publish(t, ctx, bus, "PriceChanged", 1)
 	<-unsubscribed.running
 	waiting := message("PriceChanged")
@@ -175,8 +169,8 @@ func TestNoCallAfterUnsubscribeOfAHandlerWhoseMessageWaitsForASlot(t *testing.T)
 
 	var parked []rabbitmq.DeadLetter
 	testkit.WaitFor(t, "the message without a handler to be parked", func() bool {
-		parked, err = rabbitmq.ListDeadLetters(ctx, cfg)
-		if err != nil {
+		var err error
+		if parked, err = rabbitmq.ListDeadLetters(ctx, cfg); err != nil {
 			t.Fatal(err)
 		}
 		return len(parked) > 0 || late.n.Load() > 0
