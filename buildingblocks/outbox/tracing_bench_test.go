@@ -24,7 +24,7 @@ const tracingRounds = 3
 // Each run builds its pools and buses anew, so each takes the process's
 // provider of its round.
 func BenchmarkOutboxTracing(b *testing.B) {
-	w := workload{name: "full_speed", events: 15_000}
+	w := workload{events: 15_000}
 	traced := w
 	traced.traced = true
 	var r testkit.OnOff
