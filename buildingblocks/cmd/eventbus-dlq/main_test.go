@@ -17,32 +17,20 @@ import (
 )
 
 func TestListAndReplay(t *testing.T) {
-	exchange, prefix := testkit.Broker(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cfg := rabbitmq.Config{URL: testkit.RabbitURL(), Exchange: exchange, Queue: prefix + "_basket", MaxAttempts: 1}
-	bus := testkit.StartBus(t, cfg)
+	ctx, cfg := serviceQueue(t, "basket")
+	cfg.MaxAttempts = 1
 	handled := make(chan uuid.UUID, 1)
 	var failing atomic.Bool
 	failing.Store(true)
-	if _, err := bus.Subscribe(ctx, "OrderStartedIntegrationEvent", func(_ context.Context, m eventbus.Message) error {
+	id := publishTo(t, ctx, cfg, "OrderStartedIntegrationEvent", `{"UserId":"bob"}`, func(_ context.Context, m eventbus.Message) error {
 		if failing.Load() {
 			return errors.New("boom")
 		}
 		handled <- m.ID
 		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	id := uuid.New()
-	if err := bus.Publish(ctx, eventbus.Message{ID: id, Name: "OrderStartedIntegrationEvent", Body: []byte(`{"UserId":"bob"}`)}); err != nil {
-		t.Fatal(err)
-	}
+	})
 
-	cli := func(args ...string) string {
-		t.Helper()
-		return runCLI(t, ctx, cfg, exchange, args...)
-	}
+	cli := commandOn(t, ctx, cfg)
 	var listing string
 	testkit.WaitFor(t, "the message in the listing", func() bool {
 		listing = cli("list")
@@ -85,35 +73,14 @@ func TestListAndReplay(t *testing.T) {
 // is and why it was parked, and not the number; its body is shown on
 // request, with the card data masked.
 func TestCardDataIsMaskedInTheListingAndTheBodies(t *testing.T) {
-	exchange, prefix := testkit.Broker(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cfg := rabbitmq.Config{URL: testkit.RabbitURL(), Exchange: exchange, Queue: prefix + "_ordering"}
-	bus := testkit.StartBus(t, cfg)
+	ctx, cfg := serviceQueue(t, "ordering")
 	const number, code = "4012888888881881", "737"
-	if _, err := bus.Subscribe(ctx, "UserCheckoutAcceptedIntegrationEvent", func(context.Context, eventbus.Message) error {
-		return fmt.Errorf("%w: card %s\nhas expired", eventbus.ErrInvalidEvent, number)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	id := uuid.New()
 	body := `{"UserId":"bob","CardNumber":"` + number + `","CardSecurityNumber":"` + code + `","Note":"4012 8888-8888 1881"}`
-	if err := bus.Publish(ctx, eventbus.Message{ID: id, Name: "UserCheckoutAcceptedIntegrationEvent", Body: []byte(body)}); err != nil {
-		t.Fatal(err)
-	}
-	var parked []rabbitmq.DeadLetter
-	testkit.WaitFor(t, "the message parked", func() bool {
-		var err error
-		parked, err = rabbitmq.ListDeadLetters(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(parked) == 1
+	id := publishTo(t, ctx, cfg, "UserCheckoutAcceptedIntegrationEvent", body, func(context.Context, eventbus.Message) error {
+		return fmt.Errorf("%w: card %s\nhas expired", eventbus.ErrInvalidEvent, number)
 	})
-	cli := func(args ...string) string {
-		t.Helper()
-		return runCLI(t, ctx, cfg, exchange, args...)
-	}
+	parked := testkit.WaitParked(t, cfg.Queue, 1)
+	cli := commandOn(t, ctx, cfg)
 	noCardData := func(what, out string) {
 		t.Helper()
 		for _, secret := range []string{number, "4012 8888-8888", code} {
@@ -175,14 +142,40 @@ func TestUsage(t *testing.T) {
 	}
 }
 
-// runCLI runs the command against the test's queue and exchange and returns
-// what it printed; a failure fails the test.
-func runCLI(t *testing.T, ctx context.Context, cfg rabbitmq.Config, exchange string, args ...string) string {
+// serviceQueue returns a context for the test and the configuration of the
+// queue of the service svc on the test's own exchange.
+func serviceQueue(t *testing.T, svc string) (context.Context, rabbitmq.Config) {
+	exchange, prefix := testkit.Broker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx, rabbitmq.Config{URL: testkit.RabbitURL(), Exchange: exchange, Queue: prefix + "_" + svc}
+}
+
+// publishTo starts a bus of cfg with handle subscribed to the event name,
+// publishes one event of that name with body, and returns its id.
+func publishTo(t *testing.T, ctx context.Context, cfg rabbitmq.Config, name, body string, handle eventbus.Handler) uuid.UUID {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	args = append([]string{"-url", cfg.URL, "-exchange", exchange, "-queue", cfg.Queue}, args...)
-	if err := run(ctx, args, &out, &errOut); err != nil {
-		t.Fatalf("eventbus-dlq %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	bus := testkit.StartBus(t, cfg)
+	if _, err := bus.Subscribe(ctx, name, handle); err != nil {
+		t.Fatal(err)
 	}
-	return out.String()
+	id := uuid.New()
+	if err := bus.Publish(ctx, eventbus.Message{ID: id, Name: name, Body: []byte(body)}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// commandOn returns the command run against cfg's queue and exchange: it
+// returns what the command printed; a failure fails the test.
+func commandOn(t *testing.T, ctx context.Context, cfg rabbitmq.Config) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		args = append([]string{"-url", cfg.URL, "-exchange", cfg.Exchange, "-queue", cfg.Queue}, args...)
+		if err := run(ctx, args, &out, &errOut); err != nil {
+			t.Fatalf("eventbus-dlq %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+		}
+		return out.String()
+	}
 }
