@@ -207,20 +207,8 @@ func TestAServiceBusRunningAsItsUserRetriesAndParks(t *testing.T) {
 			MaxAttempts: 3, RetryBackoff: 5 * time.Millisecond,
 		}
 	}
-	bus := func(cfg rabbitmq.Config) *rabbitmq.Bus {
-		b, err := rabbitmq.New(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := b.Close(context.Background()); err != nil {
-				t.Errorf("close %s: %v", cfg.Queue, err)
-			}
-		})
-		return b
-	}
 
-	basket := bus(config("basket"))
+	basket := testkit.StartBus(t, config("basket"))
 	var attempts atomic.Int32
 	if _, err := basket.Subscribe(ctx, "ProductPriceChangedIntegrationEvent", func(context.Context, eventbus.Message) error {
 		attempts.Add(1)
@@ -229,22 +217,13 @@ func TestAServiceBusRunningAsItsUserRetriesAndParks(t *testing.T) {
 		t.Fatalf("basket subscribes as its user: %v", err)
 	}
 	price := eventbus.Message{ID: uuid.New(), Name: "ProductPriceChangedIntegrationEvent", Time: time.Now().UTC(), Body: []byte(`{}`)}
-	if err := bus(config("catalog")).Publish(ctx, price); err != nil {
+	if err := testkit.StartBus(t, config("catalog")).Publish(ctx, price); err != nil {
 		t.Fatalf("catalog publishes its event as its user: %v", err)
 	}
 
-	// The operator reads the dead-letter queue; the service's user may not.
-	operator := config("basket")
-	operator.URL = testkit.RabbitURL()
-	var parked []rabbitmq.DeadLetter
-	testkit.WaitFor(t, "the failing message to be parked", func() bool {
-		var err error
-		parked, err = rabbitmq.ListDeadLetters(ctx, operator)
-		if err != nil {
-			t.Fatalf("list dead letters: %v", err)
-		}
-		return len(parked) > 0
-	})
+	// The operator reads the dead-letter queue (testkit as guest); the
+	// service's user may not.
+	parked := testkit.WaitParked(t, u.queue("basket"), 1)
 	if p := parked[0]; len(parked) != 1 || p.ID != price.ID || p.Reason != rabbitmq.ReasonFailed || p.Attempts != 3 {
 		t.Fatalf("parked %+v, want the price change, failed after 3 attempts", parked)
 	}
