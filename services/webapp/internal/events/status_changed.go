@@ -14,40 +14,40 @@ type orderStatusChange struct {
 // statusChange returns the part of the event the webapp reads.
 func (c orderStatusChange) statusChange() orderStatusChange { return c }
 
-// OrderStatusChangedToSubmittedIntegrationEvent is a new order: the buyer's list of orders shows it.
-type OrderStatusChangedToSubmittedIntegrationEvent struct{ orderStatusChange }
+// The OrderStatusChangedTo… events the webapp consumes, a type per name on
+// the wire.
+type (
+	// OrderStatusChangedToSubmittedIntegrationEvent is a new order: the buyer's list of orders shows it.
+	OrderStatusChangedToSubmittedIntegrationEvent struct{ orderStatusChange }
+	// OrderStatusChangedToAwaitingValidationIntegrationEvent is an order that left its grace period: catalog is reserving its stock.
+	OrderStatusChangedToAwaitingValidationIntegrationEvent struct{ orderStatusChange }
+	// OrderStatusChangedToPaidIntegrationEvent is an order payment charged.
+	OrderStatusChangedToPaidIntegrationEvent struct{ orderStatusChange }
+	// OrderStatusChangedToShippedIntegrationEvent is an order that was shipped.
+	OrderStatusChangedToShippedIntegrationEvent struct{ orderStatusChange }
+	// OrderStatusChangedToCancelledIntegrationEvent is an order cancelled by its buyer, a stock rejection or a failed payment.
+	OrderStatusChangedToCancelledIntegrationEvent struct{ orderStatusChange }
+)
 
 // EventName is the routing key.
 func (OrderStatusChangedToSubmittedIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToSubmittedIntegrationEvent"
 }
 
-// OrderStatusChangedToAwaitingValidationIntegrationEvent is an order that left its grace period: catalog is reserving its stock.
-type OrderStatusChangedToAwaitingValidationIntegrationEvent struct{ orderStatusChange }
-
 // EventName is the routing key.
 func (OrderStatusChangedToAwaitingValidationIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToAwaitingValidationIntegrationEvent"
 }
-
-// OrderStatusChangedToPaidIntegrationEvent is an order payment charged.
-type OrderStatusChangedToPaidIntegrationEvent struct{ orderStatusChange }
 
 // EventName is the routing key.
 func (OrderStatusChangedToPaidIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToPaidIntegrationEvent"
 }
 
-// OrderStatusChangedToShippedIntegrationEvent is an order that was shipped.
-type OrderStatusChangedToShippedIntegrationEvent struct{ orderStatusChange }
-
 // EventName is the routing key.
 func (OrderStatusChangedToShippedIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToShippedIntegrationEvent"
 }
-
-// OrderStatusChangedToCancelledIntegrationEvent is an order cancelled by its buyer, a stock rejection or a failed payment.
-type OrderStatusChangedToCancelledIntegrationEvent struct{ orderStatusChange }
 
 // EventName is the routing key.
 func (OrderStatusChangedToCancelledIntegrationEvent) EventName() string {
