@@ -103,19 +103,11 @@ func (l loadResult) cpuPerRequest() float64 {
 	return float64(l.cpu.Microseconds()) / float64(l.requests+benchRounds*4*benchConnections) // with the warm-ups
 }
 
-// referenceItem is the item JSON, as the catalog writes it.
+// referenceItem is the item JSON, as the catalog writes it: the tests'
+// item, but for its price, which is money (two decimals), not a float.
 type referenceItem struct {
-	ID                int64       `json:"id"`
-	Name              string      `json:"name"`
-	Description       string      `json:"description"`
-	Price             money.Money `json:"price"`
-	PictureFileName   string      `json:"pictureFileName"`
-	CatalogTypeID     int64       `json:"catalogTypeId"`
-	CatalogBrandID    int64       `json:"catalogBrandId"`
-	AvailableStock    int         `json:"availableStock"`
-	RestockThreshold  int         `json:"restockThreshold"`
-	MaxStockThreshold int         `json:"maxStockThreshold"`
-	OnReorder         bool        `json:"onReorder"`
+	item
+	Price money.Money `json:"price"` // hides item.Price
 }
 
 const referenceColumns = `id, name, description, price, picture_file_name, catalog_type_id,

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -14,8 +15,8 @@ type Shower interface {
 	Show(buyerID string, change live.StatusChange)
 }
 
-// Handlers handle the events the webapp consumes, one per file beside this
-// one.
+// Handlers handle the events the webapp consumes (status_changed.go): each
+// shows the status its name says on the open pages of the order's buyer.
 type Handlers struct {
 	Pages Shower
 }
@@ -24,20 +25,24 @@ type Handlers struct {
 // status twice is harmless.
 func (h *Handlers) Routes() []eventbus.Route {
 	return []eventbus.Route{
-		eventbus.On(h.Submitted),
-		eventbus.On(h.AwaitingValidation),
-		eventbus.On(h.Paid),
-		eventbus.On(h.Shipped),
-		eventbus.On(h.Cancelled),
+		eventbus.On(showStatus[OrderStatusChangedToSubmittedIntegrationEvent](h, "Submitted")),
+		eventbus.On(showStatus[OrderStatusChangedToAwaitingValidationIntegrationEvent](h, "AwaitingValidation")),
+		eventbus.On(showStatus[OrderStatusChangedToPaidIntegrationEvent](h, "Paid")),
+		eventbus.On(showStatus[OrderStatusChangedToShippedIntegrationEvent](h, "Shipped")),
+		eventbus.On(showStatus[OrderStatusChangedToCancelledIntegrationEvent](h, "Cancelled")),
 	}
 }
 
-// orderStatusChange is what the webapp reads of every
-// OrderStatusChangedTo… event: the order and its buyer. The status is the
-// event's name; OrderStatus, BuyerName and the rest are not read.
-type orderStatusChange struct {
-	OrderID           int64  `json:"OrderId"`
-	BuyerIdentityGUID string `json:"BuyerIdentityGuid"`
+// statusEvent is an OrderStatusChangedTo… event as the webapp reads it.
+type statusEvent interface {
+	eventbus.Event
+	statusChange() orderStatusChange
+}
+
+// showStatus returns the handler of event E: it shows the order status on
+// its buyer's open pages.
+func showStatus[E statusEvent](h *Handlers, status string) func(context.Context, E) error {
+	return func(_ context.Context, e E) error { return h.show(e, e.statusChange(), status) }
 }
 
 // maxBuyerIDLength is the longest buyer id (a token's sub) there is.

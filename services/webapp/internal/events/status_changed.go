@@ -1,0 +1,55 @@
+package events
+
+import "github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+
+// orderStatusChange is what the webapp reads of every
+// OrderStatusChangedTo… event: the order and its buyer. The status is the
+// event's name; OrderStatus, BuyerName and the rest are not read.
+type orderStatusChange struct {
+	eventbus.IntegrationEvent
+	OrderID           int64  `json:"OrderId"`
+	BuyerIdentityGUID string `json:"BuyerIdentityGuid"`
+}
+
+// statusChange returns the part of the event the webapp reads.
+func (c orderStatusChange) statusChange() orderStatusChange { return c }
+
+// The OrderStatusChangedTo… events the webapp consumes, a type per name on
+// the wire.
+type (
+	// OrderStatusChangedToSubmittedIntegrationEvent is a new order: the buyer's list of orders shows it.
+	OrderStatusChangedToSubmittedIntegrationEvent struct{ orderStatusChange }
+	// OrderStatusChangedToAwaitingValidationIntegrationEvent is an order that left its grace period: catalog is reserving its stock.
+	OrderStatusChangedToAwaitingValidationIntegrationEvent struct{ orderStatusChange }
+	// OrderStatusChangedToPaidIntegrationEvent is an order payment charged.
+	OrderStatusChangedToPaidIntegrationEvent struct{ orderStatusChange }
+	// OrderStatusChangedToShippedIntegrationEvent is an order that was shipped.
+	OrderStatusChangedToShippedIntegrationEvent struct{ orderStatusChange }
+	// OrderStatusChangedToCancelledIntegrationEvent is an order cancelled by its buyer, a stock rejection or a failed payment.
+	OrderStatusChangedToCancelledIntegrationEvent struct{ orderStatusChange }
+)
+
+// EventName is the routing key.
+func (OrderStatusChangedToSubmittedIntegrationEvent) EventName() string {
+	return "OrderStatusChangedToSubmittedIntegrationEvent"
+}
+
+// EventName is the routing key.
+func (OrderStatusChangedToAwaitingValidationIntegrationEvent) EventName() string {
+	return "OrderStatusChangedToAwaitingValidationIntegrationEvent"
+}
+
+// EventName is the routing key.
+func (OrderStatusChangedToPaidIntegrationEvent) EventName() string {
+	return "OrderStatusChangedToPaidIntegrationEvent"
+}
+
+// EventName is the routing key.
+func (OrderStatusChangedToShippedIntegrationEvent) EventName() string {
+	return "OrderStatusChangedToShippedIntegrationEvent"
+}
+
+// EventName is the routing key.
+func (OrderStatusChangedToCancelledIntegrationEvent) EventName() string {
+	return "OrderStatusChangedToCancelledIntegrationEvent"
+}
