@@ -102,7 +102,7 @@ func (w workload) run(b *testing.B) float64 {
 	warm.Wait()
 
 	b.StartTimer()
-	start := time.Now()
+	start, cpu := time.Now(), testkit.CPU()
 	if err := testkit.Parallel(w.events, benchProducers, func(i int) error {
 		ctx := ctx
 		if w.traced {
@@ -116,6 +116,7 @@ func (w workload) run(b *testing.B) float64 {
 	}
 	handled.Wait()
 	b.StopTimer()
+	used := testkit.CPU().Sub(cpu)
 
 	elapsed := time.Unix(0, lastHandled.Load()).Sub(start)
 	slices.Sort(latency)
@@ -124,6 +125,13 @@ func (w workload) run(b *testing.B) float64 {
 	b.ReportMetric(ms(latency[len(latency)/2]), "p50-ms")
 	b.ReportMetric(ms(latency[len(latency)*99/100]), "p99-ms")
 	b.ReportMetric(ms(latency[len(latency)-1]), "max-ms")
+	// The processor time of an event: this process's (the producers, the
+	// relay, the consumer, and with tracing on the spans and their
+	// export), PostgreSQL's and the broker's.
+	perEvent := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 / float64(w.events) }
+	b.ReportMetric(perEvent(used.Process), "go-cpu-µs/event")
+	b.ReportMetric(perEvent(used.PostgreSQL), "postgres-cpu-µs/event")
+	b.ReportMetric(perEvent(used.RabbitMQ), "broker-cpu-µs/event")
 	return float64(w.events) / elapsed.Seconds()
 }
 

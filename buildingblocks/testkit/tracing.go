@@ -17,9 +17,10 @@ import (
 // OTEL_EXPORTER_OTLP_ENDPOINT set has one (a batch span processor and the
 // OTLP/HTTP exporter), exporting to a receiver of the test's own that
 // reads every export and discards it: what the benchmarks of tracing "on"
-// pay, without a collector. The returned counter is how many bytes of
-// exports it received. Both stop when the test ends.
-func ExportingTracerProvider(t testing.TB) (*sdktrace.TracerProvider, *atomic.Int64) {
+// pay, without a collector; opts tune the batch span processor. The
+// returned counter is how many bytes of exports it received. Both stop
+// when the test ends.
+func ExportingTracerProvider(t testing.TB, opts ...sdktrace.BatchSpanProcessorOption) (*sdktrace.TracerProvider, *atomic.Int64) {
 	t.Helper()
 	var received atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -33,7 +34,7 @@ func ExportingTracerProvider(t testing.TB) (*sdktrace.TracerProvider, *atomic.In
 		srv.Close()
 		t.Fatalf("testkit: OTLP exporter: %v", err)
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, opts...))
 	t.Cleanup(func() {
 		_ = tp.Shutdown(context.Background())
 		srv.Close()

@@ -39,6 +39,7 @@ type figures struct {
 	perSecond     float64 // events handled per second, from the first scheduled to the last handled
 	committed     float64 // events committed by the producers per second
 	p50, p99, max time.Duration
+	cpu           cpuUse // processor time spent meanwhile, by part
 }
 
 // tracker follows the events of one workload through a pipeline.
@@ -83,6 +84,7 @@ func (t *tracker) handled(id int) {
 func (l load) run(b *testing.B, p pipeline, t *tracker) figures {
 	b.Helper()
 	ctx := context.Background()
+	cpuBefore := readCPU()
 	start := time.Now()
 	if err := testkit.Parallel(l.events, producers, func(i int) error {
 		if l.rate > 0 {
@@ -100,6 +102,7 @@ func (l load) run(b *testing.B, p pipeline, t *tracker) figures {
 	case <-time.After(2 * time.Minute):
 		b.Fatalf("%d of %d events not handled after 2 minutes", t.remaining.Load(), l.events)
 	}
+	cpu := readCPU().sub(cpuBefore)
 	lat := make([]time.Duration, len(t.latency))
 	for i := range t.latency {
 		lat[i] = time.Duration(t.latency[i].Load())
@@ -111,6 +114,7 @@ func (l load) run(b *testing.B, p pipeline, t *tracker) figures {
 		p50:       lat[len(lat)/2],
 		p99:       lat[len(lat)*99/100],
 		max:       lat[len(lat)-1],
+		cpu:       cpu,
 	}
 }
 

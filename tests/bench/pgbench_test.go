@@ -17,13 +17,17 @@ import (
 // about the size of an event row.
 const oneRowInsert = `INSERT INTO one_row (payload) VALUES (repeat('x', 200));`
 
-var pgbenchTPS = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+var (
+	pgbenchTPS = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+	pgbenchTxs = regexp.MustCompile(`number of transactions actually processed: ([0-9]+)`)
+)
 
 // pgbenchRate runs pgbench with producers clients for seconds on a fresh
-// database and returns its transactions per second: the rate at which
+// database and returns its transactions per second, the rate at which
 // this server commits one-row transactions from as many clients as the
-// pipelines have producers.
-func pgbenchRate(b *testing.B, seconds int) float64 {
+// pipelines have producers, and the processor time they took (pgbench's
+// own included), per transaction.
+func pgbenchRate(b *testing.B, seconds int) (tps float64, cpuPerTx string) {
 	b.Helper()
 	pgbench, err := exec.LookPath("pgbench")
 	if err != nil {
@@ -47,20 +51,30 @@ func pgbenchRate(b *testing.B, seconds int) float64 {
 	if err := os.WriteFile(script, []byte(oneRowInsert+"\n"), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	out, err := exec.Command(pgbench, "-n", "-c", strconv.Itoa(producers), "-j", "2", "-T", strconv.Itoa(seconds),
-		"-f", script, "-h", cfg.Host, "-p", strconv.Itoa(int(cfg.Port)), "-U", cfg.User, cfg.Database).CombinedOutput()
+	cmd := exec.Command(pgbench, "-n", "-c", strconv.Itoa(producers), "-j", "2", "-T", strconv.Itoa(seconds),
+		"-f", script, "-h", cfg.Host, "-p", strconv.Itoa(int(cfg.Port)), "-U", cfg.User, cfg.Database)
+	before := readCPU()
+	out, err := cmd.CombinedOutput()
+	cpu := readCPU().sub(before)
 	if err != nil {
 		b.Fatalf("pgbench: %v\n%s", err, out)
 	}
-	m := pgbenchTPS.FindSubmatch(out)
-	if m == nil {
-		b.Fatalf("pgbench printed no rate:\n%s", out)
-	}
-	tps, err := strconv.ParseFloat(string(m[1]), 64)
-	if err != nil {
-		b.Fatal(fmt.Errorf("pgbench rate %q: %w", m[1], err))
-	}
+	cpu.client = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	tps, txs := pgbenchFloat(b, pgbenchTPS, out), pgbenchFloat(b, pgbenchTxs, out)
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(tps, "tx/s")
-	return tps
+	return tps, cpu.perUnit(txs)
+}
+
+// pgbenchFloat is the number that re finds in pgbench's output.
+func pgbenchFloat(b *testing.B, re *regexp.Regexp, out []byte) float64 {
+	m := re.FindSubmatch(out)
+	if m == nil {
+		b.Fatalf("pgbench printed no %s:\n%s", re, out)
+	}
+	f, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil {
+		b.Fatal(fmt.Errorf("pgbench %q: %w", m[1], err))
+	}
+	return f
 }

@@ -20,12 +20,20 @@ const rounds = 3
 func BenchmarkPipeline(b *testing.B) {
 	b.Run("full_speed", func(b *testing.B) {
 		var eshop, watermill, postgres []float64
+		var cpu [3][]string // per event (per transaction for pgbench), by round
 		measure := []func(){
-			func() { eshop = append(eshop, fullSpeed(b, "eshop", startEshop, fullSpeedEvents)) },
 			func() {
-				watermill = append(watermill, fullSpeed(b, "watermill", startWatermill, watermillFullSpeedEvents))
+				rate, perEvent := fullSpeed(b, "eshop", startEshop, fullSpeedEvents)
+				eshop, cpu[0] = append(eshop, rate), append(cpu[0], perEvent)
 			},
-			func() { postgres = append(postgres, oneRowCommits(b)) },
+			func() {
+				rate, perEvent := fullSpeed(b, "watermill", startWatermill, watermillFullSpeedEvents)
+				watermill, cpu[1] = append(watermill, rate), append(cpu[1], perEvent)
+			},
+			func() {
+				tps, perTx := oneRowCommits(b)
+				postgres, cpu[2] = append(postgres, tps), append(cpu[2], perTx)
+			},
 		}
 		for round := range rounds {
 			for i := range measure {
@@ -34,6 +42,7 @@ func BenchmarkPipeline(b *testing.B) {
 		}
 		if eshop[0] > 0 && watermill[0] > 0 && postgres[0] > 0 { // none left out by -bench
 			printPaired(eshop, watermill, postgres)
+			printCPU(cpu)
 		}
 	})
 	for _, l := range []load{{events: 10_000, rate: 1000}, {events: 1_000, rate: 100}} {
@@ -56,8 +65,9 @@ const (
 )
 
 // fullSpeed starts a pipeline on fresh databases and queues, measures it
-// at full speed and tears it down.
-func fullSpeed[P pipeline](b *testing.B, name string, start func(*testing.B, *sink) P, events int) float64 {
+// at full speed and tears it down. It returns the events handled per
+// second and the processor time an event took, by part.
+func fullSpeed[P pipeline](b *testing.B, name string, start func(*testing.B, *sink) P, events int) (float64, string) {
 	var f figures
 	b.Run(name, func(b *testing.B) {
 		s := newSink()
@@ -70,14 +80,14 @@ func fullSpeed[P pipeline](b *testing.B, name string, start func(*testing.B, *si
 			e.reportCounters(b, events+producers)
 		}
 	})
-	return f.perSecond
+	return f.perSecond, f.cpu.perUnit(float64(events))
 }
 
-// oneRowCommits measures PostgreSQL's commit rate of one-row inserts.
-func oneRowCommits(b *testing.B) float64 {
-	var tps float64
-	b.Run("pgbench", func(b *testing.B) { tps = pgbenchRate(b, 5) })
-	return tps
+// oneRowCommits measures PostgreSQL's commit rate of one-row inserts, and
+// the processor time a transaction took.
+func oneRowCommits(b *testing.B) (tps float64, cpuPerTx string) {
+	b.Run("pgbench", func(b *testing.B) { tps, cpuPerTx = pgbenchRate(b, 5) })
+	return tps, cpuPerTx
 }
 
 // offered measures the building blocks' pipeline under a paced load.
@@ -100,6 +110,19 @@ func printPaired(eshop, watermill, postgres []float64) {
 	}
 	fmt.Fprintf(w, "| median | %.0f | %.0f | %.0f | %.2f× | %.0f %% |\n\n", median(eshop), median(watermill), median(postgres),
 		median(eshop)/median(watermill), 100*median(eshop)/median(postgres))
+}
+
+// printCPU prints the processor time of an event of each pipeline and of a
+// pgbench transaction, by part and round: with every part on this
+// machine's cores, what bounds each rate.
+func printCPU(cpu [3][]string) {
+	w := os.Stdout
+	fmt.Fprintf(w, "Processor time (user and system, every process of each server on this machine):\n")
+	fmt.Fprintf(w, "| round | eshop, per event | watermill, per event | pgbench, per transaction |\n|---|---|---|---|\n")
+	for i := range cpu[0] {
+		fmt.Fprintf(w, "| %d | %s | %s | %s |\n", i+1, cpu[0][i], cpu[1][i], cpu[2][i])
+	}
+	fmt.Fprintln(w)
 }
 
 func median(xs []float64) float64 {

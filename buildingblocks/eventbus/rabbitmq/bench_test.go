@@ -112,12 +112,18 @@ func benchmarkBusToHandler(b *testing.B, tp trace.TracerProvider, publishAll fun
 	for b.Loop() {
 		l := newLatencies(benchEvents)
 		lat.Store(l)
-		start := time.Now()
+		start, cpu := time.Now(), testkit.CPU()
 		if err := publishAll(context.Background(), publisher); err != nil {
 			b.Fatal(err)
 		}
 		<-l.done
 		rate = l.report(b, time.Since(start))
+		// The processor time of an event: this process's (both buses, the
+		// handler, and with tracing on the spans and their export) and
+		// the broker's.
+		used := testkit.CPU().Sub(cpu)
+		b.ReportMetric(float64(used.Process.Nanoseconds())/1e3/benchEvents, "go-cpu-µs/event")
+		b.ReportMetric(float64(used.RabbitMQ.Nanoseconds())/1e3/benchEvents, "broker-cpu-µs/event")
 	}
 	return rate
 }
