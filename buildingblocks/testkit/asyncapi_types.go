@@ -12,6 +12,14 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 )
 
+// CheckService checks one service's side of the document: its event types
+// (CheckEventTypes) and its handlers' routes (CheckSubscriptions).
+func (doc *AsyncAPI) CheckService(t testing.TB, service string, publishes, consumes []eventbus.Event, routes []eventbus.Route) {
+	t.Helper()
+	doc.CheckEventTypes(t, service, publishes, consumes)
+	doc.CheckSubscriptions(t, service, routes)
+}
+
 // CheckEventTypes fails the test unless service's own Go event types match
 // the AsyncAPI document: each type it publishes is an event the document
 // says service sends, each type it consumes one it says service receives;

@@ -19,11 +19,10 @@ const asyncapi = "../../../../docs/asyncapi.yaml"
 // Payment's event types are the ones the AsyncAPI document says it sends
 // and receives, with the fields the document describes.
 func TestEventTypesMatchTheAsyncAPIDocument(t *testing.T) {
-	doc := testkit.LoadAsyncAPI(t, asyncapi)
-	doc.CheckEventTypes(t, "payment",
+	testkit.LoadAsyncAPI(t, asyncapi).CheckService(t, "payment",
 		[]eventbus.Event{events.OrderPaymentSucceededIntegrationEvent{}, events.OrderPaymentFailedIntegrationEvent{}},
-		[]eventbus.Event{events.OrderStatusChangedToStockConfirmedIntegrationEvent{}})
-	doc.CheckSubscriptions(t, "payment", (&events.Handlers{}).Routes())
+		[]eventbus.Event{events.OrderStatusChangedToStockConfirmedIntegrationEvent{}},
+		(&events.Handlers{}).Routes())
 }
 
 // Payment answers or parks every example of the charge request, and the
