@@ -12,6 +12,8 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // orderPlaced is the event of every pipeline measured here.
@@ -41,6 +43,9 @@ const shipOrder = `INSERT INTO shipments (order_id, times_shipped) VALUES ($1, 1
 type eshopPipeline struct {
 	producerDB, consumerDB       *pgxpool.Pool
 	producerStart, consumerStart dbCounters // see reportCounters
+	// traced: each producer's transaction runs in a span of its own, as a
+	// request's does (see BenchmarkPipelineTracing).
+	traced bool
 }
 
 func startEshop(b *testing.B, s *sink) *eshopPipeline {
@@ -73,6 +78,11 @@ func startEshop(b *testing.B, s *sink) *eshopPipeline {
 }
 
 func (p *eshopPipeline) commit(ctx context.Context, id int, beforeCommit func()) error {
+	if p.traced {
+		var span trace.Span
+		ctx, span = otel.Tracer("tests/bench").Start(ctx, "POST /orders")
+		defer span.End()
+	}
 	return placeOrder(ctx, p.producerDB, id, beforeCommit, func(tx pgx.Tx, e orderPlaced) error {
 		return outbox.Add(ctx, tx, e)
 	})
