@@ -11,32 +11,23 @@
 -- postgres-init Secret, generated from this file), and `make run` on every
 -- start against the local server. A database that already exists is left
 -- alone (run-local.sh says when its owner is not the service's role).
--- A service to come (webapp) gets its three statements here.
+-- A service to come (webapp) gets its row in service_roles.
 --
 -- DEMO ONLY: the passwords below are for a local demo; in production
 -- create the roles with passwords from your secret store.
 \set ON_ERROR_STOP on
 
-SELECT 'CREATE ROLE catalog LOGIN PASSWORD ''catalog-demo-password'''
-WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'catalog') \gexec
-SELECT 'CREATE DATABASE catalogdb OWNER catalog'
-WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'catalogdb') \gexec
-REVOKE ALL ON DATABASE catalogdb FROM PUBLIC;
+-- Each service's role (and password), whose database is the role's name
+-- and db; psql runs the statements each SELECT writes (\gexec).
+CREATE TEMPORARY TABLE service_roles (role text, password text);
+INSERT INTO service_roles VALUES
+    ('catalog', 'catalog-demo-password'),
+    ('basket', 'basket-demo-password'),
+    ('ordering', 'ordering-demo-password'),
+    ('identity', 'identity-demo-password');
 
-SELECT 'CREATE ROLE basket LOGIN PASSWORD ''basket-demo-password'''
-WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'basket') \gexec
-SELECT 'CREATE DATABASE basketdb OWNER basket'
-WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'basketdb') \gexec
-REVOKE ALL ON DATABASE basketdb FROM PUBLIC;
-
-SELECT 'CREATE ROLE ordering LOGIN PASSWORD ''ordering-demo-password'''
-WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ordering') \gexec
-SELECT 'CREATE DATABASE orderingdb OWNER ordering'
-WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'orderingdb') \gexec
-REVOKE ALL ON DATABASE orderingdb FROM PUBLIC;
-
-SELECT 'CREATE ROLE identity LOGIN PASSWORD ''identity-demo-password'''
-WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'identity') \gexec
-SELECT 'CREATE DATABASE identitydb OWNER identity'
-WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'identitydb') \gexec
-REVOKE ALL ON DATABASE identitydb FROM PUBLIC;
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', role, password) FROM service_roles
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role) \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', role || 'db', role) FROM service_roles
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = role || 'db') \gexec
+SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', role || 'db') FROM service_roles \gexec

@@ -266,7 +266,7 @@ func initSQLPasswords(t *testing.T) map[string]string {
 		t.Fatal(err)
 	}
 	roles := map[string]string{}
-	for _, m := range regexp.MustCompile(`CREATE ROLE (\w+) LOGIN PASSWORD ''([^']*)''`).FindAllStringSubmatch(string(raw), -1) {
+	for _, m := range regexp.MustCompile(`\('(\w+)', '([^']*)'\)`).FindAllStringSubmatch(string(raw), -1) {
 		roles[m[1]] = m[2]
 	}
 	return roles

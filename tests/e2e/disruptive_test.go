@@ -26,7 +26,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 	priced := items[:4]   // their prices change; a watcher's basket follows them
 	ordered := items[4:8] // bought once by each buyer
 	// Enough stock for every round, so that every order is confirmed.
-	stockBefore := map[int]int{}
+	stockBefore := map[int64]int64{}
 	for i := range ordered {
 		ordered[i].AvailableStock = 100
 		if _, err := s.AsAdmin().UpdateItem(ctx, ordered[i].ID, func(it *shop.Item) { it.AvailableStock = 100 }); err != nil {
@@ -47,7 +47,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 	co := s.Checkout(t) // one token for every checkout: it lasts an hour
 	const rounds = 6
 	buyers := make([]string, 0, rounds*len(ordered))
-	final := map[int]money.Money{}
+	final := map[int64]money.Money{}
 	for round := range rounds {
 		var wg sync.WaitGroup
 		var mu sync.Mutex

@@ -92,7 +92,7 @@ func TestStockRejectionCancelsAndTakesNothing(t *testing.T) {
 	}
 	published.check(t, "OrderStockRejectedIntegrationEvent", "OrderStatusChangedToCancelledIntegrationEvent")
 	for _, want := range []struct {
-		id, stock int
+		id, stock int64
 	}{{scarce.ID, 3}, {plenty.ID, plentyBefore}} {
 		it, err := s.Client.Item(ctx, want.id)
 		if err != nil {
@@ -159,7 +159,7 @@ func TestRepeatedCheckoutMakesOneOrder(t *testing.T) {
 
 // placeOrder fills buyer's basket with lines, checks out and returns the
 // number of the order it made.
-func (s *Shop) placeOrder(t *testing.T, st *shop.Story, buyer string, lines ...shop.BasketItem) int {
+func (s *Shop) placeOrder(t *testing.T, st *shop.Story, buyer string, lines ...shop.BasketItem) int64 {
 	t.Helper()
 	ctx := context.Background()
 	as := s.AsBuyer(buyer)
@@ -169,7 +169,7 @@ func (s *Shop) placeOrder(t *testing.T, st *shop.Story, buyer string, lines ...s
 	if err := as.Checkout(ctx, buyer, uuid.NewString(), s.Checkout(t)); err != nil {
 		t.Fatal(err)
 	}
-	var number int
+	var number int64
 	if err := st.Eventually(ctx, "the order", func() (bool, string, error) {
 		orders, err := as.Orders(ctx, buyer)
 		if err != nil || len(orders) == 0 {

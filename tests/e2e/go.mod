@@ -7,6 +7,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/eshop-go/eshop-go/buildingblocks v0.0.0
+	github.com/eshop-go/eshop-go/services/webapp v0.0.0
 	github.com/tsenart/vegeta/v12 v12.13.0
 	go.opentelemetry.io/proto/otlp v1.11.0
 	google.golang.org/protobuf v1.36.12
@@ -78,3 +79,5 @@ require (
 )
 
 replace github.com/eshop-go/eshop-go/buildingblocks => ../../buildingblocks
+
+replace github.com/eshop-go/eshop-go/services/webapp => ../../services/webapp

@@ -1,6 +1,8 @@
 // Package shop drives a running eShop-Go through its public HTTP APIs only,
 // as a user would: it knows the contract (http-api.md), not the services'
-// code. `make demo` and the end-to-end tests walk the same story with it.
+// code; its requests and answers are those the storefront's client
+// (webapp's shopapi) decodes. `make demo` and the end-to-end tests walk
+// the same story with it.
 package shop
 
 import (
@@ -13,7 +15,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/services/webapp/shopapi"
 )
 
 // Client talks to the four services, anonymously or, with Token, as a
@@ -47,45 +49,17 @@ func (c *Client) As(tokens TokenSource) *Client {
 	return &cc
 }
 
-// Item is a catalog item.
-type Item struct {
-	ID                int         `json:"id,omitempty"`
-	Name              string      `json:"name"`
-	Description       string      `json:"description"`
-	Price             money.Money `json:"price"`
-	PictureFileName   string      `json:"pictureFileName"`
-	CatalogTypeID     int         `json:"catalogTypeId"`
-	CatalogBrandID    int         `json:"catalogBrandId"`
-	AvailableStock    int         `json:"availableStock"`
-	RestockThreshold  int         `json:"restockThreshold"`
-	MaxStockThreshold int         `json:"maxStockThreshold"`
-	OnReorder         bool        `json:"onReorder"`
-}
-
-// Page is a page of catalog items.
-type Page struct {
-	PageIndex int    `json:"pageIndex"`
-	PageSize  int    `json:"pageSize"`
-	Count     int    `json:"count"`
-	Data      []Item `json:"data"`
-}
-
-// BasketItem is a line of a basket.
-type BasketItem struct {
-	ID           string       `json:"id,omitempty"`
-	ProductID    int          `json:"productId"`
-	ProductName  string       `json:"productName"`
-	UnitPrice    money.Money  `json:"unitPrice"`
-	OldUnitPrice *money.Money `json:"oldUnitPrice,omitempty"`
-	Quantity     int          `json:"quantity"`
-	PictureURL   string       `json:"pictureUrl"`
-}
-
-// Basket is a buyer's basket.
-type Basket struct {
-	BuyerID string       `json:"buyerId"`
-	Items   []BasketItem `json:"items"`
-}
+// The answers and bodies of catalog, basket and ordering are the
+// storefront's types (shopapi): one description of the same JSON.
+type (
+	Item         = shopapi.Item
+	Page         = shopapi.ItemPage
+	BasketItem   = shopapi.BasketItem
+	Basket       = shopapi.Basket
+	Checkout     = shopapi.Checkout
+	OrderSummary = shopapi.OrderSummary
+	Order        = shopapi.Order
+)
 
 // Card is the body of payment's POST /cards: the only request that ever
 // carries a card.
@@ -106,43 +80,6 @@ type PaymentToken struct {
 	CardHolderName string    `json:"cardHolderName"`
 	CardExpiration string    `json:"cardExpiration"`
 	ExpiresAt      time.Time `json:"expiresAt"`
-}
-
-// Checkout is the body of a checkout.
-type Checkout struct {
-	City           string `json:"city"`
-	Street         string `json:"street"`
-	State          string `json:"state"`
-	Country        string `json:"country"`
-	ZipCode        string `json:"zipCode"`
-	PaymentToken   string `json:"paymentToken"`
-	CardLast4      string `json:"cardLast4"`
-	CardHolderName string `json:"cardHolderName"`
-	CardExpiration string `json:"cardExpiration"`
-	CardTypeID     int    `json:"cardTypeId"`
-}
-
-// OrderSummary is a line of a buyer's order list.
-type OrderSummary struct {
-	OrderNumber int         `json:"orderNumber"`
-	Date        time.Time   `json:"date"`
-	Status      string      `json:"status"`
-	Total       money.Money `json:"total"`
-}
-
-// Order is an order's details.
-type Order struct {
-	OrderNumber int         `json:"orderNumber"`
-	Status      string      `json:"status"`
-	Description string      `json:"description"`
-	Total       money.Money `json:"total"`
-	BuyerID     string      `json:"buyerId"`
-	OrderItems  []struct {
-		ProductID   int         `json:"productId"`
-		ProductName string      `json:"productName"`
-		UnitPrice   money.Money `json:"unitPrice"`
-		Units       int         `json:"units"`
-	} `json:"orderItems"`
 }
 
 // StatusError is an answer with an unexpected status code.
@@ -224,7 +161,7 @@ func (c *Client) Items(ctx context.Context, pageSize int) (Page, error) {
 }
 
 // Item returns one catalog item.
-func (c *Client) Item(ctx context.Context, id int) (Item, error) {
+func (c *Client) Item(ctx context.Context, id int64) (Item, error) {
 	var it Item
 	err := c.do(ctx, "GET", fmt.Sprintf("%s/api/catalog/items/%d", c.CatalogURL, id), nil, nil, &it, 200)
 	return it, err
@@ -235,7 +172,7 @@ func (c *Client) Item(ctx context.Context, id int) (Item, error) {
 // (a changed price publishes an event). When the item changed in between
 // (412: an order reserved stock, another edit), it reads it again and
 // redoes the change, a few times at most.
-func (c *Client) UpdateItem(ctx context.Context, id int, change func(*Item)) (Item, error) {
+func (c *Client) UpdateItem(ctx context.Context, id int64, change func(*Item)) (Item, error) {
 	url := fmt.Sprintf("%s/api/catalog/items/%d", c.CatalogURL, id)
 	var stale *StatusError
 	for range 5 {
@@ -290,7 +227,7 @@ func (c *Client) Orders(ctx context.Context, buyerID string) ([]OrderSummary, er
 }
 
 // Order returns an order's details.
-func (c *Client) Order(ctx context.Context, number int) (Order, error) {
+func (c *Client) Order(ctx context.Context, number int64) (Order, error) {
 	var o Order
 	err := c.do(ctx, "GET", fmt.Sprintf("%s/api/orders/%d", c.OrderingURL, number), nil, nil, &o, 200)
 	return o, err
@@ -312,7 +249,7 @@ func (c *Client) GracePeriod(ctx context.Context) (time.Duration, error) {
 }
 
 // Ship ships a paid order (as an admin).
-func (c *Client) Ship(ctx context.Context, number int) error {
+func (c *Client) Ship(ctx context.Context, number int64) error {
 	return c.do(ctx, "PUT", fmt.Sprintf("%s/api/orders/%d/ship", c.OrderingURL, number), nil, nil, nil, 200)
 }
 

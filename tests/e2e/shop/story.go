@@ -33,7 +33,7 @@ type Story struct {
 	// published once, in order.
 	Watcher *StatusWatcher
 
-	printed map[int]int // status events printed so far, per order
+	printed map[int64]int // status events printed so far, per order
 	// grace is ordering's grace period, read from the shop by Run: the
 	// wait for an order to leave Submitted is Patience on top of it.
 	grace time.Duration
@@ -43,7 +43,7 @@ type Story struct {
 type Outcome struct {
 	BuyerID     string
 	RequestID   string
-	OrderNumber int
+	OrderNumber int64
 	Product     Item // as it was before the story
 	Units       int
 }
@@ -248,7 +248,7 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 		return out, err
 	}
 	s.say("  %q: stock %d -> %d", product.Name, product.AvailableStock, after.AvailableStock)
-	if want := product.AvailableStock - out.Units; after.AvailableStock > want {
+	if want := product.AvailableStock - int64(out.Units); after.AvailableStock > want {
 		return out, fmt.Errorf("stock of %q is %d, want at most %d after the order", product.Name, after.AvailableStock, want)
 	}
 
@@ -278,10 +278,10 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 // it prints the status events as they arrive on the bus and waits for the
 // event of want too; without one, the statuses an HTTP poll sees. It
 // reads the order as the Admin, so it follows any buyer's order.
-func (s *Story) FollowOrder(ctx context.Context, number int, want string) error {
+func (s *Story) FollowOrder(ctx context.Context, number int64, want string) error {
 	seen := ""
 	if s.printed == nil {
-		s.printed = map[int]int{}
+		s.printed = map[int64]int{}
 	}
 	// The order may still be Submitted: then it waits out the grace period
 	// first.
@@ -317,7 +317,7 @@ func (s *Story) FollowOrder(ctx context.Context, number int, want string) error 
 
 // CheckStatusEvents fails unless the order's status events arrived exactly
 // as want, each once and in order.
-func (s *Story) CheckStatusEvents(number int, want ...string) error {
+func (s *Story) CheckStatusEvents(number int64, want ...string) error {
 	if s.Watcher == nil {
 		return nil
 	}

@@ -28,8 +28,8 @@ type StatusWatcher struct {
 	conn *amqp.Connection
 
 	mu     sync.Mutex
-	seen   map[string]bool  // event ids, to drop a redelivered copy
-	orders map[int][]string // statuses in the order their events arrived
+	seen   map[string]bool    // event ids, to drop a redelivered copy
+	orders map[int64][]string // statuses in the order their events arrived
 }
 
 // WatchOrderStatuses binds a private queue to the status events on
@@ -41,7 +41,7 @@ func WatchOrderStatuses(amqpURL, exchange string) (*StatusWatcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("watch order statuses: %w", err)
 	}
-	w := &StatusWatcher{conn: conn, seen: map[string]bool{}, orders: map[int][]string{}}
+	w := &StatusWatcher{conn: conn, seen: map[string]bool{}, orders: map[int64][]string{}}
 	fail := func(err error) (*StatusWatcher, error) {
 		conn.Close()
 		return nil, fmt.Errorf("watch order statuses: %w", err)
@@ -85,7 +85,7 @@ func (w *StatusWatcher) record(deliveries <-chan amqp.Delivery) {
 	for d := range deliveries {
 		var e struct {
 			ID          string `json:"Id"`
-			OrderID     int    `json:"OrderId"`
+			OrderID     int64  `json:"OrderId"`
 			OrderStatus string `json:"OrderStatus"`
 		}
 		if json.Unmarshal(d.Body, &e) != nil {
@@ -102,7 +102,7 @@ func (w *StatusWatcher) record(deliveries <-chan amqp.Delivery) {
 
 // Statuses returns the statuses whose events arrived for an order, in the
 // order they arrived, each once.
-func (w *StatusWatcher) Statuses(order int) []string {
+func (w *StatusWatcher) Statuses(order int64) []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]string(nil), w.orders[order]...)

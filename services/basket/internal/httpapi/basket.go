@@ -113,11 +113,7 @@ func (h *handlers) getBasket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b, err := h.store.Basket(r.Context(), id)
-	if err != nil {
-		httpkit.InternalError(w, r, err)
-		return
-	}
-	httpkit.WriteJSON(w, http.StatusOK, toResponse(b))
+	writeBasket(w, r, b, err)
 }
 
 func (h *handlers) replaceBasket(w http.ResponseWriter, r *http.Request) {
@@ -132,6 +128,12 @@ func (h *handlers) replaceBasket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b, err := h.store.Replace(r.Context(), id, items)
+	writeBasket(w, r, b, err)
+}
+
+// writeBasket answers the basket a read or a replace gave, or its error
+// as a 500.
+func writeBasket(w http.ResponseWriter, r *http.Request, b basket.Basket, err error) {
 	if err != nil {
 		httpkit.InternalError(w, r, err)
 		return

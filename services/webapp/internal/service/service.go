@@ -21,9 +21,9 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/services/webapp/internal/events"
 	"github.com/eshop-go/eshop-go/services/webapp/internal/live"
-	"github.com/eshop-go/eshop-go/services/webapp/internal/shopapi"
 	"github.com/eshop-go/eshop-go/services/webapp/internal/signin"
 	"github.com/eshop-go/eshop-go/services/webapp/internal/web"
+	"github.com/eshop-go/eshop-go/services/webapp/shopapi"
 )
 
 // Config is the webapp's configuration: the settings every service has,

@@ -5,8 +5,8 @@ import (
 	"strconv"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
-	"github.com/eshop-go/eshop-go/services/webapp/internal/shopapi"
 	"github.com/eshop-go/eshop-go/services/webapp/internal/signin"
+	"github.com/eshop-go/eshop-go/services/webapp/shopapi"
 )
 
 // maxQuantity is the most units of a product a basket line holds (basket's

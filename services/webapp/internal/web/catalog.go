@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/eshop-go/eshop-go/services/webapp/internal/shopapi"
+	"github.com/eshop-go/eshop-go/services/webapp/shopapi"
 	"github.com/go-chi/chi/v5"
 )
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
-	"github.com/eshop-go/eshop-go/services/webapp/internal/shopapi"
+	"github.com/eshop-go/eshop-go/services/webapp/shopapi"
 	"github.com/google/uuid"
 )
 

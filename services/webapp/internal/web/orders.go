@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/httpapi"
-	"github.com/eshop-go/eshop-go/services/webapp/internal/shopapi"
+	"github.com/eshop-go/eshop-go/services/webapp/shopapi"
 )
 
 type ordersPage struct{ Orders []shopapi.OrderSummary }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
-	"github.com/eshop-go/eshop-go/services/webapp/internal/shopapi"
+	"github.com/eshop-go/eshop-go/services/webapp/shopapi"
 )
 
 // The catalog grid: the filter form, a product card per item with its

@@ -7,8 +7,8 @@ import (
 	"net/url"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/httpapi"
-	"github.com/eshop-go/eshop-go/services/webapp/internal/shopapi"
 	"github.com/eshop-go/eshop-go/services/webapp/internal/signin"
+	"github.com/eshop-go/eshop-go/services/webapp/shopapi"
 )
 
 // page is what the layout shows around a page's content.

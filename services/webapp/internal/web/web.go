@@ -22,8 +22,8 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/eshop-go/eshop-go/services/webapp/internal/live"
-	"github.com/eshop-go/eshop-go/services/webapp/internal/shopapi"
 	"github.com/eshop-go/eshop-go/services/webapp/internal/signin"
+	"github.com/eshop-go/eshop-go/services/webapp/shopapi"
 	"github.com/go-chi/chi/v5"
 )
 

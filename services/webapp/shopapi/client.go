@@ -1,6 +1,8 @@
 // Package shopapi calls the shop's HTTP APIs (catalog, basket, ordering)
 // for the webapp, with the signed-in user's access token: a small typed
-// client per API, its answers decoded into the types of this package.
+// client per API, its answers decoded into the types of this package. The
+// end-to-end tests' client (tests/e2e/shop) speaks the same JSON with
+// these types.
 //
 // An answer 4xx comes back as a *Problem, the API's problem details; an
 // API that cannot be reached or answers 5xx as an error that wraps
@@ -26,14 +28,17 @@ import (
 // answering 5xx.
 var ErrUnavailable = errors.New("the service is unavailable")
 
-// Problem is an API's refusal (4xx): its problem details.
-type Problem struct {
-	Status int                 `json:"status"`
-	Title  string              `json:"title"`
-	Detail string              `json:"detail"`
-	Errors map[string][]string `json:"errors"`
+// Problem is an API's refusal (4xx): its problem details, as every
+// service writes them.
+type Problem struct{ httpapi.Problem }
+
+// statusProblem is the problem of an answer with status whose body says
+// no more.
+func statusProblem(status int) *Problem {
+	return &Problem{httpapi.Problem{Status: status, Title: http.StatusText(status)}}
 }
 
+// Error is what the user reads first: the detail, else the title.
 func (p *Problem) Error() string {
 	if p.Detail != "" {
 		return p.Detail
@@ -119,7 +124,7 @@ func (a api) do(ctx context.Context, c call) (http.Header, error) {
 	case res.StatusCode >= 500:
 		return nil, fmt.Errorf("%w: %s answered %s", ErrUnavailable, a.name, res.Status)
 	case res.StatusCode >= 400:
-		p := &Problem{Status: res.StatusCode, Title: http.StatusText(res.StatusCode)}
+		p := statusProblem(res.StatusCode)
 		_ = json.NewDecoder(io.LimitReader(res.Body, 64<<10)).Decode(p)
 		p.Status = res.StatusCode
 		return res.Header, p

@@ -150,7 +150,7 @@ func (c *Catalog) Picture(ctx context.Context, id int64, ifNoneMatch string) (*P
 		return nil, fmt.Errorf("%w: catalog answered %s", ErrUnavailable, res.Status)
 	case res.StatusCode >= 400:
 		res.Body.Close()
-		return nil, &Problem{Status: res.StatusCode, Title: http.StatusText(res.StatusCode)}
+		return nil, statusProblem(res.StatusCode)
 	}
 	return &Picture{Body: res.Body, Header: res.Header, Status: res.StatusCode}, nil
 }
