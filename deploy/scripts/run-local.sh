@@ -36,17 +36,18 @@ EXCHANGE=${EVENTBUS_EXCHANGE:-eshop_event_bus}
 read -r -a RABBITMQCTL <<<"${RABBITMQCTL:-rabbitmqctl}"
 read -r -a PSQL <<<"${PSQL:-psql}"
 
-# The broker users. A broker that still has the direct exchange or the wait
-# queues of an earlier version refuses the services' declarations (each
-# service's /readyz and log say so): say here what to do.
+# The exchange and the broker users. A broker that still has the direct
+# exchange of an earlier version cannot take the definitions' topic exchange,
+# and one with the wait queues of an earlier version refuses the services'
+# declarations (each service's /readyz and log say so): say here what to do.
+if "${RABBITMQCTL[@]}" list_exchanges name type --quiet --no-table-headers | awk -v x="$EXCHANGE" '$1 == x && $2 != "topic" { found = 1 } END { exit !found }'; then
+	echo "the broker holds $EXCHANGE as a direct exchange, from before per-service users: delete it (management UI, or rabbitmqadmin delete exchange name=$EXCHANGE) or set EVENTBUS_EXCHANGE to a new name and declare and grant it in deploy/rabbitmq/definitions.json" >&2
+	exit 1
+fi
 "${RABBITMQCTL[@]}" import_definitions --format json <deploy/rabbitmq/definitions.json >/dev/null || {
 	echo "cannot apply deploy/rabbitmq/definitions.json with ${RABBITMQCTL[*]}; set RABBITMQCTL" >&2
 	exit 1
 }
-if "${RABBITMQCTL[@]}" list_exchanges name type --quiet --no-table-headers | awk -v x="$EXCHANGE" '$1 == x && $2 != "topic" { found = 1 } END { exit !found }'; then
-	echo "the broker holds $EXCHANGE as a direct exchange, from before per-service users: delete it (management UI, or rabbitmqadmin delete exchange name=$EXCHANGE) or set EVENTBUS_EXCHANGE to a new name and grant it in deploy/rabbitmq/definitions.json" >&2
-	exit 1
-fi
 
 # The database roles. A database made before them (owned by postgres) is
 # not the service's: its role could not use the tables in it.

@@ -27,8 +27,8 @@ const definitionsFile = "../../deploy/rabbitmq/definitions.json"
 var operatorUsers = []string{"events"}
 
 // brokerUsers is deploy/rabbitmq/definitions.json as loaded into the test
-// broker for one test: every service's user and the operator users, queue
-// names and the exchange made unique to the test (the prefix
+// broker for one test: the exchange, every service's user and the operator
+// users, queue names and the exchange made unique to the test (the prefix
 // testkit.Broker gave), and nothing else (the operator's user and the virtual host are the shared broker's
 // and stay untouched).
 type brokerUsers struct {
@@ -61,12 +61,13 @@ func loadBrokerUsers(t *testing.T) brokerUsers {
 		return kept
 	}
 	test := map[string][]map[string]any{
+		"exchanges":         ours(defs["exchanges"], "name"),
 		"users":             ours(defs["users"], "name"),
 		"permissions":       ours(defs["permissions"], "user"),
 		"topic_permissions": ours(defs["topic_permissions"], "user"),
 	}
-	if want := len(busServices) + len(operatorUsers); len(test["users"]) != want || len(test["topic_permissions"]) != want {
-		t.Fatalf("%s: want a user and topic permissions for each of %v and %v, got %v", definitionsFile, busServices, operatorUsers, test)
+	if want := len(busServices) + len(operatorUsers); len(test["users"]) != want || len(test["topic_permissions"]) != want || len(test["exchanges"]) != 1 {
+		t.Fatalf("%s: want the exchange, and a user and topic permissions for each of %v and %v, got %v", definitionsFile, busServices, operatorUsers, test)
 	}
 	js, err := json.Marshal(test)
 	if err != nil {
@@ -192,6 +193,37 @@ func TestBasketsBrokerUserConsumesOnlyItsOwnQueue(t *testing.T) {
 	}
 	err = u.channel(t, "basket").QueueBind(u.queue("basket"), "OrderStockConfirmedIntegrationEvent", u.exchange, false, nil)
 	wantRefused(t, "basket binds its queue to ordering's OrderStockConfirmedIntegrationEvent", err)
+}
+
+// No user but the operator's may delete the shared exchange or declare it
+// (definitions.json declares it): a compromised service could otherwise
+// delete it, and every binding of every service with it.
+func TestNoServicesBrokerUserMayDeleteOrDeclareTheExchange(t *testing.T) {
+	u := loadBrokerUsers(t)
+	u.declare(t)
+	for _, user := range append(slices.Clone(busServices), operatorUsers...) {
+		wantRefused(t, user+" deletes the exchange", u.channel(t, user).ExchangeDelete(u.exchange, false, false))
+		wantRefused(t, user+" declares the exchange",
+			u.channel(t, user).ExchangeDeclare(u.exchange, amqp.ExchangeTopic, true, false, false, false, nil))
+	}
+}
+
+// A service's bus does not create the exchange, which its user may not:
+// without it (the operator declares it), its readiness says so.
+func TestAServiceBusRunningAsItsUserReportsAMissingExchange(t *testing.T) {
+	u := loadBrokerUsers(t)
+	if err := testkit.Channel(t, u.prefix+"-operator").ExchangeDelete(u.exchange, false, false); err != nil {
+		t.Fatal(err)
+	}
+	bus := testkit.StartBus(t, rabbitmq.Config{URL: u.url(t, "catalog"), Exchange: u.exchange, AppID: u.queue("catalog")})
+	var reported error
+	testkit.WaitFor(t, "the bus to report the missing exchange", func() bool {
+		reported = bus.Check(context.Background())
+		return reported != nil && strings.Contains(reported.Error(), "NOT_FOUND")
+	})
+	if !strings.Contains(reported.Error(), "deploy/rabbitmq/definitions.json") {
+		t.Fatalf("Check = %v, want it to say who declares the exchange", reported)
+	}
 }
 
 // The bus sends failed messages to wait and parked ones on their way to

@@ -186,9 +186,11 @@ func TestTheBrokerUsersMayPublishAndBindWhatTheEventsTableSays(t *testing.T) {
 	}
 }
 
-// Each user reaches the exchange and its own queue's names, and nothing of
-// another service's, nor the default exchange (through which it could put
-// messages into any queue).
+// Each user reaches its own queue's names and writes and reads the
+// exchange, and nothing of another service's, nor the default exchange
+// (through which it could put messages into any queue); it may not
+// configure (declare or delete) the exchange, which definitions.json
+// declares.
 func TestTheBrokerUsersReachOnlyTheirOwnQueues(t *testing.T) {
 	defs := readDefinitions(t)
 	names := func(s string, suffixes ...string) []string {
@@ -207,18 +209,24 @@ func TestTheBrokerUsersReachOnlyTheirOwnQueues(t *testing.T) {
 		for _, perm := range []struct {
 			what, re string
 			needs    []string
+			exchange bool
 		}{
-			{"configure", p.Configure, names(s, "wait", "dlx", "dlq", "requeue")},
-			{"write", p.Write, names(s, "wait", "dlx", "dlq", "requeue")},
-			{"read", p.Read, names(s, "wait", "dlx", "requeue")},
+			{"configure", p.Configure, names(s, "wait", "dlx", "dlq", "requeue"), false},
+			{"write", p.Write, names(s, "wait", "dlx", "dlq", "requeue"), true},
+			{"read", p.Read, names(s, "wait", "dlx", "requeue"), true},
 		} {
 			re := regexp.MustCompile(perm.re)
-			for _, n := range append(perm.needs, rabbitmq.DefaultExchange) {
+			forbidden := []string{"amq.default", ""}
+			if perm.exchange {
+				perm.needs = append(perm.needs, rabbitmq.DefaultExchange)
+			} else {
+				forbidden = append(forbidden, rabbitmq.DefaultExchange)
+			}
+			for _, n := range perm.needs {
 				if !re.MatchString(n) {
 					t.Errorf("%s may not %s %s, which its bus needs", s, perm.what, n)
 				}
 			}
-			forbidden := []string{"amq.default", ""}
 			for _, o := range busServices {
 				if o != s {
 					forbidden = append(forbidden, names(o, "wait", "dlx", "dlq", "requeue")...)

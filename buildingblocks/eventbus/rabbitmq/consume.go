@@ -124,7 +124,7 @@ func (c *consumer) connect() (*consLink, error) {
 	if err := link.deliv.Qos(c.cfg.Prefetch, 0, false); err != nil {
 		return fail(err)
 	}
-	if err := declareExchange(link.topo, c.cfg.Exchange); err != nil {
+	if err := declareExchange(conn, c.cfg.Exchange); err != nil {
 		return fail(err)
 	}
 	if err := declareQueue(link.topo, c.cfg.Queue); err != nil {

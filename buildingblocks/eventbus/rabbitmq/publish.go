@@ -144,7 +144,7 @@ func (p *publisher) connect() (*pubLink, error) {
 		_ = conn.Close()
 		return nil, fmt.Errorf("rabbitmq: open confirm channel: %w", err)
 	}
-	if err := declareExchange(ch, p.cfg.Exchange); err != nil {
+	if err := declareExchange(conn, p.cfg.Exchange); err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("rabbitmq: %w", err)
 	}

@@ -28,13 +28,38 @@ func waitQueue(queue string) string { return queue + ".wait" }
 // put any message into any queue.
 func requeueExchange(queue string) string { return queue + ".requeue" }
 
-// declareExchange declares the durable topic exchange all events go to.
-// Binding keys are exact event names, so it routes like a direct exchange,
-// and the broker can authorise each publisher per event name (topic
-// permissions).
-func declareExchange(ch *amqp.Channel, exchange string) error {
-	err := ch.ExchangeDeclare(exchange, amqp.ExchangeTopic, true, false, false, false, nil)
+// declareExchange declares the durable topic exchange all events go to, on
+// a channel of its own. Binding keys are exact event names, so it routes
+// like a direct exchange, and the broker can authorise each publisher per
+// event name (topic permissions).
+//
+// A service's broker user may not declare it (deploy/rabbitmq/definitions.json
+// declares it, so that no service can delete it and every binding with
+// it): the broker refuses, closing the channel, and then the exchange has
+// to be there already, which a passive declaration checks on another.
+func declareExchange(conn *amqp.Connection, exchange string) error {
+	err := onChannel(conn, func(ch *amqp.Channel) error {
+		return ch.ExchangeDeclare(exchange, amqp.ExchangeTopic, true, false, false, false, nil)
+	})
+	if amqpErr := (*amqp.Error)(nil); errors.As(err, &amqpErr) && amqpErr.Code == amqp.AccessRefused {
+		err = onChannel(conn, func(ch *amqp.Channel) error {
+			return ch.ExchangeDeclarePassive(exchange, amqp.ExchangeTopic, true, false, false, false, nil)
+		})
+		if err != nil {
+			return fmt.Errorf("exchange %s: the broker user may not declare it, and it does not exist (the operator declares it: deploy/rabbitmq/definitions.json): %w", exchange, err)
+		}
+	}
 	return declared("exchange", exchange, "choose another EVENTBUS_EXCHANGE (and grant it to the service's broker user)", err)
+}
+
+// onChannel runs do on a new channel of conn and closes the channel.
+func onChannel(conn *amqp.Connection, do func(*amqp.Channel) error) error {
+	ch, err := conn.Channel()
+	if err != nil {
+		return err
+	}
+	defer ch.Close() // an error closed it already, or it closes now
+	return do(ch)
 }
 
 // declared wraps the error of declaring kind name. The broker refuses to
