@@ -2,7 +2,6 @@ package rabbitmq_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -12,46 +11,16 @@ import (
 	"github.com/google/uuid"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
 )
-
-// tracingRounds is how often BenchmarkBusTracing runs the workload off, on
-// and sampled.
-const tracingRounds = 3
 
 // BenchmarkBusTracing runs BenchmarkBus's workload with tracing off (no
 // spans), on (a span per publish and per delivery, exported over OTLP/HTTP
-// to a receiver that discards them) and sampled (the same, with a tenth of
-// the traces recorded, as OTEL_TRACES_SAMPLER=parentbased_traceidratio and
-// OTEL_TRACES_SAMPLER_ARG=0.1 make a service's tracer provider), in
-// interleaved rounds of the same run, and prints the throughput with
-// tracing on, and sampled, as a share of that with it off.
+// to a receiver that discards them) and sampled (a tenth of the traces),
+// in interleaved rounds of the same run (testkit.TracingRounds), and
+// prints the throughput with tracing on, and sampled, as a share of that
+// with it off.
 func BenchmarkBusTracing(b *testing.B) {
-	var on, sampled testkit.OnOff
-	traced := func(b *testing.B, to *[]float64) {
-		tp, received := testkit.ExportingTracerProvider(b)
-		*to = append(*to, benchBus(b, tp))
-		if err := tp.ForceFlush(b.Context()); err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(float64(received.Load())/1e6, "MB-exported")
-	}
-	for round := range tracingRounds {
-		b.Run(fmt.Sprintf("off/%d", round+1), func(b *testing.B) {
-			off := benchBus(b, noop.NewTracerProvider())
-			on.Off, sampled.Off = append(on.Off, off), append(sampled.Off, off)
-		})
-		b.Run(fmt.Sprintf("on/%d", round+1), func(b *testing.B) { traced(b, &on.On) })
-		b.Run(fmt.Sprintf("sampled/%d", round+1), func(b *testing.B) {
-			b.Setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
-			b.Setenv("OTEL_TRACES_SAMPLER_ARG", "0.1")
-			traced(b, &sampled.On)
-		})
-	}
-	// Printed, not logged: a benchmark that only runs sub-benchmarks shows
-	// no log of its own.
-	fmt.Printf("%s: the bus with tracing: %v\n", b.Name(), on)
-	fmt.Printf("%s: the bus with a tenth of the traces sampled: %v\n", b.Name(), sampled)
+	testkit.TracingRounds(b, "the bus", 3, benchBus)
 }
 
 // spanCostEvents is how many events one iteration of BenchmarkSpanCost
