@@ -17,6 +17,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -52,8 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		flags.PrintDefaults()
 	}
 	cfg := rabbitmq.Config{Logger: slog.New(slog.NewTextHandler(stderr, nil))}
-	flags.StringVar(&cfg.URL, "url", envOr("RABBITMQ_URL", rabbitmq.DefaultURL), "broker URL (RABBITMQ_URL)")
-	flags.StringVar(&cfg.Exchange, "exchange", envOr("EVENTBUS_EXCHANGE", rabbitmq.DefaultExchange), "event bus exchange (EVENTBUS_EXCHANGE)")
+	flags.StringVar(&cfg.URL, "url", cmp.Or(os.Getenv("RABBITMQ_URL"), rabbitmq.DefaultURL), "broker URL (RABBITMQ_URL)")
+	flags.StringVar(&cfg.Exchange, "exchange", cmp.Or(os.Getenv("EVENTBUS_EXCHANGE"), rabbitmq.DefaultExchange), "event bus exchange (EVENTBUS_EXCHANGE)")
 	flags.StringVar(&cfg.Queue, "queue", os.Getenv("EVENTBUS_QUEUE"), "the service's queue, e.g. basket (EVENTBUS_QUEUE)")
 	timeout := flags.Duration("timeout", time.Minute, "give up after this long")
 	if err := flags.Parse(args); err != nil {
@@ -197,11 +198,4 @@ func timestamp(t time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-func envOr(key, fallback string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return fallback
 }

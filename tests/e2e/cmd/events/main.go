@@ -20,6 +20,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -31,6 +32,7 @@ import (
 	"syscall"
 	"unicode"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/redact"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -54,8 +56,8 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("events", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	url := flags.String("url", envOr("RABBITMQ_URL", DefaultURL), "broker URL (RABBITMQ_URL)")
-	exchange := flags.String("exchange", envOr("EVENTBUS_EXCHANGE", "eshop_event_bus"), "event bus exchange (EVENTBUS_EXCHANGE)")
+	url := flags.String("url", cmp.Or(os.Getenv("RABBITMQ_URL"), DefaultURL), "broker URL (RABBITMQ_URL)")
+	exchange := flags.String("exchange", cmp.Or(os.Getenv("EVENTBUS_EXCHANGE"), rabbitmq.DefaultExchange), "event bus exchange (EVENTBUS_EXCHANGE)")
 	bodyChars := flags.Int("body", 160, "show at most this many characters of each body, card data masked (0: none)")
 	count := flags.Int("count", 0, "stop after this many events (0: until interrupted)")
 	if err := flags.Parse(args); err != nil {
@@ -147,11 +149,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
 }

@@ -15,6 +15,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -25,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/jackc/pgx/v5"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -63,9 +65,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	flags := flag.NewFlagSet("reset", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	yes := flags.Bool("yes", false, "drop without asking")
-	dbURL := flags.String("database-url", envOr("RESET_DATABASE_URL", "postgres://postgres@localhost:5432/postgres?sslmode=disable"), "PostgreSQL, as a role that may drop the databases (RESET_DATABASE_URL)")
-	amqpURL := flags.String("amqp-url", envOr("RESET_RABBITMQ_URL", "amqp://guest:guest@localhost:5672/"), "RabbitMQ, as a user that may delete the queues and exchanges (RESET_RABBITMQ_URL)")
-	exchange := flags.String("exchange", envOr("EVENTBUS_EXCHANGE", "eshop_event_bus"), "the event-bus exchange")
+	dbURL := flags.String("database-url", cmp.Or(os.Getenv("RESET_DATABASE_URL"), "postgres://postgres@localhost:5432/postgres?sslmode=disable"), "PostgreSQL, as a role that may drop the databases (RESET_DATABASE_URL)")
+	amqpURL := flags.String("amqp-url", cmp.Or(os.Getenv("RESET_RABBITMQ_URL"), "amqp://guest:guest@localhost:5672/"), "RabbitMQ, as a user that may delete the queues and exchanges (RESET_RABBITMQ_URL)")
+	exchange := flags.String("exchange", cmp.Or(os.Getenv("EVENTBUS_EXCHANGE"), rabbitmq.DefaultExchange), "the event-bus exchange")
 	databases := flags.String("databases", "identitydb,catalogdb,basketdb,orderingdb", "the databases, comma-separated")
 	queues := flags.String("queues", "catalog,basket,ordering,payment,webapp", "the services' queues, comma-separated")
 	if err := flags.Parse(args); err != nil {
@@ -145,11 +147,4 @@ func split(list string) []string {
 		}
 	}
 	return out
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
 }
