@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -56,7 +55,7 @@ func checkPrices(t *testing.T, s *postgres.Store, buyer string, want ...string) 
 		}
 		got[i] = it.UnitPrice.String() + "/" + old
 	}
-	if !slices.Equal(got, want) {
+	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("%s's lines: %v, want %v", buyer, got, want)
 		return false
 	}
