@@ -2,12 +2,13 @@ package httpapi
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/auth"
+	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/basket/internal/basket"
 	"github.com/google/uuid"
 )
@@ -16,7 +17,7 @@ import (
 // of a basket: it must never panic, and it must either refuse the body with
 // a 4xx problem or return items that keep every basket rule.
 func FuzzDecodeItems(f *testing.F) {
-	for _, seed := range []string{
+	seeds := []string{
 		`{"items":[{"productId":1,"productName":"Mug","unitPrice":9.5,"quantity":2,"pictureUrl":"1.png"}]}`,
 		`{"items":[]}`,
 		`{}`,
@@ -34,21 +35,8 @@ func FuzzDecodeItems(f *testing.F) {
 		`{"items":[{"productId":1,"productName":"Mug","unitPrice":0,"quantity":1,"pictureUrl":"a\u0000"}]}`,
 		``,
 		`nul`,
-	} {
-		f.Add(seed)
 	}
-	f.Fuzz(func(t *testing.T, body string) {
-		r := httptest.NewRequest(http.MethodPut, "/api/basket/alice", strings.NewReader(body))
-		items, p := decodeItems(r)
-		if p != nil {
-			if p.Status != http.StatusBadRequest && p.Status != http.StatusRequestEntityTooLarge {
-				t.Fatalf("status %d for %q, want 400 or 413", p.Status, body)
-			}
-			if items != nil {
-				t.Fatalf("items returned along with a problem for %q", body)
-			}
-			return
-		}
+	testkit.FuzzRequestBody(f, http.MethodPut, "/api/basket/alice", seeds, decodeItems, func(t *testing.T, body string, items []basket.Item) {
 		if problems := basket.ValidateItems(items); len(problems) > 0 {
 			t.Fatalf("accepted %q with problems %v", body, problems)
 		}
@@ -67,7 +55,7 @@ func FuzzDecodeCheckout(f *testing.F) {
 	valid := `{"city":"Redmond","street":"1 Main St","state":"WA","country":"U.S.","zipCode":"98052",` +
 		`"paymentToken":"eyJhbGciOiJkaXIifQ..aXY.Y2lwaGVy.dGFn","cardLast4":"1881","cardHolderName":"Alice",` +
 		`"cardExpiration":"2030-01-01T00:00:00Z","cardTypeId":1,"buyer":"Alice"}`
-	for _, seed := range []string{
+	seeds := []string{
 		valid,
 		strings.Replace(valid, `"2030-01-01T00:00:00Z"`, `"2020-01-01T00:00:00Z"`, 1),
 		strings.Replace(valid, `"2030-01-01T00:00:00Z"`, `"soon"`, 1),
@@ -78,19 +66,12 @@ func FuzzDecodeCheckout(f *testing.F) {
 		strings.Replace(valid, `"Redmond"`, `"Red\u0000mond"`, 1),
 		strings.Replace(valid, `"cardLast4":"1881"`, `"cardNumber":"4012888888881881","cardSecurityNumber":"123"`, 1),
 		`{}`, `[]`, `null`, ``, `{"city":`,
-	} {
-		f.Add(seed)
 	}
 	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
-	f.Fuzz(func(t *testing.T, body string) {
-		r := httptest.NewRequest(http.MethodPost, "/api/basket/alice/checkout", strings.NewReader(body))
-		c, p := decodeCheckout(r, auth.Claims{Subject: "alice", Name: "Alice"}, uuid.New(), now)
-		if p != nil {
-			if p.Status != http.StatusBadRequest && p.Status != http.StatusRequestEntityTooLarge {
-				t.Fatalf("status %d for %q, want 400 or 413", p.Status, body)
-			}
-			return
-		}
+	decode := func(r *http.Request) (basket.Checkout, *httpkit.Problem) {
+		return decodeCheckout(r, auth.Claims{Subject: "alice", Name: "Alice"}, uuid.New(), now)
+	}
+	testkit.FuzzRequestBody(f, http.MethodPost, "/api/basket/alice/checkout", seeds, decode, func(t *testing.T, body string, c basket.Checkout) {
 		if problems := c.Validate(now); len(problems) > 0 || c.BuyerID != "alice" || c.Buyer != "Alice" || !c.CardExpiration.After(now) {
 			t.Fatalf("accepted %q with problems %v", body, problems)
 		}

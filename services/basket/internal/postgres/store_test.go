@@ -38,22 +38,28 @@ func line(product int64, price string) basket.Item {
 	return basket.Item{ProductID: product, ProductName: "product", UnitPrice: money.MustParse(price), Quantity: 1}
 }
 
-// priceOf returns the unit price and old unit price ("" for none) of the
-// buyer's line at index i.
-func priceOf(t *testing.T, s *postgres.Store, buyer string, i int) (string, string) {
+// checkPrices fails the test unless the buyer's lines are at want, in
+// order, each as "unit price/old unit price" ("-" for none), and reports
+// whether they are.
+func checkPrices(t *testing.T, s *postgres.Store, buyer string, want ...string) bool {
 	t.Helper()
 	b, err := s.Basket(context.Background(), buyer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if i >= len(b.Items) {
-		t.Fatalf("%s has %d lines, no line %d", buyer, len(b.Items), i)
+	got := make([]string, len(b.Items))
+	for i, it := range b.Items {
+		old := "-"
+		if it.OldUnitPrice != nil {
+			old = it.OldUnitPrice.String()
+		}
+		got[i] = it.UnitPrice.String() + "/" + old
 	}
-	old := ""
-	if b.Items[i].OldUnitPrice != nil {
-		old = b.Items[i].OldUnitPrice.String()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("%s's lines: %v, want %v", buyer, got, want)
+		return false
 	}
-	return b.Items[i].UnitPrice.String(), old
+	return true
 }
 
 func mustReplace(t *testing.T, s *postgres.Store, buyer string, items ...basket.Item) {
@@ -135,14 +141,8 @@ func TestPriceChangeInOrder(t *testing.T) {
 		t.Fatalf("v2 updated %d lines, want 2 (one per basket)", n)
 	}
 	change(t, s, pool, priceChange(7, "12.00", "15.00", 3))
-	for _, buyer := range []string{"a", "b"} {
-		if price, old := priceOf(t, s, buyer, 0); price != "15.00" || old != "12.00" {
-			t.Errorf("%s: %s (was %s), want 15.00 (was 12.00)", buyer, price, old)
-		}
-	}
-	if price, old := priceOf(t, s, "b", 1); price != "10.00" || old != "" {
-		t.Errorf("another product's line moved: %s (was %s)", price, old)
-	}
+	checkPrices(t, s, "a", "15.00/12.00")
+	checkPrices(t, s, "b", "15.00/12.00", "10.00/-") // another product's line stays
 }
 
 func TestPriceChangeOutOfOrderEndsAtTheLastPrice(t *testing.T) {
@@ -153,13 +153,9 @@ func TestPriceChangeOutOfOrderEndsAtTheLastPrice(t *testing.T) {
 	// waits; v2 (10 → 12) then moves it straight to the latest price, 15,
 	// and it shows the price before 15, as if the changes came in order.
 	change(t, s, pool, priceChange(7, "12.00", "15.00", 3))
-	if price, _ := priceOf(t, s, "a", 0); price != "10.00" {
-		t.Fatalf("after v3 alone: %s, want 10.00 still", price)
-	}
+	checkPrices(t, s, "a", "10.00/-") // after v3 alone
 	change(t, s, pool, priceChange(7, "10.00", "12.00", 2))
-	if price, old := priceOf(t, s, "a", 0); price != "15.00" || old != "12.00" {
-		t.Fatalf("after v3 then v2: %s (was %s), want 15.00 (was 12.00), never at the stale 12.00", price, old)
-	}
+	checkPrices(t, s, "a", "15.00/12.00") // after v3 then v2, never at the stale 12.00
 }
 
 func TestPriceChangeStaleEventAfterNewerOneChangesNothing(t *testing.T) {
@@ -172,9 +168,7 @@ func TestPriceChangeStaleEventAfterNewerOneChangesNothing(t *testing.T) {
 	mustReplace(t, s, "a", line(7, "10.00"))
 	change(t, s, pool, priceChange(7, "12.00", "15.00", 3))
 	change(t, s, pool, priceChange(7, "10.00", "12.00", 2))
-	if price, old := priceOf(t, s, "a", 0); price != "15.00" || old != "12.00" {
-		t.Fatalf("%s (was %s), want 15.00 (was 12.00)", price, old)
-	}
+	checkPrices(t, s, "a", "15.00/12.00")
 }
 
 func TestPriceChangeDuplicateChangesNothing(t *testing.T) {
@@ -189,9 +183,7 @@ func TestPriceChangeDuplicateChangesNothing(t *testing.T) {
 	if n := change(t, s, pool, priceChange(7, "10.00", "12.00", 0)); n != 0 {
 		t.Fatalf("an unversioned duplicate updated %d lines", n)
 	}
-	if price, old := priceOf(t, s, "a", 0); price != "12.00" || old != "10.00" {
-		t.Fatalf("%s (was %s), want 12.00 (was 10.00)", price, old)
-	}
+	checkPrices(t, s, "a", "12.00/10.00")
 }
 
 func TestPriceChangeLeavesCustomPricesAlone(t *testing.T) {
@@ -201,12 +193,7 @@ func TestPriceChangeLeavesCustomPricesAlone(t *testing.T) {
 	// 8.00 never was a catalog price of product 7: the line is not tracked.
 	mustReplace(t, s, "a", line(7, "8.00"), line(7, "10.00"))
 	change(t, s, pool, priceChange(7, "10.00", "12.00", 2))
-	if price, old := priceOf(t, s, "a", 0); price != "8.00" || old != "" {
-		t.Fatalf("custom price moved: %s (was %s)", price, old)
-	}
-	if price, _ := priceOf(t, s, "a", 1); price != "12.00" {
-		t.Fatalf("catalog-priced line: %s, want 12.00", price)
-	}
+	checkPrices(t, s, "a", "8.00/-", "12.00/10.00") // the custom price stays, the catalog price moves
 }
 
 func TestPriceChangeWithoutVersionIsTheEShopRule(t *testing.T) {
@@ -216,11 +203,7 @@ func TestPriceChangeWithoutVersionIsTheEShopRule(t *testing.T) {
 	if n := change(t, s, pool, priceChange(7, "10.00", "12.00", 0)); n != 1 {
 		t.Fatalf("updated %d lines, want 1", n)
 	}
-	for i, want := range []string{"12.00", "11.00", "10.00"} {
-		if price, _ := priceOf(t, s, "a", i); price != want {
-			t.Errorf("line %d: %s, want %s", i, price, want)
-		}
-	}
+	checkPrices(t, s, "a", "12.00/10.00", "11.00/-", "10.00/-")
 }
 
 func TestCheckoutRecordsTheRequestOnce(t *testing.T) {
@@ -309,12 +292,9 @@ func TestConcurrentPriceChangesEndAtTheLastPrice(t *testing.T) {
 		}
 	}
 	for i := range 10 {
-		buyer := fmt.Sprintf("buyer-%d", i)
-		if p, _ := priceOf(t, s, buyer, 0); p != price(versions) {
-			t.Errorf("%s: product 7 at %s after the changes in order %v, want %s", buyer, p, order, price(versions))
-		}
-		if p, _ := priceOf(t, s, buyer, 1); p != price(0) {
-			t.Errorf("%s: product 8 moved to %s", buyer, p)
+		// Product 7 at the last price, was the one before; product 8 unmoved.
+		if !checkPrices(t, s, fmt.Sprintf("buyer-%d", i), price(versions)+"/"+price(versions-1), price(0)+"/-") {
+			t.Logf("the changes were applied in the order %v", order)
 		}
 	}
 }
@@ -350,9 +330,7 @@ func TestPriceChangeWaitingForANewerOneSeesIt(t *testing.T) {
 	if err := <-older; err != nil {
 		t.Fatal(err)
 	}
-	if price, old := priceOf(t, s, "a", 0); price != "12.00" || old != "11.00" {
-		t.Fatalf("%s (was %s), want 12.00 (was 11.00): the waiting change used a stale latest price", price, old)
-	}
+	checkPrices(t, s, "a", "12.00/11.00") // else the waiting change used a stale latest price
 }
 
 // waitForLockWait waits until a session of the test's database waits for

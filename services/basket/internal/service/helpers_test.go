@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -119,6 +120,15 @@ func (b basketJSON) prices() []string {
 		out[i] = string(it.UnitPrice) + "/" + old
 	}
 	return out
+}
+
+// checkPrices fails the test unless the buyer's basket holds lines at want,
+// in order, each written as prices writes it.
+func (s *basketUnderTest) checkPrices(t testing.TB, buyer string, want ...string) {
+	t.Helper()
+	if got := s.getBasket(t, buyer).prices(); !slices.Equal(got, want) {
+		t.Errorf("%s's basket: %v, want %v", buyer, got, want)
+	}
 }
 
 func (s *basketUnderTest) getBasket(t testing.TB, buyer string) basketJSON {

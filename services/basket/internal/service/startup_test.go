@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"net/http"
-	"slices"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
@@ -13,13 +12,8 @@ import (
 // becomes ready and works once they come up.
 func TestStartsWithDependenciesDown(t *testing.T) {
 	t.Parallel()
-	dbURL := testkit.NewDatabase(t)
-	db := testkit.NewURLProxy(t, dbURL)
-	broker := testkit.NewBrokerProxy(t)
-	db.Cut()
-	broker.Cut()
-
-	s := launchBasket(t, map[string]string{"DATABASE_URL": db.URL(dbURL), "RABBITMQ_URL": broker.URL(testkit.RabbitURL())}, nil)
+	down := testkit.CutDependencies(t)
+	s := launchBasket(t, down.Env(), nil)
 	testkit.WaitFor(t, "the service to listen", func() bool {
 		res, err := http.Get(s.URL + "/healthz")
 		if err != nil {
@@ -32,11 +26,8 @@ func TestStartsWithDependenciesDown(t *testing.T) {
 		t.Fatalf("readyz with nothing reachable: %d %s, want 503", status, body)
 	}
 
-	db.Restore()
-	broker.Restore()
+	down.Restore()
 	testkit.WaitReady(t, s.URL)
 	s.putBasket(t, "alice", item(7, "10.00"))
-	if got := s.getBasket(t, "alice").prices(); !slices.Equal(got, []string{"10.00/-"}) {
-		t.Fatalf("basket after the start: %v", got)
-	}
+	s.checkPrices(t, "alice", "10.00/-")
 }

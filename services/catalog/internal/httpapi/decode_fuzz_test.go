@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
 )
 
@@ -16,7 +17,7 @@ import (
 // 400 or 413 problem. `make test` runs it over the seed corpus; `go test
 // -fuzz FuzzDecodeItem` explores further.
 func FuzzDecodeItem(f *testing.F) {
-	for _, seed := range []string{
+	seeds := []string{
 		`{"name":"Lantern","description":"d","price":12.5,"pictureFileName":"1.webp","catalogTypeId":1,"catalogBrandId":2,"availableStock":3,"restockThreshold":1,"maxStockThreshold":9,"onReorder":false}`,
 		`{"name":"x","price":0.01,"catalogTypeId":1,"catalogBrandId":1}`,
 		`{"name":"x","price":1.005,"catalogTypeId":1,"catalogBrandId":1}`,
@@ -31,18 +32,8 @@ func FuzzDecodeItem(f *testing.F) {
 		`{"availableStock":99999999999999999999}`,
 		`{"catalogTypeId":-1,"catalogBrandId":9223372036854775807}`,
 		`[]`, `null`, `"x"`, `{`, `{} {}`, ``, "\xff\xfe",
-	} {
-		f.Add([]byte(seed))
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		r := httptest.NewRequest(http.MethodPost, "/api/catalog/items", strings.NewReader(string(body)))
-		it, p := decodeItem(r)
-		if p != nil {
-			if (p.Status != http.StatusBadRequest && p.Status != http.StatusRequestEntityTooLarge) || p.Title == "" {
-				t.Fatalf("refused with %+v, want a 400 or 413 problem", p)
-			}
-			return
-		}
+	testkit.FuzzRequestBody(f, http.MethodPost, "/api/catalog/items", seeds, decodeItem, func(t *testing.T, _ string, it catalog.Item) {
 		if n := utf8.RuneCountInString(it.Name); n < 1 || n > catalog.MaxNameLength || strings.TrimSpace(it.Name) == "" {
 			t.Fatalf("accepted name %q", it.Name)
 		}

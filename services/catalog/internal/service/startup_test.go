@@ -14,15 +14,8 @@ import (
 // ready, and becomes ready (database created, migrated, seeded) once they
 // come up.
 func TestStartsWithDependenciesDownAndBecomesReady(t *testing.T) {
-	dbURL := testkit.NewDatabase(t)
-	pg := testkit.NewURLProxy(t, dbURL)
-	mq := testkit.NewBrokerProxy(t)
-	pg.Cut()
-	mq.Cut()
-
-	addr := testkit.LaunchService(t, "catalog", service.New, map[string]string{
-		"DATABASE_URL": pg.URL(dbURL), "RABBITMQ_URL": mq.URL(testkit.RabbitURL()),
-	}, nil).Addr
+	down := testkit.CutDependencies(t)
+	addr := testkit.LaunchService(t, "catalog", service.New, down.Env(), nil).Addr
 
 	status := func(path string) int {
 		res, err := http.Get("http://" + addr + path)
@@ -40,8 +33,7 @@ func TestStartsWithDependenciesDownAndBecomesReady(t *testing.T) {
 		t.Fatal("healthcheck passed while not ready")
 	}
 
-	pg.Restore()
-	mq.Restore()
+	down.Restore()
 	testkit.WaitFor(t, "readiness", func() bool { return status("/readyz") == http.StatusOK })
 	if code := host.Healthcheck(addr); code != 0 {
 		t.Fatalf("healthcheck exit code %d when ready, want 0", code)

@@ -29,15 +29,10 @@ func readyz(base string) (int, map[string]string) {
 // SIGTERM-like cancellation stops it cleanly (testkit.RunService fails the
 // test otherwise).
 func TestStartsWithDependenciesDown(t *testing.T) {
-	dbURL := testkit.NewDatabase(t)
-	pgProxy := testkit.NewURLProxy(t, dbURL)
-	mqProxy := testkit.NewBrokerProxy(t)
-	pgProxy.Cut()
-	mqProxy.Cut()
-
-	s := underTest(t, testkit.LaunchService(t, "ordering", service.New, map[string]string{
-		"DATABASE_URL": pgProxy.URL(dbURL), "RABBITMQ_URL": mqProxy.URL(testkit.RabbitURL()), "GRACE_PERIOD": "1s",
-	}, nil), dbURL)
+	down := testkit.CutDependencies(t)
+	env := down.Env()
+	env["GRACE_PERIOD"] = "1s"
+	s := underTest(t, testkit.LaunchService(t, "ordering", service.New, env, nil), down.DatabaseURL)
 
 	var checks map[string]string
 	testkit.WaitFor(t, "a not-ready answer naming the database and the broker", func() bool {
@@ -53,8 +48,7 @@ func TestStartsWithDependenciesDown(t *testing.T) {
 		t.Fatalf("/healthz while dependencies are down: %v %v", res, err)
 	}
 
-	pgProxy.Restore()
-	mqProxy.Restore()
+	down.Restore()
 	testkit.WaitFor(t, "readiness once both are up", func() bool {
 		code, _ := readyz(s.URL)
 		return code == http.StatusOK
