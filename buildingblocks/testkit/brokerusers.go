@@ -2,8 +2,13 @@ package testkit
 
 import (
 	"encoding/json"
+	"net/url"
+	"os"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 )
 
 // ImportBrokerDefinitions loads RabbitMQ definitions (users, their
@@ -51,4 +56,79 @@ func ImportBrokerDefinitions(t testing.TB, definitions []byte) {
 		}
 		return true
 	})
+}
+
+// BrokerUsers are the users of a definitions file as [LoadBrokerUsers]
+// loaded them for one test.
+type BrokerUsers struct {
+	// Exchange is the test's name of the shop's exchange.
+	Exchange string
+	// Prefix begins the test's name of every user and queue.
+	Prefix string
+}
+
+// LoadBrokerUsers loads a definitions file (deploy/rabbitmq/definitions.json)
+// into the test broker for one test: its exchange and the users named
+// (services and operators), with their permissions and topic permissions,
+// every name in them made unique to the test (the exchange and prefix
+// [Broker] gives), so that they reach the test's exchange and queues as the
+// file says they reach the shop's. Nothing else of the file is loaded: the
+// administrator and the virtual host are the shared broker's. The test
+// fails unless the file has the exchange, and a user and topic permissions
+// for each of users.
+func LoadBrokerUsers(t testing.TB, file string, users ...string) BrokerUsers {
+	t.Helper()
+	exchange, prefix := Broker(t)
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One pass, so that no name is rewritten twice.
+	names := []string{rabbitmq.DefaultExchange, exchange}
+	for _, u := range users {
+		names = append(names, u, prefix+"_"+u)
+	}
+	var defs map[string][]map[string]any
+	if err := json.Unmarshal([]byte(strings.NewReplacer(names...).Replace(string(raw))), &defs); err != nil {
+		t.Fatalf("testkit: %s: %v", file, err)
+	}
+	ours := func(entries []map[string]any, key string) []map[string]any {
+		var kept []map[string]any
+		for _, e := range entries {
+			if name, _ := e[key].(string); strings.HasPrefix(name, prefix) {
+				kept = append(kept, e)
+			}
+		}
+		return kept
+	}
+	test := map[string][]map[string]any{
+		"exchanges":         ours(defs["exchanges"], "name"),
+		"users":             ours(defs["users"], "name"),
+		"permissions":       ours(defs["permissions"], "user"),
+		"topic_permissions": ours(defs["topic_permissions"], "user"),
+	}
+	if len(test["users"]) != len(users) || len(test["topic_permissions"]) != len(users) || len(test["exchanges"]) != 1 {
+		t.Fatalf("testkit: %s: want the exchange, and a user and topic permissions for each of %v, got %v", file, users, test)
+	}
+	js, err := json.Marshal(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ImportBrokerDefinitions(t, js)
+	return BrokerUsers{Exchange: exchange, Prefix: prefix}
+}
+
+// Queue is the test's name of user's queue (and of the user).
+func (u BrokerUsers) Queue(user string) string { return u.Prefix + "_" + user }
+
+// URL is the test broker's URL as user, with its demo password from the
+// definitions file.
+func (u BrokerUsers) URL(t testing.TB, user string) string {
+	t.Helper()
+	parsed, err := url.Parse(RabbitURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed.User = url.UserPassword(u.Queue(user), u.Queue(user)+"-demo-password")
+	return parsed.String()
 }

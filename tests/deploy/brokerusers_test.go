@@ -2,10 +2,7 @@ package deploy
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -28,75 +25,18 @@ var operatorUsers = []string{"events"}
 
 // brokerUsers is deploy/rabbitmq/definitions.json as loaded into the test
 // broker for one test: the exchange, every service's user and the operator
-// users, queue names and the exchange made unique to the test (the prefix
-// testkit.Broker gave), and nothing else (the operator's user and the virtual host are the shared broker's
-// and stay untouched).
-type brokerUsers struct {
-	exchange, prefix string
-}
+// users (testkit.LoadBrokerUsers).
+type brokerUsers struct{ testkit.BrokerUsers }
 
 func loadBrokerUsers(t *testing.T) brokerUsers {
 	t.Helper()
-	exchange, prefix := testkit.Broker(t)
-	raw, err := os.ReadFile(definitionsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// One pass, so that no name is rewritten twice.
-	names := []string{rabbitmq.DefaultExchange, exchange}
-	for _, s := range append(slices.Clone(busServices), operatorUsers...) {
-		names = append(names, s, prefix+"_"+s)
-	}
-	var defs map[string][]map[string]any
-	if err := json.Unmarshal([]byte(strings.NewReplacer(names...).Replace(string(raw))), &defs); err != nil {
-		t.Fatalf("%s: %v", definitionsFile, err)
-	}
-	ours := func(entries []map[string]any, key string) []map[string]any {
-		var kept []map[string]any
-		for _, e := range entries {
-			if name, _ := e[key].(string); strings.HasPrefix(name, prefix) {
-				kept = append(kept, e)
-			}
-		}
-		return kept
-	}
-	test := map[string][]map[string]any{
-		"exchanges":         ours(defs["exchanges"], "name"),
-		"users":             ours(defs["users"], "name"),
-		"permissions":       ours(defs["permissions"], "user"),
-		"topic_permissions": ours(defs["topic_permissions"], "user"),
-	}
-	if want := len(busServices) + len(operatorUsers); len(test["users"]) != want || len(test["topic_permissions"]) != want || len(test["exchanges"]) != 1 {
-		t.Fatalf("%s: want the exchange, and a user and topic permissions for each of %v and %v, got %v", definitionsFile, busServices, operatorUsers, test)
-	}
-	js, err := json.Marshal(test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.ImportBrokerDefinitions(t, js)
-	return brokerUsers{exchange: exchange, prefix: prefix}
-}
-
-// queue is the test's name of service's queue.
-func (u brokerUsers) queue(service string) string { return u.prefix + "_" + service }
-
-// url is the test broker's URL with service's user (and its demo password
-// from the definitions file).
-func (u brokerUsers) url(t *testing.T, service string) string {
-	t.Helper()
-	parsed, err := url.Parse(testkit.RabbitURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	user := u.queue(service)
-	parsed.User = url.UserPassword(user, user+"-demo-password")
-	return parsed.String()
+	return brokerUsers{testkit.LoadBrokerUsers(t, definitionsFile, append(slices.Clone(busServices), operatorUsers...)...)}
 }
 
 // channel opens a confirm channel as service's user, closed with the test.
 func (u brokerUsers) channel(t *testing.T, service string) *amqp.Channel {
 	t.Helper()
-	conn, err := amqp.DialConfig(u.url(t, service), amqp.Config{Properties: amqp.Table{"connection_name": u.prefix + "-" + service}})
+	conn, err := amqp.DialConfig(u.URL(t, service), amqp.Config{Properties: amqp.Table{"connection_name": u.Prefix + "-" + service}})
 	if err != nil {
 		t.Fatalf("connect as %s's user: %v", service, err)
 	}
@@ -115,12 +55,12 @@ func (u brokerUsers) channel(t *testing.T, service string) *amqp.Channel {
 // the operator: what the shop's services declare for themselves.
 func (u brokerUsers) declare(t *testing.T, queues ...string) {
 	t.Helper()
-	ch := testkit.Channel(t, u.prefix+"-operator")
-	if err := ch.ExchangeDeclare(u.exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
+	ch := testkit.Channel(t, u.Prefix+"-operator")
+	if err := ch.ExchangeDeclare(u.Exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range queues {
-		if _, err := ch.QueueDeclare(u.queue(q), true, false, false, false, nil); err != nil {
+		if _, err := ch.QueueDeclare(u.Queue(q), true, false, false, false, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -168,30 +108,30 @@ func TestBasketsBrokerUserPublishesOnlyBasketsEvents(t *testing.T) {
 	u.declare(t, "ordering")
 
 	ch := u.channel(t, "basket")
-	if err := publish(t, ch, u.exchange, "UserCheckoutAcceptedIntegrationEvent"); err != nil {
+	if err := publish(t, ch, u.Exchange, "UserCheckoutAcceptedIntegrationEvent"); err != nil {
 		t.Fatalf("basket publishes its own UserCheckoutAcceptedIntegrationEvent: %v", err)
 	}
 	wantRefused(t, "basket publishes catalog's ProductPriceChangedIntegrationEvent",
-		publish(t, ch, u.exchange, "ProductPriceChangedIntegrationEvent"))
+		publish(t, ch, u.Exchange, "ProductPriceChangedIntegrationEvent"))
 	// Nor can it reach another service's queue by name, around the exchange.
 	wantRefused(t, "basket publishes into ordering's queue through the default exchange",
-		publish(t, u.channel(t, "basket"), "", u.queue("ordering")))
+		publish(t, u.channel(t, "basket"), "", u.Queue("ordering")))
 }
 
 func TestBasketsBrokerUserConsumesOnlyItsOwnQueue(t *testing.T) {
 	u := loadBrokerUsers(t)
 	u.declare(t, "basket", "catalog")
 
-	if _, err := u.channel(t, "basket").Consume(u.queue("basket"), "", false, false, false, false, nil); err != nil {
+	if _, err := u.channel(t, "basket").Consume(u.Queue("basket"), "", false, false, false, false, nil); err != nil {
 		t.Fatalf("basket consumes its own queue: %v", err)
 	}
-	_, err := u.channel(t, "basket").Consume(u.queue("catalog"), "", false, false, false, false, nil)
+	_, err := u.channel(t, "basket").Consume(u.Queue("catalog"), "", false, false, false, false, nil)
 	wantRefused(t, "basket consumes catalog's queue", err)
 
-	if err := u.channel(t, "basket").QueueBind(u.queue("basket"), "ProductPriceChangedIntegrationEvent", u.exchange, false, nil); err != nil {
+	if err := u.channel(t, "basket").QueueBind(u.Queue("basket"), "ProductPriceChangedIntegrationEvent", u.Exchange, false, nil); err != nil {
 		t.Fatalf("basket binds its queue to an event it consumes: %v", err)
 	}
-	err = u.channel(t, "basket").QueueBind(u.queue("basket"), "OrderStockConfirmedIntegrationEvent", u.exchange, false, nil)
+	err = u.channel(t, "basket").QueueBind(u.Queue("basket"), "OrderStockConfirmedIntegrationEvent", u.Exchange, false, nil)
 	wantRefused(t, "basket binds its queue to ordering's OrderStockConfirmedIntegrationEvent", err)
 }
 
@@ -202,9 +142,9 @@ func TestNoServicesBrokerUserMayDeleteOrDeclareTheExchange(t *testing.T) {
 	u := loadBrokerUsers(t)
 	u.declare(t)
 	for _, user := range append(slices.Clone(busServices), operatorUsers...) {
-		wantRefused(t, user+" deletes the exchange", u.channel(t, user).ExchangeDelete(u.exchange, false, false))
+		wantRefused(t, user+" deletes the exchange", u.channel(t, user).ExchangeDelete(u.Exchange, false, false))
 		wantRefused(t, user+" declares the exchange",
-			u.channel(t, user).ExchangeDeclare(u.exchange, amqp.ExchangeTopic, true, false, false, false, nil))
+			u.channel(t, user).ExchangeDeclare(u.Exchange, amqp.ExchangeTopic, true, false, false, false, nil))
 	}
 }
 
@@ -212,10 +152,10 @@ func TestNoServicesBrokerUserMayDeleteOrDeclareTheExchange(t *testing.T) {
 // without it (the operator declares it), its readiness says so.
 func TestAServiceBusRunningAsItsUserReportsAMissingExchange(t *testing.T) {
 	u := loadBrokerUsers(t)
-	if err := testkit.Channel(t, u.prefix+"-operator").ExchangeDelete(u.exchange, false, false); err != nil {
+	if err := testkit.Channel(t, u.Prefix+"-operator").ExchangeDelete(u.Exchange, false, false); err != nil {
 		t.Fatal(err)
 	}
-	bus := testkit.StartBus(t, rabbitmq.Config{URL: u.url(t, "catalog"), Exchange: u.exchange, AppID: u.queue("catalog")})
+	bus := testkit.StartBus(t, rabbitmq.Config{URL: u.URL(t, "catalog"), Exchange: u.Exchange, AppID: u.Queue("catalog")})
 	var reported error
 	testkit.WaitFor(t, "the bus to report the missing exchange", func() bool {
 		reported = bus.Check(context.Background())
@@ -235,7 +175,7 @@ func TestAServiceBusRunningAsItsUserRetriesAndParks(t *testing.T) {
 	defer cancel()
 	config := func(service string) rabbitmq.Config {
 		return rabbitmq.Config{
-			URL: u.url(t, service), Exchange: u.exchange, Queue: u.queue(service),
+			URL: u.URL(t, service), Exchange: u.Exchange, Queue: u.Queue(service),
 			MaxAttempts: 3, RetryBackoff: 5 * time.Millisecond,
 		}
 	}
@@ -255,7 +195,7 @@ func TestAServiceBusRunningAsItsUserRetriesAndParks(t *testing.T) {
 
 	// The operator reads the dead-letter queue (testkit as guest); the
 	// service's user may not.
-	parked := testkit.WaitParked(t, u.queue("basket"), 1)
+	parked := testkit.WaitParked(t, u.Queue("basket"), 1)
 	if p := parked[0]; len(parked) != 1 || p.ID != price.ID || p.Reason != rabbitmq.ReasonFailed || p.Attempts != 3 {
 		t.Fatalf("parked %+v, want the price change, failed after 3 attempts", parked)
 	}
@@ -271,14 +211,14 @@ func TestTheWebappsBrokerUserBindsTheStatusesItShowsAndPublishesNothing(t *testi
 	u := loadBrokerUsers(t)
 	u.declare(t, "webapp")
 	for _, status := range []string{"Submitted", "AwaitingValidation", "Paid", "Shipped", "Cancelled"} {
-		if err := u.channel(t, "webapp").QueueBind(u.queue("webapp"), "OrderStatusChangedTo"+status+"IntegrationEvent", u.exchange, false, nil); err != nil {
+		if err := u.channel(t, "webapp").QueueBind(u.Queue("webapp"), "OrderStatusChangedTo"+status+"IntegrationEvent", u.Exchange, false, nil); err != nil {
 			t.Fatalf("webapp binds its queue to %s: %v", status, err)
 		}
 	}
-	err := u.channel(t, "webapp").QueueBind(u.queue("webapp"), "OrderStatusChangedToStockConfirmedIntegrationEvent", u.exchange, false, nil)
+	err := u.channel(t, "webapp").QueueBind(u.Queue("webapp"), "OrderStatusChangedToStockConfirmedIntegrationEvent", u.Exchange, false, nil)
 	wantRefused(t, "webapp binds its queue to OrderStatusChangedToStockConfirmedIntegrationEvent", err)
 	wantRefused(t, "webapp publishes OrderStatusChangedToPaidIntegrationEvent",
-		publish(t, u.channel(t, "webapp"), u.exchange, "OrderStatusChangedToPaidIntegrationEvent"))
+		publish(t, u.channel(t, "webapp"), u.Exchange, "OrderStatusChangedToPaidIntegrationEvent"))
 }
 
 // The events user (make events) binds a queue the broker names to every
@@ -288,21 +228,21 @@ func TestTheEventsUserTailsEveryEventAndPublishesNothing(t *testing.T) {
 	u.declare(t, "basket")
 	tail := u.channel(t, "events")
 	// The demo's watcher checks that the exchange is there first.
-	if err := tail.ExchangeDeclarePassive(u.exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
+	if err := tail.ExchangeDeclarePassive(u.Exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
 		t.Fatalf("events checks the exchange: %v", err)
 	}
 	q, err := tail.QueueDeclare("", false, true, true, false, nil)
 	if err != nil {
 		t.Fatalf("events declares a queue the broker names: %v", err)
 	}
-	if err := tail.QueueBind(q.Name, "#", u.exchange, false, nil); err != nil {
+	if err := tail.QueueBind(q.Name, "#", u.Exchange, false, nil); err != nil {
 		t.Fatalf("events binds its queue to every event: %v", err)
 	}
 	deliveries, err := tail.Consume(q.Name, "", true, true, false, false, nil)
 	if err != nil {
 		t.Fatalf("events consumes its queue: %v", err)
 	}
-	if err := publish(t, u.channel(t, "catalog"), u.exchange, "ProductPriceChangedIntegrationEvent"); err != nil {
+	if err := publish(t, u.channel(t, "catalog"), u.Exchange, "ProductPriceChangedIntegrationEvent"); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -314,9 +254,9 @@ func TestTheEventsUserTailsEveryEventAndPublishesNothing(t *testing.T) {
 		t.Fatal("the tail did not get the event")
 	}
 	wantRefused(t, "events publishes ProductPriceChangedIntegrationEvent",
-		publish(t, u.channel(t, "events"), u.exchange, "ProductPriceChangedIntegrationEvent"))
-	_, err = u.channel(t, "events").Consume(u.queue("basket"), "", false, false, false, false, nil)
+		publish(t, u.channel(t, "events"), u.Exchange, "ProductPriceChangedIntegrationEvent"))
+	_, err = u.channel(t, "events").Consume(u.Queue("basket"), "", false, false, false, false, nil)
 	wantRefused(t, "events consumes basket's queue", err)
-	err = u.channel(t, "events").QueueBind(u.queue("basket"), "#", u.exchange, false, nil)
+	err = u.channel(t, "events").QueueBind(u.Queue("basket"), "#", u.Exchange, false, nil)
 	wantRefused(t, "events binds basket's queue", err)
 }

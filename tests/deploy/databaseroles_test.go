@@ -3,9 +3,6 @@ package deploy
 import (
 	"context"
 	"errors"
-	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -18,56 +15,12 @@ import (
 // databaseServices are the services with a database, each with its role.
 var databaseServices = []string{"catalog", "basket", "ordering", "identity"}
 
-// databaseRoles is deploy/postgres/init.sql as run on the test server for
-// one test, every role and database name made unique to the test.
-type databaseRoles struct{ prefix string }
-
-func runInitSQL(t *testing.T) databaseRoles {
+// runInitSQL runs deploy/postgres/init.sql on the test server for one
+// test, every role and database name made unique to the test
+// (testkit.RunInitSQL).
+func runInitSQL(t *testing.T) testkit.DatabaseRoles {
 	t.Helper()
-	// Short: role and database names have at most 63 bytes.
-	prefix := testkit.UniqueName(t, "r")[:10]
-	raw, err := os.ReadFile("../../deploy/postgres/init.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, s := range databaseServices {
-		names = append(names, s, prefix+"_"+s)
-	}
-	r := databaseRoles{prefix: prefix}
-	t.Cleanup(func() {
-		for _, s := range databaseServices {
-			testkit.AdminExec(t, "DROP DATABASE IF EXISTS "+pgx.Identifier{r.database(s)}.Sanitize()+" WITH (FORCE)")
-			testkit.AdminExec(t, "DROP ROLE IF EXISTS "+pgx.Identifier{r.role(s)}.Sanitize())
-		}
-	})
-	// init.sql is a psql script (\gexec); run it as compose does, with psql
-	// (PSQL overrides the command, e.g. "docker compose exec -T postgres psql").
-	cmd := strings.Fields(os.Getenv("PSQL"))
-	if len(cmd) == 0 {
-		cmd = []string{"psql"}
-	}
-	psql := exec.Command(cmd[0], append(cmd[1:], "--no-psqlrc", "--quiet", "-d", testkit.PostgresURL(), "-f", "-")...)
-	psql.Stdin = strings.NewReader(strings.NewReplacer(names...).Replace(string(raw)))
-	if out, err := psql.CombinedOutput(); err != nil {
-		t.Fatalf("psql < init.sql: %v\n%s", err, out)
-	}
-	return r
-}
-
-func (r databaseRoles) role(service string) string     { return r.prefix + "_" + service }
-func (r databaseRoles) database(service string) string { return r.prefix + "_" + service + "db" }
-
-// url is the test server's URL of database db as service's role.
-func (r databaseRoles) url(t *testing.T, service, db string) string {
-	t.Helper()
-	u, err := url.Parse(testkit.PostgresURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + db
-	u.User = url.UserPassword(r.role(service), r.role(service)+"-demo-password")
-	return u.String()
+	return testkit.RunInitSQL(t, "../../deploy/postgres/init.sql", databaseServices...)
 }
 
 // Each role connects to its own database and is refused on every other
@@ -80,7 +33,7 @@ func TestEachDatabaseRoleReachesOnlyItsOwnDatabase(t *testing.T) {
 	defer cancel()
 	for _, role := range databaseServices {
 		for _, db := range databaseServices {
-			conn, err := pgx.Connect(ctx, r.url(t, role, r.database(db)))
+			conn, err := pgx.Connect(ctx, r.URL(t, role, r.Database(db)))
 			if err == nil {
 				conn.Close(ctx)
 			}
@@ -104,7 +57,7 @@ func TestAServiceStartsAsItsRoleOnTheDatabaseMadeForIt(t *testing.T) {
 	r := runInitSQL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
 	defer cancel()
-	dbURL := r.url(t, "catalog", r.database("catalog"))
+	dbURL := r.URL(t, "catalog", r.Database("catalog"))
 	for start := 1; start <= 2; start++ {
 		if err := postgres.EnsureDatabase(ctx, dbURL); err != nil {
 			t.Fatalf("start %d: EnsureDatabase as catalog's role: %v", start, err)
@@ -123,7 +76,7 @@ func TestAServiceStartsAsItsRoleOnTheDatabaseMadeForIt(t *testing.T) {
 		}
 	}
 	// And it may not create what it lacks: no CREATEDB.
-	missing := r.url(t, "catalog", r.prefix+"_missing")
+	missing := r.URL(t, "catalog", r.Prefix+"_missing")
 	if err := postgres.EnsureDatabase(ctx, missing); err == nil || !strings.Contains(err.Error(), "may not create it") {
 		t.Fatalf("EnsureDatabase of a missing database as catalog's role: %v, want it refused", err)
 	}
