@@ -132,3 +132,20 @@ func (u BrokerUsers) URL(t testing.TB, user string) string {
 	parsed.User = url.UserPassword(u.Queue(user), u.Queue(user)+"-demo-password")
 	return parsed.String()
 }
+
+// BrokerConnectionUsers lists the user of every connection open to the
+// test broker, once each.
+func BrokerConnectionUsers(t testing.TB) []string {
+	t.Helper()
+	rows, err := rabbitmqctlList("list_connections", "user")
+	if err != nil {
+		t.Fatalf("testkit: rabbitmqctl list_connections: %v", err)
+	}
+	var users []string
+	for _, r := range rows {
+		if !slices.Contains(users, r[0]) {
+			users = append(users, r[0])
+		}
+	}
+	return users
+}

@@ -26,6 +26,7 @@ func TestTheDemoStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.checkOwnUsers(t)
 	published.check(t, "ProductPriceChangedIntegrationEvent", "UserCheckoutAcceptedIntegrationEvent", "OrderStartedIntegrationEvent",
 		"OrderStatusChangedToSubmittedIntegrationEvent", "OrderStatusChangedToAwaitingValidationIntegrationEvent",
 		"OrderStockConfirmedIntegrationEvent", "OrderStatusChangedToStockConfirmedIntegrationEvent",

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/tests/e2e/shop"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
 var services = []string{"catalog", "basket", "ordering", "payment"}
@@ -87,9 +89,15 @@ type Shop struct {
 	Exchange string
 	// prefix names the test's broker objects (testkit.Broker).
 	prefix string
+	// users are the services' broker users, and roles their database
+	// roles, as deploy/rabbitmq/definitions.json and
+	// deploy/postgres/init.sql make them: each service runs as its own.
+	users testkit.BrokerUsers
+	roles testkit.DatabaseRoles
 	// Queues are the services' queues on it, by service.
 	Queues map[string]string
-	// Databases are the URLs of the services' databases, by service.
+	// Databases are the URLs of the services' databases, by service, as
+	// the tests' administrator.
 	Databases map[string]string
 }
 
@@ -120,12 +128,13 @@ func StartShopWithIdentity(t testing.TB, extra ...string) *Shop {
 func startShop(t testing.TB, withIdentity bool, extra ...string) *Shop {
 	s := &Shop{t: t, bins: buildBinaries(t), logDir: t.TempDir(), env: map[string][]string{}, addr: map[string]string{}, procs: map[string]*exec.Cmd{},
 		Queues: map[string]string{}}
-	exchange, prefix := testkit.Broker(t)
+	s.users = testkit.LoadBrokerUsers(t, "../../deploy/rabbitmq/definitions.json", append(services, "webapp")...)
+	s.roles = testkit.RunInitSQL(t, "../../deploy/postgres/init.sql", "catalog", "basket", "ordering", "identity")
+	exchange, prefix := s.users.Exchange, s.users.Prefix
 	s.Exchange, s.prefix = exchange, prefix
-	s.Databases = map[string]string{
-		"catalog":  testkit.NewDatabase(t),
-		"basket":   testkit.NewDatabase(t),
-		"ordering": testkit.NewDatabase(t),
+	s.Databases = map[string]string{}
+	for _, name := range []string{"catalog", "basket", "ordering"} {
+		s.Databases[name] = s.roles.URL(t, "", s.roles.Database(name))
 	}
 	t.Cleanup(s.stopAll)
 	issuer := ""
@@ -139,10 +148,10 @@ func startShop(t testing.TB, withIdentity bool, extra ...string) *Shop {
 	}
 	for _, name := range services {
 		s.addr[name] = freePort(t)
-		s.Queues[name] = prefix + "_" + name
+		s.Queues[name] = s.users.Queue(name)
 		env := []string{
 			"HTTP_ADDR=" + s.addr[name],
-			"RABBITMQ_URL=" + testkit.RabbitURL(),
+			"RABBITMQ_URL=" + s.users.URL(t, name),
 			"EVENTBUS_EXCHANGE=" + exchange,
 			"EVENTBUS_QUEUE=" + s.Queues[name],
 			"LOG_LEVEL=debug",
@@ -154,8 +163,8 @@ func startShop(t testing.TB, withIdentity bool, extra ...string) *Shop {
 			"AUTH_ISSUER=" + issuer,
 			"AUTH_AUDIENCE=" + testkit.Audience,
 		}
-		if db, ok := s.Databases[name]; ok {
-			env = append(env, "DATABASE_URL="+db)
+		if _, ok := s.Databases[name]; ok {
+			env = append(env, "DATABASE_URL="+s.roles.URL(t, name, s.roles.Database(name)))
 		}
 		if name == "payment" && s.Webapp != "" {
 			env = append(env, "PAYMENT_CORS_ORIGINS="+s.Webapp) // the checkout page sends the card
@@ -166,7 +175,7 @@ func startShop(t testing.TB, withIdentity bool, extra ...string) *Shop {
 		s.Start(name)
 	}
 	if s.Webapp != "" {
-		s.startWebapp(exchange, prefix, extra)
+		s.startWebapp(extra)
 	}
 	s.Client = &shop.Client{
 		CatalogURL:  "http://" + s.addr["catalog"],
@@ -181,12 +190,12 @@ func startShop(t testing.TB, withIdentity bool, extra ...string) *Shop {
 // until it is ready; it returns its URL, the issuer.
 func (s *Shop) startIdentity() string {
 	s.t.Helper()
-	s.Databases["identity"] = testkit.NewDatabase(s.t)
+	s.Databases["identity"] = s.roles.URL(s.t, "", s.roles.Database("identity"))
 	s.addr["identity"] = freePort(s.t)
 	s.Identity = "http://" + s.addr["identity"]
 	s.env["identity"] = []string{
 		"HTTP_ADDR=" + s.addr["identity"],
-		"DATABASE_URL=" + s.Databases["identity"],
+		"DATABASE_URL=" + s.roles.URL(s.t, "identity", s.roles.Database("identity")),
 		"IDENTITY_ISSUER=" + s.Identity,
 		"IDENTITY_PASSWORD_COST=4", // bcrypt's least: the test signs in, it does not guard
 		"IDENTITY_CLIENTS=" + identityClients(s.Webapp),
@@ -215,12 +224,12 @@ func identityClients(webappURL string) string {
 // startWebapp starts the storefront over the four services and identity,
 // on the test's exchange with a queue of its own. Its readiness is part of
 // WaitReady.
-func (s *Shop) startWebapp(exchange, prefix string, extra []string) {
-	s.Queues["webapp"] = prefix + "_webapp"
+func (s *Shop) startWebapp(extra []string) {
+	s.Queues["webapp"] = s.users.Queue("webapp")
 	s.env["webapp"] = append([]string{
 		"HTTP_ADDR=" + s.addr["webapp"],
-		"RABBITMQ_URL=" + testkit.RabbitURL(),
-		"EVENTBUS_EXCHANGE=" + exchange,
+		"RABBITMQ_URL=" + s.users.URL(s.t, "webapp"),
+		"EVENTBUS_EXCHANGE=" + s.Exchange,
 		"EVENTBUS_QUEUE=" + s.Queues["webapp"],
 		"LOG_LEVEL=debug",
 		"AUTH_ISSUER=" + s.Identity,
@@ -408,4 +417,34 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// checkOwnUsers fails the test unless every service is connected to the
+// broker as its own user and to its database as its own role, the ones
+// deploy/rabbitmq/definitions.json and deploy/postgres/init.sql make: the
+// shop works with no more than they grant.
+func (s *Shop) checkOwnUsers(t *testing.T) {
+	t.Helper()
+	connected := testkit.BrokerConnectionUsers(t)
+	for name := range s.Queues {
+		if user := s.users.Queue(name); !slices.Contains(connected, user) {
+			t.Errorf("%s is not connected to the broker as its user %s; connected users: %v", name, user, connected)
+		}
+	}
+	ctx := context.Background()
+	for name, dbURL := range s.Databases {
+		conn, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var roles []string
+		err = conn.QueryRow(ctx, `SELECT array_agg(DISTINCT usename::text) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&roles)
+		conn.Close(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if role := s.roles.Role(name); !slices.Equal(roles, []string{role}) {
+			t.Errorf("%s's database has sessions of %v, want its role %s alone", name, roles, role)
+		}
+	}
 }

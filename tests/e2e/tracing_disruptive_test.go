@@ -23,7 +23,7 @@ func TestDisruptiveTracingARelayedEventJoinsItsTraceAfterABrokerOutage(t *testin
 	// Catalog alone reaches the broker through a proxy the test can cut.
 	proxy := testkit.NewBrokerProxy(t)
 	s.Kill("catalog")
-	s.env["catalog"] = append(s.env["catalog"], "RABBITMQ_URL="+proxy.URL(testkit.RabbitURL()))
+	s.env["catalog"] = append(s.env["catalog"], "RABBITMQ_URL="+proxy.URL(s.users.URL(t, "catalog")))
 	s.Start("catalog")
 	s.WaitReady(t)
 

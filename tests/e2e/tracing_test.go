@@ -112,7 +112,7 @@ func TestTracingARetriedDeliveryShowsItsAttempts(t *testing.T) {
 	rec := startOTLPReceiver(t)
 	s := StartShop(t, rec.env()...)
 	it := s.readyItems(t, 1)[0]
-	failTwice(t, s.Databases["basket"], "basket.follow_price_change")
+	failTwice(t, s.roles.URL(t, "basket", s.roles.Database("basket")), "basket.follow_price_change")
 	s.changePrice(t, it, nil)
 
 	spans := priceChangeTrace(t, rec, 3)
@@ -142,7 +142,9 @@ func TestTracingARetriedDeliveryShowsItsAttempts(t *testing.T) {
 
 // failTwice makes the handler's inbox record fail twice in the database at
 // url, and then pass: a sequence counts the attempts outside the
-// transactions that roll back.
+// transactions that roll back. url is the service's role's, which owns the
+// inbox table and so may add the trigger, and whose sessions may use the
+// sequence.
 func failTwice(t *testing.T, url, handler string) {
 	t.Helper()
 	_, err := connect(t, url).Exec(context.Background(), fmt.Sprintf(`
