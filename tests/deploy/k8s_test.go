@@ -16,36 +16,33 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
-// newObject returns an empty value of the API type for apiVersion/kind, so
-// that decoding into it rejects fields the type does not have.
-func newObject(apiVersion, kind string) (any, error) {
-	switch apiVersion + "/" + kind {
-	case "v1/Namespace":
-		return &corev1.Namespace{}, nil
-	case "v1/ConfigMap":
-		return &corev1.ConfigMap{}, nil
-	case "v1/Secret":
-		return &corev1.Secret{}, nil
-	case "v1/Service":
-		return &corev1.Service{}, nil
-	case "v1/ServiceAccount":
-		return &corev1.ServiceAccount{}, nil
-	case "rbac.authorization.k8s.io/v1/Role":
-		return &rbacv1.Role{}, nil
-	case "rbac.authorization.k8s.io/v1/RoleBinding":
-		return &rbacv1.RoleBinding{}, nil
-	case "apps/v1/Deployment":
-		return &appsv1.Deployment{}, nil
-	case "apps/v1/StatefulSet":
-		return &appsv1.StatefulSet{}, nil
-	case "policy/v1/PodDisruptionBudget":
-		return &policyv1.PodDisruptionBudget{}, nil
+// apiTypes knows the Go type of every kind in the API groups the manifests
+// use, so that decoding into a new value of it rejects fields the type does
+// not have.
+var apiTypes = func() *runtime.Scheme {
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, policyv1.AddToScheme, rbacv1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			panic(err)
+		}
 	}
-	return nil, fmt.Errorf("no API type known for %s %s: add it to newObject", apiVersion, kind)
+	return scheme
+}()
+
+// newObject returns an empty value of the API type for apiVersion/kind.
+func newObject(apiVersion, kind string) (any, error) {
+	obj, err := apiTypes.New(schema.FromAPIVersionAndKind(apiVersion, kind))
+	if err != nil {
+		return nil, fmt.Errorf("%w: add its API group to apiTypes", err)
+	}
+	return obj, nil
 }
 
 func strictDecode(raw []byte, into any) error {
@@ -66,33 +63,28 @@ type manifests struct {
 	services     map[string]corev1.Service
 }
 
-func buildManifests(t *testing.T) manifests {
+// kustomizeBuild is what `kustomize build deploy/k8s` gives.
+func kustomizeBuild(t *testing.T) []*resource.Resource {
 	t.Helper()
 	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), "../../deploy/k8s")
 	if err != nil {
 		t.Fatalf("kustomize build deploy/k8s: %v", err)
 	}
+	return resources.Resources()
+}
+
+func buildManifests(t *testing.T) manifests {
+	t.Helper()
 	m := manifests{configMaps: map[string]map[string]string{}, secrets: map[string]map[string]string{}, backends: map[string]appsv1.Deployment{},
 		statefulSets: map[string]appsv1.StatefulSet{}, services: map[string]corev1.Service{}}
-	for _, r := range resources.Resources() {
+	for _, r := range kustomizeBuild(t) {
 		js, err := r.MarshalJSON()
 		if err != nil {
 			t.Fatal(err)
 		}
-		var into any
-		switch r.GetKind() {
-		case "ConfigMap":
-			into = &corev1.ConfigMap{}
-		case "Secret":
-			into = &corev1.Secret{}
-		case "Deployment":
-			into = &appsv1.Deployment{}
-		case "StatefulSet":
-			into = &appsv1.StatefulSet{}
-		case "Service":
-			into = &corev1.Service{}
-		default:
-			continue
+		into, err := newObject(r.GetApiVersion(), r.GetKind())
+		if err != nil {
+			t.Fatal(err)
 		}
 		if err := json.Unmarshal(js, into); err != nil {
 			t.Fatalf("%s %s: %v", r.GetKind(), r.GetName(), err)
@@ -123,15 +115,10 @@ func buildManifests(t *testing.T) manifests {
 }
 
 func TestKustomizeBuildsAndEveryObjectDecodesStrictly(t *testing.T) {
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	resources, err := k.Run(filesys.MakeFsOnDisk(), "../../deploy/k8s")
-	if err != nil {
-		t.Fatalf("kustomize build deploy/k8s: %v", err)
-	}
 	deployments := map[string]*appsv1.Deployment{}
 	pdbs := map[string]bool{}
 	kinds := map[string]int{}
-	for _, r := range resources.Resources() {
+	for _, r := range kustomizeBuild(t) {
 		raw, err := r.MarshalJSON()
 		if err != nil {
 			t.Fatal(err)
