@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -38,10 +37,7 @@ type brokerUsers struct {
 func loadBrokerUsers(t *testing.T) brokerUsers {
 	t.Helper()
 	exchange, prefix := testkit.Broker(t)
-	raw, err := os.ReadFile(definitionsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustRead(t, definitionsFile)
 	// One pass, so that no name is rewritten twice.
 	names := []string{rabbitmq.DefaultExchange, exchange}
 	for _, s := range append(slices.Clone(busServices), operatorUsers...) {

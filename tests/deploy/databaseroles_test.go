@@ -26,10 +26,7 @@ func runInitSQL(t *testing.T) databaseRoles {
 	t.Helper()
 	// Short: role and database names have at most 63 bytes.
 	prefix := testkit.UniqueName(t, "r")[:10]
-	raw, err := os.ReadFile("../../deploy/postgres/init.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustRead(t, "../../deploy/postgres/init.sql")
 	var names []string
 	for _, s := range databaseServices {
 		names = append(names, s, prefix+"_"+s)
