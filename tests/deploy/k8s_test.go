@@ -63,14 +63,38 @@ type manifests struct {
 	services     map[string]corev1.Service
 }
 
-// kustomizeBuild is what `kustomize build deploy/k8s` gives.
-func kustomizeBuild(t *testing.T) []*resource.Resource {
+// k8sObject is one object of `kustomize build deploy/k8s`, decoded
+// strictly into a new value of its API type, or the error that kept it from
+// that.
+type k8sObject struct {
+	*resource.Resource
+	value any
+	err   error
+}
+
+// kustomizeBuild is what `kustomize build deploy/k8s` gives, object by
+// object.
+func kustomizeBuild(t *testing.T) []k8sObject {
 	t.Helper()
 	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), "../../deploy/k8s")
 	if err != nil {
 		t.Fatalf("kustomize build deploy/k8s: %v", err)
 	}
-	return resources.Resources()
+	var objects []k8sObject
+	for _, r := range resources.Resources() {
+		raw, err := r.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := k8sObject{Resource: r}
+		if o.value, o.err = newObject(r.GetApiVersion(), r.GetKind()); o.err == nil {
+			if err := strictDecode(raw, o.value); err != nil {
+				o.err = fmt.Errorf("%s %s does not decode strictly: %w", r.GetKind(), r.GetName(), err)
+			}
+		}
+		objects = append(objects, o)
+	}
+	return objects
 }
 
 func buildManifests(t *testing.T) manifests {
@@ -78,18 +102,10 @@ func buildManifests(t *testing.T) manifests {
 	m := manifests{configMaps: map[string]map[string]string{}, secrets: map[string]map[string]string{}, backends: map[string]appsv1.Deployment{},
 		statefulSets: map[string]appsv1.StatefulSet{}, services: map[string]corev1.Service{}}
 	for _, r := range kustomizeBuild(t) {
-		js, err := r.MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
+		if r.err != nil {
+			t.Fatal(r.err)
 		}
-		into, err := newObject(r.GetApiVersion(), r.GetKind())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(js, into); err != nil {
-			t.Fatalf("%s %s: %v", r.GetKind(), r.GetName(), err)
-		}
-		switch o := into.(type) {
+		switch o := r.value.(type) {
 		case *corev1.ConfigMap:
 			m.configMaps[o.Name] = o.Data
 		case *corev1.Secret:
@@ -119,24 +135,15 @@ func TestKustomizeBuildsAndEveryObjectDecodesStrictly(t *testing.T) {
 	pdbs := map[string]bool{}
 	kinds := map[string]int{}
 	for _, r := range kustomizeBuild(t) {
-		raw, err := r.MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		obj, err := newObject(r.GetApiVersion(), r.GetKind())
-		if err != nil {
-			t.Error(err)
-			continue
-		}
-		if err := strictDecode(raw, obj); err != nil {
-			t.Errorf("%s %s does not decode strictly: %v", r.GetKind(), r.GetName(), err)
+		if r.err != nil {
+			t.Error(r.err)
 			continue
 		}
 		kinds[r.GetKind()]++
 		if r.GetNamespace() != "eshop" && r.GetKind() != "Namespace" {
 			t.Errorf("%s %s is in namespace %q, want eshop", r.GetKind(), r.GetName(), r.GetNamespace())
 		}
-		switch o := obj.(type) {
+		switch o := r.value.(type) {
 		case *appsv1.Deployment:
 			deployments[o.Name] = o
 		case *policyv1.PodDisruptionBudget:
