@@ -18,10 +18,7 @@ const composeSchema = "testdata/compose-spec.json"
 // docker-compose.yml and its ports overlay are valid Compose files by the
 // specification's schema.
 func TestComposeFilesMatchTheComposeSpecSchema(t *testing.T) {
-	raw, err := os.ReadFile(composeSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustRead(t, composeSchema)
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("%s: %v", composeSchema, err)

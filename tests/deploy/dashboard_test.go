@@ -108,10 +108,7 @@ func TestTheSeriesListIsObservabilitysTable(t *testing.T) {
 	if spec, ok := specText(t); ok {
 		checkSeriesTable(t, "observability.md", seriesTable(t, "observability.md", spec))
 	}
-	docs, err := os.ReadFile("../../docs/observability.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+	docs := mustRead(t, "../../docs/observability.md")
 	checkSeriesTable(t, "docs/observability.md", seriesTable(t, "docs/observability.md", string(docs)))
 }
 
@@ -133,10 +130,7 @@ type dashboard struct {
 
 func readDashboard(t *testing.T) dashboard {
 	t.Helper()
-	raw, err := os.ReadFile(dashboardFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustRead(t, dashboardFile)
 	var d dashboard
 	if err := json.Unmarshal(raw, &d); err != nil {
 		t.Fatalf("%s: %v", dashboardFile, err)

@@ -44,10 +44,7 @@ func TestTheToolsBuildAsTheDockerfileBuildsThem(t *testing.T) {
 // wants: the steps the test repeats.
 func dockerfileHas(t *testing.T, wants ...string) {
 	t.Helper()
-	dockerfile, err := os.ReadFile("../../deploy/Dockerfile")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dockerfile := mustRead(t, "../../deploy/Dockerfile")
 	for _, want := range wants {
 		if !strings.Contains(string(dockerfile), want) {
 			t.Fatalf("deploy/Dockerfile no longer has %q: update this test with it", want)

@@ -16,36 +16,33 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
-// newObject returns an empty value of the API type for apiVersion/kind, so
-// that decoding into it rejects fields the type does not have.
-func newObject(apiVersion, kind string) (any, error) {
-	switch apiVersion + "/" + kind {
-	case "v1/Namespace":
-		return &corev1.Namespace{}, nil
-	case "v1/ConfigMap":
-		return &corev1.ConfigMap{}, nil
-	case "v1/Secret":
-		return &corev1.Secret{}, nil
-	case "v1/Service":
-		return &corev1.Service{}, nil
-	case "v1/ServiceAccount":
-		return &corev1.ServiceAccount{}, nil
-	case "rbac.authorization.k8s.io/v1/Role":
-		return &rbacv1.Role{}, nil
-	case "rbac.authorization.k8s.io/v1/RoleBinding":
-		return &rbacv1.RoleBinding{}, nil
-	case "apps/v1/Deployment":
-		return &appsv1.Deployment{}, nil
-	case "apps/v1/StatefulSet":
-		return &appsv1.StatefulSet{}, nil
-	case "policy/v1/PodDisruptionBudget":
-		return &policyv1.PodDisruptionBudget{}, nil
+// apiTypes knows the Go type of every kind in the API groups the manifests
+// use, so that decoding into a new value of it rejects fields the type does
+// not have.
+var apiTypes = func() *runtime.Scheme {
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, policyv1.AddToScheme, rbacv1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			panic(err)
+		}
 	}
-	return nil, fmt.Errorf("no API type known for %s %s: add it to newObject", apiVersion, kind)
+	return scheme
+}()
+
+// newObject returns an empty value of the API type for apiVersion/kind.
+func newObject(apiVersion, kind string) (any, error) {
+	obj, err := apiTypes.New(schema.FromAPIVersionAndKind(apiVersion, kind))
+	if err != nil {
+		return nil, fmt.Errorf("%w: add its API group to apiTypes", err)
+	}
+	return obj, nil
 }
 
 func strictDecode(raw []byte, into any) error {
@@ -66,38 +63,49 @@ type manifests struct {
 	services     map[string]corev1.Service
 }
 
-func buildManifests(t *testing.T) manifests {
+// k8sObject is one object of `kustomize build deploy/k8s`, decoded
+// strictly into a new value of its API type, or the error that kept it from
+// that.
+type k8sObject struct {
+	*resource.Resource
+	value any
+	err   error
+}
+
+// kustomizeBuild is what `kustomize build deploy/k8s` gives, object by
+// object.
+func kustomizeBuild(t *testing.T) []k8sObject {
 	t.Helper()
 	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), "../../deploy/k8s")
 	if err != nil {
 		t.Fatalf("kustomize build deploy/k8s: %v", err)
 	}
-	m := manifests{configMaps: map[string]map[string]string{}, secrets: map[string]map[string]string{}, backends: map[string]appsv1.Deployment{},
-		statefulSets: map[string]appsv1.StatefulSet{}, services: map[string]corev1.Service{}}
+	var objects []k8sObject
 	for _, r := range resources.Resources() {
-		js, err := r.MarshalJSON()
+		raw, err := r.MarshalJSON()
 		if err != nil {
 			t.Fatal(err)
 		}
-		var into any
-		switch r.GetKind() {
-		case "ConfigMap":
-			into = &corev1.ConfigMap{}
-		case "Secret":
-			into = &corev1.Secret{}
-		case "Deployment":
-			into = &appsv1.Deployment{}
-		case "StatefulSet":
-			into = &appsv1.StatefulSet{}
-		case "Service":
-			into = &corev1.Service{}
-		default:
-			continue
+		o := k8sObject{Resource: r}
+		if o.value, o.err = newObject(r.GetApiVersion(), r.GetKind()); o.err == nil {
+			if err := strictDecode(raw, o.value); err != nil {
+				o.err = fmt.Errorf("%s %s does not decode strictly: %w", r.GetKind(), r.GetName(), err)
+			}
 		}
-		if err := json.Unmarshal(js, into); err != nil {
-			t.Fatalf("%s %s: %v", r.GetKind(), r.GetName(), err)
+		objects = append(objects, o)
+	}
+	return objects
+}
+
+func buildManifests(t *testing.T) manifests {
+	t.Helper()
+	m := manifests{configMaps: map[string]map[string]string{}, secrets: map[string]map[string]string{}, backends: map[string]appsv1.Deployment{},
+		statefulSets: map[string]appsv1.StatefulSet{}, services: map[string]corev1.Service{}}
+	for _, r := range kustomizeBuild(t) {
+		if r.err != nil {
+			t.Fatal(r.err)
 		}
-		switch o := into.(type) {
+		switch o := r.value.(type) {
 		case *corev1.ConfigMap:
 			m.configMaps[o.Name] = o.Data
 		case *corev1.Secret:
@@ -123,33 +131,19 @@ func buildManifests(t *testing.T) manifests {
 }
 
 func TestKustomizeBuildsAndEveryObjectDecodesStrictly(t *testing.T) {
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	resources, err := k.Run(filesys.MakeFsOnDisk(), "../../deploy/k8s")
-	if err != nil {
-		t.Fatalf("kustomize build deploy/k8s: %v", err)
-	}
 	deployments := map[string]*appsv1.Deployment{}
 	pdbs := map[string]bool{}
 	kinds := map[string]int{}
-	for _, r := range resources.Resources() {
-		raw, err := r.MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		obj, err := newObject(r.GetApiVersion(), r.GetKind())
-		if err != nil {
-			t.Error(err)
-			continue
-		}
-		if err := strictDecode(raw, obj); err != nil {
-			t.Errorf("%s %s does not decode strictly: %v", r.GetKind(), r.GetName(), err)
+	for _, r := range kustomizeBuild(t) {
+		if r.err != nil {
+			t.Error(r.err)
 			continue
 		}
 		kinds[r.GetKind()]++
 		if r.GetNamespace() != "eshop" && r.GetKind() != "Namespace" {
 			t.Errorf("%s %s is in namespace %q, want eshop", r.GetKind(), r.GetName(), r.GetNamespace())
 		}
-		switch o := obj.(type) {
+		switch o := r.value.(type) {
 		case *appsv1.Deployment:
 			deployments[o.Name] = o
 		case *policyv1.PodDisruptionBudget:

@@ -27,10 +27,7 @@ type eventRow struct {
 // from a markdown file.
 func eventTable(t *testing.T, path string) map[string]eventRow {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustRead(t, path)
 	rows := map[string]eventRow{}
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	for sc.Scan() {
@@ -65,10 +62,7 @@ type definitions struct {
 
 func readDefinitions(t *testing.T) definitions {
 	t.Helper()
-	raw, err := os.ReadFile(definitionsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustRead(t, definitionsFile)
 	var file struct {
 		Users []struct {
 			Name, Password string
@@ -269,10 +263,7 @@ func TestAServiceWithoutEventsHasNoBrokerUser(t *testing.T) {
 // creates.
 func initSQLPasswords(t *testing.T) map[string]string {
 	t.Helper()
-	raw, err := os.ReadFile("../../deploy/postgres/init.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustRead(t, "../../deploy/postgres/init.sql")
 	roles := map[string]string{}
 	for _, m := range regexp.MustCompile(`\('(\w+)', '([^']*)'\)`).FindAllStringSubmatch(string(raw), -1) {
 		roles[m[1]] = m[2]
@@ -353,10 +344,7 @@ func TestKubernetesGivesEachServiceItsOwnUserAndRole(t *testing.T) {
 		{"rabbitmq", "../../deploy/rabbitmq/rabbitmq.conf"},
 		{"postgres", "../../deploy/postgres/init.sql"},
 	} {
-		want, err := os.ReadFile(m.file)
-		if err != nil {
-			t.Fatal(err)
-		}
+		want := mustRead(t, m.file)
 		name := m.file[strings.LastIndex(m.file, "/")+1:]
 		found := false
 		for _, v := range k8s.statefulSets[m.set].Spec.Template.Spec.Volumes {

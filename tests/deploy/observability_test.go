@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"net"
-	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -112,11 +111,7 @@ func TestComposePointsEveryServiceAtTheOpenTelemetryBackend(t *testing.T) {
 		if !ok {
 			t.Fatalf("lgtm mounts nothing at %s", inContainer)
 		}
-		raw, err := os.ReadFile("../../" + file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return raw
+		return mustRead(t, "../../"+file)
 	}
 
 	scraped := map[string]string{} // target: path
@@ -265,10 +260,7 @@ func TestKubernetesPodsCarryScrapeAnnotationsAndTheOTLPEndpoint(t *testing.T) {
 		}
 	}
 	folder := dashboardProvider(t, "lgtm's dashboard provider", mountedConfig(t, k8s, pod, c, lgtmDashboards+"/eshop.yaml"))
-	want, err := os.ReadFile(dashboardFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := mustRead(t, dashboardFile)
 	if got := mountedConfig(t, k8s, pod, c, path.Join(folder, path.Base(dashboardFile))); string(got) != string(want) {
 		t.Errorf("lgtm's dashboard in %s is not %s", folder, dashboardFile)
 	}

@@ -42,10 +42,7 @@ func runLocal(t *testing.T, env ...string) (cmd *exec.Cmd, root string, out *tes
 	t.Helper()
 	root = t.TempDir()
 	for _, f := range []string{"deploy/scripts/run-local.sh", "deploy/scripts/ensure-deps.sh", "deploy/postgres/init.sql", "deploy/rabbitmq/definitions.json"} {
-		raw, err := os.ReadFile(filepath.Join("../..", f))
-		if err != nil {
-			t.Fatal(err)
-		}
+		raw := mustRead(t, filepath.Join("../..", f))
 		os.MkdirAll(filepath.Join(root, filepath.Dir(f)), 0o755)
 		if err := os.WriteFile(filepath.Join(root, f), raw, 0o755); err != nil {
 			t.Fatal(err)

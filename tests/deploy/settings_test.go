@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -33,10 +32,7 @@ type composeFile struct {
 
 func readCompose(t *testing.T) composeFile {
 	t.Helper()
-	raw, err := os.ReadFile("../../docker-compose.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustRead(t, "../../docker-compose.yml")
 	var compose composeFile
 	if err := yaml.Unmarshal(raw, &compose); err != nil {
 		t.Fatalf("docker-compose.yml: %v", err)
