@@ -37,7 +37,7 @@ func TestTheDemoBinaryWaitsOutAOneMinuteGracePeriod(t *testing.T) {
 	demo := filepath.Join(bin, "demo")
 	s := StartShopWithIdentity(t, "GRACE_PERIOD="+grace.String())
 	s.WaitReady(t)
-	tail := tailEvents(t, filepath.Join(bin, "events"), s.Exchange)
+	tail := tailEvents(t, filepath.Join(bin, "events"), s.users.URL(t, "events"), s.Exchange)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -48,7 +48,7 @@ func TestTheDemoBinaryWaitsOutAOneMinuteGracePeriod(t *testing.T) {
 		"BASKET_URL="+s.Client.BasketURL,
 		"ORDERING_URL="+s.Client.OrderingURL,
 		"PAYMENT_URL="+s.Client.PaymentURL,
-		"RABBITMQ_URL="+testkit.RabbitURL(),
+		"RABBITMQ_URL="+s.users.URL(t, "events"), // make demo's watcher is the events user
 		"EVENTBUS_EXCHANGE="+s.Exchange,
 	)
 	var out bytes.Buffer
@@ -121,11 +121,11 @@ type eventTail struct {
 	out, err testkit.LogBuffer
 }
 
-// tailEvents starts the events binary on exchange and waits until it
-// listens.
-func tailEvents(t *testing.T, bin, exchange string) *eventTail {
+// tailEvents starts the events binary on the broker at url and exchange,
+// and waits until it listens.
+func tailEvents(t *testing.T, bin, url, exchange string) *eventTail {
 	t.Helper()
-	tail := &eventTail{cmd: exec.Command(bin, "-url", testkit.RabbitURL(), "-exchange", exchange, "-body", "400")}
+	tail := &eventTail{cmd: exec.Command(bin, "-url", url, "-exchange", exchange, "-body", "400")}
 	tail.cmd.Stdout, tail.cmd.Stderr = &tail.out, &tail.err
 	if err := tail.cmd.Start(); err != nil {
 		t.Fatal(err)

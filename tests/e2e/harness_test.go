@@ -89,9 +89,10 @@ type Shop struct {
 	Exchange string
 	// prefix names the test's broker objects (testkit.Broker).
 	prefix string
-	// users are the services' broker users, and roles their database
-	// roles, as deploy/rabbitmq/definitions.json and
-	// deploy/postgres/init.sql make them: each service runs as its own.
+	// users are the services' broker users (and events, the operator's
+	// tail's), and roles their database roles, as
+	// deploy/rabbitmq/definitions.json and deploy/postgres/init.sql make
+	// them: each service runs as its own.
 	users testkit.BrokerUsers
 	roles testkit.DatabaseRoles
 	// Queues are the services' queues on it, by service.
@@ -128,7 +129,7 @@ func StartShopWithIdentity(t testing.TB, extra ...string) *Shop {
 func startShop(t testing.TB, withIdentity bool, extra ...string) *Shop {
 	s := &Shop{t: t, bins: buildBinaries(t), logDir: t.TempDir(), env: map[string][]string{}, addr: map[string]string{}, procs: map[string]*exec.Cmd{},
 		Queues: map[string]string{}}
-	s.users = testkit.LoadBrokerUsers(t, "../../deploy/rabbitmq/definitions.json", append(services, "webapp")...)
+	s.users = testkit.LoadBrokerUsers(t, "../../deploy/rabbitmq/definitions.json", slices.Concat(services, []string{"webapp", "events"})...)
 	s.roles = testkit.RunInitSQL(t, "../../deploy/postgres/init.sql", "catalog", "basket", "ordering", "identity")
 	exchange, prefix := s.users.Exchange, s.users.Prefix
 	s.Exchange, s.prefix = exchange, prefix
