@@ -180,6 +180,22 @@ func (r *otlpReceiver) trace(id string) []span {
 	return got
 }
 
+// waitWhole waits until the trace id has spans of each of services and
+// one root (every other span's parent has arrived), and returns its
+// spans: each process exports its own spans in batches of its own, so a
+// trace arrives in pieces, in any order. A hop that lost its context
+// leaves a second root, and the wait fails.
+func (r *otlpReceiver) waitWhole(t *testing.T, what, id string, services ...string) []span {
+	t.Helper()
+	r.waitSpans(t, what+", whole", 1, func(s span) bool {
+		spans := r.trace(id)
+		return s.TraceID == id && len(rootsOf(spans)) == 1 && !slices.ContainsFunc(services, func(service string) bool {
+			return !slices.Contains(servicesOf(spans), service)
+		})
+	})
+	return r.trace(id)
+}
+
 // named is a matcher: the span of service with that name.
 func named(service, name string) func(span) bool {
 	return func(s span) bool { return s.Service == service && s.Name == name }
