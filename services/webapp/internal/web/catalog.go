@@ -105,7 +105,7 @@ func (h *handlers) item(w http.ResponseWriter, r *http.Request) {
 }
 
 // picture is GET /pics/{id}: catalog's picture of the item, through the
-// webapp, so the page loads nothing from elsewhere.
+// webapp, so the page loads nothing from elsewhere, with catalog's headers.
 func (h *handlers) picture(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.pathID(w, r, "id")
 	if !ok {
@@ -121,7 +121,9 @@ func (h *handlers) picture(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer pic.Body.Close()
-	for _, k := range []string{"Content-Type", "Cache-Control", "ETag", "Last-Modified"} {
+	// Catalog's Content-Security-Policy replaces the pages': an SVG opened
+	// as a document here may do no more than on catalog's origin.
+	for _, k := range []string{"Content-Type", "Cache-Control", "ETag", "Last-Modified", "Content-Security-Policy"} {
 		if v := pic.Header.Get(k); v != "" {
 			w.Header().Set(k, v)
 		}

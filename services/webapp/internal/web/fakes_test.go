@@ -133,6 +133,7 @@ func (f *fakeAPIs) item(w http.ResponseWriter, r *http.Request, rest, token stri
 	case pic:
 		w.Header().Set("Content-Type", "image/svg+xml")
 		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Header().Set("Content-Security-Policy", pictureCSP)
 		fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg"><title>%d</title></svg>`, id)
 	case r.Method == http.MethodGet:
 		w.Header().Set("ETag", strconv.Quote(strconv.Itoa(f.versions[id])))

@@ -90,11 +90,20 @@ func TestItemPage(t *testing.T) {
 	s.signedIn("alice").get("/no/such/page", 404).has(t, "There is no page at this address.", `<span id="user-name">Alice Smith</span>`)
 }
 
+// pictureCSP is the fake catalog's Content-Security-Policy of a picture.
+const pictureCSP = "default-src 'none'; style-src 'unsafe-inline'"
+
+// A picture comes through the webapp with catalog's headers, its
+// Content-Security-Policy among them: an SVG opened on the storefront's
+// origin may run no script and load nothing, as on catalog's.
 func TestPicturesComeThroughTheWebapp(t *testing.T) {
 	s := newShop(t)
 	p := s.browser().get("/pics/2", 200)
 	if p.header.Get("Content-Type") != "image/svg+xml" || p.header.Get("Cache-Control") == "" || !strings.Contains(p.body, "<title>2</title>") {
 		t.Fatalf("picture: %v %s", p.header, p.body)
+	}
+	if got := p.header.Values("Content-Security-Policy"); len(got) != 1 || got[0] != pictureCSP {
+		t.Errorf("picture's Content-Security-Policy %q, want catalog's %q alone", got, pictureCSP)
 	}
 	s.browser().get("/pics/99", 404)
 }
