@@ -115,9 +115,9 @@ dlq: ## list a service's parked messages, why and when, no bodies (QUEUE=basket;
 	$(call tool,./buildingblocks/cmd/eventbus-dlq,dlq) -queue $(QUEUE) $(if $(ID),show $(ID),list $(if $(BODIES),-bodies))
 
 .PHONY: dlq-replay
-dlq-replay: ## move a service's parked messages back to its queue (QUEUE=basket)
-	@test -n "$(QUEUE)" || { echo "usage: make dlq-replay QUEUE=<service queue>"; exit 2; }
-	$(call tool,./buildingblocks/cmd/eventbus-dlq,dlq) -queue $(QUEUE) replay
+dlq-replay: ## move a service's parked messages back to its queue (QUEUE=basket): those failed, invalid or without handler; REASON=crash-loop,forged or ID=<id>,… moves those instead
+	@test -n "$(QUEUE)" || { echo "usage: make dlq-replay QUEUE=<service queue> [REASON=<reason>,…] [ID=<message id>,…]"; exit 2; }
+	$(call tool,./buildingblocks/cmd/eventbus-dlq,dlq) -queue $(QUEUE) replay $(if $(REASON),-reason $(REASON)) $(if $(ID),-id $(ID))
 
 .PHONY: kind-up
 kind-up: ## the shop on a local kind cluster: build and load the images, apply deploy/k8s, port-forward 8080, 8085, 8084 (needs docker, kind, kubectl)

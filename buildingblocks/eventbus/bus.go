@@ -40,7 +40,7 @@ type Publisher interface {
 // Subscriber registers handlers for event names. Several handlers may be
 // subscribed to one name; each receives every message of that name.
 type Subscriber interface {
-	Subscribe(ctx context.Context, eventName string, h Handler) (Subscription, error)
+	Subscribe(ctx context.Context, r Route) (Subscription, error)
 }
 
 // Subscription is one handler's registration. Unsubscribe stops delivery to
@@ -70,24 +70,36 @@ func Publish(ctx context.Context, p Publisher, e Event) error {
 }
 
 // Subscribe subscribes a typed handler (see [On]).
-func Subscribe[E Event](ctx context.Context, s Subscriber, h func(ctx context.Context, e E) error) (Subscription, error) {
-	r := On(h)
-	return s.Subscribe(ctx, r.EventName, r.Handler)
+func Subscribe[E Consumed](ctx context.Context, s Subscriber, h func(ctx context.Context, e E) error) (Subscription, error) {
+	return s.Subscribe(ctx, On(h))
 }
 
-// A Route is a handler and the event name it handles: what a service lists
-// for each event it consumes, and subscribes when it starts.
+// A Route is a handler, the event name it handles and the service that
+// publishes that event: what a service lists for each event it consumes,
+// and subscribes when it starts.
 type Route struct {
 	EventName string
+	// Publisher is the service that publishes the event (the events
+	// table). A transport that knows who sent a message parks one from
+	// anyone else as forged; a transport refuses a route without it.
+	Publisher string
 	Handler   Handler
 }
 
-// On routes a typed handler: the event name comes from E, and the handler
-// receives the decoded struct. A body that [Decode] refuses (not JSON of
-// the event's shape, no Id) is an [ErrInvalidEvent]: it is parked at once.
-func On[E Event](h func(ctx context.Context, e E) error) Route {
+// Consumed is an event a service consumes: besides its name it names the
+// service that publishes it, as the events table says.
+type Consumed interface {
+	Event
+	Publisher() string
+}
+
+// On routes a typed handler: the event name and its publisher come from
+// E, and the handler receives the decoded struct. A body that [Decode]
+// refuses (not JSON of the event's shape, no Id) is an [ErrInvalidEvent]:
+// it is parked at once.
+func On[E Consumed](h func(ctx context.Context, e E) error) Route {
 	var zero E
-	return Route{EventName: zero.EventName(), Handler: func(ctx context.Context, m Message) error {
+	return Route{EventName: zero.EventName(), Publisher: zero.Publisher(), Handler: func(ctx context.Context, m Message) error {
 		e, err := Decode[E](m)
 		if err != nil {
 			return err

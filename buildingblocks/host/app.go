@@ -59,9 +59,13 @@ type App struct {
 // publishes with app id name.
 func NewApp(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*App, error) {
 	a := NewAppWithoutEvents(name, cfg, logger)
+	publisherUsers, err := rabbitmq.ParsePublisherUsers(cfg.PublisherUsers)
+	if err != nil {
+		return nil, fmt.Errorf("EVENTBUS_PUBLISHER_USERS: %w", err)
+	}
 	busCfg := rabbitmq.Config{
 		URL: cfg.RabbitMQURL, Exchange: cfg.Exchange, Queue: cfg.Queue, AppID: name,
-		Logger: logger, Metrics: a.metrics,
+		PublisherUsers: publisherUsers, Logger: logger, Metrics: a.metrics,
 	}
 	bus, err := rabbitmq.New(ctx, busCfg)
 	if err != nil {
@@ -151,7 +155,7 @@ func (a *App) start() func(context.Context) error {
 	list := slices.Clone(a.steps)
 	for _, r := range a.subscriptions {
 		list = append(list, func(ctx context.Context) error {
-			if _, err := a.Bus.Subscribe(ctx, r.EventName, r.Handler); err != nil {
+			if _, err := a.Bus.Subscribe(ctx, r); err != nil {
 				return fmt.Errorf("subscribe to %s: %w", r.EventName, err)
 			}
 			return nil

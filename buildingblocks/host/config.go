@@ -24,10 +24,15 @@ import (
 // HTTP_ADDR and EVENTBUS_QUEUE have no default here: [Main] and
 // [LoadConfig] give them the service's own address and name.
 type Config struct {
-	HTTPAddr        string        `env:"HTTP_ADDR"`
-	RabbitMQURL     string        `env:"RABBITMQ_URL" envDefault:"amqp://guest:guest@localhost:5672/"`
-	Exchange        string        `env:"EVENTBUS_EXCHANGE" envDefault:"eshop_event_bus"`
-	Queue           string        `env:"EVENTBUS_QUEUE"`
+	HTTPAddr    string `env:"HTTP_ADDR"`
+	RabbitMQURL string `env:"RABBITMQ_URL" envDefault:"amqp://guest:guest@localhost:5672/"`
+	Exchange    string `env:"EVENTBUS_EXCHANGE" envDefault:"eshop_event_bus"`
+	Queue       string `env:"EVENTBUS_QUEUE"`
+	// PublisherUsers names the broker user of each publishing service
+	// whose user is not named after it: service=user pairs, "*=guest"
+	// for every service (rabbitmq.ParsePublisherUsers). The bus parks an
+	// event whose user_id is not its publisher's as forged.
+	PublisherUsers  string        `env:"EVENTBUS_PUBLISHER_USERS"`
 	LogLevel        slog.Level    `env:"LOG_LEVEL" envDefault:"info"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
 	// Auth is the issuer whose tokens the API accepts (AUTH_ISSUER,

@@ -71,7 +71,7 @@ func TestLoadConfigNamesEveryBadVariable(t *testing.T) {
 }
 
 func TestSettingsListsTheVariablesOfTheTags(t *testing.T) {
-	want := []string{"AUTH_AUDIENCE", "AUTH_ISSUER", "AUTH_JWKS_URL", "DATABASE_URL", "EVENTBUS_EXCHANGE", "EVENTBUS_QUEUE", "HTTP_ADDR", "INBOX_RETENTION",
+	want := []string{"AUTH_AUDIENCE", "AUTH_ISSUER", "AUTH_JWKS_URL", "DATABASE_URL", "EVENTBUS_EXCHANGE", "EVENTBUS_PUBLISHER_USERS", "EVENTBUS_QUEUE", "HTTP_ADDR", "INBOX_RETENTION",
 		"LOG_LEVEL", "RABBITMQ_URL", "SHUTDOWN_TIMEOUT", "TEST_RETENTION", "TEST_SEED"}
 	if got := host.Settings[testConfig](); !slices.Equal(got, want) {
 		t.Fatalf("Settings = %v, want %v", got, want)

@@ -26,7 +26,7 @@ func metricsApp(t *testing.T, brokerURL, dbURL string) (*host.App, host.Config, 
 	t.Helper()
 	exchange, prefix := testkit.Broker(t)
 	cfg, err := host.LoadConfig[testConfig]("hosttest", testkit.FreeAddr(t), map[string]string{
-		"RABBITMQ_URL": brokerURL, "EVENTBUS_EXCHANGE": exchange, "EVENTBUS_QUEUE": prefix + "_hosttest", "DATABASE_URL": dbURL,
+		"RABBITMQ_URL": brokerURL, "EVENTBUS_EXCHANGE": exchange, "EVENTBUS_QUEUE": prefix + "_hosttest", "EVENTBUS_PUBLISHER_USERS": "*=" + testkit.RabbitUser(), "DATABASE_URL": dbURL,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -53,15 +53,15 @@ func TestMetricsFollowTheTraffic(t *testing.T) {
 	app.Router.Get("/things/{id}", func(w http.ResponseWriter, r *http.Request) {})
 	var flaky atomic.Int32
 	app.Subscribe(
-		eventbus.Route{EventName: "Handled", Handler: func(ctx context.Context, m eventbus.Message) error {
+		eventbus.Route{EventName: "Handled", Publisher: "tests", Handler: func(ctx context.Context, m eventbus.Message) error {
 			return inbox.Handle(ctx, pool, "test.handled", m.ID, func(ctx context.Context, tx pgx.Tx) error {
 				return outbox.Add(ctx, tx, testkit.PriceChanged{IntegrationEvent: eventbus.NewIntegrationEvent(), ProductID: 1})
 			})
 		}},
-		eventbus.Route{EventName: "Invalid", Handler: func(context.Context, eventbus.Message) error {
+		eventbus.Route{EventName: "Invalid", Publisher: "tests", Handler: func(context.Context, eventbus.Message) error {
 			return fmt.Errorf("%w: no good", eventbus.ErrInvalidEvent)
 		}},
-		eventbus.Route{EventName: "Flaky", Handler: func(context.Context, eventbus.Message) error {
+		eventbus.Route{EventName: "Flaky", Publisher: "tests", Handler: func(context.Context, eventbus.Message) error {
 			if flaky.Add(1) == 1 {
 				return errors.New("not this time")
 			}
@@ -159,7 +159,7 @@ func TestMetricsWithoutADatabaseOrABroker(t *testing.T) {
 // The dead-letter gauge of a service without a database, its broker up.
 func TestMetricsDeadLetterGaugeWithoutADatabase(t *testing.T) {
 	app, cfg, _ := metricsApp(t, testkit.RabbitURL(), "")
-	app.Subscribe(eventbus.Route{EventName: "Handled", Handler: func(context.Context, eventbus.Message) error { return nil }})
+	app.Subscribe(eventbus.Route{EventName: "Handled", Publisher: "tests", Handler: func(context.Context, eventbus.Message) error { return nil }})
 	testkit.RunService(t, app)
 	testkit.WaitReady(t, "http://"+cfg.HTTPAddr)
 	families := testkit.Scrape(t, cfg.HTTPAddr)

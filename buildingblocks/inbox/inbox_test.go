@@ -207,6 +207,8 @@ type priceChanged struct {
 
 func (priceChanged) EventName() string { return "ProductPriceChangedIntegrationEvent" }
 
+func (priceChanged) Publisher() string { return "tests" }
+
 func TestHandlerWithTypedSubscribe(t *testing.T) {
 	ctx := context.Background()
 	pool := testkit.NewPool(t, counters)

@@ -25,6 +25,8 @@ type orderPlaced struct {
 
 func (orderPlaced) EventName() string { return "OrderPlacedTestEvent" }
 
+func (orderPlaced) Publisher() string { return "tests" }
+
 // orders is the business table of the producing service in these tests.
 var orders = fstest.MapFS{"migrations/001_orders.sql": {Data: []byte(
 	"CREATE TABLE orders (id bigint PRIMARY KEY);")}}

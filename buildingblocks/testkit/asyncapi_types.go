@@ -65,12 +65,17 @@ func (doc *AsyncAPI) CheckEventTypes(t testing.TB, service string, publishes, co
 }
 
 // CheckSubscriptions fails the test unless routes, service's event
-// handlers, are one per event the AsyncAPI document says service receives.
+// handlers, are one per event the AsyncAPI document says service receives,
+// each naming the publisher the document says sends it (the bus parks an
+// event from anyone else as forged).
 func (doc *AsyncAPI) CheckSubscriptions(t testing.TB, service string, routes []eventbus.Route) {
 	t.Helper()
 	var handled []string
 	for _, r := range routes {
 		handled = append(handled, r.EventName)
+		if e, ok := doc.Events[r.EventName]; ok && !slices.Contains(e.Publishers, r.Publisher) {
+			t.Errorf("%s's route of %s names its publisher %q; the AsyncAPI document says %v send it", service, r.EventName, r.Publisher, e.Publishers)
+		}
 	}
 	slices.Sort(handled)
 	if documented := doc.eventsOf(service, false); !slices.Equal(handled, documented) {

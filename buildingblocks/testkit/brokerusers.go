@@ -65,17 +65,19 @@ type BrokerUsers struct {
 	Exchange string
 	// Prefix begins the test's name of every user and queue.
 	Prefix string
+	users  []string // as named in the file
 }
 
 // LoadBrokerUsers loads a definitions file (deploy/rabbitmq/definitions.json)
-// into the test broker for one test: its exchange and the users named
-// (services and operators), with their permissions and topic permissions,
-// every name in them made unique to the test (the exchange and prefix
-// [Broker] gives), so that they reach the test's exchange and queues as the
-// file says they reach the shop's. Nothing else of the file is loaded: the
-// administrator and the virtual host are the shared broker's. The test
-// fails unless the file has the exchange, and a user and topic permissions
-// for each of users.
+// into the test broker for one test: its exchange, the users named
+// (services and operators) with their permissions and topic permissions,
+// and the queues, exchanges and bindings of their names, every name in
+// them made unique to the test (the exchange and prefix [Broker] gives),
+// so that they reach the test's exchange and queues as the file says they
+// reach the shop's. Nothing else of the file is loaded: the administrator
+// and the virtual host are the shared broker's. The test fails unless the
+// file has the exchange, and a user and topic permissions for each of
+// users.
 func LoadBrokerUsers(t testing.TB, file string, users ...string) BrokerUsers {
 	t.Helper()
 	exchange, prefix := Broker(t)
@@ -103,11 +105,14 @@ func LoadBrokerUsers(t testing.TB, file string, users ...string) BrokerUsers {
 	}
 	test := map[string][]map[string]any{
 		"exchanges":         ours(defs["exchanges"], "name"),
+		"queues":            ours(defs["queues"], "name"),
+		"bindings":          ours(defs["bindings"], "destination"),
 		"users":             ours(defs["users"], "name"),
 		"permissions":       ours(defs["permissions"], "user"),
 		"topic_permissions": ours(defs["topic_permissions"], "user"),
 	}
-	if len(test["users"]) != len(users) || len(test["topic_permissions"]) != len(users) || len(test["exchanges"]) != 1 {
+	if len(test["users"]) != len(users) || len(test["topic_permissions"]) != len(users) ||
+		!slices.ContainsFunc(test["exchanges"], func(x map[string]any) bool { return x["name"] == exchange }) {
 		t.Fatalf("testkit: %s: want the exchange, and a user and topic permissions for each of %v, got %v", file, users, test)
 	}
 	js, err := json.Marshal(test)
@@ -115,7 +120,18 @@ func LoadBrokerUsers(t testing.TB, file string, users ...string) BrokerUsers {
 		t.Fatal(err)
 	}
 	ImportBrokerDefinitions(t, js)
-	return BrokerUsers{Exchange: exchange, Prefix: prefix}
+	return BrokerUsers{Exchange: exchange, Prefix: prefix, users: users}
+}
+
+// PublisherUsers are the broker users of the services in these
+// definitions, for a bus's Config.PublisherUsers: each service's is its
+// test name (Queue).
+func (u BrokerUsers) PublisherUsers() map[string]string {
+	users := map[string]string{}
+	for _, name := range u.users {
+		users[name] = u.Queue(name)
+	}
+	return users
 }
 
 // Queue is the test's name of user's queue (and of the user).

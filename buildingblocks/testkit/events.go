@@ -12,9 +12,11 @@ import (
 // it on the wire (the contract every service keeps), built by hand so that a
 // test does not depend on the receiving service's own types: a persistent
 // JSON message whose type is the event's name, whose message id is the
-// event's id and whose app id names the sending service.
+// event's id, whose app id names the sending service and whose user_id is
+// the test broker's user ([RabbitUser]), which sends it.
 func EventMessage(name, id, appID string, body []byte) amqp.Publishing {
 	return amqp.Publishing{
+		UserId:       RabbitUser(),
 		ContentType:  "application/json",
 		DeliveryMode: amqp.Persistent,
 		MessageId:    id,
@@ -26,8 +28,9 @@ func EventMessage(name, id, appID string, body []byte) amqp.Publishing {
 }
 
 // PublishEvent publishes msg (see [EventMessage]) to exchange with its type
-// as the routing key, on a connection of its own, and waits for the
-// broker's confirm; a message that is not confirmed fails the test.
+// as the routing key, on a connection of its own, as [RabbitUser], and
+// waits for the broker's confirm; a message that is not confirmed fails
+// the test.
 func PublishEvent(t testing.TB, exchange string, msg amqp.Publishing) {
 	t.Helper()
 	ch, close := dial(t, "")

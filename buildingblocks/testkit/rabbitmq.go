@@ -23,6 +23,16 @@ func RabbitURL() string {
 	return "amqp://guest:guest@127.0.0.1:5672/"
 }
 
+// RabbitUser is the user of [RabbitURL]: the user_id of what a bus or
+// [PublishEvent] publishes there.
+func RabbitUser() string {
+	u, err := amqp.ParseURI(RabbitURL())
+	if err != nil {
+		panic(fmt.Sprintf("testkit: TEST_RABBITMQ_URL: %v", err))
+	}
+	return u.Username
+}
+
 // Broker returns a unique exchange name and a unique name prefix for this
 // test's queues (and connections). When the test ends, the exchange and every
 // queue and exchange whose name starts with them are deleted, so nothing is
@@ -41,11 +51,16 @@ func Broker(t testing.TB) (exchange, prefix string) {
 }
 
 // StartBus starts an event bus with cfg (on the test broker when cfg.URL is
-// empty), closed when the test ends; a failing Close fails the test.
+// empty), closed when the test ends; a failing Close fails the test. Unless
+// cfg says otherwise, every publisher connects as [RabbitUser], as the
+// tests' buses and [PublishEvent] do.
 func StartBus(t testing.TB, cfg rabbitmq.Config) *rabbitmq.Bus {
 	t.Helper()
 	if cfg.URL == "" {
 		cfg.URL = RabbitURL()
+	}
+	if cfg.PublisherUsers == nil {
+		cfg.PublisherUsers = map[string]string{"*": RabbitUser()}
 	}
 	bus, err := rabbitmq.New(context.Background(), cfg)
 	if err != nil {

@@ -102,6 +102,8 @@ func LaunchService[C any, P host.ServiceConfig[C]](t testing.TB, name string, bu
 		"RABBITMQ_URL":      RabbitURL(),
 		"EVENTBUS_EXCHANGE": exchange,
 		"EVENTBUS_QUEUE":    prefix + "_" + name,
+		// Every service of the test publishes as the test broker's user.
+		"EVENTBUS_PUBLISHER_USERS": "*=" + RabbitUser(),
 	}
 	maps.Copy(all, env)
 	cfg, err := host.LoadConfig[C, P](name, "", all)

@@ -11,3 +11,6 @@ type PriceChanged struct {
 
 // EventName names the event on the wire.
 func (PriceChanged) EventName() string { return "ProductPriceChangedIntegrationEvent" }
+
+// Publisher names the service that publishes it.
+func (PriceChanged) Publisher() string { return "catalog" }

@@ -24,6 +24,8 @@ type orderPlaced struct {
 
 func (orderPlaced) EventName() string { return "OrderPlacedBenchEvent" }
 
+func (orderPlaced) Publisher() string { return "tests" }
+
 // The producer's business table, and the consumer's.
 var (
 	orders = fstest.MapFS{"migrations/001_orders.sql": {Data: []byte(

@@ -51,21 +51,6 @@ func (u brokerUsers) channel(t *testing.T, service string) *amqp.Channel {
 	return ch
 }
 
-// declare declares the test's exchange and the service queues named, as
-// the operator: what the shop's services declare for themselves.
-func (u brokerUsers) declare(t *testing.T, queues ...string) {
-	t.Helper()
-	ch := testkit.Channel(t, u.Prefix+"-operator")
-	if err := ch.ExchangeDeclare(u.Exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range queues {
-		if _, err := ch.QueueDeclare(u.Queue(q), true, false, false, false, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // publish publishes a message with routingKey on ch and waits for the
 // broker's answer: nil when it confirmed, the channel's closing error when
 // it refused.
@@ -105,7 +90,6 @@ func wantRefused(t *testing.T, what string, err error) {
 
 func TestBasketsBrokerUserPublishesOnlyBasketsEvents(t *testing.T) {
 	u := loadBrokerUsers(t)
-	u.declare(t, "ordering")
 
 	ch := u.channel(t, "basket")
 	if err := publish(t, ch, u.Exchange, "UserCheckoutAcceptedIntegrationEvent"); err != nil {
@@ -120,7 +104,6 @@ func TestBasketsBrokerUserPublishesOnlyBasketsEvents(t *testing.T) {
 
 func TestBasketsBrokerUserConsumesOnlyItsOwnQueue(t *testing.T) {
 	u := loadBrokerUsers(t)
-	u.declare(t, "basket", "catalog")
 
 	if _, err := u.channel(t, "basket").Consume(u.Queue("basket"), "", false, false, false, false, nil); err != nil {
 		t.Fatalf("basket consumes its own queue: %v", err)
@@ -140,7 +123,6 @@ func TestBasketsBrokerUserConsumesOnlyItsOwnQueue(t *testing.T) {
 // delete it, and every binding of every service with it.
 func TestNoServicesBrokerUserMayDeleteOrDeclareTheExchange(t *testing.T) {
 	u := loadBrokerUsers(t)
-	u.declare(t)
 	for _, user := range append(slices.Clone(busServices), operatorUsers...) {
 		wantRefused(t, user+" deletes the exchange", u.channel(t, user).ExchangeDelete(u.Exchange, false, false))
 		wantRefused(t, user+" declares the exchange",
@@ -176,16 +158,16 @@ func TestAServiceBusRunningAsItsUserRetriesAndParks(t *testing.T) {
 	config := func(service string) rabbitmq.Config {
 		return rabbitmq.Config{
 			URL: u.URL(t, service), Exchange: u.Exchange, Queue: u.Queue(service),
-			MaxAttempts: 3, RetryBackoff: 5 * time.Millisecond,
+			MaxAttempts: 3, RetryBackoff: 5 * time.Millisecond, PublisherUsers: u.PublisherUsers(),
 		}
 	}
 
 	basket := testkit.StartBus(t, config("basket"))
 	var attempts atomic.Int32
-	if _, err := basket.Subscribe(ctx, "ProductPriceChangedIntegrationEvent", func(context.Context, eventbus.Message) error {
+	if _, err := basket.Subscribe(ctx, eventbus.Route{EventName: "ProductPriceChangedIntegrationEvent", Publisher: "catalog", Handler: func(context.Context, eventbus.Message) error {
 		attempts.Add(1)
 		return errors.New("basket store down")
-	}); err != nil {
+	}}); err != nil {
 		t.Fatalf("basket subscribes as its user: %v", err)
 	}
 	price := eventbus.Message{ID: uuid.New(), Name: "ProductPriceChangedIntegrationEvent", Time: time.Now().UTC(), Body: []byte(`{}`)}
@@ -209,7 +191,6 @@ func TestAServiceBusRunningAsItsUserRetriesAndParks(t *testing.T) {
 // publishes nothing.
 func TestTheWebappsBrokerUserBindsTheStatusesItShowsAndPublishesNothing(t *testing.T) {
 	u := loadBrokerUsers(t)
-	u.declare(t, "webapp")
 	for _, status := range []string{"Submitted", "AwaitingValidation", "Paid", "Shipped", "Cancelled"} {
 		if err := u.channel(t, "webapp").QueueBind(u.Queue("webapp"), "OrderStatusChangedTo"+status+"IntegrationEvent", u.Exchange, false, nil); err != nil {
 			t.Fatalf("webapp binds its queue to %s: %v", status, err)
@@ -225,7 +206,6 @@ func TestTheWebappsBrokerUserBindsTheStatusesItShowsAndPublishesNothing(t *testi
 // event, and reads it; it publishes nothing, and reaches no service's queue.
 func TestTheEventsUserTailsEveryEventAndPublishesNothing(t *testing.T) {
 	u := loadBrokerUsers(t)
-	u.declare(t, "basket")
 	tail := u.channel(t, "events")
 	// The demo's watcher checks that the exchange is there first.
 	if err := tail.ExchangeDeclarePassive(u.Exchange, amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
@@ -259,4 +239,135 @@ func TestTheEventsUserTailsEveryEventAndPublishesNothing(t *testing.T) {
 	wantRefused(t, "events consumes basket's queue", err)
 	err = u.channel(t, "events").QueueBind(u.Queue("basket"), "#", u.Exchange, false, nil)
 	wantRefused(t, "events binds basket's queue", err)
+}
+
+// No service's user may delete, or declare anew with other arguments, a
+// queue or exchange of its own that can route a message elsewhere: a
+// queue's dead-letter arguments send its messages on without topic
+// authorisation. (Before, the storefront's user could delete its wait
+// queue and declare it again dead-lettering into the shop's exchange as a
+// price change, although it may publish nothing.)
+func TestNoServicesBrokerUserMayReArgueOrDeleteItsQueues(t *testing.T) {
+	u := loadBrokerUsers(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
+	defer cancel()
+	for _, service := range busServices {
+		q := u.Queue(service)
+		// The operator declared them (definitions.json) as the bus
+		// declares them: the bus, as the administrator, declares them
+		// again without a difference the broker would refuse.
+		operator := testkit.StartBus(t, rabbitmq.Config{Exchange: u.Exchange, Queue: q, AppID: u.Prefix + "-operator"})
+		if _, err := operator.Subscribe(ctx, eventbus.Route{EventName: "Nothing", Publisher: "nobody", Handler: func(context.Context, eventbus.Message) error { return nil }}); err != nil {
+			t.Fatalf("%s's queues as definitions.json declares them differ from the bus's: %v", service, err)
+		}
+		toTheShop := amqp.Table{
+			amqp.QueueTypeArg: amqp.QueueTypeQuorum, "x-dead-letter-exchange": u.Exchange,
+			"x-dead-letter-routing-key": "ProductPriceChangedIntegrationEvent", "x-message-ttl": int32(10),
+		}
+		for _, name := range []string{q, q + ".wait", q + ".dlq"} {
+			_, err := u.channel(t, service).QueueDelete(name, false, false, false)
+			wantRefused(t, service+" deletes "+name, err)
+			_, err = u.channel(t, service).QueueDeclare(name, true, false, false, false, toTheShop)
+			wantRefused(t, service+" declares "+name+" dead-lettering into the shop's exchange", err)
+		}
+		for _, name := range []string{q + ".dlx", q + ".requeue"} {
+			wantRefused(t, service+" deletes "+name, u.channel(t, service).ExchangeDelete(name, false, false))
+		}
+	}
+	// Nor may the event tail's user make its server-named queue
+	// dead-letter into the shop's exchange.
+	_, err := u.channel(t, "events").QueueDeclare("", false, true, true, false, amqp.Table{
+		"x-dead-letter-exchange": u.Exchange, "x-dead-letter-routing-key": "ProductPriceChangedIntegrationEvent",
+	})
+	wantRefused(t, "events declares a queue dead-lettering into the shop's exchange", err)
+}
+
+// A message routed as basket's checkout but typed as catalog's stock
+// confirmation, published with basket's own user (which may publish
+// checkouts), reaches ordering's queue; ordering's bus, running as its
+// user, parks it as forged and runs neither handler. (Before, it
+// confirmed the order's stock, and payment then paid it.)
+func TestACheckoutTypedAsAStockConfirmationFromBasketsUserIsParkedAsForged(t *testing.T) {
+	u := loadBrokerUsers(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
+	defer cancel()
+	ordering := testkit.StartBus(t, rabbitmq.Config{
+		URL: u.URL(t, "ordering"), Exchange: u.Exchange, Queue: u.Queue("ordering"),
+		PublisherUsers: u.PublisherUsers(),
+	})
+	var calls atomic.Int32
+	count := func(context.Context, eventbus.Message) error { calls.Add(1); return nil }
+	for _, r := range []eventbus.Route{
+		{EventName: "UserCheckoutAcceptedIntegrationEvent", Publisher: "basket", Handler: count},
+		{EventName: "OrderStockConfirmedIntegrationEvent", Publisher: "catalog", Handler: count},
+	} {
+		if _, err := ordering.Subscribe(ctx, r); err != nil {
+			t.Fatalf("ordering subscribes %s as its user: %v", r.EventName, err)
+		}
+	}
+
+	ch := u.channel(t, "basket")
+	forged := testkit.EventMessage("OrderStockConfirmedIntegrationEvent", uuid.NewString(), "basket", []byte(`{"OrderId":1}`))
+	forged.UserId = u.Queue("basket")
+	confirm, err := ch.PublishWithDeferredConfirmWithContext(ctx, u.Exchange, "UserCheckoutAcceptedIntegrationEvent", false, false, forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := confirm.WaitContext(ctx); err != nil || !ok {
+		t.Fatalf("the broker took basket's checkout: %v, %v", ok, err)
+	}
+
+	parked := testkit.WaitParked(t, u.Queue("ordering"), 1)
+	if p := parked[0]; p.ID.String() != forged.MessageId || p.Reason != rabbitmq.ReasonForged {
+		t.Fatalf("parked %+v, want the forged message as forged", parked)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("ordering's handlers ran %d times, want 0", n)
+	}
+}
+
+// A user may not publish in another's name: the broker refuses a user_id
+// that is not the connection's user, and a message whose user_id is not
+// its event's publisher's (here the administrator's, which topic
+// permissions do not hold back) is parked as forged.
+func TestAMessageInAnotherUsersNameIsRefusedOrParked(t *testing.T) {
+	u := loadBrokerUsers(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
+	defer cancel()
+	basket := testkit.StartBus(t, rabbitmq.Config{
+		URL: u.URL(t, "basket"), Exchange: u.Exchange, Queue: u.Queue("basket"),
+		PublisherUsers: u.PublisherUsers(),
+	})
+	var calls atomic.Int32
+	if _, err := basket.Subscribe(ctx, eventbus.Route{EventName: "ProductPriceChangedIntegrationEvent", Publisher: "catalog",
+		Handler: func(context.Context, eventbus.Message) error { calls.Add(1); return nil }}); err != nil {
+		t.Fatal(err)
+	}
+
+	// ordering may publish OrderStarted, but not as catalog.
+	spoofed := testkit.EventMessage("OrderStartedIntegrationEvent", uuid.NewString(), "ordering", []byte(`{}`))
+	spoofed.UserId = u.Queue("catalog")
+	ch := u.channel(t, "ordering")
+	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
+	if err := ch.PublishWithContext(ctx, u.Exchange, "OrderStartedIntegrationEvent", false, false, spoofed); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-closed:
+		if err == nil || err.Code != amqp.PreconditionFailed || !strings.Contains(err.Reason, "user_id") {
+			t.Errorf("ordering's user claims catalog's user_id: channel closed with %v, want PRECONDITION_FAILED on user_id", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("ordering's user claimed catalog's user_id and the broker did not refuse")
+	}
+
+	asAdmin := testkit.EventMessage("ProductPriceChangedIntegrationEvent", uuid.NewString(), "catalog", []byte(`{}`))
+	testkit.PublishEvent(t, u.Exchange, asAdmin)
+	parked := testkit.WaitParked(t, u.Queue("basket"), 1)
+	if p := parked[0]; p.ID.String() != asAdmin.MessageId || p.Reason != rabbitmq.ReasonForged {
+		t.Fatalf("parked %+v, want the administrator's price change as forged", parked)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("basket's handler ran %d times, want 0", n)
+	}
 }

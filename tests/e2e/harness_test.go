@@ -155,6 +155,7 @@ func startShop(t testing.TB, withIdentity bool, extra ...string) *Shop {
 			"RABBITMQ_URL=" + s.users.URL(t, name),
 			"EVENTBUS_EXCHANGE=" + exchange,
 			"EVENTBUS_QUEUE=" + s.Queues[name],
+			"EVENTBUS_PUBLISHER_USERS=" + s.publisherUsers(),
 			"LOG_LEVEL=debug",
 			"GRACE_PERIOD=1s",
 			"PAYMENT_SUCCEEDED=true",
@@ -222,6 +223,17 @@ func identityClients(webappURL string) string {
 		webappURL+"/signin-oidc", webappURL+"/signout-callback-oidc", shop.DemoClientID, shop.DemoRedirectURI)
 }
 
+// publisherUsers is EVENTBUS_PUBLISHER_USERS for the shop's broker users,
+// which are named after the services with the test's prefix.
+func (s *Shop) publisherUsers() string {
+	var pairs []string
+	for service, user := range s.users.PublisherUsers() {
+		pairs = append(pairs, service+"="+user)
+	}
+	slices.Sort(pairs)
+	return strings.Join(pairs, ",")
+}
+
 // startWebapp starts the storefront over the four services and identity,
 // on the test's exchange with a queue of its own. Its readiness is part of
 // WaitReady.
@@ -232,6 +244,7 @@ func (s *Shop) startWebapp(extra []string) {
 		"RABBITMQ_URL=" + s.users.URL(s.t, "webapp"),
 		"EVENTBUS_EXCHANGE=" + s.Exchange,
 		"EVENTBUS_QUEUE=" + s.Queues["webapp"],
+		"EVENTBUS_PUBLISHER_USERS=" + s.publisherUsers(),
 		"LOG_LEVEL=debug",
 		"AUTH_ISSUER=" + s.Identity,
 		"AUTH_AUDIENCE=" + testkit.Audience,

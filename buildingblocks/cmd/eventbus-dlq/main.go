@@ -4,13 +4,21 @@
 //
 //	eventbus-dlq [-url URL] [-exchange NAME] -queue NAME list [-bodies]
 //	eventbus-dlq [-url URL] [-exchange NAME] -queue NAME show ID
-//	eventbus-dlq [-url URL] [-exchange NAME] -queue NAME replay
+//	eventbus-dlq [-url URL] [-exchange NAME] -queue NAME replay [-reason R,…] [-id ID,…]
 //
 // list prints one line per message: its id, event name, when it was
 // parked, its failed attempts and why (the kind of reason and the last
 // error, on one line, cut short). With -bodies, and with show, each
 // message comes in full instead, its body cut at 4 KiB and card numbers
 // and security codes masked (see redact.CardData).
+//
+// replay moves parked messages back to the service's queue: without
+// flags, those parked as failed, invalid or no-handler; with -reason, those
+// parked for one of the reasons given (e.g. -reason crash-loop once the
+// bug is fixed; -reason forged only for messages you vouch for); with -id,
+// the messages named. The others stay parked. A message whose reason the
+// bus did not write (its headers are not trusted) has the reason "" and
+// moves only by -id.
 //
 // The flags default to the environment: RABBITMQ_URL, EVENTBUS_EXCHANGE,
 // EVENTBUS_QUEUE.
@@ -26,12 +34,15 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/redact"
+	"github.com/google/uuid"
 )
 
 func main() {
@@ -49,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("eventbus-dlq", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: eventbus-dlq [flags] list [-bodies] | show ID | replay")
+		fmt.Fprintln(stderr, "usage: eventbus-dlq [flags] list [-bodies] | show ID | replay [-reason R,…] [-id ID,…]")
 		flags.PrintDefaults()
 	}
 	cfg := rabbitmq.Config{Logger: slog.New(slog.NewTextHandler(stderr, nil))}
@@ -112,11 +123,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("no message %s parked in %s", cmdArgs[0], rabbitmq.DeadLetterQueue(cfg.Queue))
 		}
 	case "replay":
-		if len(cmdArgs) > 0 {
+		which, err := parseReplay(cmdArgs, stderr)
+		if err != nil {
 			flags.Usage()
-			return fmt.Errorf("replay takes no argument, got %q", cmdArgs[0])
+			return err
 		}
-		n, err := rabbitmq.ReplayDeadLetters(ctx, cfg)
+		n, err := rabbitmq.ReplayDeadLetters(ctx, cfg, which)
 		fmt.Fprintf(stdout, "replayed %d from %s to %s\n", n, rabbitmq.DeadLetterQueue(cfg.Queue), cfg.Queue)
 		if err != nil {
 			return err
@@ -126,6 +138,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unknown command %q", cmd)
 	}
 	return nil
+}
+
+// parseReplay reads the flags of replay: which messages it moves.
+func parseReplay(args []string, stderr io.Writer) (rabbitmq.Replay, error) {
+	var which rabbitmq.Replay
+	replayFlags := flag.NewFlagSet("eventbus-dlq replay", flag.ContinueOnError)
+	replayFlags.SetOutput(stderr)
+	reasons := replayFlags.String("reason", "", "replay the messages parked for these reasons (comma-separated: failed, invalid, no-handler, crash-loop, forged)")
+	ids := replayFlags.String("id", "", "replay the messages with these ids (comma-separated)")
+	if err := replayFlags.Parse(args); err != nil {
+		return which, err
+	}
+	if replayFlags.NArg() > 0 {
+		return which, fmt.Errorf("replay takes no argument, got %q", replayFlags.Arg(0))
+	}
+	known := []rabbitmq.ParkReason{rabbitmq.ReasonFailed, rabbitmq.ReasonInvalid, rabbitmq.ReasonNoHandler, rabbitmq.ReasonCrashLoop, rabbitmq.ReasonForged}
+	for r := range strings.SplitSeq(*reasons, ",") {
+		if r = strings.TrimSpace(r); r == "" {
+			continue
+		}
+		if !slices.Contains(known, rabbitmq.ParkReason(r)) {
+			return which, fmt.Errorf("replay: unknown reason %q (one of %v)", r, known)
+		}
+		which.Reasons = append(which.Reasons, rabbitmq.ParkReason(r))
+	}
+	for s := range strings.SplitSeq(*ids, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		id, err := uuid.Parse(s)
+		if err != nil {
+			return which, fmt.Errorf("replay: %q is no message id: %w", s, err)
+		}
+		which.IDs = append(which.IDs, id)
+	}
+	return which, nil
 }
 
 // writeList writes one line per parked message, without its body.
@@ -153,6 +201,7 @@ func writeDeadLetter(out io.Writer, dl rabbitmq.DeadLetter) {
 	fmt.Fprintf(out, "%-13s %s\n", "id:", dl.ID)
 	field("event", dl.Name)
 	field("from", dl.AppID)
+	field("published by", dl.PublishedBy)
 	field("created", timestamp(dl.Time))
 	field("parked", parkedAt(dl))
 	field("attempts", fmt.Sprint(dl.Attempts))

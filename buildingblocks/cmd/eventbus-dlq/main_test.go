@@ -55,6 +55,10 @@ func TestListAndReplay(t *testing.T) {
 		}
 	}
 
+	// A replay of other reasons leaves it parked.
+	if out := cli("replay", "-reason", "crash-loop,forged"); !strings.HasPrefix(out, "replayed 0 ") {
+		t.Errorf("replay -reason crash-loop,forged printed %q", out)
+	}
 	failing.Store(false)
 	if out := cli("replay"); !strings.HasPrefix(out, "replayed 1 ") {
 		t.Errorf("replay printed %q", out)
@@ -135,7 +139,8 @@ func TestUsage(t *testing.T) {
 	if err := run(context.Background(), []string{"-queue", "basket", "purge"}, &out, &errOut); err == nil {
 		t.Error("an unknown command succeeded")
 	}
-	for _, args := range [][]string{{"show"}, {"list", "extra"}, {"list", "-nobodies"}, {"replay", "extra"}} {
+	for _, args := range [][]string{{"show"}, {"list", "extra"}, {"list", "-nobodies"}, {"replay", "extra"},
+		{"replay", "-reason", "bored"}, {"replay", "-id", "not-a-uuid"}} {
 		if err := run(context.Background(), append([]string{"-queue", "basket"}, args...), &out, &errOut); err == nil {
 			t.Errorf("%s succeeded", strings.Join(args, " "))
 		}
@@ -156,7 +161,7 @@ func serviceQueue(t *testing.T, svc string) (context.Context, rabbitmq.Config) {
 func publishTo(t *testing.T, ctx context.Context, cfg rabbitmq.Config, name, body string, handle eventbus.Handler) uuid.UUID {
 	t.Helper()
 	bus := testkit.StartBus(t, cfg)
-	if _, err := bus.Subscribe(ctx, name, handle); err != nil {
+	if _, err := bus.Subscribe(ctx, eventbus.Route{EventName: name, Publisher: "tests", Handler: handle}); err != nil {
 		t.Fatal(err)
 	}
 	id := uuid.New()

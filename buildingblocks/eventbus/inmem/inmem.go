@@ -78,8 +78,11 @@ func (b *Bus) deliver(ctx context.Context, m eventbus.Message, h eventbus.Handle
 	b.mu.Unlock()
 }
 
-// Subscribe registers h for eventName.
-func (b *Bus) Subscribe(_ context.Context, eventName string, h eventbus.Handler) (eventbus.Subscription, error) {
+// Subscribe registers the route's handler for its event name. Every
+// message comes from this process, so the route's publisher is not
+// checked: nothing can forge one.
+func (b *Bus) Subscribe(_ context.Context, r eventbus.Route) (eventbus.Subscription, error) {
+	eventName, h := r.EventName, r.Handler
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {

@@ -23,10 +23,10 @@ func TestTypedAndDynamicHandlersEachGetEveryEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bus.Subscribe(ctx, "ProductPriceChangedIntegrationEvent", func(_ context.Context, m eventbus.Message) error {
+	if _, err := bus.Subscribe(ctx, eventbus.Route{EventName: "ProductPriceChangedIntegrationEvent", Publisher: "tests", Handler: func(_ context.Context, m eventbus.Message) error {
 		raw = append(raw, string(m.Body))
 		return nil
-	}); err != nil {
+	}}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -53,10 +53,10 @@ func TestFailingHandlerIsParkedAfterMaxAttempts(t *testing.T) {
 	ctx := context.Background()
 	bus := inmem.Bus{MaxAttempts: 3}
 	calls := 0
-	if _, err := bus.Subscribe(ctx, "X", func(context.Context, eventbus.Message) error {
+	if _, err := bus.Subscribe(ctx, eventbus.Route{EventName: "X", Publisher: "tests", Handler: func(context.Context, eventbus.Message) error {
 		calls++
 		return errors.New("boom")
-	}); err != nil {
+	}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := bus.Publish(ctx, eventbus.Message{Name: "X"}); err != nil {
@@ -71,10 +71,10 @@ func TestInvalidEventIsParkedAtOnce(t *testing.T) {
 	ctx := context.Background()
 	var bus inmem.Bus
 	calls := 0
-	if _, err := bus.Subscribe(ctx, "X", func(context.Context, eventbus.Message) error {
+	if _, err := bus.Subscribe(ctx, eventbus.Route{EventName: "X", Publisher: "tests", Handler: func(context.Context, eventbus.Message) error {
 		calls++
 		return fmt.Errorf("%w: no product id", eventbus.ErrInvalidEvent)
-	}); err != nil {
+	}}); err != nil {
 		t.Fatal(err)
 	}
 	typed := 0

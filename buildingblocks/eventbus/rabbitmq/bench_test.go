@@ -104,9 +104,9 @@ func benchmarkBusToHandler(b *testing.B, tp trace.TracerProvider, publishAll fun
 	publisher := tb.bus(pubCfg)
 	consumer := tb.bus(consCfg)
 	var lat atomic.Pointer[latencies]
-	if _, err := consumer.Subscribe(ctx, "ProductPriceChangedIntegrationEvent", func(_ context.Context, m eventbus.Message) error {
+	if _, err := consumer.Subscribe(ctx, eventbus.Route{EventName: "ProductPriceChangedIntegrationEvent", Publisher: testPublisher, Handler: func(_ context.Context, m eventbus.Message) error {
 		return lat.Load().record(m.Body)
-	}); err != nil {
+	}}); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {

@@ -34,14 +34,15 @@ var _ eventbus.Bus = (*Bus)(nil)
 // retained.
 func New(ctx context.Context, cfg Config) (*Bus, error) {
 	cfg = cfg.withDefaults()
-	if _, err := amqp.ParseURI(cfg.URL); err != nil {
+	uri, err := amqp.ParseURI(cfg.URL)
+	if err != nil {
 		return nil, fmt.Errorf("rabbitmq: invalid URL: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	b := &Bus{cfg: cfg, tracer: cfg.TracerProvider.Tracer(tracerName), done: make(chan struct{})}
-	b.pub = newPublisher(cfg)
+	b.pub = newPublisher(cfg, uri.Username)
 	b.sub = newConsumer(cfg)
 	go b.pub.run()
 	return b, nil
@@ -80,13 +81,16 @@ func (b *Bus) PublishBatch(ctx context.Context, msgs []eventbus.Message) error {
 	return err
 }
 
-// Subscribe registers h for the event name. The first handler of a name
-// binds the queue to it; Subscribe returns once that binding is in place,
-// waiting for the broker (bounded by ctx) if it is down. Several handlers
-// of one name each receive every message. The handler's ctx carries the
-// message's correlation id ([eventbus.CorrelationID]).
-func (b *Bus) Subscribe(ctx context.Context, eventName string, h eventbus.Handler) (eventbus.Subscription, error) {
-	return b.sub.subscribe(ctx, eventName, h)
+// Subscribe registers the route's handler for its event name. The first
+// handler of a name binds the queue to it; Subscribe returns once that
+// binding is in place, waiting for the broker (bounded by ctx) if it is
+// down. Several handlers of one name each receive every message. The
+// handler's ctx carries the message's correlation id
+// ([eventbus.CorrelationID]). The route must name the event's publisher:
+// a message whose user_id is not that publisher's broker user
+// (Config.PublisherUsers) is parked as forged.
+func (b *Bus) Subscribe(ctx context.Context, r eventbus.Route) (eventbus.Subscription, error) {
+	return b.sub.subscribe(ctx, r)
 }
 
 // Check reports whether the bus is connected to the broker: nil when the

@@ -170,7 +170,7 @@ func TestCheckAndClose(t *testing.T) {
 	if err := bus.Publish(ctx, message("PriceChanged")); !errors.Is(err, eventbus.ErrClosed) {
 		t.Errorf("Publish after Close = %v, want ErrClosed", err)
 	}
-	if _, err := bus.Subscribe(ctx, "Other", newSeen().handler); !errors.Is(err, eventbus.ErrClosed) {
+	if _, err := bus.Subscribe(ctx, eventbus.Route{EventName: "Other", Publisher: testPublisher, Handler: newSeen().handler}); !errors.Is(err, eventbus.ErrClosed) {
 		t.Errorf("Subscribe after Close = %v, want ErrClosed", err)
 	}
 }

@@ -39,9 +39,11 @@ const (
 )
 
 // crashLoopDeliveries is how often a message may be delivered without an
-// outcome (its consumer died, or closed with it prefetched) before it is
-// parked unhandled: a guard against a message that kills the process each
-// time it is handled. Far above what rolling restarts with a backlog add.
+// outcome before it is parked unhandled: a guard against a message that
+// kills the process each time it is handled. A redelivered message is
+// handled alone (see consumer), so its count grows with the deaths of a
+// process that was handling it, not with those of one that only held it
+// beside another. Far above what rolling restarts add.
 const crashLoopDeliveries = 20
 
 // Config configures a [Bus]. The zero value of a field means its default.
@@ -86,6 +88,14 @@ type Config struct {
 	// with the reason "no handler for <event name>". It waits without a
 	// handler slot. Default DefaultUnhandledGrace.
 	UnhandledGrace time.Duration
+	// PublisherUsers maps a publishing service to the broker user it
+	// connects as ("*": every service not listed); a service in neither
+	// connects as the user named after it, as in
+	// deploy/rabbitmq/definitions.json. A message whose user_id is not the
+	// user of its event's publisher (eventbus.Route.Publisher) is parked as
+	// forged. Where every service shares one user (tests, a development
+	// broker as guest) it says so: {"*": "guest"}. See ParsePublisherUsers.
+	PublisherUsers map[string]string
 	// Logger receives connection and dead-letter events. Default
 	// slog.Default().
 	Logger *slog.Logger

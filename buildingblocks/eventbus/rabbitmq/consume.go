@@ -1,6 +1,7 @@
 package rabbitmq
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -21,11 +22,27 @@ import (
 // handlers subscribed to their event names.
 //
 // The way of a delivery: run keeps a link (a connection and its channels)
-// up; serve binds the queue to every subscribed event name and starts
-// consuming; read takes each delivery, waits for a free handler slot (at
-// most Concurrency handlers run at once), takes the handlers of its event
-// name at that moment, and starts handle (handle.go), which runs them and
-// settles the delivery.
+// up; serve binds the queue to every subscribed event name and consumes;
+// read takes each delivery, tells what it stands for (arrive,
+// authenticity.go), waits for a free handler slot (at most Concurrency
+// handlers run at once), takes the handlers of its event name at that
+// moment, and starts handle (handle.go), which runs them and settles the
+// delivery.
+//
+// Redelivered messages are handled alone. A message comes back
+// (redelivered, its x-delivery-count one more) whenever the process that
+// held it died or lost its connection, whether or not it was handling it;
+// with many prefetched, one message that kills the process would count a
+// death against each of them, and the crash-loop guard would park them
+// all. So a link consumes in two modes: careful, one message prefetched
+// and each redelivered one handled in turn, and fast, Prefetch and
+// Concurrency. It starts careful (the queue delivers the messages that
+// came back first) and goes fast at the first message that was never
+// delivered before; a fast consumer that meets a redelivered one sets it
+// aside, stops, finishes the others it holds, handles the ones it set
+// aside one by one, and goes careful. A process then dies with only the
+// message it was handling (or, rarely, those set aside with it), and only
+// that message's count grows.
 //
 // Subscribe and Unsubscribe change the handlers at any time; each then
 // makes the queue's binding of its event name match (subscribe.go), on
@@ -58,10 +75,15 @@ type consLink struct {
 	topo    *amqp.Channel
 	deliv   *amqp.Channel
 	send    *amqp.Channel
-	tag     string
+	tag     string // the start of its consumer tags
 	acks    *acker
 	ctx     context.Context // done when the link is lost
-	readEnd chan struct{}   // closed when read returned
+	readEnd chan struct{}   // closed when the last consumer's read returned
+
+	consMu    sync.Mutex // held across a consumer's start or cancel
+	consumers int        // consumers started, for their tags
+	consuming string     // the tag of the consumer now, "" once cancelled
+	failure   error      // why the link failed, if it did while consuming
 
 	topoMu sync.Mutex      // held across a binding's check and its change
 	bound  map[string]bool // event names bound on this link
@@ -127,7 +149,7 @@ func (c *consumer) connect() (*consLink, error) {
 	if err := declareExchange(conn, c.cfg.Exchange); err != nil {
 		return fail(err)
 	}
-	if err := declareQueue(link.topo, c.cfg.Queue); err != nil {
+	if err := declareQueue(conn, c.cfg.Queue); err != nil {
 		return fail(err)
 	}
 	link.acks = newAcker(link.deliv, c.cfg.Prefetch)
@@ -151,27 +173,90 @@ func (c *consumer) serve(link *consLink) error {
 			return c.drop(link, false, err)
 		}
 	}
-	deliveries, err := link.deliv.Consume(c.cfg.Queue, link.tag, false, false, false, false, nil)
+	deliveries, err := c.startConsuming(link, true)
 	if err != nil {
-		return c.drop(link, false, fmt.Errorf("rabbitmq: consume %s: %w", c.cfg.Queue, err))
+		return c.drop(link, false, err)
 	}
 	c.setLink(link, nil)
 	c.log.Info("event bus: consuming", "prefetch", c.cfg.Prefetch, "concurrency", c.cfg.Concurrency)
-	go c.read(link, deliveries)
+	go c.consume(link, deliveries)
 
 	select {
 	case <-link.ctx.Done():
-		return c.drop(link, true, errors.New("rabbitmq: consuming connection lost"))
+		link.consMu.Lock()
+		err := cmp.Or(link.failure, errors.New("rabbitmq: consuming connection lost"))
+		link.consMu.Unlock()
+		return c.drop(link, true, err)
 	case <-c.stopping.Done():
 	}
 	// Stop taking deliveries: the broker sends no more, and those already
 	// prefetched stay unacknowledged and go back to the queue when the
 	// connection closes.
-	if err := link.deliv.Cancel(link.tag, false); err != nil {
-		_ = link.conn.Close()
-	}
+	c.stopConsuming(link)
 	<-link.readEnd
 	return eventbus.ErrClosed
+}
+
+// startConsuming starts a consumer of the queue on link, careful (one
+// message prefetched) or fast (Prefetch).
+func (c *consumer) startConsuming(link *consLink, careful bool) (<-chan amqp.Delivery, error) {
+	link.consMu.Lock()
+	defer link.consMu.Unlock()
+	if c.stopping.Err() != nil {
+		return nil, eventbus.ErrClosed
+	}
+	prefetch := c.cfg.Prefetch
+	if careful {
+		prefetch = 1
+	}
+	if err := link.deliv.Qos(prefetch, 0, false); err != nil {
+		return nil, fmt.Errorf("rabbitmq: prefetch %d: %w", prefetch, err)
+	}
+	link.consumers++
+	tag := fmt.Sprintf("%s-%d", link.tag, link.consumers)
+	deliveries, err := link.deliv.Consume(c.cfg.Queue, tag, false, false, false, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("rabbitmq: consume %s: %w", c.cfg.Queue, err)
+	}
+	link.consuming = tag
+	return deliveries, nil
+}
+
+// stopConsuming cancels the consumer of link, if one runs: the broker
+// sends it nothing more, and its delivery channel closes once what was
+// sent is read.
+func (c *consumer) stopConsuming(link *consLink) {
+	link.consMu.Lock()
+	defer link.consMu.Unlock()
+	if link.consuming == "" {
+		return
+	}
+	if err := link.deliv.Cancel(link.consuming, false); err != nil {
+		_ = link.conn.Close()
+	}
+	link.consuming = ""
+}
+
+// consume reads the deliveries of one consumer after another on link,
+// careful first, switching mode when read says so, until the link is lost
+// or Close begins.
+func (c *consumer) consume(link *consLink, deliveries <-chan amqp.Delivery) {
+	defer close(link.readEnd)
+	for careful := true; ; careful = !careful {
+		if !c.read(link, deliveries, careful) {
+			return
+		}
+		var err error
+		if deliveries, err = c.startConsuming(link, !careful); err != nil {
+			if !errors.Is(err, eventbus.ErrClosed) {
+				link.consMu.Lock()
+				link.failure = err
+				link.consMu.Unlock()
+				_ = link.conn.Close()
+			}
+			return
+		}
+	}
 }
 
 // drop ends a link after an error: the connection closes (unacknowledged
@@ -197,35 +282,106 @@ func (c *consumer) setLink(link *consLink, err error) {
 	c.changedLocked()
 }
 
-// read hands each delivery to a handler goroutine once a handler slot is
-// free, with the handlers of its event name at that moment. It returns
-// when the delivery channel closes (consumer cancelled or link lost).
-func (c *consumer) read(link *consLink, deliveries <-chan amqp.Delivery) {
-	defer close(link.readEnd)
+// read takes the deliveries of one consumer until its channel closes
+// (cancelled, or the link lost), and reports whether it cancelled the
+// consumer to switch modes.
+//
+// A careful consumer handles each redelivered message in turn, alone, and
+// switches at the first one never delivered before, which it hands on as
+// a fast one does. A fast consumer hands each delivery to a handler
+// goroutine once a handler slot is free, with the handlers of its event
+// name at that moment; it switches at the first redelivered one, which it
+// sets aside with any others that follow, and once the rest are done
+// with, handles those one by one.
+func (c *consumer) read(link *consLink, deliveries <-chan amqp.Delivery, careful bool) (switched bool) {
+	var aside []amqp.Delivery
 	for d := range deliveries {
-		switch {
-		case link.ctx.Err() != nil || c.stopping.Err() != nil:
+		if link.ctx.Err() != nil || c.stopping.Err() != nil {
 			continue // left unacknowledged: it goes back to the queue
-		case toBeParked(d):
-			settle(c.log, link.acks.nack(d.DeliveryTag, false))
-			continue
-		case !c.acquire(link):
-			continue
 		}
-		subs := c.take(eventName(d))
+		a := c.arrive(d)
+		switch {
+		case a.own && toBeParked(d):
+			settle(c.log, link.acks.nack(d.DeliveryTag, false))
+		case d.Redelivered && careful:
+			c.handleAlone(link, d, a)
+		case d.Redelivered:
+			aside = append(aside, d)
+			if !switched {
+				switched = true
+				c.stopConsuming(link)
+			}
+		default:
+			c.dispatch(link, d, a)
+			if careful && !switched {
+				switched = true
+				c.stopConsuming(link)
+			}
+		}
+	}
+	if len(aside) > 0 {
+		c.working.Wait()
+		link.acks.flush()
+		for _, d := range aside {
+			if link.ctx.Err() != nil || c.stopping.Err() != nil {
+				break
+			}
+			c.handleAlone(link, d, c.arrive(d))
+		}
+	}
+	return switched && link.ctx.Err() == nil && c.stopping.Err() == nil
+}
+
+// dispatch hands a delivery to a handler goroutine once a handler slot is
+// free, with the handlers of its event name at that moment; a forged one
+// is parked without a slot.
+func (c *consumer) dispatch(link *consLink, d amqp.Delivery, a arrival) {
+	if a.forged != "" {
 		c.working.Add(1)
 		go func() {
 			defer c.working.Done()
-			if len(subs) == 0 {
-				c.release()
-				if subs = c.awaitHandlers(link, d); len(subs) == 0 {
-					return
-				}
-			}
-			defer c.release()
-			c.handle(link, d, subs)
+			c.parkForged(link, d, a)
 		}()
+		return
 	}
+	if !c.acquire(link) {
+		return
+	}
+	subs := c.take(a.name)
+	c.working.Add(1)
+	go func() {
+		defer c.working.Done()
+		if len(subs) == 0 {
+			c.release()
+			if subs = c.awaitHandlers(link, d, a); len(subs) == 0 {
+				return
+			}
+		}
+		defer c.release()
+		c.handle(link, d, a, subs)
+	}()
+}
+
+// handleAlone handles a redelivered message with nothing else running,
+// and acknowledges it at once, so that the next one comes.
+func (c *consumer) handleAlone(link *consLink, d amqp.Delivery, a arrival) {
+	defer link.acks.flush()
+	if a.forged != "" {
+		c.parkForged(link, d, a)
+		return
+	}
+	if !c.acquire(link) {
+		return
+	}
+	subs := c.take(a.name)
+	if len(subs) == 0 {
+		c.release()
+		if subs = c.awaitHandlers(link, d, a); len(subs) == 0 {
+			return
+		}
+	}
+	defer c.release()
+	c.handle(link, d, a, subs)
 }
 
 // awaitHandlers waits UnhandledGrace, without a handler slot, for a
@@ -233,18 +389,18 @@ func (c *consumer) read(link *consLink, deliveries <-chan amqp.Delivery) {
 // subscribes its handlers one by one, and the queue may already hold
 // messages for those that come next. It returns the handlers with a slot
 // taken, or nil once it settled the delivery or the link ended.
-func (c *consumer) awaitHandlers(link *consLink, d amqp.Delivery) []*subscription {
+func (c *consumer) awaitHandlers(link *consLink, d amqp.Delivery, a arrival) []*subscription {
 	grace := time.NewTimer(c.cfg.UnhandledGrace)
 	defer grace.Stop()
 	for {
 		c.mu.Lock()
-		changed, waiting := c.changed, len(c.subs[eventName(d)]) == 0
+		changed, waiting := c.changed, len(c.subs[a.name]) == 0
 		c.mu.Unlock()
 		if !waiting {
 			if !c.acquire(link) {
 				return nil
 			}
-			if subs := c.take(eventName(d)); len(subs) > 0 {
+			if subs := c.take(a.name); len(subs) > 0 {
 				return subs
 			}
 			c.release()
@@ -253,7 +409,7 @@ func (c *consumer) awaitHandlers(link *consLink, d amqp.Delivery) []*subscriptio
 		select {
 		case <-changed:
 		case <-grace.C:
-			c.unhandled(link, d)
+			c.unhandled(link, d, a)
 			return nil
 		case <-link.ctx.Done():
 			return nil

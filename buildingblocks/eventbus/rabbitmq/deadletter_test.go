@@ -86,7 +86,7 @@ func TestFailingHandlerIsParkedWhileOthersFlowAndReplayBringsItBack(t *testing.T
 	}
 
 	healthy.Store(true)
-	n, err := rabbitmq.ReplayDeadLetters(ctx, cfg)
+	n, err := rabbitmq.ReplayDeadLetters(ctx, cfg, rabbitmq.Replay{})
 	if err != nil || n != 1 {
 		t.Fatalf("ReplayDeadLetters = %d, %v; want 1", n, err)
 	}
@@ -117,11 +117,10 @@ func TestMessageDeliveredTooOftenIsParkedWithoutRunningTheHandler(t *testing.T) 
 	// time.
 	tb.declare(ctx, cfg, "OrderPaid")
 	deadly := message("OrderPaid")
-	if err := testkit.Channel(t, "").PublishWithContext(ctx, "", cfg.Queue, false, false, amqp.Publishing{
+	tb.rawPublish(ctx, deadly.Name, amqp.Publishing{
 		Type: deadly.Name, MessageId: deadly.ID.String(), Body: deadly.Body, DeliveryMode: amqp.Persistent,
-	}); err != nil {
-		t.Fatal(err)
-	}
+		UserId: testkit.RabbitUser(),
+	})
 	for range rabbitmq.CrashLoopDeliveries {
 		conn, err := amqp.Dial(cfg.URL)
 		if err != nil {
@@ -164,7 +163,7 @@ func TestDeadLetterFunctionsNeedTheQueue(t *testing.T) {
 	if _, err := rabbitmq.ListDeadLetters(ctx, cfg); err == nil {
 		t.Error("ListDeadLetters of a queue that does not exist succeeded")
 	}
-	if _, err := rabbitmq.ReplayDeadLetters(ctx, cfg); err == nil {
+	if _, err := rabbitmq.ReplayDeadLetters(ctx, cfg, rabbitmq.Replay{}); err == nil {
 		t.Error("ReplayDeadLetters of a queue that does not exist succeeded")
 	}
 	cfg.Queue = ""

@@ -15,16 +15,21 @@
 // user needs no right to write into other services' queues).
 //
 // Publishing. Messages are persistent and carry content_type, message_id
-// (the event id), type (the event name), timestamp, app_id and the headers
-// x-correlation-id, traceparent and tracestate. Publisher confirms are always
+// (the event id), type (the event name), timestamp, app_id, user_id (the
+// broker user, which the broker checks) and the headers x-correlation-id,
+// traceparent and tracestate. Publisher confirms are always
 // on and pipelined: Publish returns once the broker confirmed, while other
 // goroutines keep publishing on the same channels.
 //
 // Consuming. A separate connection, bounded prefetch, a bounded number of
 // handlers at once, manual ack once every handler of the message, among
 // those subscribed when it got its turn, returned nil. Deliveries are
-// dispatched on the AMQP type (the routing key of a message that comes back
-// from the wait queue or the dead-letter queue is the queue's name).
+// dispatched on the event name the broker routed (the routing key), or, on
+// a copy the bus sent on through the queue's requeue exchange, on the name
+// it kept; a message that is not what it claims to be (another type, a
+// user_id not its publisher's, the bus's own headers, another exchange) is
+// parked as forged (authenticity.go). A link starts with one message
+// prefetched and handles each redelivered message alone (consume.go).
 // Unsubscribe returns once no call of its handler runs or will start.
 //
 // Retries. A failing handler does not keep its message: the message is sent
@@ -42,7 +47,9 @@
 // that came back unhandled (prefetched by a consumer that closed or lost
 // its connection) has not failed. The broker's x-delivery-count only guards
 // against a message that kills the process each time it is handled: after
-// 20 deliveries without an outcome it is parked unhandled.
+// 20 deliveries without an outcome it is parked unhandled; since a
+// redelivered message is handled alone, only the message that kills the
+// process counts its deaths.
 //
 // No handler. A delivery whose event name has no handler (its last handler
 // was unsubscribed while it was queued, or an earlier run of the service

@@ -27,24 +27,33 @@ import (
 //     (eventbus.ErrInvalidEvent): the message is parked (park), with the
 //     error.
 //
+// Before the handlers, a delivery that is not what it claims to be (see
+// forgedPublisher) is parked as forged.
+//
 // Attempts are counted by the handlers' failures, on the message, so a
 // delivery that came back unhandled (prefetched when its consumer closed,
 // or sent to a process that died) is not a failure. The broker's count of
 // deliveries only guards against a message that kills the process each
-// time it is handled: after crashLoopDeliveries it is parked unhandled.
+// time it is handled: after crashLoopDeliveries it is parked unhandled. A
+// redelivered message is handled alone (consume.go), so that count is one
+// of deaths while it was being handled.
 //
 // If sending the retry or the parked copy fails (the link went away), the
 // delivery is not acked, and the broker delivers it again.
 //
 // Config.Metrics counts each settled delivery by outcome, and its handlers'
 // time; one that comes again is counted when it is settled.
-func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription) {
+func (c *consumer) handle(link *consLink, d amqp.Delivery, a arrival, subs []*subscription) {
 	defer func() {
 		for _, s := range subs {
 			s.calls.Done()
 		}
 	}()
-	m := message(d)
+	if a.forged = c.forgedPublisher(d, a, subs); a.forged != "" {
+		c.parkForged(link, d, a)
+		return
+	}
+	m := message(d, a.name)
 	m.Attempt = failedAttempts(d) + 1
 	ctx, span := c.startProcess(d, m, m.Attempt)
 	log := c.log.With("event", m.Name, "id", m.ID)
@@ -52,7 +61,7 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 		reason := fmt.Sprintf("delivered %d times without an outcome: does handling it crash the process?", n)
 		log.ErrorContext(ctx, "event bus: message delivered too often; parking it in the dead-letter queue",
 			"deliveries", n, "dlq", DeadLetterQueue(c.cfg.Queue))
-		parked := c.park(link, d, ReasonCrashLoop, failedAttempts(d), reason)
+		parked := c.park(link, d, a.name, ReasonCrashLoop, failedAttempts(d), reason)
 		c.settled(m.Name, OutcomeDeadLetter, 0, parked)
 		endProcess(span, settledAs(OutcomeDeadLetter, parked), errors.New(reason), reasonKey.String(string(ReasonCrashLoop)))
 		return
@@ -79,19 +88,19 @@ func (c *consumer) handle(link *consLink, d amqp.Delivery, subs []*subscription)
 	case errors.Is(failure, eventbus.ErrInvalidEvent):
 		log.ErrorContext(ctx, "event bus: invalid event; parking it in the dead-letter queue",
 			"err", lastError(failure), "dlq", DeadLetterQueue(c.cfg.Queue))
-		parked := c.park(link, d, ReasonInvalid, m.Attempt, lastError(failure))
+		parked := c.park(link, d, a.name, ReasonInvalid, m.Attempt, lastError(failure))
 		c.settled(m.Name, OutcomeDeadLetter, took, parked)
 		endProcess(span, settledAs(OutcomeDeadLetter, parked), failure, reasonKey.String(string(ReasonInvalid)))
 	case m.Attempt >= c.cfg.MaxAttempts:
 		log.ErrorContext(ctx, "event bus: handler failed every attempt; parking the message in the dead-letter queue",
 			"attempts", m.Attempt, "err", lastError(failure), "dlq", DeadLetterQueue(c.cfg.Queue))
-		parked := c.park(link, d, ReasonFailed, m.Attempt, lastError(failure))
+		parked := c.park(link, d, a.name, ReasonFailed, m.Attempt, lastError(failure))
 		c.settled(m.Name, OutcomeDeadLetter, took, parked)
 		endProcess(span, settledAs(OutcomeDeadLetter, parked), failure, reasonKey.String(string(ReasonFailed)))
 	default:
 		delay := retryDelay(c.cfg.RetryBackoff, m.Attempt)
 		log.WarnContext(ctx, "event bus: handler failed; retrying", "attempt", m.Attempt, "in", delay.String(), "err", lastError(failure))
-		retry := republishing(d, amqp.Table{headerAttempt: int32(m.Attempt), headerLastError: lastError(failure)})
+		retry := republishing(d, a.name, amqp.Table{headerAttempt: int32(m.Attempt), headerLastError: lastError(failure)})
 		retry.Expiration = strconv.FormatInt(delay.Milliseconds(), 10)
 		sent := c.sendOn(link, d, waitQueue(c.cfg.Queue), retry)
 		c.settled(m.Name, OutcomeRetry, took, sent)
@@ -115,8 +124,8 @@ func (c *consumer) settled(event, outcome string, took time.Duration, ok bool) {
 // (without running a handler), and the queue dead-letters it. The copy
 // carries none of the broker's x-death history, so the broker records its
 // first death as "rejected", whatever way it came before.
-func (c *consumer) park(link *consLink, d amqp.Delivery, why ParkReason, attempts int, lastErr string) bool {
-	return c.sendOn(link, d, c.cfg.Queue, republishing(d, amqp.Table{
+func (c *consumer) park(link *consLink, d amqp.Delivery, name string, why ParkReason, attempts int, lastErr string) bool {
+	return c.sendOn(link, d, c.cfg.Queue, republishing(d, name, amqp.Table{
 		headerAttempt:      int32(attempts),
 		headerLastError:    lastErr,
 		headerParkedReason: string(why),
@@ -146,15 +155,28 @@ func (c *consumer) sendOn(link *consLink, d amqp.Delivery, queue string, p amqp.
 }
 
 // unhandled parks a delivery that no handler came for.
-func (c *consumer) unhandled(link *consLink, d amqp.Delivery) {
-	m := message(d)
+func (c *consumer) unhandled(link *consLink, d amqp.Delivery, a arrival) {
+	m := message(d, a.name)
 	ctx, span := c.startProcess(d, m, failedAttempts(d)+1)
 	c.log.WarnContext(ctx, "event bus: no handler for event; parking it in the dead-letter queue",
-		"event", eventName(d), "id", d.MessageId, "dlq", DeadLetterQueue(c.cfg.Queue))
-	reason := "no handler for " + eventName(d)
-	parked := c.park(link, d, ReasonNoHandler, failedAttempts(d), reason)
-	c.settled(eventName(d), OutcomeDeadLetter, 0, parked)
+		"event", a.name, "id", d.MessageId, "dlq", DeadLetterQueue(c.cfg.Queue))
+	reason := "no handler for " + a.name
+	parked := c.park(link, d, a.name, ReasonNoHandler, failedAttempts(d), reason)
+	c.settled(a.name, OutcomeDeadLetter, 0, parked)
 	endProcess(span, settledAs(OutcomeDeadLetter, parked), errors.New(reason), reasonKey.String(string(ReasonNoHandler)))
+}
+
+// parkForged parks a delivery that is not what it claims to be (see
+// arrive), without running a handler, with why as its reason. Its
+// headers are not trusted: its attempts count none.
+func (c *consumer) parkForged(link *consLink, d amqp.Delivery, a arrival) {
+	m := message(d, a.name)
+	ctx, span := c.startProcess(d, m, 1)
+	c.log.ErrorContext(ctx, "event bus: forged message; parking it in the dead-letter queue",
+		"event", a.name, "id", d.MessageId, "published_by", d.UserId, "why", a.forged, "dlq", DeadLetterQueue(c.cfg.Queue))
+	parked := c.park(link, d, a.name, ReasonForged, 0, a.forged)
+	c.settled(a.name, OutcomeDeadLetter, 0, parked)
+	endProcess(span, settledAs(OutcomeDeadLetter, parked), errors.New(a.forged), reasonKey.String(string(ReasonForged)))
 }
 
 // call runs a handler, turning a panic into an error.

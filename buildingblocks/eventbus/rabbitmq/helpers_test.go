@@ -23,6 +23,12 @@ type orderStarted struct {
 
 func (orderStarted) EventName() string { return "OrderStartedIntegrationEvent" }
 
+func (orderStarted) Publisher() string { return testPublisher }
+
+// testPublisher is the service that publishes every event of these tests; it
+// connects as the test broker's user (config).
+const testPublisher = "tests"
+
 // testBroker is the isolated part of the broker one test uses: its own
 // exchange, and names for its queues and connections that all start with
 // prefix, so that testkit removes everything afterwards and
@@ -46,12 +52,13 @@ func newTestBroker(t testing.TB) (testBroker, context.Context) {
 // config returns a configuration for the service (queue) svc of this test.
 func (tb testBroker) config(svc string) rabbitmq.Config {
 	return rabbitmq.Config{
-		URL:          testkit.RabbitURL(),
-		Exchange:     tb.exchange,
-		Queue:        tb.prefix + "_" + svc,
-		AppID:        tb.prefix + "_" + svc,
-		RetryBackoff: 5 * time.Millisecond,
-		Logger:       testLogger(tb.t),
+		URL:            testkit.RabbitURL(),
+		Exchange:       tb.exchange,
+		Queue:          tb.prefix + "_" + svc,
+		AppID:          tb.prefix + "_" + svc,
+		RetryBackoff:   5 * time.Millisecond,
+		Logger:         testLogger(tb.t),
+		PublisherUsers: map[string]string{testPublisher: testkit.RabbitUser()},
 	}
 }
 
@@ -74,7 +81,7 @@ func (tb testBroker) declare(ctx context.Context, cfg rabbitmq.Config, names ...
 	tb.t.Helper()
 	earlier := tb.bus(cfg)
 	for _, name := range names {
-		if _, err := earlier.Subscribe(ctx, name, newSeen().handler); err != nil {
+		if _, err := earlier.Subscribe(ctx, eventbus.Route{EventName: name, Publisher: testPublisher, Handler: newSeen().handler}); err != nil {
 			tb.t.Fatal(err)
 		}
 	}
@@ -204,7 +211,7 @@ func publish(t testing.TB, ctx context.Context, bus eventbus.Publisher, name str
 // subscribe subscribes h to the event name on bus.
 func subscribe(t testing.TB, ctx context.Context, bus eventbus.Subscriber, name string, h eventbus.Handler) eventbus.Subscription {
 	t.Helper()
-	sub, err := bus.Subscribe(ctx, name, h)
+	sub, err := bus.Subscribe(ctx, eventbus.Route{EventName: name, Publisher: testPublisher, Handler: h})
 	if err != nil {
 		t.Fatal(err)
 	}

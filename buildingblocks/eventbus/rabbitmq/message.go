@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,16 +32,34 @@ const (
 	// headerParkedAt is when the consumer parked the message, RFC 3339 in
 	// UTC.
 	headerParkedAt = "x-parked-at"
-	// headerDeliveryCount is set by a quorum queue on every delivery: how
+	// headerEventName is the event a message that the bus sends on (to
+	// wait, to be parked, replayed) stands for: the name the broker routed
+	// when it first arrived.
+	headerEventName = "x-event-name"
+	// headerPublishedBy is the broker user that published a message the
+	// bus sends on: its AMQP user_id, which the copy cannot keep (the
+	// broker checks user_id against the user that sends it).
+	headerPublishedBy = "x-published-by"
+	// headerDeliveryCount is set by a quorum queue on a redelivery: how
 	// often the message was delivered before and came back (nack with
 	// requeue, or a channel that closed with it unacknowledged).
 	headerDeliveryCount = "x-delivery-count"
 )
 
+// busHeaders are the headers only the bus writes, on what it sends on
+// through the queue's requeue exchange; a publisher's message that
+// carries one is forged (see arrive).
+var busHeaders = []string{
+	headerAttempt, headerLastError, headerPark, headerParkedReason, headerParkedAt,
+	headerEventName, headerPublishedBy,
+}
+
 var errNoEventName = errors.New("rabbitmq: message has no event name")
 
-// publishing maps a message to the AMQP properties of the wire contract.
-func publishing(m eventbus.Message, appID string) amqp.Publishing {
+// publishing maps a message to the AMQP properties of the wire contract,
+// with user, the broker user the message is sent as, in user_id: the
+// broker refuses any other, so the consumer can trust it.
+func publishing(m eventbus.Message, appID, user string) amqp.Publishing {
 	if m.AppID != "" {
 		appID = m.AppID
 	}
@@ -65,17 +84,16 @@ func publishing(m eventbus.Message, appID string) amqp.Publishing {
 		Type:         m.Name,
 		Timestamp:    ts.UTC(),
 		AppId:        appID,
+		UserId:       user,
 		Headers:      headers,
 		Body:         m.Body,
 	}
 }
 
-// message maps a delivery back to a message. The event name is the AMQP type;
-// the routing key only stands in for it when the type is missing, because a
-// replayed dead letter arrives with the queue's name as routing key.
-func message(d amqp.Delivery) eventbus.Message {
+// message maps a delivery of the event name back to a message.
+func message(d amqp.Delivery, name string) eventbus.Message {
 	m := eventbus.Message{
-		Name:  eventName(d),
+		Name:  name,
 		Body:  d.Body,
 		AppID: d.AppId,
 	}
@@ -102,27 +120,24 @@ func message(d amqp.Delivery) eventbus.Message {
 	return m
 }
 
-// eventName is the AMQP type of d, or its routing key without a type.
-func eventName(d amqp.Delivery) string {
-	if d.Type != "" {
-		return d.Type
-	}
-	return d.RoutingKey
-}
-
-// republishing is the publishing that sends d on: the same message, with
-// the headers in set, and its other headers except the bookkeeping of the
-// broker (x-death, x-first-death-*, x-delivery-count) and of the consumer.
-func republishing(d amqp.Delivery, set amqp.Table) amqp.Publishing {
+// republishing is the publishing that sends d, which stands for the event
+// name, on: the same message, with the headers in set, its event name and
+// its publisher, and its other headers except the bookkeeping of the
+// broker (x-death, x-first-death-*, x-delivery-count) and of the bus. Its
+// user_id moves to a header: the copy is sent as the service's own user.
+func republishing(d amqp.Delivery, name string, set amqp.Table) amqp.Publishing {
 	headers := amqp.Table{}
 	for k, v := range d.Headers {
 		switch {
 		case k == "x-death", strings.HasPrefix(k, "x-first-death-"), strings.HasPrefix(k, "x-last-death-"),
-			k == headerDeliveryCount, k == headerAttempt, k == headerLastError, k == headerPark,
-			k == headerParkedReason, k == headerParkedAt:
+			k == headerDeliveryCount, slices.Contains(busHeaders, k):
 		default:
 			headers[k] = v
 		}
+	}
+	headers[headerEventName] = name
+	if by := publishedBy(d); by != "" {
+		headers[headerPublishedBy] = by
 	}
 	maps.Copy(headers, set)
 	return amqp.Publishing{
@@ -136,15 +151,29 @@ func republishing(d amqp.Delivery, set amqp.Table) amqp.Publishing {
 		MessageId:       d.MessageId,
 		Timestamp:       d.Timestamp,
 		Type:            d.Type,
-		UserId:          d.UserId,
 		AppId:           d.AppId,
 		Body:            d.Body,
 	}
 }
 
+// publishedBy is the broker user that published d: its user_id, or, on a
+// copy the bus sent on, the header that keeps it.
+func publishedBy(d amqp.Delivery) string {
+	if d.UserId != "" {
+		return d.UserId
+	}
+	return stringHeader(d, headerPublishedBy)
+}
+
 // deliveryCount is how often the queue delivered d before (0 on the first
-// delivery).
-func deliveryCount(d amqp.Delivery) int { return intHeader(d, headerDeliveryCount) }
+// delivery). Only a redelivery's count is the broker's: on a first
+// delivery the header, if any, is the publisher's.
+func deliveryCount(d amqp.Delivery) int {
+	if !d.Redelivered {
+		return 0
+	}
+	return intHeader(d, headerDeliveryCount)
+}
 
 // failedAttempts is how many attempts to handle d failed before.
 func failedAttempts(d amqp.Delivery) int { return intHeader(d, headerAttempt) }

@@ -23,6 +23,7 @@ import (
 // confirm as a nack and the publish is sent again on the next link.
 type publisher struct {
 	cfg     Config
+	user    string // the broker user it connects as: the user_id of what it sends
 	log     *slog.Logger
 	closing context.Context // done once close returns
 	stop    context.CancelFunc
@@ -93,10 +94,11 @@ func (l *pubLink) whenUnblocked(ctx context.Context) error {
 	}
 }
 
-func newPublisher(cfg Config) *publisher {
+func newPublisher(cfg Config, user string) *publisher {
 	closing, stop := context.WithCancel(context.Background())
 	return &publisher{
 		cfg:     cfg,
+		user:    user,
 		log:     cfg.Logger.With("component", "eventbus.rabbitmq.publisher", "app", cfg.AppID),
 		closing: closing,
 		stop:    stop,
@@ -270,7 +272,7 @@ func (p *publisher) send(ctx context.Context, msgs []eventbus.Message, next int)
 	}
 	confirms := make([]*amqp.DeferredConfirmation, 0, len(msgs)-next)
 	for _, m := range msgs[next:] {
-		confirm, err := link.ch.PublishWithDeferredConfirmWithContext(ctx, p.cfg.Exchange, m.Name, false, false, publishing(m, p.cfg.AppID))
+		confirm, err := link.ch.PublishWithDeferredConfirmWithContext(ctx, p.cfg.Exchange, m.Name, false, false, publishing(m, p.cfg.AppID, p.user))
 		if err != nil {
 			break
 		}

@@ -230,7 +230,7 @@ func TestNewAndSubscribeWhileTheBrokerIsDown(t *testing.T) {
 	}
 
 	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-	_, err := bus.Subscribe(short, "PriceChanged", newSeen().handler)
+	_, err := bus.Subscribe(short, eventbus.Route{EventName: "PriceChanged", Publisher: testPublisher, Handler: newSeen().handler})
 	cancel()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Subscribe without a broker and a short deadline = %v, want DeadlineExceeded", err)

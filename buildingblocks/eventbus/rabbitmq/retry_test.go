@@ -62,7 +62,7 @@ func TestGracefulRestartsWithABacklogParkNothing(t *testing.T) {
 		// Once Close began, no further message is handled: Subscribe is
 		// refused from then on, which tells the test that it began.
 		testkit.WaitFor(t, "Close to begin", func() bool {
-			_, err := consumer.Subscribe(ctx, "Probe", newSeen().handler)
+			_, err := consumer.Subscribe(ctx, eventbus.Route{EventName: "Probe", Publisher: testPublisher, Handler: newSeen().handler})
 			return errors.Is(err, eventbus.ErrClosed)
 		})
 		close(release)

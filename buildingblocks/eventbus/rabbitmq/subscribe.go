@@ -12,25 +12,30 @@ import (
 
 // subscription is one handler's registration.
 type subscription struct {
-	c     *consumer
-	name  string
-	h     eventbus.Handler
-	calls sync.WaitGroup // calls taken (take) and not yet done
+	c             *consumer
+	name          string
+	publisher     string // the service that publishes the event
+	publisherUser string // its broker user: the user_id its messages carry
+	h             eventbus.Handler
+	calls         sync.WaitGroup // calls taken (take) and not yet done
 }
 
-// subscribe registers h and returns once the queue is bound to eventName
-// (at once if it already was), waiting for the broker bounded by ctx.
-func (c *consumer) subscribe(ctx context.Context, eventName string, h eventbus.Handler) (eventbus.Subscription, error) {
-	if c.cfg.Queue == "" {
+// subscribe registers the route's handler and returns once the queue is
+// bound to its event name (at once if it already was), waiting for the
+// broker bounded by ctx.
+func (c *consumer) subscribe(ctx context.Context, r eventbus.Route) (eventbus.Subscription, error) {
+	eventName := r.EventName
+	switch {
+	case c.cfg.Queue == "":
 		return nil, errors.New("rabbitmq: subscribe: Config.Queue is not set")
-	}
-	if eventName == "" {
+	case eventName == "":
 		return nil, errNoEventName
-	}
-	if h == nil {
+	case r.Handler == nil:
 		return nil, errors.New("rabbitmq: subscribe: nil handler")
+	case r.Publisher == "":
+		return nil, fmt.Errorf("rabbitmq: subscribe %s: the route names no publisher, so no message of it could be trusted", eventName)
 	}
-	s := &subscription{c: c, name: eventName, h: h}
+	s := &subscription{c: c, name: eventName, publisher: r.Publisher, publisherUser: c.cfg.publisherUser(r.Publisher), h: r.Handler}
 	c.mu.Lock()
 	if c.stopping.Err() != nil {
 		c.mu.Unlock()

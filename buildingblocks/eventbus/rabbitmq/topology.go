@@ -78,14 +78,47 @@ func declared(kind, name, orElse string, err error) error {
 	return nil
 }
 
-// declareQueue declares a service's quorum queue and, first, where its dead
-// letters go: a fanout exchange "<queue>.dlx" bound to the quorum queue
-// "<queue>.dlq"; then the exchange "<queue>.requeue" and, bound to it, the
-// service queue and the quorum queue "<queue>.wait", where a failed message
-// waits for its next attempt: each message there has a TTL (its backoff),
-// and when it expires the wait queue dead-letters it back into the service
-// queue through "<queue>.requeue". A message with a short TTL behind one
-// with a longer TTL waits for that one: at most maxRetryBackoff.
+// declareQueue makes sure a service's queue and the queues and exchanges
+// around it are there (see declareTopology). The operator declares them
+// (deploy/rabbitmq/definitions.json), so that no service's user needs
+// the right to configure them: with it, a user could delete its wait
+// queue and declare it again dead-lettering into the shop's exchange,
+// which topic permissions do not check. Where the bus's user may (tests,
+// a development broker as guest) the bus declares them itself; where it
+// may not (ACCESS_REFUSED), it checks passively that each is there.
+func declareQueue(conn *amqp.Connection, queue string) error {
+	err := onChannel(conn, func(ch *amqp.Channel) error { return declareTopology(ch, queue) })
+	if amqpErr := (*amqp.Error)(nil); !errors.As(err, &amqpErr) || amqpErr.Code != amqp.AccessRefused {
+		return err
+	}
+	for _, q := range []string{queue, waitQueue(queue), DeadLetterQueue(queue)} {
+		if err := onChannel(conn, func(ch *amqp.Channel) error {
+			_, err := ch.QueueDeclarePassive(q, true, false, false, false, nil)
+			return err
+		}); err != nil {
+			return fmt.Errorf("queue %s: the broker user may not declare it, and it is not there (the operator declares it: deploy/rabbitmq/definitions.json): %w", q, err)
+		}
+	}
+	for _, x := range []struct{ name, kind string }{{deadLetterExchange(queue), amqp.ExchangeFanout}, {requeueExchange(queue), amqp.ExchangeDirect}} {
+		if err := onChannel(conn, func(ch *amqp.Channel) error {
+			return ch.ExchangeDeclarePassive(x.name, x.kind, true, false, false, false, nil)
+		}); err != nil {
+			return fmt.Errorf("exchange %s: the broker user may not declare it, and it is not there (the operator declares it: deploy/rabbitmq/definitions.json): %w", x.name, err)
+		}
+	}
+	return nil
+}
+
+// declareTopology declares a service's quorum queue and, first, where its
+// dead letters go: a fanout exchange "<queue>.dlx" bound to the quorum
+// queue "<queue>.dlq"; then the exchange "<queue>.requeue" and, bound to
+// it, the service queue and the quorum queue "<queue>.wait", where a
+// failed message waits for its next attempt: each message there has a TTL
+// (its backoff), and when it expires the wait queue dead-letters it back
+// into the service queue through "<queue>.requeue". A message with a short
+// TTL behind one with a longer TTL waits for that one: at most
+// maxRetryBackoff. deploy/rabbitmq/definitions.json declares the same for
+// each service (a test keeps the two alike).
 //
 // Dead-lettering is at-least-once (x-dead-letter-strategy): a queue keeps a
 // rejected or expired message until the queue it goes to confirmed it, so
@@ -96,38 +129,25 @@ func declared(kind, name, orElse string, err error) error {
 // Only arguments that follow from the queue's name are fixed here: a queue
 // cannot be re-declared with other arguments, so settings that may change
 // (the number of attempts, the backoff) are kept by the consumer instead.
-func declareQueue(ch *amqp.Channel, queue string) error {
+func declareTopology(ch *amqp.Channel, queue string) error {
 	dlx, dlq := deadLetterExchange(queue), DeadLetterQueue(queue)
 	if err := ch.ExchangeDeclare(dlx, amqp.ExchangeFanout, true, false, false, false, nil); err != nil {
 		return fmt.Errorf("declare dead-letter exchange %s: %w", dlx, err)
 	}
-	if _, err := ch.QueueDeclare(dlq, true, false, false, false, amqp.Table{
-		amqp.QueueTypeArg: amqp.QueueTypeQuorum,
-	}); err != nil {
+	if _, err := ch.QueueDeclare(dlq, true, false, false, false, queueArguments(queue, dlq)); err != nil {
 		return fmt.Errorf("declare dead-letter queue %s: %w", dlq, err)
 	}
 	if err := ch.QueueBind(dlq, "", dlx, false, nil); err != nil {
 		return fmt.Errorf("bind dead-letter queue %s: %w", dlq, err)
 	}
-	if _, err := ch.QueueDeclare(queue, true, false, false, false, amqp.Table{
-		amqp.QueueTypeArg:        amqp.QueueTypeQuorum,
-		"x-dead-letter-exchange": dlx,
-		"x-dead-letter-strategy": "at-least-once",
-		amqp.QueueOverflowArg:    amqp.QueueOverflowRejectPublish,
-	}); err != nil {
+	if _, err := ch.QueueDeclare(queue, true, false, false, false, queueArguments(queue, queue)); err != nil {
 		return fmt.Errorf("declare queue %s: %w", queue, err)
 	}
 	requeue, wait := requeueExchange(queue), waitQueue(queue)
 	if err := ch.ExchangeDeclare(requeue, amqp.ExchangeDirect, true, false, false, false, nil); err != nil {
 		return fmt.Errorf("declare exchange %s: %w", requeue, err)
 	}
-	_, err := ch.QueueDeclare(wait, true, false, false, false, amqp.Table{
-		amqp.QueueTypeArg:           amqp.QueueTypeQuorum,
-		"x-dead-letter-exchange":    requeue,
-		"x-dead-letter-routing-key": queue,
-		"x-dead-letter-strategy":    "at-least-once",
-		amqp.QueueOverflowArg:       amqp.QueueOverflowRejectPublish,
-	})
+	_, err := ch.QueueDeclare(wait, true, false, false, false, queueArguments(queue, wait))
 	if err := declared("wait queue", wait, "stop the service's instances, wait 10 s for it to empty, then delete it", err); err != nil {
 		return err
 	}
@@ -137,4 +157,23 @@ func declareQueue(ch *amqp.Channel, queue string) error {
 		}
 	}
 	return nil
+}
+
+// queueArguments are the arguments of the queue name among those of the
+// service queue queue (itself, its wait or its dead-letter queue), as
+// declareTopology declares them and definitions.json must too.
+func queueArguments(queue, name string) amqp.Table {
+	args := amqp.Table{amqp.QueueTypeArg: amqp.QueueTypeQuorum}
+	switch name {
+	case queue:
+		args["x-dead-letter-exchange"] = deadLetterExchange(queue)
+	case waitQueue(queue):
+		args["x-dead-letter-exchange"] = requeueExchange(queue)
+		args["x-dead-letter-routing-key"] = queue
+	default:
+		return args
+	}
+	args["x-dead-letter-strategy"] = "at-least-once"
+	args[amqp.QueueOverflowArg] = amqp.QueueOverflowRejectPublish
+	return args
 }

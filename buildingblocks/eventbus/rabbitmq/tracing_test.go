@@ -58,11 +58,11 @@ func TestAPublishAndItsDeliveryAreOneTrace(t *testing.T) {
 
 	var inHandler trace.SpanContext
 	handled := make(chan struct{})
-	if _, err := bus.Subscribe(ctx, "OrderStartedIntegrationEvent", func(ctx context.Context, m eventbus.Message) error {
+	if _, err := bus.Subscribe(ctx, eventbus.Route{EventName: "OrderStartedIntegrationEvent", Publisher: testPublisher, Handler: func(ctx context.Context, m eventbus.Message) error {
 		inHandler = trace.SpanContextFromContext(ctx)
 		close(handled)
 		return nil
-	}); err != nil {
+	}}); err != nil {
 		t.Fatal(err)
 	}
 	cause, span := tp.Tracer("test").Start(ctx, "PUT /api/test")
@@ -144,7 +144,7 @@ func TestRetriesAndDeadLettersShowOnTheProcessSpans(t *testing.T) {
 
 	var mu sync.Mutex
 	done := map[string]bool{}
-	if _, err := bus.Subscribe(ctx, "FlakyTestEvent", func(ctx context.Context, m eventbus.Message) error {
+	if _, err := bus.Subscribe(ctx, eventbus.Route{EventName: "FlakyTestEvent", Publisher: testPublisher, Handler: func(ctx context.Context, m eventbus.Message) error {
 		if m.Attempt <= 2 {
 			return errors.New("payment provider unavailable")
 		}
@@ -152,12 +152,12 @@ func TestRetriesAndDeadLettersShowOnTheProcessSpans(t *testing.T) {
 		done["flaky"] = true
 		mu.Unlock()
 		return nil
-	}); err != nil {
+	}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bus.Subscribe(ctx, "BrokenTestEvent", func(ctx context.Context, m eventbus.Message) error {
+	if _, err := bus.Subscribe(ctx, eventbus.Route{EventName: "BrokenTestEvent", Publisher: testPublisher, Handler: func(ctx context.Context, m eventbus.Message) error {
 		return errors.New("always broken")
-	}); err != nil {
+	}}); err != nil {
 		t.Fatal(err)
 	}
 	publish(t, ctx, bus, "FlakyTestEvent", 1)

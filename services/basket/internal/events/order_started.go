@@ -19,6 +19,9 @@ type OrderStartedIntegrationEvent struct {
 // EventName is the routing key.
 func (OrderStartedIntegrationEvent) EventName() string { return "OrderStartedIntegrationEvent" }
 
+// Publisher is the service that publishes it.
+func (OrderStartedIntegrationEvent) Publisher() string { return "ordering" }
+
 // DeleteOrderedBasket deletes the basket of the buyer whose order started.
 // A UserId that is no buyer id (basket.ValidateBuyerID) is an
 // eventbus.ErrInvalidEvent, refused before it has any effect.

@@ -25,6 +25,9 @@ func (ProductPriceChangedIntegrationEvent) EventName() string {
 	return "ProductPriceChangedIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (ProductPriceChangedIntegrationEvent) Publisher() string { return "catalog" }
+
 // FollowPriceChange makes the basket lines follow a catalog price change:
 // it asks the domain what the change does, given the product's latest
 // known price (basket.PriceChange.Follow), and the store applies that to

@@ -28,7 +28,7 @@ func TestBinaryServesChecksHealthAndStopsOnSIGTERM(t *testing.T) {
 	if err != nil {
 		t.Fatalf("catalog settings: %v", err)
 	}
-	want := "AUTH_AUDIENCE AUTH_ISSUER AUTH_JWKS_URL CATALOG_SEED DATABASE_URL EVENTBUS_EXCHANGE EVENTBUS_QUEUE HTTP_ADDR INBOX_RETENTION LOG_LEVEL RABBITMQ_URL SHUTDOWN_TIMEOUT"
+	want := "AUTH_AUDIENCE AUTH_ISSUER AUTH_JWKS_URL CATALOG_SEED DATABASE_URL EVENTBUS_EXCHANGE EVENTBUS_PUBLISHER_USERS EVENTBUS_QUEUE HTTP_ADDR INBOX_RETENTION LOG_LEVEL RABBITMQ_URL SHUTDOWN_TIMEOUT"
 	if got := strings.Join(strings.Fields(string(out)), " "); got != want {
 		t.Fatalf("catalog settings = %q, want %q", got, want)
 	}

@@ -21,6 +21,9 @@ func (OrderStatusChangedToAwaitingValidationIntegrationEvent) EventName() string
 	return "OrderStatusChangedToAwaitingValidationIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (OrderStatusChangedToAwaitingValidationIntegrationEvent) Publisher() string { return "ordering" }
+
 // ReserveStock reserves every line of the order or none, and answers
 // OrderStockConfirmedIntegrationEvent or OrderStockRejectedIntegrationEvent (with HasStock
 // and PriceMatches per product) through the outbox, in the transaction of

@@ -19,6 +19,9 @@ func (OrderStatusChangedToCancelledIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToCancelledIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (OrderStatusChangedToCancelledIntegrationEvent) Publisher() string { return "ordering" }
+
 // ReleaseStock gives the order's reserved units back, once. For an order
 // not reserved yet it leaves a mark so that a late reservation request
 // reserves nothing. An order id below 1 is an eventbus.ErrInvalidEvent.

@@ -19,6 +19,9 @@ func (OrderStatusChangedToPaidIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToPaidIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (OrderStatusChangedToPaidIntegrationEvent) Publisher() string { return "ordering" }
+
 // FinalizeStock makes the order's reservation final, so that a later cancel
 // cannot give its units back. The stock was already taken when it was
 // reserved, so nothing else changes. An event ordering could not have

@@ -41,7 +41,7 @@ func newStockFixture(t *testing.T) *stockFixture {
 	bus := &inmem.Bus{MaxAttempts: 1}
 	handlers := &events.Handlers{Stock: store, Logger: slog.New(slog.DiscardHandler)}
 	for _, r := range handlers.Routes(pool) {
-		if _, err := bus.Subscribe(ctx, r.EventName, r.Handler); err != nil {
+		if _, err := bus.Subscribe(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -58,6 +58,9 @@ func (UserCheckoutAcceptedIntegrationEvent) EventName() string {
 	return "UserCheckoutAcceptedIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (UserCheckoutAcceptedIntegrationEvent) Publisher() string { return "basket" }
+
 // LogValue keeps the payment token out of logs, whatever logs the event.
 func (e UserCheckoutAcceptedIntegrationEvent) LogValue() slog.Value {
 	return slog.GroupValue(

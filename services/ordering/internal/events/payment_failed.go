@@ -12,4 +12,7 @@ func (OrderPaymentFailedIntegrationEvent) EventName() string {
 	return "OrderPaymentFailedIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (OrderPaymentFailedIntegrationEvent) Publisher() string { return "payment" }
+
 func (OrderPaymentFailedIntegrationEvent) command(o *ordering.Order) error { return o.FailPayment() }

@@ -12,6 +12,9 @@ func (OrderPaymentSucceededIntegrationEvent) EventName() string {
 	return "OrderPaymentSucceededIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (OrderPaymentSucceededIntegrationEvent) Publisher() string { return "payment" }
+
 func (OrderPaymentSucceededIntegrationEvent) command(o *ordering.Order) error {
 	return o.ConfirmPayment()
 }

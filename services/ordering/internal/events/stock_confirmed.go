@@ -12,4 +12,7 @@ func (OrderStockConfirmedIntegrationEvent) EventName() string {
 	return "OrderStockConfirmedIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (OrderStockConfirmedIntegrationEvent) Publisher() string { return "catalog" }
+
 func (OrderStockConfirmedIntegrationEvent) command(o *ordering.Order) error { return o.ConfirmStock() }

@@ -24,6 +24,9 @@ func (OrderStockRejectedIntegrationEvent) EventName() string {
 	return "OrderStockRejectedIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (OrderStockRejectedIntegrationEvent) Publisher() string { return "catalog" }
+
 // command cancels the order, naming the products without stock and those
 // not at the order's price.
 func (e OrderStockRejectedIntegrationEvent) command(o *ordering.Order) error {

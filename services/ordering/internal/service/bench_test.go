@@ -54,6 +54,7 @@ func BenchmarkSagaToPaid(b *testing.B) {
 		id := uuid.NewString()
 		if err := ch.PublishWithContext(context.Background(), exchange, name, false, false, amqp.Publishing{
 			ContentType: "application/json", DeliveryMode: amqp.Persistent, MessageId: id, Type: name, AppId: appID, Body: body,
+			UserId: testkit.RabbitUser(),
 		}); err != nil {
 			b.Error(err)
 		}

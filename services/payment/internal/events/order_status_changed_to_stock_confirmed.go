@@ -29,6 +29,9 @@ func (OrderStatusChangedToStockConfirmedIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToStockConfirmedIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (OrderStatusChangedToStockConfirmedIntegrationEvent) Publisher() string { return "ordering" }
+
 // Validate reports a request no ordering would send, wrapping
 // eventbus.ErrInvalidEvent: it is parked at once and charges nothing.
 func (e OrderStatusChangedToStockConfirmedIntegrationEvent) Validate() error {

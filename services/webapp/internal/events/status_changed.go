@@ -34,22 +34,37 @@ func (OrderStatusChangedToSubmittedIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToSubmittedIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (OrderStatusChangedToSubmittedIntegrationEvent) Publisher() string { return "ordering" }
+
 // EventName is the routing key.
 func (OrderStatusChangedToAwaitingValidationIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToAwaitingValidationIntegrationEvent"
 }
+
+// Publisher is the service that publishes it.
+func (OrderStatusChangedToAwaitingValidationIntegrationEvent) Publisher() string { return "ordering" }
 
 // EventName is the routing key.
 func (OrderStatusChangedToPaidIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToPaidIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (OrderStatusChangedToPaidIntegrationEvent) Publisher() string { return "ordering" }
+
 // EventName is the routing key.
 func (OrderStatusChangedToShippedIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToShippedIntegrationEvent"
 }
 
+// Publisher is the service that publishes it.
+func (OrderStatusChangedToShippedIntegrationEvent) Publisher() string { return "ordering" }
+
 // EventName is the routing key.
 func (OrderStatusChangedToCancelledIntegrationEvent) EventName() string {
 	return "OrderStatusChangedToCancelledIntegrationEvent"
 }
+
+// Publisher is the service that publishes it.
+func (OrderStatusChangedToCancelledIntegrationEvent) Publisher() string { return "ordering" }

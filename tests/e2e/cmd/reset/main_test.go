@@ -25,7 +25,7 @@ func TestResetLeavesNothingOfTheShopBehind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bus.Subscribe(ctx, "OrderStartedIntegrationEvent", func(context.Context, eventbus.Message) error { return nil }); err != nil {
+	if _, err := bus.Subscribe(ctx, eventbus.Route{EventName: "OrderStartedIntegrationEvent", Publisher: "ordering", Handler: func(context.Context, eventbus.Message) error { return nil }}); err != nil {
 		t.Fatal(err)
 	}
 	target := target{databases: []string{databaseName(t, testkit.NewDatabase(t))}, exchange: exchange, queues: []string{queue}}
