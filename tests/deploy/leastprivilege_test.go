@@ -1,12 +1,8 @@
 package deploy
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"maps"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,36 +17,6 @@ import (
 type eventRow struct {
 	publisher string
 	consumers []string
-}
-
-// eventTable reads the table "| `EventName` | publisher | consumers | … |"
-// from a markdown file.
-func eventTable(t *testing.T, path string) map[string]eventRow {
-	t.Helper()
-	raw := mustRead(t, path)
-	rows := map[string]eventRow{}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	for sc.Scan() {
-		cells := strings.Split(sc.Text(), "|")
-		if len(cells) < 5 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
-			continue
-		}
-		name := strings.Trim(strings.TrimSpace(cells[1]), "`")
-		if !strings.HasSuffix(name, "IntegrationEvent") {
-			continue
-		}
-		row := eventRow{publisher: strings.TrimSpace(cells[2])}
-		for c := range strings.SplitSeq(cells[3], ",") {
-			if c = strings.TrimSpace(c); c != "–" && c != "-" && c != "" {
-				row.consumers = append(row.consumers, c)
-			}
-		}
-		rows[name] = row
-	}
-	if len(rows) == 0 {
-		t.Fatalf("%s: no events table found", path)
-	}
-	return rows
 }
 
 // definitions is deploy/rabbitmq/definitions.json, by user.
@@ -104,59 +70,26 @@ func documentTable(t *testing.T) map[string]eventRow {
 	return rows
 }
 
-// checkTable fails the test unless the table of the markdown file at path
-// lists the same events, publishers and consumers as want.
+// checkTable fails the test unless the events table of the markdown file
+// at path lists the same events, publishers and consumers as want.
 func checkTable(t *testing.T, path string, want map[string]eventRow) {
 	t.Helper()
-	got := eventTable(t, path)
-	for name, row := range want {
-		g, ok := got[name]
-		slices.Sort(g.consumers)
-		if !ok || g.publisher != row.publisher || !slices.Equal(g.consumers, row.consumers) {
-			t.Errorf("%s: %s is %+v, docs/asyncapi.yaml says %+v", path, name, g, row)
-		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("%s lists %d events, docs/asyncapi.yaml %d", path, len(got), len(want))
+	for _, d := range tableDrift(path, mustRead(t, path), want) {
+		t.Error(d)
 	}
 }
 
-// specTable is want as a spec's events table should list it. A table
-// written before the storefront names no webapp: the webapp's
-// consumption (http-api.md, "Storefront": it subscribes to the
-// OrderStatusChangedTo… events) is then left out of the comparison, and
-// the test says so.
-func specTable(t *testing.T, path string, want map[string]eventRow) map[string]eventRow {
-	t.Helper()
-	for row := range maps.Values(eventTable(t, path)) {
-		if slices.Contains(row.consumers, "webapp") {
-			return want
-		}
-	}
-	t.Logf("%s: its events table names no webapp; comparing it without the webapp's consumption", path)
-	out := map[string]eventRow{}
-	for name, row := range want {
-		row.consumers = slices.DeleteFunc(slices.Clone(row.consumers), func(c string) bool { return c == "webapp" })
-		out[name] = row
-	}
-	return out
-}
-
-// The broker enforces who may publish and bind what (events.md, "Who may
+// The broker enforces who may publish and bind what (docs/events.md, "Who may
 // publish what"), as the event contract docs/asyncapi.yaml says: its send
 // and receive operations name the services. The document is checked
-// against the summary table of docs/architecture.md and, when the spec is
-// beside the repository, against events.md's table, so neither drifts
-// unnoticed. (The services' EventName() methods cannot tell which events a
-// service publishes and which it consumes: each declares both.)
+// against the events table of docs/events.md and the summary table of
+// docs/architecture.md, so neither drifts unnoticed. (The services'
+// EventName() methods cannot tell which events a service publishes and
+// which it consumes: each declares both.)
 func TestTheBrokerUsersMayPublishAndBindWhatTheEventsTableSays(t *testing.T) {
 	table := documentTable(t)
-	checkTable(t, "../../docs/architecture.md", table)
-	if _, err := os.Stat("../../../shared/spec/events.md"); err == nil {
-		checkTable(t, "../../../shared/spec/events.md", specTable(t, "../../../shared/spec/events.md", table))
-	} else {
-		t.Log("no ../shared/spec/events.md beside the repository: checking against docs/asyncapi.yaml and docs/architecture.md")
-	}
+	checkTable(t, eventsDoc, table)
+	checkTable(t, architectureDoc, table)
 
 	defs := readDefinitions(t)
 	for _, s := range busServices {
