@@ -3,7 +3,6 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,9 +13,9 @@ import (
 
 const dashboardFile = "../../deploy/grafana/dashboards/eshop.json"
 
-// metricSeries are the series of observability.md's table ("Metrics"), by
-// name: the names and labels dashboards are built on. The test checks this
-// list against the spec's table and docs/observability.md's.
+// metricSeries are the series of docs/observability.md's table
+// ("Metrics"), by name: the names and labels dashboards are built on. The
+// test checks this list against the table.
 var metricSeries = map[string][]string{
 	"http_server_request_duration_seconds":     {"http_request_method", "http_route", "http_response_status_code"},
 	"messaging_client_sent_messages_total":     {"messaging_destination_name"},
@@ -34,9 +33,9 @@ var histograms = []string{"http_server_request_duration_seconds", "messaging_pro
 // scrapeLabels are the labels Prometheus adds to every scraped series.
 var scrapeLabels = []string{"job", "instance"}
 
-// panelGroups are the groups of panels observability.md ("Running it")
-// lists, each as the spec words it, with the panels the dashboard shows for
-// it and the series each panel must query.
+// panelGroups are the groups of panels docs/observability.md ("Running
+// it") lists, each as the page words it, with the panels the dashboard
+// shows for it and the series each panel must query.
 var panelGroups = map[string][]struct{ title, series string }{
 	"request rate, errors and latency": {
 		{"Request rate", "http_server_request_duration_seconds_count"},
@@ -52,16 +51,8 @@ var panelGroups = map[string][]struct{ title, series string }{
 	"dead letters":           {{"Dead letters", "eshop_eventbus_dead_letter_messages"}},
 }
 
-// specText is observability.md when the spec is beside the repository.
-func specText(t *testing.T) (string, bool) {
-	t.Helper()
-	raw, err := os.ReadFile("../../../shared/spec/observability.md")
-	if err != nil {
-		t.Log("no ../shared/spec/observability.md beside the repository: checking against docs/observability.md only")
-		return "", false
-	}
-	return string(raw), true
-}
+// observabilityDoc is the observability contract.
+const observabilityDoc = "../../docs/observability.md"
 
 // seriesTable reads a markdown table whose rows start with the series'
 // names in backquotes and their type ("| `a`, `b` | gauge | `label`,
@@ -105,10 +96,7 @@ func checkSeriesTable(t *testing.T, where string, got map[string][]string) {
 }
 
 func TestTheSeriesListIsObservabilitysTable(t *testing.T) {
-	if spec, ok := specText(t); ok {
-		checkSeriesTable(t, "observability.md", seriesTable(t, "observability.md", spec))
-	}
-	docs := mustRead(t, "../../docs/observability.md")
+	docs := mustRead(t, observabilityDoc)
 	checkSeriesTable(t, "docs/observability.md", seriesTable(t, "docs/observability.md", string(docs)))
 }
 
@@ -199,7 +187,7 @@ func exposed(name string) (labels []string, ok bool) {
 	return nil, false
 }
 
-// Every query of the dashboard names only series of observability.md's
+// Every query of the dashboard names only series of docs/observability.md's
 // table (a histogram by its _bucket, _sum or _count), filters and groups
 // only on their labels and the scrape's, and every series of the table is
 // on the dashboard.
@@ -236,7 +224,7 @@ func TestTheDashboardQueriesOnlyTheSpecsSeries(t *testing.T) {
 		for _, s := range series {
 			l, ok := exposed(s)
 			if !ok {
-				t.Errorf("%q names %s, which is not a series of observability.md's table", expr, s)
+				t.Errorf("%q names %s, which is not a series of docs/observability.md's table", expr, s)
 			}
 			allowed = append(allowed, l...)
 			onDashboard[strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(s, "_bucket"), "_count"), "_sum")] = true
@@ -259,13 +247,13 @@ func TestTheDashboardQueriesOnlyTheSpecsSeries(t *testing.T) {
 	}
 }
 
-// specPanelGroups reads the groups of panels the spec's dashboard shows,
-// "A provisioned dashboard shows, per service: a; b; c.".
-func specPanelGroups(t *testing.T, spec string) []string {
+// docPanelGroups reads the groups of panels the contract's dashboard
+// shows, "A provisioned dashboard shows, per service: a; b; c.".
+func docPanelGroups(t *testing.T, doc string) []string {
 	t.Helper()
-	m := regexp.MustCompile(`dashboard shows, per service: ([^.]+)\.`).FindStringSubmatch(strings.Join(strings.Fields(spec), " "))
+	m := regexp.MustCompile(`dashboard shows, per service: ([^.]+)\.`).FindStringSubmatch(strings.Join(strings.Fields(doc), " "))
 	if m == nil {
-		t.Fatal("observability.md: no sentence \"A provisioned dashboard shows, per service: …\"")
+		t.Fatal("docs/observability.md: no sentence \"A provisioned dashboard shows, per service: …\"")
 	}
 	var groups []string
 	for g := range strings.SplitSeq(m[1], ";") {
@@ -274,19 +262,18 @@ func specPanelGroups(t *testing.T, spec string) []string {
 	return groups
 }
 
-// Every group of panels the spec lists is a row of the dashboard, titled
-// as the spec words it, holding its panels, each querying its series.
+// Every group of panels docs/observability.md lists is a row of the
+// dashboard, titled as the page words it, holding its panels, each
+// querying its series.
 func TestTheDashboardHasEveryPanelGroupOfTheSpec(t *testing.T) {
-	if spec, ok := specText(t); ok {
-		groups := specPanelGroups(t, spec)
-		for _, g := range groups {
-			if _, ok := panelGroups[g]; !ok {
-				t.Errorf("observability.md lists the panels %q, which the test does not know: update panelGroups", g)
-			}
+	groups := docPanelGroups(t, string(mustRead(t, observabilityDoc)))
+	for _, g := range groups {
+		if _, ok := panelGroups[g]; !ok {
+			t.Errorf("docs/observability.md lists the panels %q, which the test does not know: update panelGroups", g)
 		}
-		if len(groups) != len(panelGroups) {
-			t.Errorf("observability.md lists %d groups of panels %q, the test %d", len(groups), groups, len(panelGroups))
-		}
+	}
+	if len(groups) != len(panelGroups) {
+		t.Errorf("docs/observability.md lists %d groups of panels %q, the test %d", len(groups), groups, len(panelGroups))
 	}
 
 	d := readDashboard(t)
