@@ -1,6 +1,6 @@
 // Package auth guards the services' HTTP APIs with OAuth 2.0 bearer tokens
 // (RFC 6750): JWT access tokens that an OpenID Connect issuer signed, with
-// the claims http-api.md names (sub, name, email, roles).
+// the claims docs/http-api.md names (sub, name, email, roles).
 //
 // A [Verifier] checks a token with github.com/coreos/go-oidc: the signature
 // (RS256 or ES256 only; "alg": "none" and every other algorithm are

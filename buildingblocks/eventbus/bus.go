@@ -10,7 +10,7 @@ import (
 var ErrClosed = errors.New("eventbus: closed")
 
 // ErrInvalidEvent marks the error of a handler for an event that can never
-// be handled, one that fails validation (events.md, "Validating what
+// be handled, one that fails validation (docs/events.md, "Validating what
 // arrives"): the transport parks it in the dead-letter queue at once, with
 // the error as the reason, instead of retrying it. Wrap it with the
 // reason: fmt.Errorf("%w: price %s has more than 2 decimals",

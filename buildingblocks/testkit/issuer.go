@@ -22,7 +22,7 @@ import (
 
 // Issuer is an OpenID Connect issuer for tests: a server on a loopback
 // port with the discovery document and the JWKS, and the signing keys to
-// mint access tokens as an identity service would (http-api.md, "Access"):
+// mint access tokens as an identity service would (docs/http-api.md, "Access"):
 // iss, sub, aud ["eshop"], exp, name, email, roles. The services are
 // tested against it, so they are proven against any conforming issuer,
 // not only against ours.

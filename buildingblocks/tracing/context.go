@@ -7,7 +7,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// The W3C trace context headers, as the wire contract (events.md) and the
+// The W3C trace context headers, as the wire contract (docs/events.md) and the
 // outbox name them.
 const (
 	TraceparentHeader = "traceparent"

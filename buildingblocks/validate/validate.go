@@ -26,7 +26,7 @@ func PlainText(s string) bool {
 const MaxPaymentTokenLen = 4096
 
 // PaymentToken reports whether s has the shape of a payment token
-// (http-api.md, Payment): opaque to everyone but payment, but 1 to
+// (docs/http-api.md, Payment): opaque to everyone but payment, but 1 to
 // MaxPaymentTokenLen characters of base64url and dots.
 func PaymentToken(s string) bool {
 	if s == "" || len(s) > MaxPaymentTokenLen {

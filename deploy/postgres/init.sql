@@ -1,4 +1,4 @@
--- One PostgreSQL role per service, owning only its database (events.md,
+-- One PostgreSQL role per service, owning only its database (docs/events.md,
 -- "Who may publish what"): catalog reaches catalogdb, basket basketdb,
 -- ordering orderingdb, identity identitydb, and none of them another's
 -- (CONNECT is revoked from PUBLIC, so only the owner and superusers

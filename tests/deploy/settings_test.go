@@ -40,7 +40,7 @@ func readCompose(t *testing.T) composeFile {
 	return compose
 }
 
-// otelSettings are OpenTelemetry's standard variables (observability.md,
+// otelSettings are OpenTelemetry's standard variables (docs/observability.md,
 // "Traces") that compose and deploy/k8s set: the OpenTelemetry SDK reads
 // them itself, not the service's configuration.
 var otelSettings = []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME"}

@@ -18,7 +18,7 @@ import (
 )
 
 // After the whole story, the test card's number and security code are
-// nowhere but in payment's tokenization call (events.md, "Card data"): in
+// nowhere but in payment's tokenization call (docs/events.md, "Card data"): in
 // no row of any table of any service's database, no message of any queue
 // (waiting, retrying or dead-lettered) and no log line of any service.
 //

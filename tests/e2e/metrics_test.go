@@ -12,7 +12,7 @@ import (
 
 const priceChangedEvent = "ProductPriceChangedIntegrationEvent"
 
-// series is one series of observability.md's table on one service's
+// series is one series of docs/observability.md's table on one service's
 // /metrics: a counter's value or a histogram's number of observations.
 type series struct {
 	service string

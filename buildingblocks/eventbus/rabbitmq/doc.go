@@ -1,5 +1,5 @@
 // Package rabbitmq is the RabbitMQ (AMQP 0-9-1) transport of the event bus,
-// as the transport table of the wire contract (events.md) describes it.
+// as the transport table of the wire contract (docs/events.md) describes it.
 //
 // Topology. Every service publishes to one durable topic exchange; the
 // routing key is the event name, and binding keys are exact event names (it

@@ -1,5 +1,5 @@
 // Package shop drives a running eShop-Go through its public HTTP APIs only,
-// as a user would: it knows the contract (http-api.md), not the services'
+// as a user would: it knows the contract (docs/http-api.md), not the services'
 // code; its requests and answers are those the storefront's client
 // (webapp's shopapi) decodes. `make demo` and the end-to-end tests walk
 // the same story with it.

@@ -30,7 +30,7 @@ type PriceChange struct {
 // stale).
 const MaxPriceVersion = 1<<31 - 1
 
-// Validate reports a change no catalog would send (events.md, "Validating
+// Validate reports a change no catalog would send (docs/events.md, "Validating
 // what arrives"): a product id out of int32's range, a price that is not positive,
 // above MaxUnitPrice or with more than 2 decimals, a price version out of
 // 1..MaxPriceVersion (0 is a change without one). Such an event is
@@ -121,7 +121,7 @@ type PriceFollow struct {
 // A versioned change makes the latest price the higher-versioned of the
 // known one and its own; the lines behind that version (or without one and
 // still at the change's old price) go to it, and show the price before it
-// as their old one (events.md flow 1: after 50 → 51 → … → 55, arriving in
+// as their old one (docs/events.md flow 1: after 50 → 51 → … → 55, arriving in
 // any order, a line shows 55, was 54). So lines end at the price catalog
 // committed last whatever the order the changes arrive in, a duplicate or
 // stale change moves nothing, and a price the buyer set is left alone.

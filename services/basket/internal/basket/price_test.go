@@ -67,7 +67,7 @@ func TestPriceChangeFollow(t *testing.T) {
 // The catalog went 50 → 51 → 52 → 53 → 54 → 55 (versions 1 to 5) and the
 // changes arrive in any order (a consumer crash, quick changes): every
 // line at a catalog price ends at 55, was 54, the OldPrice of the newest
-// change (events.md flow 1), and the buyer's own price is left alone.
+// change (docs/events.md flow 1), and the buyer's own price is left alone.
 func TestPriceChangeFollowInAnyOrderEndsWasTheLastOldPrice(t *testing.T) {
 	var changes []basket.PriceChange
 	for v := range int64(5) {

@@ -1,5 +1,5 @@
 // Package events holds the basket's integration events, as the basket sees
-// them on the wire (events.md): the one it publishes (a checkout accepted)
+// them on the wire (docs/events.md): the one it publishes (a checkout accepted)
 // and those it consumes (a catalog price changed, an order started), with
 // one handler per consumed event, methods of [Handlers].
 //

@@ -19,7 +19,7 @@ func TestProductPriceChangedDecodesTheWireFormat(t *testing.T) {
 		name, body string
 		version    int64
 	}{
-		{"from events.md", `{"Id":"` + id.String() + `","CreationDate":"2026-11-25T10:00:00Z","ProductId":7,"NewPrice":19.50,"OldPrice":21.00}`, 0},
+		{"from docs/events.md", `{"Id":"` + id.String() + `","CreationDate":"2026-11-25T10:00:00Z","ProductId":7,"NewPrice":19.50,"OldPrice":21.00}`, 0},
 		{"with PriceVersion and unknown fields", `{"Id":"` + id.String() + `","CreationDate":"2026-11-25T10:00:00Z","ProductId":7,"NewPrice":19.5,"OldPrice":21,"PriceVersion":4,"Extra":[1]}`, 4},
 		{"other casing", `{"id":"` + id.String() + `","creationDate":"2026-11-25T10:00:00Z","productId":7,"newPrice":19.50,"oldPrice":21.00}`, 0},
 	} {

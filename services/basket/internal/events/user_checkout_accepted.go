@@ -12,7 +12,7 @@ import (
 // UserCheckoutAcceptedIntegrationEvent tells that a buyer checked out;
 // ordering creates the order (one per RequestId). It carries the payment
 // token and the card's last four digits, never the card number or the
-// security code (events.md, "Card data").
+// security code (docs/events.md, "Card data").
 type UserCheckoutAcceptedIntegrationEvent struct {
 	eventbus.IntegrationEvent
 	UserID         string         `json:"UserId"`

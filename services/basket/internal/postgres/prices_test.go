@@ -147,7 +147,7 @@ func TestStoreAppliesWhatTheDomainDecides(t *testing.T) {
 // TestStoreAppliesWhatTheDomainDecidesInAnyOrder applies the changes of a
 // catalog that went 50 → 51 → 52 → 53 → 54 → 55 (versions 1 to 5) in every
 // order, checking at each step that the store moved the lines as the
-// domain decided; lines at a catalog price end at 55, was 54 (events.md
+// domain decided; lines at a catalog price end at 55, was 54 (docs/events.md
 // flow 1), the buyer's own price is left alone.
 func TestStoreAppliesWhatTheDomainDecidesInAnyOrder(t *testing.T) {
 	t.Parallel()

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// The access table of http-api.md for the basket: every call needs a
+// The access table of docs/http-api.md for the basket: every call needs a
 // buyer's token, and a buyer only reaches their own basket.
 func TestAccess(t *testing.T) {
 	t.Parallel()

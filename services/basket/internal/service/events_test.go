@@ -14,7 +14,7 @@ import (
 
 const priceChanged = "ProductPriceChangedIntegrationEvent"
 
-// priceChangedBody is catalog's event as events.md puts it on the wire,
+// priceChangedBody is catalog's event as docs/events.md puts it on the wire,
 // with an extra field a consumer must ignore.
 func priceChangedBody(id uuid.UUID, product int64, oldPrice, newPrice string, version int64) string {
 	versionField := ""
@@ -57,7 +57,7 @@ func TestPriceChangeFromTheBusUpdatesTheRightLines(t *testing.T) {
 
 // The story: the consumer was down while the catalog went
 // 51 → 52 → 53 → 54 → 55, and the changes arrive in another order. The
-// lines end at 55, was 54 (events.md flow 1), never "was 53".
+// lines end at 55, was 54 (docs/events.md flow 1), never "was 53".
 func TestPriceChangesOutOfOrderLeaveTheLastOldPrice(t *testing.T) {
 	t.Parallel()
 	s := startBasket(t)

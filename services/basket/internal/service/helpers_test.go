@@ -146,7 +146,7 @@ func (s *basketUnderTest) putBasket(t testing.TB, buyer string, items ...itemJSO
 }
 
 // publishRaw publishes an event the way another service's event bus does,
-// with amqp091 and the wire contract of events.md, not with this service's
+// with amqp091 and the wire contract of docs/events.md, not with this service's
 // types. It waits for the broker's confirm.
 func (s *basketUnderTest) publishRaw(t testing.TB, name string, id uuid.UUID, body string) {
 	t.Helper()

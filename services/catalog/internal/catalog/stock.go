@@ -90,7 +90,7 @@ type LineStock struct {
 // CheckOrder tells, for each product of the order (one entry per product,
 // in MergeLines order), whether it has the units all the order's lines of
 // it want, and whether every one of those lines is at its current price
-// (events.md flow 4: an order is never paid at a price the catalog does
+// (docs/events.md flow 4: an order is never paid at a price the catalog does
 // not charge). products maps a product id to what the catalog has of it; a
 // product missing from it does not exist. ok is true when every product
 // has its stock at its price.

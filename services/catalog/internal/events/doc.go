@@ -1,5 +1,5 @@
 // Package events holds the catalog's integration events, as the catalog
-// sees them on the wire (events.md): those it publishes (price changed,
+// sees them on the wire (docs/events.md): those it publishes (price changed,
 // order stock confirmed or rejected) and those it consumes (an order awaiting
 // validation, paid or cancelled), with one handler per consumed event.
 //

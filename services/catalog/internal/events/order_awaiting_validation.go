@@ -28,7 +28,7 @@ func (OrderStatusChangedToAwaitingValidationIntegrationEvent) Publisher() string
 // OrderStockConfirmedIntegrationEvent or OrderStockRejectedIntegrationEvent (with HasStock
 // and PriceMatches per product) through the outbox, in the transaction of
 // the reservation. It reserves only when every product has the stock, at
-// the unit price the order's lines name (events.md flow 4).
+// the unit price the order's lines name (docs/events.md flow 4).
 //
 // An order ordering could not have sent (catalog.ValidateOrder: no lines,
 // a line without units or with a negative one, a line without its unit

@@ -1,5 +1,5 @@
 // Package httpapi serves the catalog's HTTP API (/api/catalog, see
-// http-api.md and openapi.yaml): items with paging and filters, by ids,
+// docs/http-api.md and openapi.yaml): items with paging and filters, by ids,
 // create, update, delete, an item's picture (pictures.go), and the
 // catalog's types and brands. Bad input gets a 400 problem naming the
 // fields; nothing is changed. An item's ETag is its version, and an update

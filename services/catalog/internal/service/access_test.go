@@ -8,7 +8,7 @@ import (
 	"github.com/eshop-go/eshop-go/services/catalog/internal/service"
 )
 
-// The access table of http-api.md for the catalog: reads are public,
+// The access table of docs/http-api.md for the catalog: reads are public,
 // writes need the admin role.
 func TestAccess(t *testing.T) {
 	c := startCatalog(t)

@@ -14,7 +14,7 @@ import (
 
 const priceChanged = "ProductPriceChangedIntegrationEvent"
 
-// priceChangedBody is the wire format of events.md, read strictly: the
+// priceChangedBody is the wire format of docs/events.md, read strictly: the
 // numbers are kept as they were written.
 type priceChangedBody struct {
 	ID           string      `json:"Id"`

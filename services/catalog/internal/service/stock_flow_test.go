@@ -47,7 +47,7 @@ func orderEvent(id string, orderID int64, status string, lines ...stockLine) map
 	return e
 }
 
-// TestStockFlowOverTheBroker runs flows 4 and 6 of events.md through
+// TestStockFlowOverTheBroker runs flows 4 and 6 of docs/events.md through
 // RabbitMQ: ordering's events come in on the catalog's queue, the answers go
 // out on the exchange, duplicates (the same message twice) change nothing.
 func TestStockFlowOverTheBroker(t *testing.T) {
@@ -135,7 +135,7 @@ func (c *catalogUnderTest) reservations() int {
 // The row: a basket line for a 449.00 product at 0.00 became an
 // order at 0.00, and catalog reserved it. An order whose lines are not at
 // the product's current price is rejected, per product, and nothing is
-// reserved (events.md flow 4); ordering then cancels it.
+// reserved (docs/events.md flow 4); ordering then cancels it.
 func TestOrderNotAtTheCatalogPriceIsRejected(t *testing.T) {
 	c := startCatalog(t)
 	answers := c.observe(stockConfirmed, stockRejected)

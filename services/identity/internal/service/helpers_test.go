@@ -65,7 +65,7 @@ func (s *identityUnderTest) verifier(audience string) *oidc.IDTokenVerifier {
 	return p.Verifier(&oidc.Config{ClientID: audience})
 }
 
-// accessClaims are the claims http-api.md gives an access token.
+// accessClaims are the claims docs/http-api.md gives an access token.
 type accessClaims struct {
 	Issuer   string   `json:"iss"`
 	Subject  string   `json:"sub"`

@@ -16,7 +16,7 @@ import (
 
 // The whole browser flow: authorize, the login form, the password, the
 // redirect with the code, the exchange with the PKCE verifier; the access
-// token verifies against the JWKS and carries the claims http-api.md names.
+// token verifies against the JWKS and carries the claims docs/http-api.md names.
 func TestABuyerSignsInWithCodeAndPKCE(t *testing.T) {
 	s := startIdentity(t)
 	tokens := s.mustLogin("alice@example.com")

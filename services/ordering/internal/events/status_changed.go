@@ -23,7 +23,7 @@ type OrderStockItem struct {
 }
 
 // PricedOrderStockItem is a product, its units and their unit price, as
-// catalog reserves them: only at its current price (events.md flow 4).
+// catalog reserves them: only at its current price (docs/events.md flow 4).
 type PricedOrderStockItem struct {
 	OrderStockItem
 	UnitPrice money.Money `json:"UnitPrice"`

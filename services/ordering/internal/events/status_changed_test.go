@@ -12,7 +12,7 @@ import (
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 )
 
-// Every status has its event, named and shaped as events.md says.
+// Every status has its event, named and shaped as docs/events.md says.
 func TestStatusEventWireFormat(t *testing.T) {
 	base := []string{"BuyerIdentityGuid", "BuyerName", "CreationDate", "Id", "OrderId", "OrderStatus"}
 	withStock := append(slices.Clone(base), "OrderStockItems")

@@ -257,7 +257,7 @@ func TestCancelAndShip(t *testing.T) {
 		{ordering.Submitted, "cancel", 200, ordering.Cancelled},
 		{ordering.AwaitingValidation, "cancel", 200, ordering.Cancelled},
 		// The row: an order cancelled while its payment was in
-		// flight ended Cancelled with the money taken (events.md flow 6).
+		// flight ended Cancelled with the money taken (docs/events.md flow 6).
 		{ordering.StockConfirmed, "cancel", 409, ordering.StockConfirmed},
 		{ordering.Paid, "cancel", 409, ordering.Paid},
 		{ordering.Shipped, "cancel", 409, ordering.Shipped},
@@ -334,7 +334,7 @@ func TestSettings(t *testing.T) {
 	}
 }
 
-// The access table of http-api.md for ordering: a buyer reads and cancels
+// The access table of docs/http-api.md for ordering: a buyer reads and cancels
 // their own orders (another's answers 404, another's list 403), only an
 // admin ships, and an admin reads any order but cancels none of another
 // buyer's.

@@ -48,7 +48,7 @@ type Address struct {
 // Card is how an order is paid: the token payment sealed the card into,
 // which only payment can open and charge, and what the buyer may be shown
 // of the card. The card number and the security code never reach ordering
-// (events.md, "Card data").
+// (docs/events.md, "Card data").
 type Card struct {
 	PaymentToken string
 	TypeID       int

@@ -105,7 +105,7 @@ func (o *Order) Ship() error {
 
 // Cancel cancels the order at the buyer's request, while it is Submitted
 // or AwaitingValidation. From StockConfirmed on, payment may be taking the
-// money (events.md flow 6): a cancel then would leave an order Cancelled
+// money (docs/events.md flow 6): a cancel then would leave an order Cancelled
 // with its payment taken, so it is refused, as for a paid or shipped
 // order. A cancelled order stays as it is (no change, no error).
 func (o *Order) Cancel() error {

@@ -63,7 +63,7 @@ var machine = map[ordering.Status]map[string]outcome{
 		"ConfirmPayment":  ordering.Paid,
 		"FailPayment":     ordering.Cancelled,
 		"Ship":            refused,
-		"Cancel":          refused, // payment in flight (events.md flow 6)
+		"Cancel":          refused, // payment in flight (docs/events.md flow 6)
 	},
 	ordering.Paid: {
 		"AwaitValidation": refused,

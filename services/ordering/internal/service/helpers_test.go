@@ -127,7 +127,7 @@ func orderPath(number float64) string {
 }
 
 // wire is a raw AMQP connection to the test's exchange: it publishes events
-// in the wire format of events.md, as basket, catalog and payment send
+// in the wire format of docs/events.md, as basket, catalog and payment send
 // them, and records what ordering publishes.
 type wire struct {
 	t        testing.TB

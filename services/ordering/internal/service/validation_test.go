@@ -13,7 +13,7 @@ import (
 // The row: an order cancelled while its payment was in flight
 // ended Cancelled, and the PaymentSucceeded that came next was ignored:
 // money taken for a cancelled order. Cancel is refused from
-// StockConfirmed (events.md flow 6); the payment's answer decides.
+// StockConfirmed (docs/events.md flow 6); the payment's answer decides.
 func TestCancelIsRefusedWhilePaymentIsInFlight(t *testing.T) {
 	f := newSaga(t)
 	order := f.stockConfirmed("buyer-" + uuid.NewString())

@@ -1,5 +1,5 @@
 // Package events holds payment's integration events, as payment sees them
-// on the wire (events.md): the request it consumes from ordering (an order
+// on the wire (docs/events.md): the request it consumes from ordering (an order
 // whose stock is confirmed, to charge with its payment token) and the two
 // answers it publishes (payment succeeded or failed), with the handler
 // that answers.

@@ -7,7 +7,7 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 )
 
-// The access table of http-api.md for payment: tokenizing a card is
+// The access table of docs/http-api.md for payment: tokenizing a card is
 // public (the buyer's page calls it before any checkout), so no token is
 // needed, and a token that is sent is not looked at.
 func TestAccess(t *testing.T) {

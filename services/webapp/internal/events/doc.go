@@ -1,5 +1,5 @@
 // Package events holds the webapp's integration events, as the webapp sees
-// them on the wire (events.md): the OrderStatusChangedTo… events of
+// them on the wire (docs/events.md): the OrderStatusChangedTo… events of
 // ordering that the storefront shows live, and the handlers that hand each
 // one to the open pages of its buyer.
 //
