@@ -282,6 +282,37 @@ func TestNoServicesBrokerUserMayReArgueOrDeleteItsQueues(t *testing.T) {
 	wantRefused(t, "events declares a queue dead-lettering into the shop's exchange", err)
 }
 
+// consume starts a bus as service's user that counts each call of a
+// handler of the events named (event name: publishing service).
+func (u brokerUsers) consume(t *testing.T, ctx context.Context, service string, events map[string]string) *atomic.Int32 {
+	t.Helper()
+	bus := testkit.StartBus(t, rabbitmq.Config{
+		URL: u.URL(t, service), Exchange: u.Exchange, Queue: u.Queue(service),
+		PublisherUsers: u.PublisherUsers(),
+	})
+	calls := new(atomic.Int32)
+	for name, publisher := range events {
+		if _, err := bus.Subscribe(ctx, eventbus.Route{EventName: name, Publisher: publisher,
+			Handler: func(context.Context, eventbus.Message) error { calls.Add(1); return nil }}); err != nil {
+			t.Fatalf("%s subscribes %s as its user: %v", service, name, err)
+		}
+	}
+	return calls
+}
+
+// wantForged fails the test unless service's dead-letter queue holds just
+// the message id, parked as forged, and its handlers never ran.
+func (u brokerUsers) wantForged(t *testing.T, service, id string, calls *atomic.Int32) {
+	t.Helper()
+	parked := testkit.WaitParked(t, u.Queue(service), 1)
+	if p := parked[0]; p.ID.String() != id || p.Reason != rabbitmq.ReasonForged {
+		t.Fatalf("%s parked %+v, want %s as forged", service, parked, id)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("%s's handlers ran %d times, want 0", service, n)
+	}
+}
+
 // A message routed as basket's checkout but typed as catalog's stock
 // confirmation, published with basket's own user (which may publish
 // checkouts), reaches ordering's queue; ordering's bus, running as its
@@ -291,20 +322,9 @@ func TestACheckoutTypedAsAStockConfirmationFromBasketsUserIsParkedAsForged(t *te
 	u := loadBrokerUsers(t)
 	ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
 	defer cancel()
-	ordering := testkit.StartBus(t, rabbitmq.Config{
-		URL: u.URL(t, "ordering"), Exchange: u.Exchange, Queue: u.Queue("ordering"),
-		PublisherUsers: u.PublisherUsers(),
+	calls := u.consume(t, ctx, "ordering", map[string]string{
+		"UserCheckoutAcceptedIntegrationEvent": "basket", "OrderStockConfirmedIntegrationEvent": "catalog",
 	})
-	var calls atomic.Int32
-	count := func(context.Context, eventbus.Message) error { calls.Add(1); return nil }
-	for _, r := range []eventbus.Route{
-		{EventName: "UserCheckoutAcceptedIntegrationEvent", Publisher: "basket", Handler: count},
-		{EventName: "OrderStockConfirmedIntegrationEvent", Publisher: "catalog", Handler: count},
-	} {
-		if _, err := ordering.Subscribe(ctx, r); err != nil {
-			t.Fatalf("ordering subscribes %s as its user: %v", r.EventName, err)
-		}
-	}
 
 	ch := u.channel(t, "basket")
 	forged := testkit.EventMessage("OrderStockConfirmedIntegrationEvent", uuid.NewString(), "basket", []byte(`{"OrderId":1}`))
@@ -317,13 +337,7 @@ func TestACheckoutTypedAsAStockConfirmationFromBasketsUserIsParkedAsForged(t *te
 		t.Fatalf("the broker took basket's checkout: %v, %v", ok, err)
 	}
 
-	parked := testkit.WaitParked(t, u.Queue("ordering"), 1)
-	if p := parked[0]; p.ID.String() != forged.MessageId || p.Reason != rabbitmq.ReasonForged {
-		t.Fatalf("parked %+v, want the forged message as forged", parked)
-	}
-	if n := calls.Load(); n != 0 {
-		t.Errorf("ordering's handlers ran %d times, want 0", n)
-	}
+	u.wantForged(t, "ordering", forged.MessageId, calls)
 }
 
 // A user may not publish in another's name: the broker refuses a user_id
@@ -334,15 +348,7 @@ func TestAMessageInAnotherUsersNameIsRefusedOrParked(t *testing.T) {
 	u := loadBrokerUsers(t)
 	ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
 	defer cancel()
-	basket := testkit.StartBus(t, rabbitmq.Config{
-		URL: u.URL(t, "basket"), Exchange: u.Exchange, Queue: u.Queue("basket"),
-		PublisherUsers: u.PublisherUsers(),
-	})
-	var calls atomic.Int32
-	if _, err := basket.Subscribe(ctx, eventbus.Route{EventName: "ProductPriceChangedIntegrationEvent", Publisher: "catalog",
-		Handler: func(context.Context, eventbus.Message) error { calls.Add(1); return nil }}); err != nil {
-		t.Fatal(err)
-	}
+	calls := u.consume(t, ctx, "basket", map[string]string{"ProductPriceChangedIntegrationEvent": "catalog"})
 
 	// ordering may publish OrderStarted, but not as catalog.
 	spoofed := testkit.EventMessage("OrderStartedIntegrationEvent", uuid.NewString(), "ordering", []byte(`{}`))
@@ -363,11 +369,5 @@ func TestAMessageInAnotherUsersNameIsRefusedOrParked(t *testing.T) {
 
 	asAdmin := testkit.EventMessage("ProductPriceChangedIntegrationEvent", uuid.NewString(), "catalog", []byte(`{}`))
 	testkit.PublishEvent(t, u.Exchange, asAdmin)
-	parked := testkit.WaitParked(t, u.Queue("basket"), 1)
-	if p := parked[0]; p.ID.String() != asAdmin.MessageId || p.Reason != rabbitmq.ReasonForged {
-		t.Fatalf("parked %+v, want the administrator's price change as forged", parked)
-	}
-	if n := calls.Load(); n != 0 {
-		t.Errorf("basket's handler ran %d times, want 0", n)
-	}
+	u.wantForged(t, "basket", asAdmin.MessageId, calls)
 }

@@ -351,14 +351,7 @@ func (c *consumer) dispatch(link *consLink, d amqp.Delivery, a arrival) {
 	c.working.Add(1)
 	go func() {
 		defer c.working.Done()
-		if len(subs) == 0 {
-			c.release()
-			if subs = c.awaitHandlers(link, d, a); len(subs) == 0 {
-				return
-			}
-		}
-		defer c.release()
-		c.handle(link, d, a, subs)
+		c.handleTaken(link, d, a, subs)
 	}()
 }
 
@@ -373,7 +366,13 @@ func (c *consumer) handleAlone(link *consLink, d amqp.Delivery, a arrival) {
 	if !c.acquire(link) {
 		return
 	}
-	subs := c.take(a.name)
+	c.handleTaken(link, d, a, c.take(a.name))
+}
+
+// handleTaken handles a delivery for which a handler slot and the handlers
+// of its event name were taken; with no handler yet, it gives the slot back
+// and waits for one (awaitHandlers).
+func (c *consumer) handleTaken(link *consLink, d amqp.Delivery, a arrival, subs []*subscription) {
 	if len(subs) == 0 {
 		c.release()
 		if subs = c.awaitHandlers(link, d, a); len(subs) == 0 {
