@@ -59,28 +59,40 @@ func TestKeysAreMadeOnceAndRotatedWhenTooOld(t *testing.T) {
 	}
 }
 
-// The throttle locks a key at its threshold, and a count idle for longer
-// than the longest lock starts again.
-func TestFailuresLockAKeyAndAnIdleCountStartsAgain(t *testing.T) {
-	store, pool := newStore(t)
+// Attempts at once on keys in common take turns: with a threshold of 3,
+// ten reservations at once let exactly 3 through; the counts are saved.
+func TestReservationsAtOnceTakeTurns(t *testing.T) {
+	store, _ := newStore(t)
 	ctx := context.Background()
-	for i := 1; i <= 3; i++ {
-		if err := store.RecordFailure(ctx, "account:x", 3); err != nil {
-			t.Fatal(err)
+	keys := []identity.ThrottleKey{{Name: "account:x|ip:y", Threshold: 3}, {Name: "ip:y", Threshold: 20}}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	let := 0
+	for range 10 {
+		wg.Go(func() {
+			if err := store.ChangeFailures(ctx, keys, func(f []*identity.Failures) error {
+				if identity.Reserve(time.Now(), f).IsZero() {
+					mu.Lock()
+					let++
+					mu.Unlock()
+				}
+				return nil
+			}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if let != 3 {
+		t.Fatalf("%d of 10 reservations at once went through, want 3", let)
+	}
+	err := store.ChangeFailures(ctx, keys[1:], func(f []*identity.Failures) error {
+		if f[0].Count != 3 || f[0].Key != keys[1] {
+			t.Errorf("the address key after 3 reservations: %+v", *f[0])
 		}
-		locked, err := store.LockedUntil(ctx, "account:x", "ip:y")
-		if err != nil || locked.IsZero() != (i < 3) {
-			t.Fatalf("after %d failures locked until %v (%v); want locked from 3", i, locked, err)
-		}
-	}
-	exec(t, pool, `UPDATE login_failures SET updated_at = now() - interval '2 hours', locked_until = now()`)
-	if err := store.RecordFailure(ctx, "account:x", 3); err != nil {
-		t.Fatal(err)
-	}
-	if locked, _ := store.LockedUntil(ctx, "account:x"); !locked.IsZero() {
-		t.Fatal("a failure after an idle count locked at once; want the count to start again")
-	}
-	if err := store.ClearFailures(ctx, "account:x"); err != nil {
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }
@@ -111,7 +123,10 @@ func TestPurgeDeletesOldSignInsAndExpiredRefreshTokens(t *testing.T) {
 		}
 	}
 	for _, key := range []string{"account:idle", "account:recent"} {
-		if err := store.RecordFailure(ctx, key, 5); err != nil {
+		if err := store.ChangeFailures(ctx, []identity.ThrottleKey{{Name: key, Threshold: 5}}, func(f []*identity.Failures) error {
+			identity.Reserve(time.Now(), f)
+			return nil
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}

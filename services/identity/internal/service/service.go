@@ -49,6 +49,11 @@ type Config struct {
 	// signs; the previous one stays published until the next rotation.
 	// Zero never rotates.
 	KeyRotation time.Duration `env:"IDENTITY_KEY_ROTATION" envDefault:"720h"`
+	// TrustedProxies are the addresses or ranges (CIDR, comma-separated)
+	// of the proxies in front of identity (an ingress) whose
+	// X-Forwarded-For tells the client's address to the sign-in throttle.
+	// Empty trusts none: the throttle keys on the peer's address.
+	TrustedProxies []string `env:"IDENTITY_TRUSTED_PROXIES" envSeparator:","`
 }
 
 // New builds the identity service. Nothing is contacted yet: the start
@@ -57,6 +62,10 @@ type Config struct {
 func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error) {
 	if cfg.PasswordCost < identity.PasswordCostMin || cfg.PasswordCost > identity.PasswordCostMax {
 		return nil, fmt.Errorf("IDENTITY_PASSWORD_COST: %d is not between %d and %d", cfg.PasswordCost, identity.PasswordCostMin, identity.PasswordCostMax)
+	}
+	clientAddress, err := httpapi.NewClientAddress(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("IDENTITY_TRUSTED_PROXIES: %w", err)
 	}
 	unknownUserHash, err := identity.HashPassword(rand.Text(), cfg.PasswordCost)
 	if err != nil {
@@ -88,6 +97,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		Key:             csrfKey[:],
 		SecureCookies:   strings.HasPrefix(issuer, "https://"),
 		UnknownUserHash: unknownUserHash,
+		ClientAddress:   clientAddress,
 	}, provider.LoggedOutPath)
 	app.Router.Mount("/", oidcProvider)
 
