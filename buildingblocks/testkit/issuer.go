@@ -132,10 +132,13 @@ func newRSAKey(t testing.TB, id string) jose.JSONWebKey {
 // minutes from now.
 type TokenClaims struct {
 	Subject, Name, Email string
-	Roles                []string
-	Issuer               string
-	Audience             []string
-	Expiry               time.Time
+	// ClientID is the client the token was issued to (client_id); a
+	// client that asked for itself (client credentials) is also the sub.
+	ClientID string
+	Roles    []string
+	Issuer   string
+	Audience []string
+	Expiry   time.Time
 }
 
 // Mint returns an access token with claims, signed with the current key.
@@ -155,6 +158,13 @@ func (i *Issuer) Buyer(sub string) string {
 // Admin returns the token of an administrator (role admin, sub "admin").
 func (i *Issuer) Admin() string {
 	return i.Mint(TokenClaims{Subject: "admin", Name: "Admin", Email: "admin@example.com", Roles: []string{"admin"}})
+}
+
+// Machine returns the token a client got for itself with client
+// credentials, as identity issues it to its client "machine": sub and
+// client_id are the client's id, no name, no email, no roles.
+func (i *Issuer) Machine(clientID string) string {
+	return i.Mint(TokenClaims{Subject: clientID, ClientID: clientID, Roles: []string{}})
 }
 
 // InvalidTokens returns, by what is wrong with each, tokens of buyer sub
@@ -206,6 +216,9 @@ func (i *Issuer) claims(c TokenClaims) map[string]any {
 	}
 	if c.Roles != nil {
 		out["roles"] = c.Roles
+	}
+	if c.ClientID != "" {
+		out["client_id"] = c.ClientID
 	}
 	return out
 }

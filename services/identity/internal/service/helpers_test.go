@@ -86,6 +86,7 @@ type accessClaims struct {
 	Name     string   `json:"name"`
 	Email    string   `json:"email"`
 	Roles    []string `json:"roles"`
+	ClientID string   `json:"client_id"`
 }
 
 // verifyAccess verifies an access token for the audience eshop and returns

@@ -60,8 +60,8 @@ func TestAMachineClientGetsATokenWithClientCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := s.verifyAccess(token.AccessToken)
-	if c.Subject != "machine" || !slices.Contains(c.Audience, "eshop") || c.Roles == nil {
-		t.Errorf("sub %q aud %v roles %#v, want machine, eshop and an array", c.Subject, c.Audience, c.Roles)
+	if c.Subject != "machine" || c.ClientID != "machine" || !slices.Contains(c.Audience, "eshop") || c.Roles == nil {
+		t.Errorf("sub %q client_id %q aud %v roles %#v, want machine, machine (what tells the APIs it is no buyer), eshop and an array", c.Subject, c.ClientID, c.Audience, c.Roles)
 	}
 	if token.RefreshToken != "" {
 		t.Error("client credentials got a refresh token")
