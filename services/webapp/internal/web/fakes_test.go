@@ -266,6 +266,15 @@ func (a fakeAccounts) AccessToken(ctx context.Context) (string, error) {
 	return "token-" + u.Subject, nil
 }
 
+// Stream lets a signed-in session open any number of streams, which end
+// only when their request does.
+func (a fakeAccounts) Stream(ctx context.Context) (<-chan struct{}, func(), error) {
+	if _, ok := a.User(ctx); !ok {
+		return nil, nil, signin.ErrSignedOut
+	}
+	return nil, func() {}, nil
+}
+
 // shop is the storefront under test, over fake APIs.
 type shop struct {
 	t    testing.TB
