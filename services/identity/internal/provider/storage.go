@@ -23,11 +23,9 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
 
-// Lifetimes of what the provider issues.
-const (
-	AccessTokenLifetime  = 15 * time.Minute
-	RefreshTokenLifetime = 30 * 24 * time.Hour
-)
+// AccessTokenLifetime is the access tokens' lifetime. (The refresh tokens
+// end identity.RefreshTokenLifetime after their sign-in.)
+const AccessTokenLifetime = 15 * time.Minute
 
 // Storage is what the OpenID Connect library asks about clients, users,
 // sign-ins, tokens and keys.
@@ -91,8 +89,10 @@ func (s *Storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 	return authRequest{r}, err
 }
 
+// AuthRequestByCode is the redemption of a code: it works once, within a
+// minute of the code's issue.
 func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	r, err := s.store.AuthRequestByCode(ctx, code)
+	r, err := s.store.RedeemCode(ctx, code)
 	return authRequest{r}, err
 }
 
@@ -121,15 +121,16 @@ func (s *Storage) CreateAccessToken(context.Context, op.TokenRequest) (string, t
 // CreateAccessAndRefreshTokens names an access token and issues a refresh
 // token, replacing current (which then no longer works).
 func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, current string) (string, string, time.Time, error) {
-	t := identity.RefreshToken{Audience: req.GetAudience(), Scopes: req.GetScopes(), ExpiresAt: time.Now().Add(RefreshTokenLifetime)}
+	t := identity.RefreshToken{Audience: req.GetAudience(), Scopes: req.GetScopes()}
 	switch r := req.(type) {
 	case authRequest:
 		t.UserID, t.ClientID, t.AuthTime = r.UserID, r.ClientID, r.AuthTime
 	case *refreshRequest:
-		t.UserID, t.ClientID, t.AuthTime = r.UserID, r.ClientID, r.AuthTime
+		t.UserID, t.ClientID, t.AuthTime, t.Family = r.UserID, r.ClientID, r.AuthTime, r.Family
 	default:
 		return "", "", time.Time{}, fmt.Errorf("no refresh token for a %T", req)
 	}
+	t.ExpiresAt = t.AuthTime.Add(identity.RefreshTokenLifetime)
 	token, err := randomToken()
 	if err != nil {
 		return "", "", time.Time{}, err

@@ -17,6 +17,7 @@ import (
 	"github.com/eshop-go/eshop-go/services/identity/internal/postgres"
 	"github.com/eshop-go/eshop-go/services/identity/internal/service"
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/oauth2"
 )
 
@@ -32,6 +33,7 @@ type identityUnderTest struct {
 	*testkit.ServiceUnderTest
 	t     *testing.T
 	Store *postgres.Store // the service's database, for what no endpoint does (rotating keys)
+	DB    *pgxpool.Pool   // the same, for what a test must age or read
 }
 
 // startIdentity starts identity with the settings a test needs, and more
@@ -48,7 +50,7 @@ func startIdentity(t *testing.T, more ...string) *identityUnderTest {
 	}
 	s := testkit.StartService(t, "identity", service.New, env, nil)
 	db := testkit.OpenPool(t, dbURL)
-	return &identityUnderTest{ServiceUnderTest: s, t: t, Store: postgres.NewStore(db)}
+	return &identityUnderTest{ServiceUnderTest: s, t: t, Store: postgres.NewStore(db), DB: db}
 }
 
 // login signs user in as the demo client, as a browser does.
@@ -155,9 +157,11 @@ func plainChallenge(verifier string) []oauth2.AuthCodeOption {
 // browser opens it: its cookie (the CSRF one) in Browser, its hidden fields
 // in Fields. Post fills in the email and password and posts it.
 type loginForm struct {
-	s       *identityUnderTest
-	Browser *http.Client
-	Fields  url.Values
+	s        *identityUnderTest
+	Browser  *http.Client
+	Fields   url.Values
+	Conf     *oauth2.Config // the demo client's
+	Verifier string         // the PKCE verifier of the sign-in
 }
 
 var hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`)
@@ -172,7 +176,8 @@ func (s *identityUnderTest) openLoginForm() *loginForm {
 	}
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, CheckRedirect: noRedirects.CheckRedirect}
-	res, err := http.DefaultClient.Do(mustRequest(s.t, "GET", conf.AuthCodeURL("state", s256(oauth2.GenerateVerifier())...)))
+	verifier := oauth2.GenerateVerifier()
+	res, err := http.DefaultClient.Do(mustRequest(s.t, "GET", conf.AuthCodeURL("state", s256(verifier)...)))
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -190,7 +195,37 @@ func (s *identityUnderTest) openLoginForm() *loginForm {
 	for _, m := range hiddenField.FindAllStringSubmatch(string(body), -1) {
 		fields.Set(m[1], html.UnescapeString(m[2]))
 	}
-	return &loginForm{s: s, Browser: browser, Fields: fields}
+	return &loginForm{s: s, Browser: browser, Fields: fields, Conf: conf, Verifier: verifier}
+}
+
+// code signs user in with the form and returns the authorization code the
+// provider sends back to the demo client.
+func (f *loginForm) code(user string) string {
+	f.s.t.Helper()
+	form := url.Values{}
+	for k, v := range f.Fields {
+		form[k] = v
+	}
+	form.Set("email", user)
+	form.Set("password", demoPassword)
+	res, err := f.Browser.PostForm(f.s.URL+"/login", form)
+	if err != nil {
+		f.s.t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound {
+		f.s.t.Fatalf("sign-in: %s", res.Status)
+	}
+	back, err := f.Browser.Get(res.Header.Get("Location")) // the provider's callback issues the code
+	if err != nil {
+		f.s.t.Fatal(err)
+	}
+	back.Body.Close()
+	loc, err := url.Parse(back.Header.Get("Location"))
+	if err != nil || loc.Query().Get("code") == "" {
+		f.s.t.Fatalf("no code in the redirect (%s)", back.Status)
+	}
+	return loc.Query().Get("code")
 }
 
 // Post posts the form with the email and password and returns the status:

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,11 +40,11 @@ func TestARefreshTokenWorksOnceAndGetsANewOne(t *testing.T) {
 	if after.Subject != before.Subject || after.Email != "bob@example.com" {
 		t.Errorf("refreshed token for %s (%s), want %s", after.Subject, after.Email, before.Subject)
 	}
-	if _, err := s.refresh(first.RefreshToken); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
-		t.Errorf("the used refresh token again: %v, want invalid_grant", err)
-	}
 	if _, err := s.refresh(renewed.RefreshToken); err != nil {
 		t.Errorf("the new refresh token: %v", err)
+	}
+	if _, err := s.refresh(first.RefreshToken); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Errorf("the used refresh token again: %v, want invalid_grant", err)
 	}
 }
 
@@ -215,5 +216,81 @@ func TestUserinfoAnswersForAnAccessToken(t *testing.T) {
 	}
 	if info.Subject != s.verifyAccess(tokens.AccessToken).Subject || info.Email != "admin@example.com" || !slices.Equal(info.Roles, []string{"admin"}) {
 		t.Errorf("userinfo %+v, want the admin's claims", info)
+	}
+}
+
+// An authorization code is redeemed once: of two exchanges at once, one
+// gets tokens and the other invalid_grant.
+func TestAnAuthorizationCodeIsRedeemedOnceEvenAtOnce(t *testing.T) {
+	s := startIdentity(t)
+	f := s.openLoginForm()
+	code := f.code("alice@example.com")
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = f.Conf.Exchange(t.Context(), code, oauth2.VerifierOption(f.Verifier)) })
+	}
+	wg.Wait()
+	if (errs[0] == nil) == (errs[1] == nil) {
+		t.Fatalf("two redemptions at once: %v and %v; want one success and one invalid_grant", errs[0], errs[1])
+	}
+	for _, err := range errs {
+		if err != nil && !strings.Contains(err.Error(), "invalid_grant") {
+			t.Errorf("the second redemption: %v, want invalid_grant", err)
+		}
+	}
+}
+
+// An authorization code lives a minute: an older one gets no tokens.
+func TestAnAuthorizationCodeLivesAMinute(t *testing.T) {
+	s := startIdentity(t)
+	f := s.openLoginForm()
+	code := f.code("alice@example.com")
+	if _, err := s.DB.Exec(t.Context(), `UPDATE auth_requests SET code_issued_at = now() - interval '61 seconds'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Conf.Exchange(t.Context(), code, oauth2.VerifierOption(f.Verifier)); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Fatalf("a code issued 61 s ago: %v, want invalid_grant", err)
+	}
+}
+
+// A refresh token used a second time is a stolen one (or its copy is):
+// the whole family of tokens its sign-in got is revoked, the newest too.
+func TestAReusedRefreshTokenRevokesItsFamily(t *testing.T) {
+	s := startIdentity(t)
+	first := s.mustLogin("bob@example.com")
+	second, err := s.refresh(first.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := s.mustLogin("bob@example.com") // another sign-in: another family
+	if _, err := s.refresh(first.RefreshToken); err == nil {
+		t.Fatal("the used refresh token worked again")
+	}
+	if _, err := s.refresh(second.RefreshToken); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Fatalf("the newest token of the family after a reuse: %v, want invalid_grant", err)
+	}
+	if _, err := s.refresh(other.RefreshToken); err != nil {
+		t.Fatalf("another sign-in's token: %v", err)
+	}
+}
+
+// A refresh token lives no longer than 30 days after the sign-in, however
+// often it was renewed.
+func TestRefreshTokensEndThirtyDaysAfterTheSignIn(t *testing.T) {
+	s := startIdentity(t)
+	tokens := s.mustLogin("bob@example.com")
+	if _, err := s.DB.Exec(t.Context(), `UPDATE refresh_tokens SET auth_time = auth_time - interval '29 days 23 hours'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.refresh(tokens.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	var expires time.Time
+	if err := s.DB.QueryRow(t.Context(), `SELECT max(expires_at) FROM refresh_tokens WHERE used_at IS NULL`).Scan(&expires); err != nil {
+		t.Fatal(err)
+	}
+	if expires.After(time.Now().Add(2 * time.Hour)) {
+		t.Fatalf("a token renewed 29 days 23 hours after the sign-in expires %v, want within the hour", expires)
 	}
 }
