@@ -26,6 +26,15 @@ const RefreshTokenLifetime = 30 * 24 * time.Hour
 // sign-in) is revoked.
 var ErrRefreshTokenReused = fmt.Errorf("%w: the refresh token was used before; its sign-in's tokens are revoked", ErrNotFound)
 
+// The longest state and nonce identity keeps for a sign-in, and the
+// longest PKCE challenge (RFC 7636: 43 to 128 characters): a client needs
+// no more, and a sign-in in progress is kept for a while.
+const (
+	MaxStateLength         = 512
+	MaxNonceLength         = 512
+	MaxCodeChallengeLength = 128
+)
+
 // AuthRequest is one sign-in in progress: what a client asked for at the
 // authorization endpoint, and, once the user gave their password, who they
 // are. Its code is handed to the client once; the exchange deletes it.
@@ -43,6 +52,20 @@ type AuthRequest struct {
 	UserID              uuid.UUID // zero until the user signed in
 	AuthTime            time.Time
 	CreatedAt           time.Time
+}
+
+// Validate checks what the client sent: a state, a nonce and a challenge
+// no longer than identity keeps.
+func (r AuthRequest) Validate() error {
+	switch {
+	case len(r.State) > MaxStateLength:
+		return fmt.Errorf("the state is longer than %d characters", MaxStateLength)
+	case len(r.Nonce) > MaxNonceLength:
+		return fmt.Errorf("the nonce is longer than %d characters", MaxNonceLength)
+	case len(r.CodeChallenge) > MaxCodeChallengeLength:
+		return fmt.Errorf("the code_challenge is longer than %d characters", MaxCodeChallengeLength)
+	}
+	return nil
 }
 
 // Done reports whether the user has signed in.

@@ -74,6 +74,9 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if r.CodeChallenge != "" && r.CodeChallengeMethod == "" {
 		r.CodeChallengeMethod = string(oidc.CodeChallengeMethodPlain)
 	}
+	if err := r.Validate(); err != nil {
+		return nil, oidc.ErrInvalidRequest().WithDescription("%s", err)
+	}
 	if err := s.store.CreateAuthRequest(ctx, r); err != nil {
 		return nil, err
 	}

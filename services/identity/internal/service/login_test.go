@@ -245,3 +245,61 @@ func TestXForwardedForIsIgnoredWithoutATrustedProxy(t *testing.T) {
 		t.Fatalf("after 5 guesses with a made-up X-Forwarded-For each: %d, want 429", status)
 	}
 }
+
+// An authorization request with a state, nonce or code_challenge longer
+// than identity keeps is refused, and nothing is stored for it.
+func TestOversizedAuthorizationParametersAreRefusedAndNotStored(t *testing.T) {
+	s := startIdentity(t)
+	conf, err := oidclogin.Config(t.Context(), s.URL, demoClient, demoRedirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := strings.Repeat("x", 64<<10)
+	verifier := oauth2.GenerateVerifier()
+	for name, u := range map[string]string{
+		"state":          conf.AuthCodeURL(huge, s256(verifier)...),
+		"nonce":          conf.AuthCodeURL("state", append(s256(verifier), oauth2.SetAuthURLParam("nonce", huge))...),
+		"code_challenge": conf.AuthCodeURL("state", oauth2.SetAuthURLParam("code_challenge", huge), oauth2.SetAuthURLParam("code_challenge_method", "S256")),
+	} {
+		res, err := noRedirects.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		loc, _ := url.Parse(res.Header.Get("Location"))
+		refused := res.StatusCode == http.StatusBadRequest ||
+			loc != nil && strings.HasPrefix(loc.String(), demoRedirect) && loc.Query().Get("error") == "invalid_request"
+		if !refused {
+			t.Errorf("a %d kB %s: %s, want invalid_request", len(huge)>>10, name, res.Status)
+		}
+	}
+	var stored int
+	if err := s.DB.QueryRow(t.Context(), `SELECT count(*) FROM auth_requests`).Scan(&stored); err != nil || stored != 0 {
+		t.Fatalf("%d sign-ins stored (%v), want none", stored, err)
+	}
+}
+
+// One address may begin IDENTITY_AUTHORIZE_RATE sign-ins a minute; the
+// next is refused (429) and stores nothing.
+func TestAuthorizationRequestsAreLimitedPerAddress(t *testing.T) {
+	s := startIdentity(t, "IDENTITY_AUTHORIZE_RATE", "5")
+	conf, err := oidclogin.Config(t.Context(), s.URL, demoClient, demoRedirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := conf.AuthCodeURL("state", s256(oauth2.GenerateVerifier())...)
+	for i := range 6 {
+		res, err := noRedirects.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if want := map[bool]int{true: http.StatusFound, false: http.StatusTooManyRequests}[i < 5]; res.StatusCode != want {
+			t.Fatalf("sign-in %d begun within the minute: %s, want %d", i+1, res.Status, want)
+		}
+	}
+	var stored int
+	if err := s.DB.QueryRow(t.Context(), `SELECT count(*) FROM auth_requests`).Scan(&stored); err != nil || stored != 5 {
+		t.Fatalf("%d sign-ins stored (%v), want 5", stored, err)
+	}
+}

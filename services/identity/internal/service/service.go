@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/eshop-go/eshop-go/services/identity/internal/identity"
 	"github.com/eshop-go/eshop-go/services/identity/internal/postgres"
 	"github.com/eshop-go/eshop-go/services/identity/internal/provider"
+	"github.com/go-chi/httprate"
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
 
@@ -54,12 +56,18 @@ type Config struct {
 	// X-Forwarded-For tells the client's address to the sign-in throttle.
 	// Empty trusts none: the throttle keys on the peer's address.
 	TrustedProxies []string `env:"IDENTITY_TRUSTED_PROXIES" envSeparator:","`
+	// AuthorizeRate is how many sign-ins one client address may begin
+	// (GET or POST /authorize) a minute; more are answered 429.
+	AuthorizeRate int `env:"IDENTITY_AUTHORIZE_RATE" envDefault:"60"`
 }
 
 // New builds the identity service. Nothing is contacted yet: the start
 // creates and migrates the database, makes the first signing key and seeds
 // the demo users.
 func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error) {
+	if cfg.AuthorizeRate < 1 {
+		return nil, fmt.Errorf("IDENTITY_AUTHORIZE_RATE: %d is not a positive number of sign-ins a minute", cfg.AuthorizeRate)
+	}
 	if cfg.PasswordCost < identity.PasswordCostMin || cfg.PasswordCost > identity.PasswordCostMax {
 		return nil, fmt.Errorf("IDENTITY_PASSWORD_COST: %d is not between %d and %d", cfg.PasswordCost, identity.PasswordCostMin, identity.PasswordCostMax)
 	}
@@ -99,6 +107,13 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		UnknownUserHash: unknownUserHash,
 		ClientAddress:   clientAddress,
 	}, provider.LoggedOutPath)
+	// Each sign-in begun is kept for a while: one address may begin only
+	// so many a minute (go-chi/httprate's sliding window, keyed as the
+	// sign-in throttle is).
+	limitAuthorize := httprate.Limit(cfg.AuthorizeRate, time.Minute, httprate.WithKeyFuncs(func(r *http.Request) (string, error) {
+		return clientAddress.Of(r), nil
+	}))
+	app.Router.With(limitAuthorize).Handle(authorizePath, oidcProvider)
 	app.Router.Mount("/", oidcProvider)
 
 	app.OnStart(
@@ -111,6 +126,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	}
 	return app, nil
 }
+
+// authorizePath is the provider's authorization endpoint (zitadel/oidc's
+// default).
+const authorizePath = "/authorize"
 
 // derive makes a key for one purpose out of the cookie secret.
 func derive(secret []byte, purpose string) [32]byte {
