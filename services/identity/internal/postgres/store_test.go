@@ -2,6 +2,10 @@ package postgres_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +19,52 @@ import (
 
 func newStore(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	pool := testkit.NewPool(t, postgres.Migrations)
-	return postgres.NewStore(pool), pool
+	return postgres.NewStore(pool, testSeal), pool
+}
+
+var testSeal = []byte("test key seal")
+
+// A key sealed with another seal key (IDENTITY_KEY_SEAL changed) is not
+// used: it is not published, and the next rotation makes a new key
+// whatever the old one's age. A key stored in clear (before keys were
+// sealed) is sealed at the start.
+func TestKeysSealedWithAnotherKeyAreNotUsedAndClearOnesAreSealed(t *testing.T) {
+	store, pool := newStore(t)
+	ctx := context.Background()
+	if _, err := store.RotateKeysOlderThan(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	other := postgres.NewStore(pool, []byte("another seal"))
+	if keys, err := other.PublishedSigningKeys(ctx); err != nil || len(keys) != 0 {
+		t.Fatalf("with another seal: %d keys published (%v), want none", len(keys), err)
+	}
+	if rotated, err := other.RotateKeysOlderThan(ctx, time.Hour); err != nil || !rotated {
+		t.Fatalf("with another seal, a young key's rotation: %v %v; want a new key", rotated, err)
+	}
+	if keys, err := other.PublishedSigningKeys(ctx); err != nil || len(keys) != 1 {
+		t.Fatalf("with another seal after the rotation: %d keys (%v), want 1", len(keys), err)
+	}
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	exec(t, pool, `INSERT INTO signing_keys (id, private_key, sealed, created_at) VALUES ('clear', $1, false, now() + interval '1 minute')`, der)
+	if err := other.SealClearKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var stored []byte
+	if err := pool.QueryRow(ctx, `SELECT private_key FROM signing_keys WHERE id = 'clear' AND sealed`).Scan(&stored); err != nil {
+		t.Fatalf("the clear key after SealClearKeys: %v", err)
+	}
+	if _, err := x509.ParsePKCS8PrivateKey(stored); err == nil {
+		t.Fatal("the clear key is still stored in clear")
+	}
+	keys, err := other.PublishedSigningKeys(ctx)
+	if err != nil || len(keys) != 2 || keys[0].ID != "clear" || !keys[0].Private.Equal(key) {
+		t.Fatalf("published after sealing: %d keys (%v); want the sealed one first, as it was", len(keys), err)
+	}
 }
 
 func exec(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) {

@@ -44,13 +44,14 @@ func startIdentity(t *testing.T, more ...string) *identityUnderTest {
 	env := map[string]string{
 		"HTTP_ADDR": addr, "DATABASE_URL": dbURL, "IDENTITY_ISSUER": "http://" + addr, "IDENTITY_COOKIE_KEY": "test-cookie-key",
 		"IDENTITY_PASSWORD_COST": "4", // bcrypt's least: the tests sign in often, under -race
+		"IDENTITY_KEY_SEAL":      "test-key-seal",
 	}
 	for i := 0; i+1 < len(more); i += 2 {
 		env[more[i]] = more[i+1]
 	}
 	s := testkit.StartService(t, "identity", service.New, env, nil)
 	db := testkit.OpenPool(t, dbURL)
-	return &identityUnderTest{ServiceUnderTest: s, t: t, Store: postgres.NewStore(db), DB: db}
+	return &identityUnderTest{ServiceUnderTest: s, t: t, Store: postgres.NewStore(db, []byte(env["IDENTITY_KEY_SEAL"])), DB: db}
 }
 
 // login signs user in as the demo client, as a browser does.

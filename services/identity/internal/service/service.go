@@ -47,6 +47,12 @@ type Config struct {
 	// provider encrypts. Unset, each process makes a random one: a login
 	// form then works only with the instance that showed it.
 	CookieKey string `env:"IDENTITY_COOKIE_KEY"`
+	// KeySeal seals the signing keys in the database (AES-GCM under a key
+	// derived from it). A secret, the same on every instance. Unset, a
+	// demo-only value in the source seals them (and the log says so);
+	// changed, the keys sealed before no longer open and a new key is made
+	// at the start.
+	KeySeal string `env:"IDENTITY_KEY_SEAL"`
 	// KeyRotation is the age of the signing key after which a new one
 	// signs; the previous one stays published until the next rotation.
 	// Zero never rotates.
@@ -84,7 +90,12 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	if err != nil {
 		return nil, err
 	}
-	store := postgres.NewStore(db)
+	keySeal := cfg.KeySeal
+	if keySeal == "" {
+		keySeal = demoKeySeal
+		logger.Warn("IDENTITY_KEY_SEAL is not set: the signing keys are sealed with a demo-only key that is in the source")
+	}
+	store := postgres.NewStore(db, []byte(keySeal))
 	issuer := strings.TrimSuffix(cfg.Issuer, "/")
 	secret := []byte(cfg.CookieKey)
 	if len(secret) == 0 {
@@ -117,6 +128,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	app.Router.Mount("/", oidcProvider)
 
 	app.OnStart(
+		store.SealClearKeys,
 		func(ctx context.Context) error { _, err := store.RotateKeysOlderThan(ctx, cfg.KeyRotation); return err },
 		func(ctx context.Context) error { return store.SeedDemoUsers(ctx, cfg.DemoPassword, cfg.PasswordCost) },
 	)
@@ -126,6 +138,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	}
 	return app, nil
 }
+
+// demoKeySeal seals the signing keys when IDENTITY_KEY_SEAL is not set
+// (make run, the tests): it is public, so it protects nothing.
+const demoKeySeal = "demo-only-key-seal-do-not-use-in-prod"
 
 // authorizePath is the provider's authorization endpoint (zitadel/oidc's
 // default).

@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -292,5 +293,31 @@ func TestRefreshTokensEndThirtyDaysAfterTheSignIn(t *testing.T) {
 	}
 	if expires.After(time.Now().Add(2 * time.Hour)) {
 		t.Fatalf("a token renewed 29 days 23 hours after the sign-in expires %v, want within the hour", expires)
+	}
+}
+
+// The signing keys are sealed at rest (IDENTITY_KEY_SEAL): the database
+// holds no private key anyone who reads it could sign with.
+func TestSigningKeysAreSealedAtRest(t *testing.T) {
+	s := startIdentity(t)
+	s.mustLogin("alice@example.com")
+	rows, err := s.DB.Query(t.Context(), `SELECT private_key FROM signing_keys`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var stored []byte
+		if err := rows.Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if _, err := x509.ParsePKCS8PrivateKey(stored); err == nil {
+			t.Fatal("a signing key is stored in clear (PKCS #8)")
+		}
+	}
+	if n == 0 {
+		t.Fatal("no signing key stored")
 	}
 }
