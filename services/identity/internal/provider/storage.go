@@ -220,14 +220,15 @@ func (s *Storage) AuthorizeClientIDSecret(_ context.Context, id, secret string) 
 	return nil
 }
 
-// ClientCredentials returns the machine client whose secret this is.
+// ClientCredentials returns the machine client whose secret this is. Its
+// errors are the token endpoint's answers: the server passes them on.
 func (s *Storage) ClientCredentials(ctx context.Context, id, secret string) (op.Client, error) {
 	if err := s.AuthorizeClientIDSecret(ctx, id, secret); err != nil {
-		return nil, err
+		return nil, oidc.ErrInvalidClient().WithParent(err)
 	}
 	c, _ := s.client(id)
 	if !c.hasGrant(oidc.GrantTypeClientCredentials) {
-		return nil, fmt.Errorf("client %q may not use client credentials", id)
+		return nil, oidc.ErrUnauthorizedClient().WithDescription("client %q may not use client credentials", id)
 	}
 	return c, nil
 }

@@ -104,7 +104,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		logger.Warn("IDENTITY_COOKIE_KEY is not set: this process uses a random key, so a login form works only with the instance that showed it")
 	}
 	storage := provider.NewStorage(store, cfg.Clients, issuer+httpapi.LoginPath+"?authRequestID=")
-	oidcProvider, err := provider.New(issuer, storage, derive(secret, "provider"))
+	oidcProvider, endpoints, err := provider.New(issuer, storage, derive(secret, "provider"))
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +124,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	limitAuthorize := httprate.Limit(cfg.AuthorizeRate, time.Minute, httprate.WithKeyFuncs(func(r *http.Request) (string, error) {
 		return clientAddress.Of(r), nil
 	}))
-	app.Router.With(limitAuthorize).Handle(authorizePath, oidcProvider)
-	app.Router.Mount("/", oidcProvider)
+	app.Router.With(limitAuthorize).Handle(authorizePath, endpoints)
+	app.Router.Mount("/", endpoints)
 
 	app.OnStart(
 		store.SealClearKeys,

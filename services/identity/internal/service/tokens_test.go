@@ -3,6 +3,7 @@ package service_test
 import (
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 	"github.com/eshop-go/eshop-go/buildingblocks/oidclogin"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -319,5 +321,32 @@ func TestSigningKeysAreSealedAtRest(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no signing key stored")
+	}
+}
+
+// An ID token is for the client that signed the user in, not for the APIs:
+// its audience is the client alone, so the services' token check (the
+// building blocks' auth, audience eshop) refuses it, while it accepts the
+// access token. The ID token a refresh gets is the same.
+func TestAnIDTokenIsNotAnAccessToken(t *testing.T) {
+	s := startIdentity(t)
+	tokens := s.mustLogin("alice@example.com")
+	api := auth.NewVerifier(auth.Config{Issuer: s.URL, Audience: "eshop"})
+	if _, err := api.Verify(t.Context(), tokens.AccessToken); err != nil {
+		t.Fatalf("the access token: %v", err)
+	}
+	if _, err := api.Verify(t.Context(), tokens.IDToken); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("the ID token as an access token: %v, want refused", err)
+	}
+	if _, err := s.verifier(demoClient).Verify(t.Context(), tokens.IDToken); err != nil {
+		t.Fatalf("the ID token for its client: %v", err)
+	}
+	renewed, err := s.refresh(tokens.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idToken, _ := renewed.Extra("id_token").(string)
+	if _, err := api.Verify(t.Context(), idToken); idToken == "" || !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("the refreshed ID token (present: %v) as an access token: %v, want refused", idToken != "", err)
 	}
 }
