@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/eshop-go/eshop-go/services/identity/internal/identity"
@@ -173,14 +174,17 @@ func (s *Storage) TerminateSession(ctx context.Context, userID, clientID string)
 	return s.store.DeleteRefreshTokens(ctx, uid, clientID)
 }
 
-// RevokeToken revokes a refresh token. Access tokens are JWTs nobody keeps
-// a list of: they cannot be revoked and expire soon.
-func (s *Storage) RevokeToken(ctx context.Context, token, userID, clientID string) *oidc.Error {
-	if userID != "" {
-		return oidc.ErrInvalidRequest().WithDescription("access tokens expire; they cannot be revoked")
-	}
+// RevokeToken revokes a refresh token, and with it every token of its
+// sign-in. The library passes a refresh token with its user (found by
+// GetRefreshTokenInfo), and an access token with its user too: the token
+// tells them apart. Access tokens are JWTs nobody keeps a list of: they
+// cannot be revoked and expire soon.
+func (s *Storage) RevokeToken(ctx context.Context, token, _, clientID string) *oidc.Error {
 	t, err := s.store.RefreshToken(ctx, token)
 	if errors.Is(err, identity.ErrNotFound) {
+		if strings.Count(token, ".") == 2 {
+			return oidc.ErrInvalidRequest().WithDescription("access tokens expire; they cannot be revoked")
+		}
 		return nil // RFC 7009: an unknown token is not an error
 	}
 	if err != nil {

@@ -350,3 +350,37 @@ func TestAnIDTokenIsNotAnAccessToken(t *testing.T) {
 		t.Fatalf("the refreshed ID token (present: %v) as an access token: %v, want refused", idToken != "", err)
 	}
 }
+
+// A client revokes a refresh token at the revocation endpoint (RFC 7009),
+// as the storefront does at sign-out: it no longer works, nor does any
+// token of its sign-in.
+func TestARevokedRefreshTokenNoLongerWorks(t *testing.T) {
+	s := startIdentity(t)
+	conf, err := oidclogin.Config(t.Context(), s.URL, "webapp", "http://localhost:8080/signin-oidc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf.ClientSecret = "webapp-secret"
+	tokens, err := oidclogin.LoginWith(t.Context(), conf, "bob@example.com", demoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revocation, _ := s.discovery()["revocation_endpoint"].(string)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, revocation, strings.NewReader(url.Values{
+		"token": {tokens.RefreshToken}, "token_type_hint": {"refresh_token"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("webapp", "webapp-secret")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("revoking the refresh token: %s, want 200", res.Status)
+	}
+	conf.Endpoint.AuthStyle = oauth2.AuthStyleInHeader
+	_, err = conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tokens.RefreshToken, Expiry: time.Now().Add(-time.Minute)}).Token()
+	if err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Fatalf("the revoked refresh token: %v, want invalid_grant", err)
+	}
+}
