@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
@@ -294,6 +295,7 @@ func newShopOver(t testing.TB, apis *fakeAPIs, apiURL string) *shop {
 	t.Helper()
 	sessions := scs.New()
 	sessions.Store = memstore.New()
+	sessions.IdleTimeout = time.Hour // as the webapp's: a request that loads the session saves it
 	hub := &live.Hub{}
 	r := httpapi.NewRouter(slog.New(slog.DiscardHandler))
 	web.Mount(r, web.Deps{
