@@ -3,9 +3,15 @@ package signin
 import (
 	"crypto/rand"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 )
+
+// MaxSignInsPerUser is how many sign-ins (grants) one user holds at once:
+// one more ends the oldest. Each is kept in memory until it ends, and a
+// user with a password could otherwise sign in without end.
+const MaxSignInsPerUser = 10
 
 // ErrTooManyStreams is a session that has as many streams open as it may.
 var ErrTooManyStreams = errors.New("this session has too many streams open")
@@ -25,8 +31,9 @@ var ErrTooManyStreams = errors.New("this session has too many streams open")
 // tokens, or when the session's lifetime is over; its streams (the open
 // pages' server-sent events) end with it.
 type grants struct {
-	mu   sync.Mutex
-	byID map[string]*grant
+	mu     sync.Mutex
+	byID   map[string]*grant
+	byUser map[string][]string // each user's grant ids, oldest first
 }
 
 type grant struct {
@@ -47,9 +54,13 @@ func (g *grants) start(user User, sealed []byte, lifetime time.Duration) string 
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.byID == nil {
-		g.byID = map[string]*grant{}
+		g.byID, g.byUser = map[string]*grant{}, map[string][]string{}
+	}
+	if held := g.byUser[user.Subject]; len(held) >= MaxSignInsPerUser {
+		g.endLocked(held[0])
 	}
 	g.byID[id] = gr
+	g.byUser[user.Subject] = append(g.byUser[user.Subject], id)
 	gr.timer = time.AfterFunc(lifetime, func() { g.end(id) }) // waits for g.mu
 	return id
 }
@@ -85,11 +96,21 @@ func (g *grants) replace(id string, gr *grant, sealed []byte) bool {
 func (g *grants) end(id string) []byte {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	return g.endLocked(id)
+}
+
+func (g *grants) endLocked(id string) []byte {
 	gr, ok := g.byID[id]
 	if !ok {
 		return nil
 	}
 	delete(g.byID, id)
+	held := slices.DeleteFunc(g.byUser[gr.user.Subject], func(h string) bool { return h == id })
+	if len(held) == 0 {
+		delete(g.byUser, gr.user.Subject)
+	} else {
+		g.byUser[gr.user.Subject] = held
+	}
 	gr.timer.Stop()
 	close(gr.ended)
 	return gr.sealed

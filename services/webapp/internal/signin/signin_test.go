@@ -300,3 +300,24 @@ func TestTheSessionStoreKeepsBoundedAnonymousSessionsAndEverySignedInOne(t *test
 	}
 	a.must("/user", 200, "u-1") // the signed-in session stays
 }
+
+// A user holds at most signin.MaxSignInsPerUser sign-ins at once: one more
+// ends the oldest (each is kept in memory until it ends).
+func TestAUsersOldestSignInEndsWhenTheyHaveTooMany(t *testing.T) {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	a := newApp(t, p, "")
+	a.must("/begin", 200, "back to /")
+	signInElsewhere := func() {
+		first := a.browser.Jar
+		a.browser.Jar, _ = cookiejar.New(nil)
+		a.must("/begin", 200, "back to /")
+		a.browser.Jar = first
+	}
+	for range signin.MaxSignInsPerUser - 1 {
+		signInElsewhere()
+	}
+	a.must("/user", 200, "u-1") // the first of MaxSignInsPerUser
+	signInElsewhere()
+	a.must("/user", 401, "not signed in")
+}
