@@ -119,6 +119,10 @@ func (l *Login) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
+	if len(email) > identity.MaxEmailLength {
+		httpapi.Fail(w, http.StatusBadRequest, "the email is longer than an email address can be")
+		return
+	}
 	again := formData{AuthRequestID: req.ID.String(), CSRF: r.PostForm.Get("csrf"), Email: email}
 	ctx := r.Context()
 	address := l.ClientAddress.Of(r)

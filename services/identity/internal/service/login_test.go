@@ -303,3 +303,16 @@ func TestAuthorizationRequestsAreLimitedPerAddress(t *testing.T) {
 		t.Fatalf("%d sign-ins stored (%v), want 5", stored, err)
 	}
 }
+
+// An email longer than an address can be (254 characters) is refused
+// before anything is counted or checked: the throttle keys on the email.
+func TestAnOversizedEmailIsRefusedAndNothingIsCounted(t *testing.T) {
+	s := startIdentity(t)
+	if status := s.openLoginForm().Post(strings.Repeat("a", 10<<10)+"@example.com", "guess"); status != http.StatusBadRequest {
+		t.Fatalf("a 10 kB email: %d, want 400", status)
+	}
+	var counted int
+	if err := s.DB.QueryRow(t.Context(), `SELECT count(*) FROM login_failures`).Scan(&counted); err != nil || counted != 0 {
+		t.Fatalf("%d failure counts stored (%v), want none", counted, err)
+	}
+}
