@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 	"github.com/eshop-go/eshop-go/buildingblocks/httpapi"
@@ -94,6 +96,28 @@ func TestAnUnknownKeyIDFetchesTheKeysAgain(t *testing.T) {
 	c.As(iss.Buyer("alice")).JSON("GET", "/who", nil, http.StatusOK, nil) // caches key-1
 	iss.Rotate()
 	c.As(iss.Buyer("alice")).JSON("GET", "/who", nil, http.StatusOK, nil)
+}
+
+// Tokens that name key ids the issuer never published are refused without
+// the keys being fetched for each: a hundred of them cost at most one
+// fetch more than the interval between fetches allows (one every 5 s), and
+// a token of a known key id with a bad signature costs none.
+func TestForgedKeyIDsDoNotFetchTheKeysForEach(t *testing.T) {
+	iss := testkit.NewIssuer(t)
+	c := guarded(t, trusting(iss), &testkit.LogBuffer{})
+	c.As(iss.Buyer("alice")).JSON("GET", "/who", nil, http.StatusOK, nil) // caches key-1
+	before, start := iss.KeyFetches(), time.Now()
+	c.As(iss.InvalidTokens("alice")["bad signature"]).Problem("GET", "/who", nil, http.StatusUnauthorized)
+	if fetched := iss.KeyFetches() - before; fetched != 0 {
+		t.Fatalf("a bad signature under a known key id fetched the keys %d times, want none", fetched)
+	}
+	for i := range 100 {
+		c.As(iss.TokenOfUnknownKey("alice", "forged-"+strconv.Itoa(i))).Problem("GET", "/who", nil, http.StatusUnauthorized)
+	}
+	allowed := 1 + int(time.Since(start)/(5*time.Second))
+	if fetched := iss.KeyFetches() - before; fetched > allowed {
+		t.Fatalf("100 forged key ids fetched the keys %d times, want at most %d", fetched, allowed)
+	}
 }
 
 // An issuer that is down when the service starts costs nothing until a

@@ -16,7 +16,16 @@ type Claims struct {
 	Name    string
 	Email   string
 	Roles   []string
+	// ClientID is the client the token was issued to (client_id), when the
+	// token names it.
+	ClientID string
 }
+
+// IsClientItself reports whether the token is a client's own, got with
+// client credentials: its sub is the client's id (RFC 9068, 2.2), and no
+// user is behind it. Such a caller is no buyer: it has no basket and does
+// not check out.
+func (c Claims) IsClientItself() bool { return c.ClientID != "" && c.Subject == c.ClientID }
 
 // HasRole reports whether the claims grant role.
 func (c Claims) HasRole(role string) bool { return slices.Contains(c.Roles, role) }

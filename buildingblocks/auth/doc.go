@@ -7,11 +7,13 @@
 // refused), the issuer, the audience and the expiry. It finds the issuer's
 // keys lazily (keys.go): at AUTH_JWKS_URL, or at the jwks_uri of the
 // issuer's discovery document, read on the first request that needs it and
-// again after a failure. go-oidc caches the keys and fetches them again
-// when a token names a key id it has not seen (the issuer rotated its
-// keys). So an issuer that cannot be reached never keeps a service from
-// starting or from being ready, and a service that has the keys keeps
-// checking tokens while the issuer is down.
+// again after a failure. The keys are cached and fetched again when a token
+// names a key id not in the cache (the issuer rotated its keys), at most
+// twice at once and then once every 5 seconds, never for a key id already
+// known: forged key ids cannot make a service hammer the issuer. So an
+// issuer that cannot be reached never keeps a service from starting or from
+// being ready, and a service that has the keys keeps checking tokens while
+// the issuer is down.
 //
 // [Verifier.Authenticate] is the middleware: no token, or a token that
 // does not verify, is answered 401 with WWW-Authenticate and a problem

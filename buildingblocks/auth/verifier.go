@@ -54,9 +54,10 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Claims, error) {
 		return Claims{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	var extra struct {
-		Name  string   `json:"name"`
-		Email string   `json:"email"`
-		Roles []string `json:"roles"`
+		Name     string   `json:"name"`
+		Email    string   `json:"email"`
+		Roles    []string `json:"roles"`
+		ClientID string   `json:"client_id"`
 	}
 	if err := token.Claims(&extra); err != nil {
 		return Claims{}, fmt.Errorf("%w: its claims: %w", ErrInvalidToken, err)
@@ -64,7 +65,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Claims, error) {
 	if token.Subject == "" {
 		return Claims{}, fmt.Errorf("%w: it has no sub", ErrInvalidToken)
 	}
-	return Claims{Subject: token.Subject, Name: extra.Name, Email: extra.Email, Roles: extra.Roles}, nil
+	return Claims{Subject: token.Subject, Name: extra.Name, Email: extra.Email, Roles: extra.Roles, ClientID: extra.ClientID}, nil
 }
 
 // expired reports whether err is about an expired token.

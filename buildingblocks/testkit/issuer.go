@@ -34,6 +34,9 @@ type Issuer struct {
 	mu     sync.Mutex
 	server *http.Server
 	keys   []jose.JSONWebKey // private; the first signs, all are served
+	forged *ecdsa.PrivateKey // signs TokenOfUnknownKey's tokens
+	// fetches counts the requests for the JWKS.
+	fetches int
 }
 
 // Audience is the audience of the tokens the issuer mints: AUTH_AUDIENCE's
@@ -75,6 +78,7 @@ func (i *Issuer) Start() {
 	})
 	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, _ *http.Request) {
 		i.mu.Lock()
+		i.fetches++
 		set := jose.JSONWebKeySet{}
 		for _, k := range i.keys {
 			set.Keys = append(set.Keys, k.Public())
@@ -91,6 +95,13 @@ func (i *Issuer) Start() {
 			i.t.Errorf("the test issuer stopped: %v", err)
 		}
 	}()
+}
+
+// KeyFetches is how many times the JWKS was asked for.
+func (i *Issuer) KeyFetches() int {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.fetches
 }
 
 // Stop makes the issuer unreachable: its address refuses connections.
@@ -132,10 +143,13 @@ func newRSAKey(t testing.TB, id string) jose.JSONWebKey {
 // minutes from now.
 type TokenClaims struct {
 	Subject, Name, Email string
-	Roles                []string
-	Issuer               string
-	Audience             []string
-	Expiry               time.Time
+	// ClientID is the client the token was issued to (client_id); a
+	// client that asked for itself (client credentials) is also the sub.
+	ClientID string
+	Roles    []string
+	Issuer   string
+	Audience []string
+	Expiry   time.Time
 }
 
 // Mint returns an access token with claims, signed with the current key.
@@ -155,6 +169,31 @@ func (i *Issuer) Buyer(sub string) string {
 // Admin returns the token of an administrator (role admin, sub "admin").
 func (i *Issuer) Admin() string {
 	return i.Mint(TokenClaims{Subject: "admin", Name: "Admin", Email: "admin@example.com", Roles: []string{"admin"}})
+}
+
+// Machine returns the token a client got for itself with client
+// credentials, as identity issues it to its client "machine": sub and
+// client_id are the client's id, no name, no email, no roles.
+func (i *Issuer) Machine(clientID string) string {
+	return i.Mint(TokenClaims{Subject: clientID, ClientID: clientID, Roles: []string{}})
+}
+
+// TokenOfUnknownKey returns a buyer's token signed (ES256) by a key the
+// issuer never published, under the key id kid: what an attacker sends to
+// make a service fetch the keys again.
+func (i *Issuer) TokenOfUnknownKey(sub, kid string) string {
+	i.mu.Lock()
+	if i.forged == nil {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			i.mu.Unlock()
+			i.t.Fatal(err)
+		}
+		i.forged = key
+	}
+	forged := i.forged
+	i.mu.Unlock()
+	return i.sign(jose.JSONWebKey{Key: forged, KeyID: kid, Algorithm: string(jose.ES256)}, TokenClaims{Subject: sub, Name: "Buyer " + sub})
 }
 
 // InvalidTokens returns, by what is wrong with each, tokens of buyer sub
@@ -206,6 +245,9 @@ func (i *Issuer) claims(c TokenClaims) map[string]any {
 	}
 	if c.Roles != nil {
 		out["roles"] = c.Roles
+	}
+	if c.ClientID != "" {
+		out["client_id"] = c.ClientID
 	}
 	return out
 }

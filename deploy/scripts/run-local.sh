@@ -115,9 +115,11 @@ echo $$ >"$PIDFILE"
 
 db() { echo "postgres://$1:$1-demo-password@$PG_HOST:$PG_PORT/${1}db?sslmode=disable"; }
 # Identity first, so that the others find its keys from their first request.
-# IDENTITY_COOKIE_KEY: the compose file's demo-only key unless one is set.
+# IDENTITY_COOKIE_KEY, IDENTITY_KEY_SEAL: the compose file's demo-only keys
+# unless they are set.
 start identity HTTP_ADDR=:8085 DATABASE_URL="$(db identity)" \
-	IDENTITY_COOKIE_KEY="${IDENTITY_COOKIE_KEY:-demo-only-cookie-key-do-not-use-in-prod}"
+	IDENTITY_COOKIE_KEY="${IDENTITY_COOKIE_KEY:-demo-only-cookie-key-do-not-use-in-prod}" \
+	IDENTITY_KEY_SEAL="${IDENTITY_KEY_SEAL:-demo-only-key-seal-do-not-use-in-prod}"
 ready 8085 "${pids[0]}"
 start_on_bus catalog HTTP_ADDR=:8081 DATABASE_URL="$(db catalog)"
 start_on_bus basket HTTP_ADDR=:8082 DATABASE_URL="$(db basket)"

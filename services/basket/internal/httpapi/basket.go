@@ -64,7 +64,11 @@ func buyerID(r *http.Request) (string, *httpkit.Problem) {
 		v.Add("buyerId", err.Error())
 		return "", v.Err()
 	}
-	if id != auth.From(r.Context()).Subject {
+	caller := auth.From(r.Context())
+	if caller.IsClientItself() {
+		return "", httpkit.NewProblem(http.StatusForbidden, "a client's own token (client credentials) is no buyer's: a basket needs a signed-in user's token")
+	}
+	if id != caller.Subject {
 		return "", httpkit.NewProblem(http.StatusForbidden, "a buyer may only use their own basket: {buyerId} must be the token's sub")
 	}
 	return id, nil

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
@@ -27,6 +28,13 @@ func TestAccess(t *testing.T) {
 	for _, c := range calls {
 		testkit.CheckAuthRequired(t, s.Client, s.Issuer, c.method, c.path, c.body, "x-requestid", uuid.NewString())
 		alice.For(t).Problem(c.method, c.path, c.body, http.StatusForbidden, "x-requestid", uuid.NewString())
+	}
+	// A client's own token (client credentials) is no buyer's: it has no
+	// basket, not even at its own sub.
+	machine := s.Client.As(s.Issuer.Machine("machine"))
+	for _, c := range calls {
+		path := strings.Replace(c.path, "/bob", "/machine", 1)
+		machine.For(t).Problem(c.method, path, c.body, http.StatusForbidden, "x-requestid", uuid.NewString())
 	}
 	// Nor is the admin role a way into a buyer's basket.
 	s.Client.As(s.Issuer.Admin()).For(t).Problem("GET", "/api/basket/bob", nil, http.StatusForbidden)

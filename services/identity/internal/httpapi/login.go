@@ -12,7 +12,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"html/template"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -32,9 +31,7 @@ type Store interface {
 	AuthRequestByID(ctx context.Context, id uuid.UUID) (identity.AuthRequest, error)
 	CompleteAuthRequest(ctx context.Context, id, userID uuid.UUID, authTime time.Time) error
 	UserByEmail(ctx context.Context, email string) (identity.User, error)
-	LockedUntil(ctx context.Context, keys ...string) (time.Time, error)
-	RecordFailure(ctx context.Context, key string, threshold int) error
-	ClearFailures(ctx context.Context, key string) error
+	ChangeFailures(ctx context.Context, keys []identity.ThrottleKey, change func([]*identity.Failures) error) error
 }
 
 // Login is the login page's dependencies.
@@ -51,6 +48,8 @@ type Login struct {
 	// the password given for an unknown email is compared with, so that
 	// the answer takes as long as for a known one.
 	UnknownUserHash []byte
+	// ClientAddress tells where a request came from, for the throttle.
+	ClientAddress ClientAddress
 }
 
 //go:embed login.html
@@ -120,11 +119,19 @@ func (l *Login) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
+	if len(email) > identity.MaxEmailLength {
+		httpapi.Fail(w, http.StatusBadRequest, "the email is longer than an email address can be")
+		return
+	}
 	again := formData{AuthRequestID: req.ID.String(), CSRF: r.PostForm.Get("csrf"), Email: email}
 	ctx := r.Context()
-	account, address := "account:"+email, "ip:"+clientIP(r)
-	locked, err := l.Store.LockedUntil(ctx, account, address)
-	if err != nil {
+	address := l.ClientAddress.Of(r)
+	keys := []identity.ThrottleKey{identity.AccountKey(email, address), identity.AddressKey(address)}
+	var locked time.Time
+	if err := l.Store.ChangeFailures(ctx, keys, func(f []*identity.Failures) error {
+		locked = identity.Reserve(time.Now(), f)
+		return nil
+	}); err != nil {
 		unavailable(w)
 		return
 	}
@@ -134,6 +141,8 @@ func (l *Login) submit(w http.ResponseWriter, r *http.Request) {
 		l.render(w, http.StatusTooManyRequests, again)
 		return
 	}
+	// The attempt counts as a failure from here on: a right password takes
+	// it back.
 	user, err := l.Store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, identity.ErrUnknownUser) {
 		unavailable(w)
@@ -143,18 +152,18 @@ func (l *Login) submit(w http.ResponseWriter, r *http.Request) {
 		user.PasswordHash = l.UnknownUserHash // as slow as a wrong password
 	}
 	if !user.PasswordMatches(r.PostForm.Get("password")) || err != nil {
-		errs := errors.Join(l.Store.RecordFailure(ctx, account, identity.FailuresBeforeLock),
-			l.Store.RecordFailure(ctx, address, identity.IPFailuresBeforeLock))
-		if errs != nil {
-			unavailable(w)
-			return
-		}
 		again.Error = msgWrongCredentials
 		l.render(w, http.StatusUnauthorized, again)
 		return
 	}
-	if err := errors.Join(l.Store.ClearFailures(ctx, account),
-		l.Store.CompleteAuthRequest(ctx, req.ID, user.ID, time.Now())); err != nil {
+	if err := l.Store.ChangeFailures(ctx, keys, func(f []*identity.Failures) error {
+		identity.Succeeded(time.Now(), f)
+		return nil
+	}); err != nil {
+		unavailable(w)
+		return
+	}
+	if err := l.Store.CompleteAuthRequest(ctx, req.ID, user.ID, time.Now()); err != nil {
 		httpapi.Fail(w, http.StatusConflict, "this sign-in cannot be completed; start again from the application")
 		return
 	}
@@ -196,14 +205,4 @@ func (l *Login) render(w http.ResponseWriter, status int, d formData) {
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	w.WriteHeader(status)
 	loginPage.Execute(w, d)
-}
-
-// clientIP is the address the request came from. Forwarded headers are not
-// trusted: anyone can send them.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -50,3 +50,7 @@ func DemoUsers() []User {
 		{Email: "admin@example.com", Name: "Administrator", Roles: []string{RoleAdmin}},
 	}
 }
+
+// MaxEmailLength is the longest email address (RFC 5321's path limit): a
+// sign-in with a longer one is refused before anything is counted.
+const MaxEmailLength = 254

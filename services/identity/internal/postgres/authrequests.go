@@ -33,9 +33,13 @@ func (s *Store) AuthRequestByID(ctx context.Context, id uuid.UUID) (identity.Aut
 	return scanAuthRequest(s.pool.QueryRow(ctx, `SELECT `+authRequestColumns+` FROM auth_requests WHERE id = $1`, id))
 }
 
-// AuthRequestByCode returns the sign-in the code was issued for.
-func (s *Store) AuthRequestByCode(ctx context.Context, code string) (identity.AuthRequest, error) {
-	return scanAuthRequest(s.pool.QueryRow(ctx, `SELECT `+authRequestColumns+` FROM auth_requests WHERE code = $1`, code))
+// RedeemCode returns the sign-in the code was issued for, and takes the
+// code away in the same statement: a code is redeemed once, however many
+// redemptions arrive at once, and only within identity.CodeLifetime of
+// its issue (ErrNotFound otherwise).
+func (s *Store) RedeemCode(ctx context.Context, code string) (identity.AuthRequest, error) {
+	return scanAuthRequest(s.pool.QueryRow(ctx, `UPDATE auth_requests SET code = NULL
+		WHERE code = $1 AND code_issued_at > now() - $2::interval RETURNING `+authRequestColumns, code, identity.CodeLifetime))
 }
 
 // CompleteAuthRequest records that the user signed in for the sign-in id,
@@ -50,7 +54,7 @@ func (s *Store) CompleteAuthRequest(ctx context.Context, id, userID uuid.UUID, a
 
 // SaveAuthCode records the code issued for the sign-in id.
 func (s *Store) SaveAuthCode(ctx context.Context, id uuid.UUID, code string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE auth_requests SET code = $2 WHERE id = $1`, id, code)
+	_, err := s.pool.Exec(ctx, `UPDATE auth_requests SET code = $2, code_issued_at = now() WHERE id = $1`, id, code)
 	return err
 }
 

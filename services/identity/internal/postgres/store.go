@@ -6,6 +6,9 @@ package postgres
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/sha256"
 	"embed"
 	"errors"
 	"time"
@@ -24,10 +27,17 @@ var Migrations embed.FS
 // Store reads and writes the identity service's tables.
 type Store struct {
 	pool *pgxpool.Pool
+	keys cipher.AEAD // seals the signing keys
 }
 
-// NewStore returns a store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// NewStore returns a store on pool that seals the signing keys with a key
+// derived from keySeal (IDENTITY_KEY_SEAL).
+func NewStore(pool *pgxpool.Pool, keySeal []byte) *Store {
+	k := sha256.Sum256(append([]byte("identity signing keys|"), keySeal...))
+	block, _ := aes.NewCipher(k[:]) // a 32-byte key: AES-256, no error
+	aead, _ := cipher.NewGCM(block)
+	return &Store{pool: pool, keys: aead}
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }

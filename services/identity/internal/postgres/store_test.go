@@ -2,6 +2,10 @@ package postgres_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +19,52 @@ import (
 
 func newStore(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	pool := testkit.NewPool(t, postgres.Migrations)
-	return postgres.NewStore(pool), pool
+	return postgres.NewStore(pool, testSeal), pool
+}
+
+var testSeal = []byte("test key seal")
+
+// A key sealed with another seal key (IDENTITY_KEY_SEAL changed) is not
+// used: it is not published, and the next rotation makes a new key
+// whatever the old one's age. A key stored in clear (before keys were
+// sealed) is sealed at the start.
+func TestKeysSealedWithAnotherKeyAreNotUsedAndClearOnesAreSealed(t *testing.T) {
+	store, pool := newStore(t)
+	ctx := context.Background()
+	if _, err := store.RotateKeysOlderThan(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	other := postgres.NewStore(pool, []byte("another seal"))
+	if keys, err := other.PublishedSigningKeys(ctx); err != nil || len(keys) != 0 {
+		t.Fatalf("with another seal: %d keys published (%v), want none", len(keys), err)
+	}
+	if rotated, err := other.RotateKeysOlderThan(ctx, time.Hour); err != nil || !rotated {
+		t.Fatalf("with another seal, a young key's rotation: %v %v; want a new key", rotated, err)
+	}
+	if keys, err := other.PublishedSigningKeys(ctx); err != nil || len(keys) != 1 {
+		t.Fatalf("with another seal after the rotation: %d keys (%v), want 1", len(keys), err)
+	}
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	exec(t, pool, `INSERT INTO signing_keys (id, private_key, sealed, created_at) VALUES ('clear', $1, false, now() + interval '1 minute')`, der)
+	if err := other.SealClearKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var stored []byte
+	if err := pool.QueryRow(ctx, `SELECT private_key FROM signing_keys WHERE id = 'clear' AND sealed`).Scan(&stored); err != nil {
+		t.Fatalf("the clear key after SealClearKeys: %v", err)
+	}
+	if _, err := x509.ParsePKCS8PrivateKey(stored); err == nil {
+		t.Fatal("the clear key is still stored in clear")
+	}
+	keys, err := other.PublishedSigningKeys(ctx)
+	if err != nil || len(keys) != 2 || keys[0].ID != "clear" || !keys[0].Private.Equal(key) {
+		t.Fatalf("published after sealing: %d keys (%v); want the sealed one first, as it was", len(keys), err)
+	}
 }
 
 func exec(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) {
@@ -59,28 +108,40 @@ func TestKeysAreMadeOnceAndRotatedWhenTooOld(t *testing.T) {
 	}
 }
 
-// The throttle locks a key at its threshold, and a count idle for longer
-// than the longest lock starts again.
-func TestFailuresLockAKeyAndAnIdleCountStartsAgain(t *testing.T) {
-	store, pool := newStore(t)
+// Attempts at once on keys in common take turns: with a threshold of 3,
+// ten reservations at once let exactly 3 through; the counts are saved.
+func TestReservationsAtOnceTakeTurns(t *testing.T) {
+	store, _ := newStore(t)
 	ctx := context.Background()
-	for i := 1; i <= 3; i++ {
-		if err := store.RecordFailure(ctx, "account:x", 3); err != nil {
-			t.Fatal(err)
+	keys := []identity.ThrottleKey{{Name: "account:x|ip:y", Threshold: 3}, {Name: "ip:y", Threshold: 20}}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	let := 0
+	for range 10 {
+		wg.Go(func() {
+			if err := store.ChangeFailures(ctx, keys, func(f []*identity.Failures) error {
+				if identity.Reserve(time.Now(), f).IsZero() {
+					mu.Lock()
+					let++
+					mu.Unlock()
+				}
+				return nil
+			}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if let != 3 {
+		t.Fatalf("%d of 10 reservations at once went through, want 3", let)
+	}
+	err := store.ChangeFailures(ctx, keys[1:], func(f []*identity.Failures) error {
+		if f[0].Count != 3 || f[0].Key != keys[1] {
+			t.Errorf("the address key after 3 reservations: %+v", *f[0])
 		}
-		locked, err := store.LockedUntil(ctx, "account:x", "ip:y")
-		if err != nil || locked.IsZero() != (i < 3) {
-			t.Fatalf("after %d failures locked until %v (%v); want locked from 3", i, locked, err)
-		}
-	}
-	exec(t, pool, `UPDATE login_failures SET updated_at = now() - interval '2 hours', locked_until = now()`)
-	if err := store.RecordFailure(ctx, "account:x", 3); err != nil {
-		t.Fatal(err)
-	}
-	if locked, _ := store.LockedUntil(ctx, "account:x"); !locked.IsZero() {
-		t.Fatal("a failure after an idle count locked at once; want the count to start again")
-	}
-	if err := store.ClearFailures(ctx, "account:x"); err != nil {
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }
@@ -111,7 +172,10 @@ func TestPurgeDeletesOldSignInsAndExpiredRefreshTokens(t *testing.T) {
 		}
 	}
 	for _, key := range []string{"account:idle", "account:recent"} {
-		if err := store.RecordFailure(ctx, key, 5); err != nil {
+		if err := store.ChangeFailures(ctx, []identity.ThrottleKey{{Name: key, Threshold: 5}}, func(f []*identity.Failures) error {
+			identity.Reserve(time.Now(), f)
+			return nil
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}

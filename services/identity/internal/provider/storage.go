@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/eshop-go/eshop-go/services/identity/internal/identity"
@@ -23,11 +24,9 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
 
-// Lifetimes of what the provider issues.
-const (
-	AccessTokenLifetime  = 15 * time.Minute
-	RefreshTokenLifetime = 30 * 24 * time.Hour
-)
+// AccessTokenLifetime is the access tokens' lifetime. (The refresh tokens
+// end identity.RefreshTokenLifetime after their sign-in.)
+const AccessTokenLifetime = 15 * time.Minute
 
 // Storage is what the OpenID Connect library asks about clients, users,
 // sign-ins, tokens and keys.
@@ -76,6 +75,9 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if r.CodeChallenge != "" && r.CodeChallengeMethod == "" {
 		r.CodeChallengeMethod = string(oidc.CodeChallengeMethodPlain)
 	}
+	if err := r.Validate(); err != nil {
+		return nil, oidc.ErrInvalidRequest().WithDescription("%s", err)
+	}
 	if err := s.store.CreateAuthRequest(ctx, r); err != nil {
 		return nil, err
 	}
@@ -91,8 +93,10 @@ func (s *Storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 	return authRequest{r}, err
 }
 
+// AuthRequestByCode is the redemption of a code: it works once, within a
+// minute of the code's issue.
 func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	r, err := s.store.AuthRequestByCode(ctx, code)
+	r, err := s.store.RedeemCode(ctx, code)
 	return authRequest{r}, err
 }
 
@@ -121,15 +125,16 @@ func (s *Storage) CreateAccessToken(context.Context, op.TokenRequest) (string, t
 // CreateAccessAndRefreshTokens names an access token and issues a refresh
 // token, replacing current (which then no longer works).
 func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, current string) (string, string, time.Time, error) {
-	t := identity.RefreshToken{Audience: req.GetAudience(), Scopes: req.GetScopes(), ExpiresAt: time.Now().Add(RefreshTokenLifetime)}
+	t := identity.RefreshToken{Audience: req.GetAudience(), Scopes: req.GetScopes()}
 	switch r := req.(type) {
 	case authRequest:
 		t.UserID, t.ClientID, t.AuthTime = r.UserID, r.ClientID, r.AuthTime
 	case *refreshRequest:
-		t.UserID, t.ClientID, t.AuthTime = r.UserID, r.ClientID, r.AuthTime
+		t.UserID, t.ClientID, t.AuthTime, t.Family = r.UserID, r.ClientID, r.AuthTime, r.Family
 	default:
 		return "", "", time.Time{}, fmt.Errorf("no refresh token for a %T", req)
 	}
+	t.ExpiresAt = t.AuthTime.Add(identity.RefreshTokenLifetime)
 	token, err := randomToken()
 	if err != nil {
 		return "", "", time.Time{}, err
@@ -169,14 +174,17 @@ func (s *Storage) TerminateSession(ctx context.Context, userID, clientID string)
 	return s.store.DeleteRefreshTokens(ctx, uid, clientID)
 }
 
-// RevokeToken revokes a refresh token. Access tokens are JWTs nobody keeps
-// a list of: they cannot be revoked and expire soon.
-func (s *Storage) RevokeToken(ctx context.Context, token, userID, clientID string) *oidc.Error {
-	if userID != "" {
-		return oidc.ErrInvalidRequest().WithDescription("access tokens expire; they cannot be revoked")
-	}
+// RevokeToken revokes a refresh token, and with it every token of its
+// sign-in. The library passes a refresh token with its user (found by
+// GetRefreshTokenInfo), and an access token with its user too: the token
+// tells them apart. Access tokens are JWTs nobody keeps a list of: they
+// cannot be revoked and expire soon.
+func (s *Storage) RevokeToken(ctx context.Context, token, _, clientID string) *oidc.Error {
 	t, err := s.store.RefreshToken(ctx, token)
 	if errors.Is(err, identity.ErrNotFound) {
+		if strings.Count(token, ".") == 2 {
+			return oidc.ErrInvalidRequest().WithDescription("access tokens expire; they cannot be revoked")
+		}
 		return nil // RFC 7009: an unknown token is not an error
 	}
 	if err != nil {
@@ -216,14 +224,15 @@ func (s *Storage) AuthorizeClientIDSecret(_ context.Context, id, secret string) 
 	return nil
 }
 
-// ClientCredentials returns the machine client whose secret this is.
+// ClientCredentials returns the machine client whose secret this is. Its
+// errors are the token endpoint's answers: the server passes them on.
 func (s *Storage) ClientCredentials(ctx context.Context, id, secret string) (op.Client, error) {
 	if err := s.AuthorizeClientIDSecret(ctx, id, secret); err != nil {
-		return nil, err
+		return nil, oidc.ErrInvalidClient().WithParent(err)
 	}
 	c, _ := s.client(id)
 	if !c.hasGrant(oidc.GrantTypeClientCredentials) {
-		return nil, fmt.Errorf("client %q may not use client credentials", id)
+		return nil, oidc.ErrUnauthorizedClient().WithDescription("client %q may not use client credentials", id)
 	}
 	return c, nil
 }

@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -184,5 +186,133 @@ func TestTheLoginPageWantsASignInInProgress(t *testing.T) {
 		if res.StatusCode != http.StatusBadRequest || res.Header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("login page of %s: %s %s, want 400 problem", id, res.Status, res.Header.Get("Content-Type"))
 		}
+	}
+}
+
+// Thirty guesses at once for one account, from one address: no more than
+// the five the throttle allows have their password checked, the rest are
+// refused without one; the right password afterwards is refused too. (The
+// throttle once checked the count, then the password, then recorded the
+// failure, so a burst had every guess checked.)
+func TestABurstOfGuessesHasNoMoreThanTheAllowedPasswordsChecked(t *testing.T) {
+	s := startIdentity(t)
+	forms := make([]*loginForm, 30)
+	for i := range forms {
+		forms[i] = s.openLoginForm()
+	}
+	statuses := make([]int, len(forms))
+	var wg sync.WaitGroup
+	for i, f := range forms {
+		wg.Go(func() { statuses[i] = f.Post("bob@example.com", "guess") })
+	}
+	wg.Wait()
+	counts := map[int]int{}
+	for _, status := range statuses {
+		counts[status]++
+	}
+	if counts[http.StatusUnauthorized] > 5 || counts[http.StatusUnauthorized]+counts[http.StatusTooManyRequests] != len(forms) {
+		t.Fatalf("statuses of 30 guesses at once: %v; want at most 5 checked (401), the others 429", counts)
+	}
+	if status := s.openLoginForm().Post("bob@example.com", demoPassword); status != http.StatusTooManyRequests {
+		t.Fatalf("the right password after the burst: %d, want 429", status)
+	}
+}
+
+// Guesses at bob's password lock bob for their sender only: bob signs in
+// from elsewhere. Behind a trusted proxy (IDENTITY_TRUSTED_PROXIES) the
+// sender is the address the proxy puts in X-Forwarded-For.
+func TestGuessesLockAnAccountOnlyForTheAddressTheyCameFrom(t *testing.T) {
+	s := startIdentity(t, "IDENTITY_TRUSTED_PROXIES", "127.0.0.1/32,::1")
+	for range 5 {
+		s.openLoginForm().PostForwarded("203.0.113.9", "bob@example.com", "guess")
+	}
+	if status := s.openLoginForm().PostForwarded("203.0.113.9", "bob@example.com", demoPassword); status != http.StatusTooManyRequests {
+		t.Fatalf("the guesser's address after 5 failures: %d, want 429", status)
+	}
+	if status := s.openLoginForm().PostForwarded("198.51.100.7", "bob@example.com", demoPassword); status != http.StatusFound {
+		t.Fatalf("bob from another address: %d, want 302 (signed in)", status)
+	}
+}
+
+// Without a trusted proxy, X-Forwarded-For is anyone's to send: a guesser
+// who changes it for every guess is still one address.
+func TestXForwardedForIsIgnoredWithoutATrustedProxy(t *testing.T) {
+	s := startIdentity(t)
+	for i := range 5 {
+		s.openLoginForm().PostForwarded("203.0.113."+strconv.Itoa(i), "bob@example.com", "guess")
+	}
+	if status := s.openLoginForm().PostForwarded("198.51.100.7", "bob@example.com", demoPassword); status != http.StatusTooManyRequests {
+		t.Fatalf("after 5 guesses with a made-up X-Forwarded-For each: %d, want 429", status)
+	}
+}
+
+// An authorization request with a state, nonce or code_challenge longer
+// than identity keeps is refused, and nothing is stored for it.
+func TestOversizedAuthorizationParametersAreRefusedAndNotStored(t *testing.T) {
+	s := startIdentity(t)
+	conf, err := oidclogin.Config(t.Context(), s.URL, demoClient, demoRedirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := strings.Repeat("x", 64<<10)
+	verifier := oauth2.GenerateVerifier()
+	for name, u := range map[string]string{
+		"state":          conf.AuthCodeURL(huge, s256(verifier)...),
+		"nonce":          conf.AuthCodeURL("state", append(s256(verifier), oauth2.SetAuthURLParam("nonce", huge))...),
+		"code_challenge": conf.AuthCodeURL("state", oauth2.SetAuthURLParam("code_challenge", huge), oauth2.SetAuthURLParam("code_challenge_method", "S256")),
+	} {
+		res, err := noRedirects.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		loc, _ := url.Parse(res.Header.Get("Location"))
+		refused := res.StatusCode == http.StatusBadRequest ||
+			loc != nil && strings.HasPrefix(loc.String(), demoRedirect) && loc.Query().Get("error") == "invalid_request"
+		if !refused {
+			t.Errorf("a %d kB %s: %s, want invalid_request", len(huge)>>10, name, res.Status)
+		}
+	}
+	var stored int
+	if err := s.DB.QueryRow(t.Context(), `SELECT count(*) FROM auth_requests`).Scan(&stored); err != nil || stored != 0 {
+		t.Fatalf("%d sign-ins stored (%v), want none", stored, err)
+	}
+}
+
+// One address may begin IDENTITY_AUTHORIZE_RATE sign-ins a minute; the
+// next is refused (429) and stores nothing.
+func TestAuthorizationRequestsAreLimitedPerAddress(t *testing.T) {
+	s := startIdentity(t, "IDENTITY_AUTHORIZE_RATE", "5")
+	conf, err := oidclogin.Config(t.Context(), s.URL, demoClient, demoRedirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := conf.AuthCodeURL("state", s256(oauth2.GenerateVerifier())...)
+	for i := range 6 {
+		res, err := noRedirects.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if want := map[bool]int{true: http.StatusFound, false: http.StatusTooManyRequests}[i < 5]; res.StatusCode != want {
+			t.Fatalf("sign-in %d begun within the minute: %s, want %d", i+1, res.Status, want)
+		}
+	}
+	var stored int
+	if err := s.DB.QueryRow(t.Context(), `SELECT count(*) FROM auth_requests`).Scan(&stored); err != nil || stored != 5 {
+		t.Fatalf("%d sign-ins stored (%v), want 5", stored, err)
+	}
+}
+
+// An email longer than an address can be (254 characters) is refused
+// before anything is counted or checked: the throttle keys on the email.
+func TestAnOversizedEmailIsRefusedAndNothingIsCounted(t *testing.T) {
+	s := startIdentity(t)
+	if status := s.openLoginForm().Post(strings.Repeat("a", 10<<10)+"@example.com", "guess"); status != http.StatusBadRequest {
+		t.Fatalf("a 10 kB email: %d, want 400", status)
+	}
+	var counted int
+	if err := s.DB.QueryRow(t.Context(), `SELECT count(*) FROM login_failures`).Scan(&counted); err != nil || counted != 0 {
+		t.Fatalf("%d failure counts stored (%v), want none", counted, err)
 	}
 }

@@ -22,7 +22,11 @@ var RotateKeys = host.Command[Config]{
 			return err
 		}
 		defer db.Close()
-		if err := postgres.NewStore(db).RotateKeys(ctx); err != nil {
+		keySeal := cfg.KeySeal
+		if keySeal == "" {
+			keySeal = demoKeySeal
+		}
+		if err := postgres.NewStore(db, []byte(keySeal)).RotateKeys(ctx); err != nil {
 			return fmt.Errorf("rotate the signing key (has the service started once on this database?): %w", err)
 		}
 		_, err = fmt.Fprintln(stdout, "rotated: a new key signs; the previous one stays in the JWKS until the next rotation")

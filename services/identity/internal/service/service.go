@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/eshop-go/eshop-go/services/identity/internal/identity"
 	"github.com/eshop-go/eshop-go/services/identity/internal/postgres"
 	"github.com/eshop-go/eshop-go/services/identity/internal/provider"
+	"github.com/go-chi/httprate"
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
 
@@ -45,18 +47,39 @@ type Config struct {
 	// provider encrypts. Unset, each process makes a random one: a login
 	// form then works only with the instance that showed it.
 	CookieKey string `env:"IDENTITY_COOKIE_KEY"`
+	// KeySeal seals the signing keys in the database (AES-GCM under a key
+	// derived from it). A secret, the same on every instance. Unset, a
+	// demo-only value in the source seals them (and the log says so);
+	// changed, the keys sealed before no longer open and a new key is made
+	// at the start.
+	KeySeal string `env:"IDENTITY_KEY_SEAL"`
 	// KeyRotation is the age of the signing key after which a new one
 	// signs; the previous one stays published until the next rotation.
 	// Zero never rotates.
 	KeyRotation time.Duration `env:"IDENTITY_KEY_ROTATION" envDefault:"720h"`
+	// TrustedProxies are the addresses or ranges (CIDR, comma-separated)
+	// of the proxies in front of identity (an ingress) whose
+	// X-Forwarded-For tells the client's address to the sign-in throttle.
+	// Empty trusts none: the throttle keys on the peer's address.
+	TrustedProxies []string `env:"IDENTITY_TRUSTED_PROXIES" envSeparator:","`
+	// AuthorizeRate is how many sign-ins one client address may begin
+	// (GET or POST /authorize) a minute; more are answered 429.
+	AuthorizeRate int `env:"IDENTITY_AUTHORIZE_RATE" envDefault:"60"`
 }
 
 // New builds the identity service. Nothing is contacted yet: the start
 // creates and migrates the database, makes the first signing key and seeds
 // the demo users.
 func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error) {
+	if cfg.AuthorizeRate < 1 {
+		return nil, fmt.Errorf("IDENTITY_AUTHORIZE_RATE: %d is not a positive number of sign-ins a minute", cfg.AuthorizeRate)
+	}
 	if cfg.PasswordCost < identity.PasswordCostMin || cfg.PasswordCost > identity.PasswordCostMax {
 		return nil, fmt.Errorf("IDENTITY_PASSWORD_COST: %d is not between %d and %d", cfg.PasswordCost, identity.PasswordCostMin, identity.PasswordCostMax)
+	}
+	clientAddress, err := httpapi.NewClientAddress(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("IDENTITY_TRUSTED_PROXIES: %w", err)
 	}
 	unknownUserHash, err := identity.HashPassword(rand.Text(), cfg.PasswordCost)
 	if err != nil {
@@ -67,7 +90,12 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	if err != nil {
 		return nil, err
 	}
-	store := postgres.NewStore(db)
+	keySeal := cfg.KeySeal
+	if keySeal == "" {
+		keySeal = demoKeySeal
+		logger.Warn("IDENTITY_KEY_SEAL is not set: the signing keys are sealed with a demo-only key that is in the source")
+	}
+	store := postgres.NewStore(db, []byte(keySeal))
 	issuer := strings.TrimSuffix(cfg.Issuer, "/")
 	secret := []byte(cfg.CookieKey)
 	if len(secret) == 0 {
@@ -76,7 +104,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		logger.Warn("IDENTITY_COOKIE_KEY is not set: this process uses a random key, so a login form works only with the instance that showed it")
 	}
 	storage := provider.NewStorage(store, cfg.Clients, issuer+httpapi.LoginPath+"?authRequestID=")
-	oidcProvider, err := provider.New(issuer, storage, derive(secret, "provider"))
+	oidcProvider, endpoints, err := provider.New(issuer, storage, derive(secret, "provider"))
 	if err != nil {
 		return nil, err
 	}
@@ -88,10 +116,19 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		Key:             csrfKey[:],
 		SecureCookies:   strings.HasPrefix(issuer, "https://"),
 		UnknownUserHash: unknownUserHash,
+		ClientAddress:   clientAddress,
 	}, provider.LoggedOutPath)
-	app.Router.Mount("/", oidcProvider)
+	// Each sign-in begun is kept for a while: one address may begin only
+	// so many a minute (go-chi/httprate's sliding window, keyed as the
+	// sign-in throttle is).
+	limitAuthorize := httprate.Limit(cfg.AuthorizeRate, time.Minute, httprate.WithKeyFuncs(func(r *http.Request) (string, error) {
+		return clientAddress.Of(r), nil
+	}))
+	app.Router.With(limitAuthorize).Handle(authorizePath, endpoints)
+	app.Router.Mount("/", endpoints)
 
 	app.OnStart(
+		store.SealClearKeys,
 		func(ctx context.Context) error { _, err := store.RotateKeysOlderThan(ctx, cfg.KeyRotation); return err },
 		func(ctx context.Context) error { return store.SeedDemoUsers(ctx, cfg.DemoPassword, cfg.PasswordCost) },
 	)
@@ -101,6 +138,14 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	}
 	return app, nil
 }
+
+// demoKeySeal seals the signing keys when IDENTITY_KEY_SEAL is not set
+// (make run, the tests): it is public, so it protects nothing.
+const demoKeySeal = "demo-only-key-seal-do-not-use-in-prod"
+
+// authorizePath is the provider's authorization endpoint (zitadel/oidc's
+// default).
+const authorizePath = "/authorize"
 
 // derive makes a key for one purpose out of the cookie secret.
 func derive(secret []byte, purpose string) [32]byte {

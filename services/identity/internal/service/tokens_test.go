@@ -1,14 +1,18 @@
 package service_test
 
 import (
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 	"github.com/eshop-go/eshop-go/buildingblocks/oidclogin"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -39,11 +43,11 @@ func TestARefreshTokenWorksOnceAndGetsANewOne(t *testing.T) {
 	if after.Subject != before.Subject || after.Email != "bob@example.com" {
 		t.Errorf("refreshed token for %s (%s), want %s", after.Subject, after.Email, before.Subject)
 	}
-	if _, err := s.refresh(first.RefreshToken); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
-		t.Errorf("the used refresh token again: %v, want invalid_grant", err)
-	}
 	if _, err := s.refresh(renewed.RefreshToken); err != nil {
 		t.Errorf("the new refresh token: %v", err)
+	}
+	if _, err := s.refresh(first.RefreshToken); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Errorf("the used refresh token again: %v, want invalid_grant", err)
 	}
 }
 
@@ -60,8 +64,8 @@ func TestAMachineClientGetsATokenWithClientCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := s.verifyAccess(token.AccessToken)
-	if c.Subject != "machine" || !slices.Contains(c.Audience, "eshop") || c.Roles == nil {
-		t.Errorf("sub %q aud %v roles %#v, want machine, eshop and an array", c.Subject, c.Audience, c.Roles)
+	if c.Subject != "machine" || c.ClientID != "machine" || !slices.Contains(c.Audience, "eshop") || c.Roles == nil {
+		t.Errorf("sub %q client_id %q aud %v roles %#v, want machine, machine (what tells the APIs it is no buyer), eshop and an array", c.Subject, c.ClientID, c.Audience, c.Roles)
 	}
 	if token.RefreshToken != "" {
 		t.Error("client credentials got a refresh token")
@@ -215,5 +219,168 @@ func TestUserinfoAnswersForAnAccessToken(t *testing.T) {
 	}
 	if info.Subject != s.verifyAccess(tokens.AccessToken).Subject || info.Email != "admin@example.com" || !slices.Equal(info.Roles, []string{"admin"}) {
 		t.Errorf("userinfo %+v, want the admin's claims", info)
+	}
+}
+
+// An authorization code is redeemed once: of two exchanges at once, one
+// gets tokens and the other invalid_grant.
+func TestAnAuthorizationCodeIsRedeemedOnceEvenAtOnce(t *testing.T) {
+	s := startIdentity(t)
+	f := s.openLoginForm()
+	code := f.code("alice@example.com")
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = f.Conf.Exchange(t.Context(), code, oauth2.VerifierOption(f.Verifier)) })
+	}
+	wg.Wait()
+	if (errs[0] == nil) == (errs[1] == nil) {
+		t.Fatalf("two redemptions at once: %v and %v; want one success and one invalid_grant", errs[0], errs[1])
+	}
+	for _, err := range errs {
+		if err != nil && !strings.Contains(err.Error(), "invalid_grant") {
+			t.Errorf("the second redemption: %v, want invalid_grant", err)
+		}
+	}
+}
+
+// An authorization code lives a minute: an older one gets no tokens.
+func TestAnAuthorizationCodeLivesAMinute(t *testing.T) {
+	s := startIdentity(t)
+	f := s.openLoginForm()
+	code := f.code("alice@example.com")
+	if _, err := s.DB.Exec(t.Context(), `UPDATE auth_requests SET code_issued_at = now() - interval '61 seconds'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Conf.Exchange(t.Context(), code, oauth2.VerifierOption(f.Verifier)); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Fatalf("a code issued 61 s ago: %v, want invalid_grant", err)
+	}
+}
+
+// A refresh token used a second time is a stolen one (or its copy is):
+// the whole family of tokens its sign-in got is revoked, the newest too.
+func TestAReusedRefreshTokenRevokesItsFamily(t *testing.T) {
+	s := startIdentity(t)
+	first := s.mustLogin("bob@example.com")
+	second, err := s.refresh(first.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := s.mustLogin("bob@example.com") // another sign-in: another family
+	if _, err := s.refresh(first.RefreshToken); err == nil {
+		t.Fatal("the used refresh token worked again")
+	}
+	if _, err := s.refresh(second.RefreshToken); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Fatalf("the newest token of the family after a reuse: %v, want invalid_grant", err)
+	}
+	if _, err := s.refresh(other.RefreshToken); err != nil {
+		t.Fatalf("another sign-in's token: %v", err)
+	}
+}
+
+// A refresh token lives no longer than 30 days after the sign-in, however
+// often it was renewed.
+func TestRefreshTokensEndThirtyDaysAfterTheSignIn(t *testing.T) {
+	s := startIdentity(t)
+	tokens := s.mustLogin("bob@example.com")
+	if _, err := s.DB.Exec(t.Context(), `UPDATE refresh_tokens SET auth_time = auth_time - interval '29 days 23 hours'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.refresh(tokens.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	var expires time.Time
+	if err := s.DB.QueryRow(t.Context(), `SELECT max(expires_at) FROM refresh_tokens WHERE used_at IS NULL`).Scan(&expires); err != nil {
+		t.Fatal(err)
+	}
+	if expires.After(time.Now().Add(2 * time.Hour)) {
+		t.Fatalf("a token renewed 29 days 23 hours after the sign-in expires %v, want within the hour", expires)
+	}
+}
+
+// The signing keys are sealed at rest (IDENTITY_KEY_SEAL): the database
+// holds no private key anyone who reads it could sign with.
+func TestSigningKeysAreSealedAtRest(t *testing.T) {
+	s := startIdentity(t)
+	s.mustLogin("alice@example.com")
+	rows, err := s.DB.Query(t.Context(), `SELECT private_key FROM signing_keys`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var stored []byte
+		if err := rows.Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if _, err := x509.ParsePKCS8PrivateKey(stored); err == nil {
+			t.Fatal("a signing key is stored in clear (PKCS #8)")
+		}
+	}
+	if n == 0 {
+		t.Fatal("no signing key stored")
+	}
+}
+
+// An ID token is for the client that signed the user in, not for the APIs:
+// its audience is the client alone, so the services' token check (the
+// building blocks' auth, audience eshop) refuses it, while it accepts the
+// access token. The ID token a refresh gets is the same.
+func TestAnIDTokenIsNotAnAccessToken(t *testing.T) {
+	s := startIdentity(t)
+	tokens := s.mustLogin("alice@example.com")
+	api := auth.NewVerifier(auth.Config{Issuer: s.URL, Audience: "eshop"})
+	if _, err := api.Verify(t.Context(), tokens.AccessToken); err != nil {
+		t.Fatalf("the access token: %v", err)
+	}
+	if _, err := api.Verify(t.Context(), tokens.IDToken); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("the ID token as an access token: %v, want refused", err)
+	}
+	if _, err := s.verifier(demoClient).Verify(t.Context(), tokens.IDToken); err != nil {
+		t.Fatalf("the ID token for its client: %v", err)
+	}
+	renewed, err := s.refresh(tokens.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idToken, _ := renewed.Extra("id_token").(string)
+	if _, err := api.Verify(t.Context(), idToken); idToken == "" || !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("the refreshed ID token (present: %v) as an access token: %v, want refused", idToken != "", err)
+	}
+}
+
+// A client revokes a refresh token at the revocation endpoint (RFC 7009),
+// as the storefront does at sign-out: it no longer works, nor does any
+// token of its sign-in.
+func TestARevokedRefreshTokenNoLongerWorks(t *testing.T) {
+	s := startIdentity(t)
+	conf, err := oidclogin.Config(t.Context(), s.URL, "webapp", "http://localhost:8080/signin-oidc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf.ClientSecret = "webapp-secret"
+	tokens, err := oidclogin.LoginWith(t.Context(), conf, "bob@example.com", demoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revocation, _ := s.discovery()["revocation_endpoint"].(string)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, revocation, strings.NewReader(url.Values{
+		"token": {tokens.RefreshToken}, "token_type_hint": {"refresh_token"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("webapp", "webapp-secret")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("revoking the refresh token: %s, want 200", res.Status)
+	}
+	conf.Endpoint.AuthStyle = oauth2.AuthStyleInHeader
+	_, err = conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tokens.RefreshToken, Expiry: time.Now().Add(-time.Minute)}).Token()
+	if err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Fatalf("the revoked refresh token: %v, want invalid_grant", err)
 	}
 }

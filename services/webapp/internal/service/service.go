@@ -10,13 +10,13 @@ package service
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/eshop-go/eshop-go/buildingblocks/host"
 	"github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/services/webapp/internal/events"
@@ -60,6 +60,13 @@ type Config struct {
 	SessionKey string `env:"SESSION_KEY"`
 	// SessionLifetime is how long a session lasts at most.
 	SessionLifetime time.Duration `env:"SESSION_LIFETIME" envDefault:"12h"`
+	// MaxAnonymousSessions is how many sessions that are not signed in
+	// (a sign-in in progress, a notice) the webapp keeps at most; the
+	// least recently used go first. The signed-in ones are not counted.
+	MaxAnonymousSessions int `env:"SESSION_MAX_ANONYMOUS" envDefault:"10000"`
+	// MaxStreams is how many order status streams (open pages) a
+	// signed-in session may have at once.
+	MaxStreams int `env:"WEBAPP_MAX_STREAMS" envDefault:"4"`
 }
 
 // New builds the webapp. Nothing is contacted yet: the start subscribes
@@ -77,7 +84,11 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	}
 	public := strings.TrimSuffix(cfg.PublicURL, "/")
 	sessions := scs.New()
-	sessions.Store = memstore.New()
+	store, err := signin.NewSessionStore(sessions.Codec, cfg.MaxAnonymousSessions)
+	if err != nil {
+		return nil, fmt.Errorf("SESSION_MAX_ANONYMOUS: %w", err)
+	}
+	sessions.Store = store
 	sessions.Lifetime = cfg.SessionLifetime
 	sessions.IdleTimeout = time.Hour
 	sessions.Cookie.Name = "webapp_session"
@@ -92,7 +103,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 		IssuerURL: cfg.IdentityURL, InternalURL: cfg.IdentityInternalURL,
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		RedirectURL: public + "/signin-oidc", PostLogoutURL: public + "/signout-callback-oidc",
-		Key: key,
+		Key: key, Lifetime: cfg.SessionLifetime, MaxStreams: cfg.MaxStreams,
 	}, sessions)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -140,4 +141,74 @@ func TestTheStreamsEndWhenTheWebappStops(t *testing.T) {
 	if _, open := <-events; open {
 		t.Fatal("an event after the stop")
 	}
+}
+
+// A stream ends when its session signs out: the page stops hearing the
+// buyer's orders at once, not when the browser closes it.
+func TestAStreamEndsWhenItsSessionSignsOut(t *testing.T) {
+	s, browser := startWebapp(t, "buyer-1")
+	events := openEvents(t, browser, s.URL)
+	res, err := browser.PostForm(s.URL+"/signout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	select {
+	case data, open := <-events:
+		if open {
+			t.Fatalf("the stream got %s after the sign-out", data)
+		}
+	case <-time.After(testkit.Patience):
+		t.Fatal("the stream is still open after the sign-out")
+	}
+}
+
+// A session has at most WEBAPP_MAX_STREAMS streams open; one more is
+// refused (429), and once one closes another opens.
+func TestASessionHasAtMostItsStreamsOpen(t *testing.T) {
+	s, browser := startWebapp(t, "buyer-1", "WEBAPP_MAX_STREAMS", "2")
+	openEvents(t, browser, s.URL)
+	openEvents(t, browser, s.URL)
+	res, err := browser.Get(s.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a third stream: %d, want 429", res.StatusCode)
+	}
+}
+
+// Anonymous sign-ins with a long return path (0.5 MB each: the webapp
+// once kept every one of them in memory for an hour) leave the webapp's
+// memory within a bound: the path is cut to the home page, and the
+// anonymous sessions are capped.
+func TestAnonymousSignInsLeaveTheMemoryWithinABound(t *testing.T) {
+	s, _ := startWebapp(t, "buyer-1", "SESSION_MAX_ANONYMOUS", "100")
+	long := "/" + strings.Repeat("A", 512<<10)
+	noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	before := heapInUse()
+	for range 200 {
+		res, err := noRedirects.Get(s.URL + "/signin?returnTo=" + long)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusFound {
+			t.Fatalf("GET /signin: %d", res.StatusCode)
+		}
+	}
+	const bound = 16 << 20
+	if grown := int64(heapInUse()) - int64(before); grown > bound {
+		t.Fatalf("200 anonymous sign-ins with a 0.5 MB return path grew the heap by %d MB, want at most %d MB", grown>>20, bound>>20)
+	}
+}
+
+// heapInUse is the heap in use after a garbage collection: what the
+// process keeps.
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
 }

@@ -11,10 +11,14 @@
 // sent to the internal one instead (see rewrite), so that discovery, keys,
 // code exchange and refresh work, and the issuer checked is the public one.
 //
-// Everything lives in the server-side session: the sign-in in progress
-// (state, nonce, PKCE verifier, the page to go back to), the user, and the
-// tokens, sealed with SESSION_KEY (see sealer). The browser only holds the
-// session cookie; tokens never reach it, nor the logs.
+// The server-side session holds the sign-in in progress (state, nonce,
+// PKCE verifier, the page to go back to) and, once signed in, the id of
+// the session's grant: the user and the tokens, sealed with SESSION_KEY
+// (see sealer), kept beside the sessions and changed only in place (see
+// grants). The browser only holds the session cookie; tokens never reach
+// it, nor the logs, nor a URL: the sign-out revokes the refresh token at
+// the provider and sends the browser to its end-session endpoint with the
+// client's id, not the ID token.
 package signin
 
 import (
@@ -32,8 +36,8 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"golang.org/x/oauth2"
-	"golang.org/x/sync/singleflight"
 )
 
 // ErrSignedOut is a session without a user, or whose tokens the provider
@@ -56,6 +60,12 @@ type Config struct {
 	RedirectURL, PostLogoutURL string
 	// Key seals the tokens in the session store.
 	Key []byte
+	// Lifetime is how long a sign-in lasts at most (the session's
+	// lifetime): then its grant ends, and its streams.
+	Lifetime time.Duration
+	// MaxStreams is how many streams a signed-in session may have open at
+	// once.
+	MaxStreams int
 }
 
 // User is who is signed in, from the verified ID token.
@@ -81,8 +91,7 @@ func init() {
 
 // Session keys.
 const (
-	keyUser    = "user"
-	keyTokens  = "tokens"
+	keyGrant   = "grant"
 	keyPending = "signin"
 )
 
@@ -92,7 +101,7 @@ type OIDC struct {
 	sessions *scs.SessionManager
 	client   *http.Client
 	seal     *sealer
-	refresh  singleflight.Group
+	grants   grants
 
 	mu       sync.Mutex
 	provider *discovered
@@ -103,6 +112,7 @@ type discovered struct {
 	oauth      *oauth2.Config
 	verifier   *oidc.IDTokenVerifier
 	endSession string
+	revocation string
 }
 
 // providerTimeout bounds each request to the provider.
@@ -142,6 +152,7 @@ func (o *OIDC) discover(ctx context.Context) (*discovered, error) {
 	}
 	var doc struct {
 		EndSession string `json:"end_session_endpoint"`
+		Revocation string `json:"revocation_endpoint"`
 	}
 	_ = p.Claims(&doc)
 	endpoint := p.Endpoint()
@@ -153,6 +164,7 @@ func (o *OIDC) discover(ctx context.Context) (*discovered, error) {
 		},
 		verifier:   p.Verifier(&oidc.Config{ClientID: o.cfg.ClientID}),
 		endSession: doc.EndSession,
+		revocation: doc.Revocation,
 	}
 	return o.provider, nil
 }
@@ -215,74 +227,145 @@ func (o *OIDC) Complete(ctx context.Context, query url.Values) (string, error) {
 	if user.Name == "" {
 		user.Name = cmpOr(claims.Email, idToken.Subject)
 	}
-	o.sessions.Put(ctx, keyUser, user)
-	if err := o.keep(ctx, token, raw); err != nil {
+	sealed, err := o.sealTokens(token)
+	if err != nil {
 		return "", err
 	}
+	o.sessions.Put(ctx, keyGrant, o.grants.start(user, sealed, o.lifetime()))
 	return s.ReturnTo, nil
 }
 
 // User returns the signed-in user.
 func (o *OIDC) User(ctx context.Context) (User, bool) {
-	u, ok := o.sessions.Get(ctx, keyUser).(User)
-	return u, ok
+	_, g, ok := o.grant(ctx)
+	if !ok {
+		return User{}, false
+	}
+	return g.user, true
+}
+
+// grant returns the session's grant and its id, if it is signed in.
+func (o *OIDC) grant(ctx context.Context) (string, *grant, bool) {
+	id := o.sessions.GetString(ctx, keyGrant)
+	if id == "" {
+		return "", nil, false
+	}
+	g, ok := o.grants.get(id)
+	return id, g, ok
 }
 
 // AccessToken returns the signed-in user's access token, refreshed when it
 // has expired. ErrSignedOut: nobody is signed in, or the provider refused
 // the refresh (the session is then signed out).
 func (o *OIDC) AccessToken(ctx context.Context) (string, error) {
-	t, err := o.tokens(ctx)
+	id, g, ok := o.grant(ctx)
+	if !ok {
+		return "", ErrSignedOut
+	}
+	if t, err := o.openTokens(o.grants.tokens(g)); err != nil {
+		return "", err
+	} else if t.Valid() {
+		return t.AccessToken, nil
+	}
+	// One refresh at a time per grant: the provider replaces the refresh
+	// token at each use, so a second request waits and finds the tokens
+	// fresh.
+	g.refreshing.Lock()
+	defer g.refreshing.Unlock()
+	t, err := o.openTokens(o.grants.tokens(g))
 	if err != nil {
 		return "", err
 	}
-	if t.Token.Valid() {
+	if t.Valid() {
 		return t.AccessToken, nil
 	}
 	p, err := o.discover(ctx)
 	if err != nil {
 		return "", err
 	}
-	// Concurrent requests of one session refresh once: the provider
-	// replaces the refresh token at each use.
-	v, err, _ := o.refresh.Do(t.RefreshToken, func() (any, error) {
-		return p.oauth.TokenSource(o.clientContext(context.WithoutCancel(ctx)), t.Token).Token()
-	})
+	fresh, err := p.oauth.TokenSource(o.clientContext(context.WithoutCancel(ctx)), t).Token()
 	if err != nil {
 		var refused *oauth2.RetrieveError
 		if errors.As(err, &refused) && refused.Response != nil && refused.Response.StatusCode < 500 {
-			o.forget(ctx)
+			o.grants.end(id)
 			return "", ErrSignedOut
 		}
 		return "", providerError("refresh the access token", err)
 	}
-	fresh := v.(*oauth2.Token)
-	if err := o.keep(ctx, fresh, t.IDToken); err != nil {
+	sealed, err := o.sealTokens(fresh)
+	if err != nil {
 		return "", err
+	}
+	if !o.grants.replace(id, g, sealed) {
+		return "", ErrSignedOut // signed out meanwhile
 	}
 	return fresh.AccessToken, nil
 }
 
+// Stream opens one more stream of the signed-in session: it returns a
+// channel closed when the session's sign-in ends (sign-out, expiry), and
+// the function that closes the stream. ErrSignedOut: nobody is signed in;
+// ErrTooManyStreams: the session has Config.MaxStreams open.
+func (o *OIDC) Stream(ctx context.Context) (<-chan struct{}, func(), error) {
+	_, g, ok := o.grant(ctx)
+	if !ok {
+		return nil, nil, ErrSignedOut
+	}
+	return o.grants.openStream(g, max(o.cfg.MaxStreams, 1))
+}
+
 // End signs the session out and returns where to send the browser: the
-// provider's end-session endpoint, which ends the sign-in there and comes
-// back to the post-logout URL; "/" when the provider has none or cannot be
-// reached (the session here is signed out all the same).
+// provider's end-session endpoint, which comes back to the post-logout
+// URL; "/" when the provider has none or cannot be reached (the session
+// here is signed out all the same). The refresh token is revoked at the
+// provider first (RFC 7009), so that the URL needs no id_token_hint: the
+// provider keeps no session of its own, and an ID token in a URL ends up
+// in histories and logs.
 func (o *OIDC) End(ctx context.Context) string {
-	t, _ := o.tokens(ctx)
-	o.forget(ctx)
+	sealed := o.grants.end(o.sessions.GetString(ctx, keyGrant))
+	o.sessions.Remove(ctx, keyGrant)
 	_ = o.sessions.RenewToken(ctx)
 	p, err := o.discover(ctx)
-	if err != nil || p.endSession == "" || t.IDToken == "" {
+	if err != nil {
 		return "/"
 	}
-	q := url.Values{"id_token_hint": {t.IDToken}, "post_logout_redirect_uri": {o.cfg.PostLogoutURL}, "client_id": {o.cfg.ClientID}}
+	if t, err := o.openTokens(sealed); err == nil && t.RefreshToken != "" && p.revocation != "" {
+		o.revoke(ctx, p, t.RefreshToken)
+	}
+	if p.endSession == "" {
+		return "/"
+	}
+	q := url.Values{"post_logout_redirect_uri": {o.cfg.PostLogoutURL}, "client_id": {o.cfg.ClientID}}
 	return p.endSession + "?" + q.Encode()
 }
 
-// forget removes the user and the tokens from the session.
-func (o *OIDC) forget(ctx context.Context) {
-	o.sessions.Remove(ctx, keyUser)
-	o.sessions.Remove(ctx, keyTokens)
+// revoke revokes a refresh token at the provider, as the confidential
+// client. A failure is logged, not the user's: the token expires anyway.
+func (o *OIDC) revoke(ctx context.Context, p *discovered, refreshToken string) {
+	form := url.Values{"token": {refreshToken}, "token_type_hint": {"refresh_token"}}
+	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodPost, p.revocation, strings.NewReader(form.Encode()))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(o.cfg.ClientID), url.QueryEscape(o.cfg.ClientSecret))
+	res, err := o.client.Do(req)
+	if err == nil {
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			err = fmt.Errorf("the provider answered %s", res.Status)
+		}
+	}
+	if err != nil {
+		httpapi.LoggerFrom(ctx).WarnContext(ctx, "the refresh token could not be revoked at sign-out", "error", err)
+	}
+}
+
+func (o *OIDC) lifetime() time.Duration {
+	if o.cfg.Lifetime > 0 {
+		return o.cfg.Lifetime
+	}
+	return 12 * time.Hour
 }
 
 // providerError says what failed, wrapping ErrProviderUnavailable when the
@@ -299,10 +382,15 @@ func providerError(what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// LocalPath returns p when it is a path of this site ("/basket?x=1"), else
-// "/": a sign-in never sends the browser elsewhere.
+// MaxReturnTo is the longest path a sign-in goes back to: the session
+// keeps it meanwhile.
+const MaxReturnTo = 2048
+
+// LocalPath returns p when it is a path of this site ("/basket?x=1") no
+// longer than MaxReturnTo, else "/": a sign-in never sends the browser
+// elsewhere.
 func LocalPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+	if len(p) > MaxReturnTo || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
 		return "/"
 	}
 	u, err := url.Parse(p)

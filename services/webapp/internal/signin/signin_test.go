@@ -24,13 +24,23 @@ type app struct {
 	url      string
 	provider *signintest.Provider
 	browser  *http.Client
+	// slow is GET /slow: it reads the session's user, says so on entered,
+	// and answers only once release is closed (a picture that takes long).
+	entered, release chan struct{}
 }
 
 func newApp(t *testing.T, provider *signintest.Provider, internalURL string) *app {
 	t.Helper()
+	return newAppWithStore(t, provider, internalURL, memstore.New())
+}
+
+// newAppWithStore is newApp with its sessions in store.
+func newAppWithStore(t *testing.T, provider *signintest.Provider, internalURL string, store scs.Store) *app {
+	t.Helper()
 	sessions := scs.New()
-	sessions.Store = memstore.New()
-	a := &app{t: t, provider: provider}
+	sessions.Store = store
+	sessions.IdleTimeout = time.Hour // as the webapp's: every request saves the session it loaded
+	a := &app{t: t, provider: provider, entered: make(chan struct{}), release: make(chan struct{})}
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(sessions.LoadAndSave(mux))
 	t.Cleanup(srv.Close)
@@ -67,6 +77,11 @@ func newApp(t *testing.T, provider *signintest.Provider, internalURL string) *ap
 	mux.HandleFunc("/user", func(w http.ResponseWriter, r *http.Request) {
 		u, ok := o.User(r.Context())
 		answer(w, fmt.Sprintf("%s %s %v admin=%v", u.Subject, u.Name, u.Roles, u.IsAdmin()), map[bool]error{true: nil, false: signin.ErrSignedOut}[ok])
+	})
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		o.User(r.Context())
+		a.entered <- struct{}{}
+		<-a.release
 	})
 	mux.HandleFunc("/end", func(w http.ResponseWriter, r *http.Request) { answer(w, o.End(r.Context()), nil) })
 	jar, _ := cookiejar.New(nil)
@@ -172,16 +187,137 @@ func TestTheProviderIsReachedAtItsInternalURL(t *testing.T) {
 	a.must("/token", 200, "access-u-1-")
 }
 
-func TestSignOutEndsTheSessionAtTheProvider(t *testing.T) {
+// Signing out revokes the refresh token at the provider (server to
+// server), and sends the browser to the end-session endpoint with the
+// client's id, not the ID token: the URL ends up in the browser's history
+// and the provider's logs, and the ID token has no business there.
+func TestSignOutRevokesTheRefreshTokenAndKeepsTheIDTokenOutOfTheURL(t *testing.T) {
 	p := signintest.New(t, "webapp", "webapp-secret")
 	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
 	a := newApp(t, p, "")
 	a.must("/begin", 200, "back to /")
 	end := a.must("/end", 200, p.URL+"/end_session?")
 	u, _ := url.Parse(end)
-	if q := u.Query(); q.Get("id_token_hint") == "" || q.Get("post_logout_redirect_uri") != a.url+"/signed-out" || q.Get("client_id") != "webapp" {
-		t.Fatalf("end session URL %s", end)
+	if q := u.Query(); q.Has("id_token_hint") || q.Get("post_logout_redirect_uri") != a.url+"/signed-out" || q.Get("client_id") != "webapp" {
+		t.Fatalf("end session URL with id_token_hint %v, post_logout_redirect_uri %q, client_id %q; want no id_token_hint (the URL is not printed: it may hold one)",
+			q.Has("id_token_hint"), q.Get("post_logout_redirect_uri"), q.Get("client_id"))
+	}
+	if p.Revoked != 1 || p.LiveRefreshTokens() != 0 {
+		t.Fatalf("%d revocations, %d refresh tokens still valid; want the session's revoked", p.Revoked, p.LiveRefreshTokens())
 	}
 	a.must("/user", 401, "not signed in")
 	a.must("/token", 401, "not signed in")
+}
+
+// A request that loaded the session before the sign-out and ends after it
+// (a slow page, a picture) does not sign the session in again: the sign-out
+// holds.
+func TestASignOutIsNotUndoneByARequestThatBeganBeforeIt(t *testing.T) {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	a := newApp(t, p, "")
+	a.must("/begin", 200, "back to /")
+	slow := make(chan struct{})
+	go func() { defer close(slow); a.get(a.url + "/slow") }()
+	<-a.entered
+	a.must("/end", 200, "/end_session?")
+	close(a.release)
+	<-slow
+	a.must("/user", 401, "not signed in")
+	a.must("/token", 401, "not signed in")
+}
+
+// A request that loaded the session before a refresh and ends after it does
+// not roll the tokens back to the refresh token already used (which the
+// provider refuses: the user would be signed out at the next refresh).
+func TestARefreshIsNotRolledBackByARequestThatBeganBeforeIt(t *testing.T) {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	p.TokenLifetime = time.Second // within oauth2's expiry margin: expired at once
+	a := newApp(t, p, "")
+	a.must("/begin", 200, "back to /")
+	slow := make(chan struct{})
+	go func() { defer close(slow); a.get(a.url + "/slow") }()
+	<-a.entered
+	a.must("/token", 200, "access-u-1-") // refreshes: the first refresh token is used
+	close(a.release)
+	<-slow
+	a.must("/token", 200, "access-u-1-") // refreshes again, with the second
+	if p.Refreshes != 2 {
+		t.Fatalf("%d refreshes, want 2", p.Refreshes)
+	}
+}
+
+// A sign-in's return path is a local path of bounded length: a longer one
+// goes back to the home page (the session would keep it otherwise).
+func TestALongReturnPathGoesHome(t *testing.T) {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	a := newApp(t, p, "")
+	if back := a.must("/begin?returnTo=/"+strings.Repeat("a", signin.MaxReturnTo), 200, "back to /"); back != "back to /" {
+		t.Fatalf("a return path longer than %d: %.40s…, want back to /", signin.MaxReturnTo, back)
+	}
+}
+
+// The session store keeps at most its number of anonymous sessions (here
+// sign-ins in progress), the oldest going first, and every signed-in one.
+func TestTheSessionStoreKeepsBoundedAnonymousSessionsAndEverySignedInOne(t *testing.T) {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	store, err := signin.NewSessionStore(scs.GobCodec{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newAppWithStore(t, p, "", store)
+	a.must("/begin", 200, "back to /") // signed in
+	stop := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	get := func(b *http.Client, u string) *http.Response {
+		res, err := b.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	// Thirty browsers start a sign-in, each stopping at the provider.
+	browsers, toProvider := make([]*http.Client, 30), make([]string, 30)
+	for i := range browsers {
+		jar, _ := cookiejar.New(nil)
+		browsers[i] = &http.Client{Jar: jar, CheckRedirect: stop}
+		toProvider[i] = get(browsers[i], a.url+"/begin").Header.Get("Location")
+	}
+	// Back from the provider, the last one's sign-in completes; the
+	// first one's was forgotten.
+	finish := func(i int) int {
+		back := get(browsers[i], toProvider[i]).Header.Get("Location")
+		return get(browsers[i], back).StatusCode
+	}
+	if status := finish(len(browsers) - 1); status != 200 {
+		t.Fatalf("the last sign-in begun: %d, want 200", status)
+	}
+	if status := finish(0); status != 401 {
+		t.Fatalf("the first of 30 sign-ins begun, with room for 10: %d, want 401 (forgotten)", status)
+	}
+	a.must("/user", 200, "u-1") // the signed-in session stays
+}
+
+// A user holds at most signin.MaxSignInsPerUser sign-ins at once: one more
+// ends the oldest (each is kept in memory until it ends).
+func TestAUsersOldestSignInEndsWhenTheyHaveTooMany(t *testing.T) {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	a := newApp(t, p, "")
+	a.must("/begin", 200, "back to /")
+	signInElsewhere := func() {
+		first := a.browser.Jar
+		a.browser.Jar, _ = cookiejar.New(nil)
+		a.must("/begin", 200, "back to /")
+		a.browser.Jar = first
+	}
+	for range signin.MaxSignInsPerUser - 1 {
+		signInElsewhere()
+	}
+	a.must("/user", 200, "u-1") // the first of MaxSignInsPerUser
+	signInElsewhere()
+	a.must("/user", 401, "not signed in")
 }

@@ -1,7 +1,6 @@
 package signin
 
 import (
-	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -13,43 +12,35 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// tokens are a user's tokens as the session keeps them, sealed.
-type tokens struct {
-	*oauth2.Token
-	IDToken string `json:"idToken"`
-}
-
-// keep seals token and the raw ID token into the session.
-func (o *OIDC) keep(ctx context.Context, token *oauth2.Token, idToken string) error {
-	plain, err := json.Marshal(tokens{Token: token, IDToken: idToken})
+// sealTokens seals token for a grant.
+func (o *OIDC) sealTokens(token *oauth2.Token) ([]byte, error) {
+	plain, err := json.Marshal(token)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	o.sessions.Put(ctx, keyTokens, o.seal.seal(plain))
-	return nil
+	return o.seal.seal(plain), nil
 }
 
-// tokens opens the session's tokens; ErrSignedOut when it has none, or
+// openTokens opens a grant's tokens; ErrSignedOut when there are none, or
 // none this key opens.
-func (o *OIDC) tokens(ctx context.Context) (tokens, error) {
-	sealed := o.sessions.GetBytes(ctx, keyTokens)
+func (o *OIDC) openTokens(sealed []byte) (*oauth2.Token, error) {
 	if sealed == nil {
-		return tokens{}, ErrSignedOut
+		return nil, ErrSignedOut
 	}
 	plain, err := o.seal.open(sealed)
 	if err != nil {
-		return tokens{}, ErrSignedOut
+		return nil, ErrSignedOut
 	}
-	var t tokens
-	if err := json.Unmarshal(plain, &t); err != nil || t.Token == nil {
-		return tokens{}, ErrSignedOut
+	var t oauth2.Token
+	if err := json.Unmarshal(plain, &t); err != nil {
+		return nil, ErrSignedOut
 	}
-	return t, nil
+	return &t, nil
 }
 
-// sealer seals the tokens kept in the session store with AES-GCM under a
-// key derived from SESSION_KEY, so that the store (memory now, a shared
-// store for several replicas later) holds nothing usable without the key.
+// sealer seals the tokens kept in the grants with AES-GCM under a key
+// derived from SESSION_KEY, so that the memory holds nothing usable without
+// the key (a heap dump, a shared store for several replicas later).
 type sealer struct{ aead cipher.AEAD }
 
 func newSealer(key []byte) (*sealer, error) {

@@ -106,9 +106,12 @@ func (h *handlers) item(w http.ResponseWriter, r *http.Request) {
 
 // picture is GET /pics/{id}: catalog's picture of the item, through the
 // webapp, so the page loads nothing from elsewhere, with catalog's headers.
+// It has no session (see Mount): a bad id is a plain 404, not the error
+// page.
 func (h *handlers) picture(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "id")
-	if !ok {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 || id > 1<<31-1 {
+		http.NotFound(w, r)
 		return
 	}
 	pic, err := h.Catalog.Picture(r.Context(), id, r.Header.Get("If-None-Match"))

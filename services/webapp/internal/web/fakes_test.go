@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
@@ -266,6 +267,15 @@ func (a fakeAccounts) AccessToken(ctx context.Context) (string, error) {
 	return "token-" + u.Subject, nil
 }
 
+// Stream lets a signed-in session open any number of streams, which end
+// only when their request does.
+func (a fakeAccounts) Stream(ctx context.Context) (<-chan struct{}, func(), error) {
+	if _, ok := a.User(ctx); !ok {
+		return nil, nil, signin.ErrSignedOut
+	}
+	return nil, func() {}, nil
+}
+
 // shop is the storefront under test, over fake APIs.
 type shop struct {
 	t    testing.TB
@@ -285,6 +295,7 @@ func newShopOver(t testing.TB, apis *fakeAPIs, apiURL string) *shop {
 	t.Helper()
 	sessions := scs.New()
 	sessions.Store = memstore.New()
+	sessions.IdleTimeout = time.Hour // as the webapp's: a request that loads the session saves it
 	hub := &live.Hub{}
 	r := httpapi.NewRouter(slog.New(slog.DiscardHandler))
 	web.Mount(r, web.Deps{

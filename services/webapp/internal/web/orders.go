@@ -2,12 +2,14 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/httpapi"
+	"github.com/eshop-go/eshop-go/services/webapp/internal/signin"
 	"github.com/eshop-go/eshop-go/services/webapp/shopapi"
 )
 
@@ -69,6 +71,18 @@ func (h *handlers) events(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "sign in to follow your orders", http.StatusUnauthorized)
 		return
 	}
+	ended, closeStream, err := h.Accounts.Stream(r.Context())
+	if errors.Is(err, signin.ErrTooManyStreams) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		http.Error(w, "too many pages of this session follow their orders; close one", http.StatusTooManyRequests)
+		return
+	}
+	if err != nil {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		http.Error(w, "sign in to follow your orders", http.StatusUnauthorized)
+		return
+	}
+	defer closeStream()
 	rc := http.NewResponseController(w)
 	// The server's write timeout is for pages; a stream lasts.
 	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
@@ -95,6 +109,8 @@ func (h *handlers) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-ended:
+			return // signed out, or the sign-in expired
 		case change, open := <-sub.Changes:
 			if !open {
 				return // the webapp is stopping

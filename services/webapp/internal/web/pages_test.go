@@ -320,3 +320,17 @@ func TestAnUnreachableAPIGivesA502Page(t *testing.T) {
 	s.browser().get("/", 502)
 	s.signedIn("alice").get("/basket", 502)
 }
+
+// The pictures and the static files load no session: a page loads many at
+// once, and each would save the session it loaded when it ends, however
+// long after a sign-out. They set no cookie, even for a signed-in browser.
+func TestPicturesAndStaticFilesLoadNoSession(t *testing.T) {
+	s := newShop(t)
+	alice := s.signedIn("alice")
+	for _, path := range []string{"/pics/2", "/static/style.css", "/pics/99", "/pics/x"} {
+		p := alice.get(path, map[bool]int{true: 200, false: 404}[path == "/pics/2" || path == "/static/style.css"])
+		if cookie := p.header.Get("Set-Cookie"); cookie != "" {
+			t.Errorf("GET %s set a cookie: the session was loaded and saved", path)
+		}
+	}
+}

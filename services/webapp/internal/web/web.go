@@ -61,6 +61,10 @@ type Accounts interface {
 	End(ctx context.Context) string
 	User(ctx context.Context) (signin.User, bool)
 	AccessToken(ctx context.Context) (string, error)
+	// Stream opens one more stream of the signed-in session: the channel
+	// is closed when the session's sign-in ends; the function closes the
+	// stream.
+	Stream(ctx context.Context) (<-chan struct{}, func(), error)
 }
 
 // Live opens the streams of a buyer's order status changes.
@@ -101,10 +105,16 @@ func Mount(r chi.Router, d Deps) {
 	r.NotFound(headers(d.Sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusNotFound, "There is no page at this address.")
 	}))).ServeHTTP)
+	// The stylesheet, the scripts and the pictures load no session: a page
+	// loads many of them at once, and each would save the session it
+	// loaded when it ends, however long after a sign-out.
 	r.Group(func(r chi.Router) {
-		r.Use(headers, d.Sessions.LoadAndSave, cop.Handler)
+		r.Use(headers)
 		r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 		r.Get("/pics/{id}", h.picture)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(headers, d.Sessions.LoadAndSave, cop.Handler)
 
 		r.Get("/", h.catalog)
 		r.Get("/items/{id}", h.item)

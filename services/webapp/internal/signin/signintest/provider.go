@@ -45,8 +45,9 @@ type Provider struct {
 	next   User
 	codes  map[string]grant
 	tokens map[string]User // refresh token → user
-	// Refreshes counts the refreshes; Ended the end-session requests.
-	Refreshes, Ended int
+	// Refreshes counts the refreshes; Ended the end-session requests;
+	// Revoked the refresh tokens revoked.
+	Refreshes, Ended, Revoked int
 	// Down makes every endpoint answer 503.
 	Down bool
 }
@@ -72,6 +73,7 @@ func New(t testing.TB, id, secret string) *Provider {
 	mux.HandleFunc("GET /authorize", p.authorize)
 	mux.HandleFunc("POST /oauth/token", p.token)
 	mux.HandleFunc("GET /end_session", p.endSession)
+	mux.HandleFunc("POST /oauth/revoke", p.revoke)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		down := p.Down
@@ -105,6 +107,7 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, 200, map[string]any{
 		"issuer": p.Issuer, "authorization_endpoint": p.Issuer + "/authorize", "token_endpoint": p.Issuer + "/oauth/token",
 		"jwks_uri": p.Issuer + "/keys", "end_session_endpoint": p.Issuer + "/end_session",
+		"revocation_endpoint":                   p.Issuer + "/oauth/revoke",
 		"id_token_signing_alg_values_supported": []string{"RS256"},
 	})
 }
@@ -189,6 +192,30 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 	p.Ended++
 	p.mu.Unlock()
 	http.Redirect(w, r, r.URL.Query().Get("post_logout_redirect_uri"), http.StatusFound)
+}
+
+// revoke revokes a refresh token (RFC 7009), for its client only.
+func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
+	id, secret, ok := r.BasicAuth()
+	if !ok || id != p.ClientID || secret != p.ClientSecret {
+		writeJSON(w, 401, map[string]string{"error": "invalid_client"})
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.tokens[r.PostFormValue("token")]; ok {
+		delete(p.tokens, r.PostFormValue("token"))
+		p.Revoked++
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// LiveRefreshTokens is how many refresh tokens the provider would still
+// accept.
+func (p *Provider) LiveRefreshTokens() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.tokens)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
