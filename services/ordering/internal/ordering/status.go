@@ -116,13 +116,18 @@ func (o *Order) Cancel() error {
 }
 
 // move sets status to and records the change when the order is in one of
-// from, else refuses with a *TransitionError.
+// from, else refuses with a *TransitionError. An order that becomes Paid
+// or Cancelled forgets its payment token: it has paid, or never will, and
+// a token kept is a token that can leak (the last four digits stay).
 func (o *Order) move(command string, to Status, description string, from ...Status) error {
 	for _, f := range from {
 		if o.Status == f {
 			o.Status = to
 			if description != "" {
 				o.Description = description
+			}
+			if to == Paid || to == Cancelled {
+				o.Card.PaymentToken = ""
 			}
 			o.changes = append(o.changes, to)
 			return nil

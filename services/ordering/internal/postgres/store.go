@@ -125,15 +125,16 @@ func (s *Store) ChangeTx(ctx context.Context, tx pgx.Tx, number int64, change fu
 	return o, nil
 }
 
-// save writes o's status and description when it recorded changes, and its
-// status events to the outbox.
+// save writes o's status, description and payment token (which the order
+// forgets once Paid or Cancelled) when it recorded changes, and its status
+// events to the outbox.
 func (s *Store) save(ctx context.Context, tx pgx.Tx, o *ordering.Order) error {
 	changes := o.Changes()
 	if len(changes) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE orders SET status = $2, description = $3, updated_at = now() WHERE order_number = $1`,
-		o.Number, o.Status, o.Description); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE orders SET status = $2, description = $3, payment_token = $4, updated_at = now() WHERE order_number = $1`,
+		o.Number, o.Status, o.Description, o.Card.PaymentToken); err != nil {
 		return fmt.Errorf("save order %d: %w", o.Number, err)
 	}
 	return s.addEvents(ctx, tx, changes)

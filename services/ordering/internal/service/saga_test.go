@@ -168,6 +168,7 @@ func TestSagaReachesPaidThenShipped(t *testing.T) {
 	if got := f.order(order).Status; got != "Paid" {
 		t.Fatalf("status = %s, want Paid", got)
 	}
+	f.checkTokenDropped(order)
 
 	// A late stock confirmation is a logged no-op; cancel is refused.
 	late := f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order})
@@ -199,13 +200,23 @@ func TestSagaReachesPaidThenShipped(t *testing.T) {
 		}
 	}
 
-	// The order keeps the token and the last four digits; the token is
-	// not logged.
-	if n := f.count(`SELECT count(*) FROM orders WHERE payment_token = $1 AND card_last4 = '1881'`, paymentToken); n != 1 {
-		t.Fatal("the order does not keep the token and the last four digits")
+	// The order keeps the last four digits, not the token (it paid); the
+	// token is not logged.
+	if n := f.count(`SELECT count(*) FROM orders WHERE payment_token = '' AND card_last4 = '1881'`); n != 1 {
+		t.Fatal("the order does not keep the last four digits, or keeps the token")
 	}
 	if line := tokenInLogs(f.logs.String()); line != "" {
 		t.Fatalf("the payment token reached the logs: %s", line)
+	}
+}
+
+// checkTokenDropped fails the test when order still keeps its payment
+// token: once Paid or Cancelled the order has no use for it, and a token
+// kept is a token that can leak.
+func (f *sagaFixture) checkTokenDropped(order float64) {
+	f.t.Helper()
+	if n := f.count(`SELECT count(*) FROM orders WHERE order_number = $1 AND payment_token <> ''`, order); n != 0 {
+		f.t.Fatalf("order %v is %s and still keeps its payment token", order, f.order(order).Status)
 	}
 }
 
@@ -227,6 +238,7 @@ func TestSagaStockRejectedCancels(t *testing.T) {
 	if o.Status != "Cancelled" || !strings.Contains(o.Description, ".NET Bot Black Hoodie") || strings.Contains(o.Description, "Mug") {
 		t.Fatalf("order = %+v, want Cancelled naming the hoodie only", o)
 	}
+	f.checkTokenDropped(order)
 	// A late payment answer for the cancelled order changes nothing.
 	late := f.wire.publish("OrderPaymentSucceededIntegrationEvent", "payment", uuid.New(), map[string]any{"OrderId": order})
 	testkit.WaitFor(t, "the late payment to be handled", func() bool {
@@ -248,6 +260,7 @@ func TestSagaPaymentFailedCancels(t *testing.T) {
 	if o.Status != "Cancelled" || !strings.Contains(o.Description, "payment") {
 		t.Fatalf("order = %+v, want Cancelled for its payment", o)
 	}
+	f.checkTokenDropped(order)
 	f.command(order, "ship", http.StatusConflict)
 }
 
