@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/google/uuid"
 )
 
 // ErrIllegalTransition is matched by the error of a command that does not
@@ -39,6 +40,7 @@ type StockItem struct {
 // the content of an OrderStatusChangedTo…IntegrationEvent.
 type StatusChange struct {
 	OrderNumber int64
+	OrderGUID   uuid.UUID
 	Status      Status
 	BuyerID     string
 	BuyerName   string
@@ -57,7 +59,7 @@ type StatusChange struct {
 func (o *Order) Changes() []StatusChange {
 	out := make([]StatusChange, 0, len(o.changes))
 	for _, s := range o.changes {
-		c := StatusChange{OrderNumber: o.Number, Status: s, BuyerID: o.Buyer.ID, BuyerName: o.Buyer.Name}
+		c := StatusChange{OrderNumber: o.Number, OrderGUID: o.GUID, Status: s, BuyerID: o.Buyer.ID, BuyerName: o.Buyer.Name}
 		if s == AwaitingValidation || s == Paid {
 			c.StockItems = o.StockItems()
 		}

@@ -150,9 +150,26 @@ func TestSagaReachesPaidThenShipped(t *testing.T) {
 		t.Fatalf("AwaitingValidation event = %v", awaiting)
 	}
 	checkStockItems(t, awaiting)
+	// Every status event names the order by its uuid too, the one the
+	// order keeps: unique across ordering's databases, where the number
+	// is not.
+	guid, _ := awaiting["OrderGuid"].(string)
+	if n := f.count(`SELECT count(*) FROM orders WHERE order_number = $1 AND order_guid::text = $2`, order, guid); n != 1 || submitted["OrderGuid"] != guid {
+		t.Fatalf("OrderGuid %q (Submitted: %v) is not the order's", guid, submitted["OrderGuid"])
+	}
+
+	// An answer about another order of the same number (of an ordering
+	// database since recreated) changes nothing.
+	other := f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order, "OrderGuid": uuid.New()})
+	testkit.WaitFor(t, "the other order's answer to be handled", func() bool {
+		return f.count(`SELECT count(*) FROM integration_event_inbox WHERE event_id = $1`, other) == 1
+	})
+	if got := f.order(order).Status; got != "AwaitingValidation" {
+		t.Fatalf("status = %s after an answer about another order 1, want AwaitingValidation", got)
+	}
 
 	// Catalog reserved the stock.
-	f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order})
+	f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order, "OrderGuid": guid})
 	confirmed := f.wire.await("OrderStatusChangedToStockConfirmedIntegrationEvent", order)
 	// Payment is asked to charge the order's total to the checkout's token.
 	if confirmed["PaymentToken"] != paymentToken || confirmed["Total"] != 47.5 {
