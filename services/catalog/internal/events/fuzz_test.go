@@ -22,18 +22,18 @@ type stockCalls struct {
 	called  bool
 }
 
-func (s *stockCalls) ReserveStock(_ context.Context, _ pgx.Tx, orderID int64, lines []catalog.OrderLine) (catalog.Reservation, error) {
-	s.orderID, s.lines, s.called = orderID, lines, true
+func (s *stockCalls) ReserveStock(_ context.Context, _ pgx.Tx, order catalog.OrderRef, lines []catalog.OrderLine) (catalog.Reservation, error) {
+	s.orderID, s.lines, s.called = order.Number, lines, true
 	return catalog.Reservation{Outcome: catalog.AlreadyReleased}, nil
 }
 
-func (s *stockCalls) FinalizeReservation(_ context.Context, _ pgx.Tx, orderID int64) (bool, error) {
-	s.orderID, s.called = orderID, true
+func (s *stockCalls) FinalizeReservation(_ context.Context, _ pgx.Tx, order catalog.OrderRef) (bool, error) {
+	s.orderID, s.called = order.Number, true
 	return false, nil
 }
 
-func (s *stockCalls) ReleaseReservation(_ context.Context, _ pgx.Tx, orderID int64) (catalog.ReservationState, error) {
-	s.orderID, s.called = orderID, true
+func (s *stockCalls) ReleaseReservation(_ context.Context, _ pgx.Tx, order catalog.OrderRef) (catalog.ReservationState, error) {
+	s.orderID, s.called = order.Number, true
 	return catalog.Released, nil
 }
 
