@@ -53,8 +53,8 @@ type OrderStatusChanged struct {
 	BuyerIdentityGUID string    `json:"BuyerIdentityGuid"`
 }
 
-// Order is the order the event is about.
-func (e OrderStatusChanged) Order() catalog.OrderRef {
+// order is the order the event is about.
+func (e OrderStatusChanged) order() catalog.OrderRef {
 	return catalog.OrderRef{Number: e.OrderID, GUID: e.OrderGUID}
 }
 

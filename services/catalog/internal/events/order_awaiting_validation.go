@@ -42,7 +42,7 @@ func (h *Handlers) ReserveStock(ctx context.Context, tx pgx.Tx, e OrderStatusCha
 	if err != nil {
 		return eventbus.Invalid(e, err)
 	}
-	r, err := h.Stock.ReserveStock(ctx, tx, e.Order(), lines)
+	r, err := h.Stock.ReserveStock(ctx, tx, e.order(), lines)
 	if err != nil {
 		return err
 	}
