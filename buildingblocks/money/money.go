@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
@@ -24,14 +26,54 @@ type Money struct {
 // Zero is no money.
 var Zero = Money{}
 
-// Parse reads a decimal such as "19.5" or "19.50".
-func Parse(s string) (Money, error) {
-	d, err := decimal.NewFromString(s)
+// The bounds of every amount Parse and UnmarshalJSON accept: at most
+// MaxIntegerDigits digits before the decimal point and MaxDecimals after it
+// (as written: 1.000 has 3 decimals), in a text of at most maxTextLen
+// characters. They are far beyond any amount a service keeps (the largest
+// column is NUMERIC(18,2)), and they are what makes an amount safe to
+// handle: shopspring/decimal brings both operands of Cmp, Add or Truncate
+// to the smaller exponent, computing 10^n, so 1e2147483647 or 1e-10000
+// would cost gigabytes or seconds wherever it is first compared. Every
+// entry point of an amount (a request, an event, the admin form) parses it
+// here, so the bound is checked once, before any arithmetic.
+const (
+	MaxIntegerDigits = 20
+	MaxDecimals      = 20
+	maxTextLen       = 64
+)
+
+// ErrOutOfRange is the error of a number beyond the bounds above.
+var ErrOutOfRange = errors.New("money: out of range")
+
+// parse reads text as a decimal within the bounds, or returns an error that
+// quotes at most the first characters of it.
+func parse(text string) (Money, error) {
+	if len(text) > maxTextLen {
+		return Money{}, fmt.Errorf("%w: %.20s… has more than %d characters", ErrOutOfRange, text, maxTextLen)
+	}
+	if i := strings.IndexAny(text, "eE"); i >= 0 {
+		// An exponent far beyond the bounds is refused as such before
+		// decimal parses it (it refuses some, as "not numeric").
+		exp, err := strconv.ParseInt(text[i+1:], 10, 64)
+		if err != nil && errors.Is(err, strconv.ErrRange) || exp > maxTextLen+MaxIntegerDigits || exp < -maxTextLen-MaxDecimals {
+			return Money{}, fmt.Errorf("%w: the exponent of %s is beyond ±%d", ErrOutOfRange, text, maxTextLen+MaxDecimals)
+		}
+	}
+	d, err := decimal.NewFromString(text)
 	if err != nil {
-		return Money{}, fmt.Errorf("money: %q is not a decimal number", s)
+		return Money{}, fmt.Errorf("money: %q is not a decimal number", text)
+	}
+	digits, exp := d.NumDigits(), int(d.Exponent())
+	if digits+exp > MaxIntegerDigits || -exp > MaxDecimals {
+		return Money{}, fmt.Errorf("%w: %s has more than %d digits before the decimal point or %d after it",
+			ErrOutOfRange, text, MaxIntegerDigits, MaxDecimals)
 	}
 	return Money{d}, nil
 }
+
+// Parse reads a decimal such as "19.5" or "19.50", within the bounds
+// (ErrOutOfRange).
+func Parse(s string) (Money, error) { return parse(s) }
 
 // MustParse is Parse for constants in code and tests; it panics on error.
 func MustParse(s string) Money {
@@ -79,7 +121,7 @@ func (m Money) Decimal() decimal.Decimal { return m.d }
 // MarshalJSON writes m as a JSON number with two decimals.
 func (m Money) MarshalJSON() ([]byte, error) { return []byte(m.d.StringFixed(2)), nil }
 
-// UnmarshalJSON reads a JSON number. A string, a boolean or null is an error,
+// UnmarshalJSON reads a JSON number within the bounds (ErrOutOfRange). A string, a boolean or null is an error,
 // so that a bad request is told so instead of being read as zero.
 func (m *Money) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
@@ -90,11 +132,11 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &n); err != nil {
 		return errors.New("money: want a JSON number")
 	}
-	d, err := decimal.NewFromString(n.String())
+	v, err := parse(n.String())
 	if err != nil {
-		return fmt.Errorf("money: %s is not a decimal number", n)
+		return err
 	}
-	m.d = d
+	*m = v
 	return nil
 }
 

@@ -1,6 +1,6 @@
-// Package redact masks what must never be shown: card numbers and
-// security codes, in a message body or in any text (an error that quotes a
-// body, a header). The dead-letter tool masks what it shows an operator;
+// Package redact masks what must never be shown: card numbers, security
+// codes and payment tokens (and any other token), in a message body or in
+// any text (an error that quotes a body, a header). The dead-letter tool masks what it shows an operator;
 // the bus masks the reasons it records and logs.
 package redact
 
@@ -9,27 +9,38 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"regexp"
 	"strings"
 )
 
-// CardData returns body fit to show an operator or to log: card numbers and
-// security codes masked. Two rules, the second applied to the result of
-// the first:
+// CardData returns body fit to show an operator or to log: card numbers,
+// security codes and payment tokens masked. Three rules, each applied to
+// the result of the one before:
 //
-//   - in a JSON body, the value of every key that names a card number or
-//     a security code (cardKey) becomes "[masked]", at any depth; the rest
-//     is written back compact, in its order, with its escapes decoded;
+//   - in a JSON body, the value of every key that names a card number, a
+//     security code or a token (cardKey) becomes "[masked]", at any depth;
+//     the rest is written back compact, in its order, with its escapes
+//     decoded;
+//   - in any body, every compact JWE (five base64url parts, as payment
+//     seals its tokens) becomes [masked], wherever it stands;
 //   - in any body, every run of 13 or more digits, with spaces or dashes
 //     between them allowed, keeps only its last four digits (card numbers
 //     have 13 to 19 digits; a longer run may hold one).
 //
-// So no run of 13 or more digits is left, whatever the body.
+// So no run of 13 or more digits and no payment token is left, whatever the
+// body. A payment token is card data too: it charges the card it seals.
 func CardData(body []byte) []byte {
 	if rewritten, err := maskCardKeys(body); err == nil {
 		body = rewritten
 	}
-	return maskDigitRuns(body)
+	return maskDigitRuns(compactJWE.ReplaceAll(body, []byte("[masked]")))
 }
+
+// compactJWE is the shape of a payment token: a compact JWE of five
+// base64url parts (the second, the encrypted key, empty under "dir"), the
+// others at least 16 characters (a header, a 96-bit IV, the ciphertext, a
+// 128-bit tag). Version numbers and host names are not that long.
+var compactJWE = regexp.MustCompile(`[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}`)
 
 // maxDepth bounds the nesting maskCardKeys follows; a body nested deeper
 // gets only the digit rule.
@@ -38,9 +49,9 @@ const maxDepth = 100
 // masked is what a card number's or security code's value becomes.
 const masked = `"[masked]"`
 
-// cardKey reports whether a JSON key names a card number or a security
-// code: CardNumber, cardNumber, card_number, CardSecurityNumber,
-// securityCode, cvv, CVC and the like.
+// cardKey reports whether a JSON key names a card number, a security code
+// or a token: CardNumber, cardNumber, card_number, CardSecurityNumber,
+// securityCode, cvv, CVC, PaymentToken, access_token and the like.
 func cardKey(key string) bool {
 	k := strings.Map(func(r rune) rune {
 		switch {
@@ -54,7 +65,7 @@ func cardKey(key string) bool {
 	if k == "pan" {
 		return true
 	}
-	for _, part := range []string{"cardnumber", "cardno", "securitynumber", "securitycode", "cvv", "cvc"} {
+	for _, part := range []string{"cardnumber", "cardno", "securitynumber", "securitycode", "cvv", "cvc", "token"} {
 		if strings.Contains(k, part) {
 			return true
 		}

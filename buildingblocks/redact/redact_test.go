@@ -59,3 +59,44 @@ func FuzzCardData(f *testing.F) {
 		}
 	})
 }
+
+// jwe is the shape of a payment token (a compact JWE, "dir": its second
+// part is empty) as payment seals it.
+const jwe = `eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwidHlwIjoiSldUIn0..q1w2e3r4t5y6u7i8.Zm9vYmFyYmF6cXV4LWNpcGhlcnRleHQ_cGF5bWVudA.dGFnLXRhZy10YWctdGFn`
+
+func TestPaymentTokens(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"the event's field", `{"OrderId":7,"PaymentToken":"` + jwe + `","Total":1.00}`, `{"OrderId":7,"PaymentToken":"[masked]","Total":1.00}`},
+		{"any token key, any value", `{"paymentToken":"x","payment_token":1,"access_token":"a.b.c","Refresh-Token":{"k":"v"}}`,
+			`{"paymentToken":"[masked]","payment_token":"[masked]","access_token":"[masked]","Refresh-Token":"[masked]"}`},
+		{"a token under another key", `{"Note":"token ` + jwe + ` used"}`, `{"Note":"token [masked] used"}`},
+		{"a token in an error's text", `charge order 7 with ` + jwe + `: declined`, `charge order 7 with [masked]: declined`},
+		{"a token in a JSON body that does not parse", `{"PaymentToken":"` + jwe + `"`, `{"PaymentToken":"[masked]"`},
+		{"an id with dots is not a token", `{"Note":"v1.2.3.4.5 and eyJ.a"}`, `{"Note":"v1.2.3.4.5 and eyJ.a"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := string(CardData([]byte(tc.body))); got != tc.want {
+				t.Errorf("CardData(%s)\n got %s\nwant %s", tc.body, got, tc.want)
+			}
+		})
+	}
+}
+
+// jweLike is a payment token's shape (compactJWE): what CardData must
+// never leave either.
+var jweLike = regexp.MustCompile(`[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{16}[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{16}[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{16}`)
+
+func FuzzPaymentTokens(f *testing.F) {
+	for _, seed := range []string{
+		`{"PaymentToken":"` + jwe + `"}`, jwe, jwe + jwe, `{"a":"` + jwe + `.` + jwe + `"}`, `"\u0065yJ` + jwe[3:] + `"`,
+		`{"x":"eyJ` + jwe[3:] + `"} x`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got := CardData(body)
+		if tok := jweLike.Find(got); tok != nil {
+			t.Errorf("CardData(%q) = %q, leaves %q", body, got, tok)
+		}
+	})
+}

@@ -112,7 +112,7 @@ ensure_chromium() {
 if [ "${1:-}" = "--check" ]; then
 	both_ready && exit 0
 	pg_ready || say "PostgreSQL does not answer on $PG_HOST:$PG_PORT (role postgres, no password)"
-	amqp_ready || say "RabbitMQ does not answer on $AMQP_HOST:$AMQP_PORT (user guest)"
+	amqp_ready || say "RabbitMQ does not answer on $AMQP_HOST:$AMQP_PORT (the tests' user guest)"
 	say "'make deps' starts them (with Docker compose, or on Debian/Ubuntu by installing the packages), or start your own; then run this again"
 	exit 1
 fi

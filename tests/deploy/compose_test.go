@@ -58,7 +58,7 @@ func TestComposePublishesNoDatabaseOrBrokerPort(t *testing.T) {
 	if p := c.Services["postgres"].Ports; len(p) > 0 {
 		t.Errorf("docker-compose.yml publishes postgres on %v", p)
 	}
-	if p := c.Services["rabbitmq"].Ports; !slices.Equal(p, []string{"15672:15672"}) {
+	if p := c.Services["rabbitmq"].Ports; !slices.Equal(p, []string{"127.0.0.1:15672:15672"}) {
 		t.Errorf("docker-compose.yml publishes rabbitmq on %v, want the management UI only", p)
 	}
 	var overlay composeRuntime
@@ -68,6 +68,30 @@ func TestComposePublishesNoDatabaseOrBrokerPort(t *testing.T) {
 	for name, want := range map[string]string{"postgres": "127.0.0.1:5432:5432", "rabbitmq": "127.0.0.1:5672:5672"} {
 		if p := overlay.Services[name].Ports; !slices.Equal(p, []string{want}) {
 			t.Errorf("deploy/compose.ports.yml publishes %s on %v, want %s", name, p, want)
+		}
+	}
+}
+
+// Compose publishes every port on 127.0.0.1 only: the shop, its sign-in,
+// the broker's management UI and the OpenTelemetry backend are for the
+// developer at this machine, not for its network.
+func TestComposeBindsEveryPublishedPortToLoopback(t *testing.T) {
+	for _, file := range []string{"../../docker-compose.yml", "../../deploy/compose.ports.yml"} {
+		var c composeRuntime
+		if err := yaml.Unmarshal(mustRead(t, file), &c); err != nil {
+			t.Fatal(err)
+		}
+		published := 0
+		for name, s := range c.Services {
+			for _, p := range s.Ports {
+				published++
+				if !strings.HasPrefix(p, "127.0.0.1:") || strings.Count(p, ":") != 2 {
+					t.Errorf("%s: %s publishes %q, want 127.0.0.1:<host port>:<container port>", file, name, p)
+				}
+			}
+		}
+		if published == 0 {
+			t.Errorf("%s publishes no port: the test read nothing", file)
 		}
 	}
 }

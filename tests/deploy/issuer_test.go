@@ -47,8 +47,8 @@ func TestComposeServicesTrustTheIssuerTheBrowserSignsInAt(t *testing.T) {
 		t.Fatalf("docker-compose.yml: identity's HTTP_ADDR: %v", err)
 	}
 	// The browser reaches the issuer URL on the host: the port it names is
-	// published to identity's.
-	if u, err := url.Parse(issuer); err != nil || u.Hostname() != "localhost" || !slices.Contains(identity.Ports, u.Port()+":"+port) {
+	// published to identity's (on 127.0.0.1, TestComposeBindsEveryPublishedPortToLoopback).
+	if u, err := url.Parse(issuer); err != nil || u.Hostname() != "localhost" || !slices.Contains(identity.Ports, "127.0.0.1:"+u.Port()+":"+port) {
 		t.Errorf("docker-compose.yml: identity's IDENTITY_ISSUER %q is not http://localhost:<a port published to %s> (ports %v)", issuer, port, identity.Ports)
 	}
 	if _, ok := identity.DependsOn["rabbitmq"]; ok {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
+	"sigs.k8s.io/yaml"
 )
 
 // eventRow is a row of the events table: who publishes an event and who
@@ -291,5 +292,56 @@ func TestKubernetesGivesEachServiceItsOwnUserAndRole(t *testing.T) {
 		if !found {
 			t.Errorf("deploy/k8s: the %s StatefulSet mounts no Secret or ConfigMap holding %s", m.set, m.file)
 		}
+	}
+}
+
+// operatorUser is the broker's administrator in definitions.json: the
+// operator's (the management UI, make dlq, make reset).
+const operatorUser = "operator"
+
+// The broker has no guest: the definitions' administrator is the operator's
+// own user (the management UI, make dlq, make reset), with a password of
+// its own, and nothing the shop deploys (compose, Kubernetes, make run)
+// connects as guest. The tests' broker that make deps starts with compose
+// (deploy/compose.ports.yml) adds the tests' guest on a volume of its own,
+// so the demo's broker never has it.
+func TestTheBrokerHasAnOperatorAndNoGuest(t *testing.T) {
+	raw := mustRead(t, definitionsFile)
+	var file struct {
+		Users []struct{ Name, Password, Tags string }
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	var operator bool
+	for _, u := range file.Users {
+		if u.Name == "guest" {
+			t.Errorf("%s has the user guest (tags %q)", definitionsFile, u.Tags)
+		}
+		if u.Name == operatorUser {
+			operator = u.Tags == "administrator" && u.Password != "" && u.Password != "guest"
+		}
+	}
+	if !operator {
+		t.Errorf("%s has no administrator %s with a password of its own", definitionsFile, operatorUser)
+	}
+	perms := readDefinitions(t).permissions[operatorUser]
+	if perms.Configure != ".*" || perms.Write != ".*" || perms.Read != ".*" {
+		t.Errorf("%s: the operator's permissions are %+v, want every resource (it replays and deletes)", definitionsFile, perms)
+	}
+	for _, file := range []string{"../../docker-compose.yml", "../../deploy/k8s/config.yaml", "../../deploy/scripts/run-local.sh", "../../deploy/rabbitmq/rabbitmq.conf"} {
+		if text := string(mustRead(t, file)); strings.Contains(text, "guest") {
+			t.Errorf("%s still names guest", file)
+		}
+	}
+	var overlay struct {
+		Services map[string]struct{ Volumes []string } `json:"services"`
+	}
+	if err := yaml.Unmarshal(mustRead(t, "../../deploy/compose.ports.yml"), &overlay); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(overlay.Services["rabbitmq"].Volumes, "rabbitmq-test-data:/var/lib/rabbitmq") {
+		t.Errorf("deploy/compose.ports.yml: the tests' broker shares the demo's data volume (%v): its guest would reach the demo's broker",
+			overlay.Services["rabbitmq"].Volumes)
 	}
 }

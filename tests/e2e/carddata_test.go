@@ -33,7 +33,7 @@ func TestCardDataStaysInPayment(t *testing.T) {
 	refused := shop.TestCard
 	refused.CardSecurityNumber = "47"
 	var status *shop.StatusError
-	if _, err := s.Client.Tokenize(ctx, refused); !errors.As(err, &status) || status.Status != http.StatusBadRequest {
+	if _, err := s.Client.Tokenize(ctx, "refused", refused); !errors.As(err, &status) || status.Status != http.StatusBadRequest {
 		t.Fatalf("a card with a 2-digit security code: %v, want 400", err)
 	}
 	out, err := s.story(t).Run(ctx)
@@ -94,7 +94,7 @@ func checkNoCard(t *testing.T, where, text string) {
 // ordering parks it. It returns the token.
 func (s *Shop) forgeCheckout(t *testing.T, buyer string) string {
 	t.Helper()
-	co := s.Checkout(t)
+	co := s.Checkout(t, buyer)
 	id := uuid.New()
 	body, err := json.Marshal(map[string]any{
 		"Id": id, "CreationDate": time.Now().UTC().Format(time.RFC3339), "UserId": buyer, "RequestId": uuid.New(),

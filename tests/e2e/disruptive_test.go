@@ -44,7 +44,6 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	co := s.Checkout(t) // one token for every checkout: it lasts an hour
 	const rounds = 6
 	buyers := make([]string, 0, rounds*len(ordered))
 	final := map[int64]money.Money{}
@@ -68,6 +67,7 @@ func TestDisruptiveConnectionsClosedAndServicesKilledMidFlow(t *testing.T) {
 		for _, it := range ordered {
 			buyer := fmt.Sprintf("buyer-%d-%d-%s", round, it.ID, uuid.NewString()[:6])
 			buyers = append(buyers, buyer)
+			co := s.Checkout(t, buyer) // a token pays one order of its buyer
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

@@ -138,7 +138,7 @@ func TestRepeatedCheckoutMakesOneOrder(t *testing.T) {
 
 	fill()
 	requestID := uuid.NewString()
-	co := s.Checkout(t)
+	co := s.Checkout(t, buyer)
 	for range 2 {
 		if err := as.Checkout(ctx, buyer, requestID, co); err != nil {
 			t.Fatal(err)
@@ -152,7 +152,7 @@ func TestRepeatedCheckoutMakesOneOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	fill()
-	if err := as.Checkout(ctx, buyer, uuid.NewString(), co); err != nil {
+	if err := as.Checkout(ctx, buyer, uuid.NewString(), s.Checkout(t, buyer)); err != nil {
 		t.Fatal(err)
 	}
 	countOrders(2)
@@ -167,7 +167,7 @@ func (s *Shop) placeOrder(t *testing.T, st *shop.Story, buyer string, lines ...s
 	if _, err := as.SetBasket(ctx, buyer, lines); err != nil {
 		t.Fatal(err)
 	}
-	if err := as.Checkout(ctx, buyer, uuid.NewString(), s.Checkout(t)); err != nil {
+	if err := as.Checkout(ctx, buyer, uuid.NewString(), s.Checkout(t, buyer)); err != nil {
 		t.Fatal(err)
 	}
 	var number int64

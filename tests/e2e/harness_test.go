@@ -391,11 +391,12 @@ func (s *Shop) readyItems(t *testing.T, n int) []shop.Item {
 	return page.Data
 }
 
-// Checkout hands the test card to payment and returns the demo buyer's
-// checkout with its token, as the storefront would send it.
-func (s *Shop) Checkout(t *testing.T) shop.Checkout {
+// Checkout hands the test card to payment for buyer and returns buyer's
+// checkout with its token, as the storefront would send it. The token pays
+// one order of buyer.
+func (s *Shop) Checkout(t *testing.T, buyer string) shop.Checkout {
 	t.Helper()
-	token, err := s.Client.Tokenize(context.Background(), shop.TestCard)
+	token, err := s.Client.Tokenize(context.Background(), buyer, shop.TestCard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,6 +73,32 @@ func TestListAndReplay(t *testing.T) {
 	}
 }
 
+// A parked charge request carries a payment token, which charges the card
+// it seals: neither the listing (whose reason quotes it) nor the bodies
+// show it.
+func TestPaymentTokensAreMaskedInTheListingAndTheBodies(t *testing.T) {
+	ctx, cfg := serviceQueue(t, "payment")
+	const token = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..q1w2e3r4t5y6u7i8.Y2lwaGVydGV4dC1vZi10aGUtY2FyZA.dGFnLXRhZy10YWctdGFn"
+	body := `{"OrderId":7,"PaymentToken":"` + token + `","Total":19.50}`
+	id := publishTo(t, ctx, cfg, "OrderStatusChangedToStockConfirmedIntegrationEvent", body, func(context.Context, eventbus.Message) error {
+		return fmt.Errorf("%w: cannot charge %s", eventbus.ErrInvalidEvent, token)
+	})
+	testkit.WaitParked(t, cfg.Queue, 1)
+	cli := commandOn(t, ctx, cfg)
+	for _, args := range [][]string{{"list"}, {"list", "-bodies"}, {"show", id.String()}} {
+		out := cli(args...)
+		if strings.Contains(out, token) || strings.Contains(out, "q1w2e3r4t5y6u7i8") {
+			t.Errorf("%s shows the payment token:\n%s", strings.Join(args, " "), out)
+		}
+		if !strings.Contains(out, id.String()) {
+			t.Errorf("%s does not show the message:\n%s", strings.Join(args, " "), out)
+		}
+	}
+	if out := cli("show", id.String()); !strings.Contains(out, `"PaymentToken":"[masked]"`) {
+		t.Errorf("show lacks the masked token:\n%s", out)
+	}
+}
+
 // A parked message that carries a card number: the listing shows what it
 // is and why it was parked, and not the number; its body is shown on
 // request, with the card data masked.

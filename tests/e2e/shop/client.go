@@ -69,6 +69,8 @@ type Card struct {
 	CardExpiration     string `json:"cardExpiration"`
 	CardSecurityNumber string `json:"cardSecurityNumber"`
 	CardTypeID         int    `json:"cardTypeId"`
+	// BuyerID is the buyer the token is for: it pays only their orders.
+	BuyerID string `json:"buyerId"`
 }
 
 // PaymentToken is payment's answer to POST /cards: what a checkout carries
@@ -206,9 +208,10 @@ func (c *Client) SetBasket(ctx context.Context, buyerID string, items []BasketIt
 	return b, err
 }
 
-// Tokenize hands a card to payment, as the storefront's page does, and
-// returns its token.
-func (c *Client) Tokenize(ctx context.Context, card Card) (PaymentToken, error) {
+// Tokenize hands a card to payment for buyerID, as the storefront's page
+// does, and returns its token: it pays one order of that buyer.
+func (c *Client) Tokenize(ctx context.Context, buyerID string, card Card) (PaymentToken, error) {
+	card.BuyerID = buyerID
 	var t PaymentToken
 	err := c.do(ctx, "POST", c.PaymentURL+"/api/payment/cards", nil, card, &t, 201)
 	return t, err

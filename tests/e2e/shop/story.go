@@ -197,7 +197,7 @@ func (s *Story) Run(ctx context.Context) (Outcome, error) {
 	}
 
 	s.say("\n== 4. The card goes to payment, the checkout carries its token")
-	token, err := c.Tokenize(ctx, TestCard)
+	token, err := c.Tokenize(ctx, out.BuyerID, TestCard)
 	if err != nil {
 		return out, err
 	}

@@ -28,6 +28,8 @@ func FuzzDecodeItems(f *testing.F) {
 		`{"items":[{"productId":1,"productName":"Mug","unitPrice":"1.00","quantity":1}]}`,
 		`{"items":[{"productId":1e30,"productName":"Mug","unitPrice":1e30,"quantity":1}]}`,
 		`{"items":[{"productId":1,"productName":"Mug","unitPrice":1e-7,"quantity":1.5}]}`,
+		`{"items":[{"productId":1,"productName":"Mug","unitPrice":1e2147483647,"quantity":1}]}`,
+		`{"items":[{"productId":1,"productName":"Mug","unitPrice":1e-10000,"quantity":1}]}`,
 		`{"items":{}}`,
 		`[]`,
 		`{"items":[{}]} {}`,

@@ -22,18 +22,18 @@ type stockCalls struct {
 	called  bool
 }
 
-func (s *stockCalls) ReserveStock(_ context.Context, _ pgx.Tx, orderID int64, lines []catalog.OrderLine) (catalog.Reservation, error) {
-	s.orderID, s.lines, s.called = orderID, lines, true
+func (s *stockCalls) ReserveStock(_ context.Context, _ pgx.Tx, order catalog.OrderRef, lines []catalog.OrderLine) (catalog.Reservation, error) {
+	s.orderID, s.lines, s.called = order.Number, lines, true
 	return catalog.Reservation{Outcome: catalog.AlreadyReleased}, nil
 }
 
-func (s *stockCalls) FinalizeReservation(_ context.Context, _ pgx.Tx, orderID int64) (bool, error) {
-	s.orderID, s.called = orderID, true
+func (s *stockCalls) FinalizeReservation(_ context.Context, _ pgx.Tx, order catalog.OrderRef) (bool, error) {
+	s.orderID, s.called = order.Number, true
 	return false, nil
 }
 
-func (s *stockCalls) ReleaseReservation(_ context.Context, _ pgx.Tx, orderID int64) (catalog.ReservationState, error) {
-	s.orderID, s.called = orderID, true
+func (s *stockCalls) ReleaseReservation(_ context.Context, _ pgx.Tx, order catalog.OrderRef) (catalog.ReservationState, error) {
+	s.orderID, s.called = order.Number, true
 	return catalog.Released, nil
 }
 
@@ -66,6 +66,9 @@ func FuzzAwaitingValidation(f *testing.F) {
 		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":1,"UnitPrice":0.00}]}`,
 		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":2147483648,"Units":1,"UnitPrice":1}]}`,
 		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":2147483648,"UnitPrice":1}]}`,
+		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":1,"UnitPrice":1e2147483647}]}`,
+		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":1,"UnitPrice":9e9999}]}`,
+		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":1,"UnitPrice":1e-10000}]}`,
 		`{` + fuzzID + `,"OrderId":7,"OrderStockItems":[]}`,
 		`{` + fuzzID + `,"OrderId":0,"OrderStockItems":[{"ProductId":1,"Units":1,"UnitPrice":1}]}`,
 		`{"OrderId":7,"OrderStockItems":[{"ProductId":1,"Units":1,"UnitPrice":1}]}`,

@@ -9,6 +9,7 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/inbox"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -16,9 +17,9 @@ import (
 // Stock is what the order handlers need from the store. Each method works
 // in the inbox transaction of the event being handled.
 type Stock interface {
-	ReserveStock(ctx context.Context, tx pgx.Tx, orderID int64, lines []catalog.OrderLine) (catalog.Reservation, error)
-	FinalizeReservation(ctx context.Context, tx pgx.Tx, orderID int64) (bool, error)
-	ReleaseReservation(ctx context.Context, tx pgx.Tx, orderID int64) (catalog.ReservationState, error)
+	ReserveStock(ctx context.Context, tx pgx.Tx, order catalog.OrderRef, lines []catalog.OrderLine) (catalog.Reservation, error)
+	FinalizeReservation(ctx context.Context, tx pgx.Tx, order catalog.OrderRef) (bool, error)
+	ReleaseReservation(ctx context.Context, tx pgx.Tx, order catalog.OrderRef) (catalog.ReservationState, error)
 }
 
 // Handlers handle the events the catalog consumes, one per file beside
@@ -40,13 +41,31 @@ func (h *Handlers) Routes(db *pgxpool.Pool) []eventbus.Route {
 }
 
 // OrderStatusChanged is what every OrderStatusChangedTo…IntegrationEvent
-// that the catalog consumes carries.
+// that the catalog consumes carries. OrderGUID is the order's uuid, unique
+// across ordering's databases; an ordering that does not send it leaves it
+// nil, and the order is known by its number alone (catalog.OrderRef).
 type OrderStatusChanged struct {
 	eventbus.IntegrationEvent
-	OrderID           int64  `json:"OrderId"`
-	OrderStatus       string `json:"OrderStatus"`
-	BuyerName         string `json:"BuyerName"`
-	BuyerIdentityGUID string `json:"BuyerIdentityGuid"`
+	OrderID           int64     `json:"OrderId"`
+	OrderGUID         uuid.UUID `json:"OrderGuid"`
+	OrderStatus       string    `json:"OrderStatus"`
+	BuyerName         string    `json:"BuyerName"`
+	BuyerIdentityGUID string    `json:"BuyerIdentityGuid"`
+}
+
+// order is the order the event is about.
+func (e OrderStatusChanged) order() catalog.OrderRef {
+	return catalog.OrderRef{Number: e.OrderID, GUID: e.OrderGUID}
+}
+
+// orderGUID is the uuid an answer names the order by: the one ordering
+// sent, or none.
+func (e OrderStatusChanged) orderGUID() *uuid.UUID {
+	if e.OrderGUID == uuid.Nil {
+		return nil
+	}
+	g := e.OrderGUID
+	return &g
 }
 
 // OrderStockItem is a line of an order as ordering sends it with Paid.

@@ -45,17 +45,18 @@ func (h *Handlers) ReserveStock(ctx context.Context, tx pgx.Tx, e OrderStatusCha
 	if err != nil {
 		return eventbus.Invalid(e, err)
 	}
-	r, err := h.Stock.ReserveStock(ctx, tx, e.OrderID, lines)
+	r, err := h.Stock.ReserveStock(ctx, tx, e.order(), lines)
 	if err != nil {
 		return err
 	}
 	switch r.Outcome {
 	case catalog.Confirmed:
 		h.Logger.InfoContext(ctx, "stock reserved", "order_id", e.OrderID, "event_id", e.ID)
-		return outbox.Add(ctx, tx, OrderStockConfirmedIntegrationEvent{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: e.OrderID})
+		return outbox.Add(ctx, tx, OrderStockConfirmedIntegrationEvent{IntegrationEvent: eventbus.NewIntegrationEvent(),
+			OrderID: e.OrderID, OrderGUID: e.orderGUID()})
 	case catalog.Rejected:
 		h.Logger.InfoContext(ctx, "stock rejected", "order_id", e.OrderID, "event_id", e.ID)
-		return outbox.Add(ctx, tx, newOrderStockRejected(e.OrderID, r.Lines))
+		return outbox.Add(ctx, tx, newOrderStockRejected(e.OrderStatusChanged, r.Lines))
 	default:
 		h.Logger.InfoContext(ctx, "order cancelled before its stock was reserved; nothing reserved", "order_id", e.OrderID, "event_id", e.ID)
 		return nil

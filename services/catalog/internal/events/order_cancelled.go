@@ -29,7 +29,7 @@ func (h *Handlers) ReleaseStock(ctx context.Context, tx pgx.Tx, e OrderStatusCha
 	if err := catalog.ValidateOrder(e.OrderID, nil, false); err != nil {
 		return eventbus.Invalid(e, err)
 	}
-	before, err := h.Stock.ReleaseReservation(ctx, tx, e.OrderID)
+	before, err := h.Stock.ReleaseReservation(ctx, tx, e.order())
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func (h *Handlers) FinalizeStock(ctx context.Context, tx pgx.Tx, e OrderStatusCh
 	if _, err := orderLines(e.OrderID, e.OrderStockItems); err != nil {
 		return eventbus.Invalid(e, err)
 	}
-	finalized, err := h.Stock.FinalizeReservation(ctx, tx, e.OrderID)
+	finalized, err := h.Stock.FinalizeReservation(ctx, tx, e.order())
 	if err != nil {
 		return err
 	}

@@ -3,13 +3,17 @@ package events
 import (
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/catalog"
+	"github.com/google/uuid"
 )
 
 // OrderStockConfirmedIntegrationEvent tells ordering that every line of the order is
-// reserved.
+// reserved. OrderGUID names the order as the request did (nil when it did
+// not), so that ordering can tell its order from another of the same
+// number.
 type OrderStockConfirmedIntegrationEvent struct {
 	eventbus.IntegrationEvent
-	OrderID int64 `json:"OrderId"`
+	OrderID   int64      `json:"OrderId"`
+	OrderGUID *uuid.UUID `json:"OrderGuid,omitempty"`
 }
 
 // EventName is the routing key.
@@ -22,6 +26,7 @@ func (OrderStockConfirmedIntegrationEvent) EventName() string {
 type OrderStockRejectedIntegrationEvent struct {
 	eventbus.IntegrationEvent
 	OrderID         int64                 `json:"OrderId"`
+	OrderGUID       *uuid.UUID            `json:"OrderGuid,omitempty"`
 	OrderStockItems []ConfirmedOrderStock `json:"OrderStockItems"`
 }
 
@@ -38,10 +43,11 @@ func (OrderStockRejectedIntegrationEvent) EventName() string {
 	return "OrderStockRejectedIntegrationEvent"
 }
 
-func newOrderStockRejected(orderID int64, lines []catalog.LineStock) OrderStockRejectedIntegrationEvent {
+func newOrderStockRejected(request OrderStatusChanged, lines []catalog.LineStock) OrderStockRejectedIntegrationEvent {
 	items := make([]ConfirmedOrderStock, len(lines))
 	for i, l := range lines {
 		items[i] = ConfirmedOrderStock{ProductID: l.ProductID, HasStock: l.HasStock, PriceMatches: l.PriceMatches}
 	}
-	return OrderStockRejectedIntegrationEvent{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: orderID, OrderStockItems: items}
+	return OrderStockRejectedIntegrationEvent{IntegrationEvent: eventbus.NewIntegrationEvent(), OrderID: request.OrderID,
+		OrderGUID: request.orderGUID(), OrderStockItems: items}
 }

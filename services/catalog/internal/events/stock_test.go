@@ -13,6 +13,8 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/events"
 	"github.com/eshop-go/eshop-go/services/catalog/internal/postgres"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -81,7 +83,8 @@ func (f *stockFixture) stock(productID int64) int {
 // answer is an event the handlers stored in the outbox for ordering.
 type answer struct {
 	Name            string
-	OrderID         int64 `json:"OrderId"`
+	OrderID         int64     `json:"OrderId"`
+	OrderGUID       uuid.UUID `json:"OrderGuid"`
 	OrderStockItems []struct {
 		ProductID int64 `json:"ProductId"`
 		HasStock  bool  `json:"HasStock"`
@@ -321,5 +324,72 @@ func TestRejectionReservesNothingAndSaysWhichLineLacksStock(t *testing.T) {
 	f.publish(cancelled(10))
 	if f.stock(1) != 10 || f.stock(2) != 5 {
 		t.Fatalf("stock %d and %d after cancelling a rejected order, want 10 and 5", f.stock(1), f.stock(2))
+	}
+}
+
+// orderEvent is an order status event as ordering puts it on the wire,
+// with the order's uuid (OrderGuid): unique across ordering's databases,
+// where the order number is not.
+type orderEvent struct {
+	eventbus.IntegrationEvent
+	name            string
+	OrderID         int64                         `json:"OrderId"`
+	OrderGUID       uuid.UUID                     `json:"OrderGuid"`
+	OrderStatus     string                        `json:"OrderStatus"`
+	OrderStockItems []events.PricedOrderStockItem `json:"OrderStockItems,omitempty"`
+}
+
+func (e orderEvent) EventName() string { return e.name }
+
+func orderOf(number int64, guid uuid.UUID, status string, lines ...events.PricedOrderStockItem) orderEvent {
+	return orderEvent{IntegrationEvent: eventbus.NewIntegrationEvent(), name: "OrderStatusChangedTo" + status + "IntegrationEvent",
+		OrderID: number, OrderGUID: guid, OrderStatus: status, OrderStockItems: lines}
+}
+
+// Ordering's database is recreated (or restored): its order numbers start
+// again at 1. The new order 1 is another order than the old order 1, and
+// its events name it by its uuid: it reserves its own stock, its cancel
+// releases only its own, and the old order's reservation is left as it is.
+// Each answer names the order it answers by its uuid.
+func TestARecreatedOrderingsOrderDoesNotMeetAnOldReservation(t *testing.T) {
+	f := newStockFixture(t)
+	f.setStock(1, 10)
+	before, after := uuid.New(), uuid.New()
+
+	f.publish(orderOf(1, before, "AwaitingValidation", line(1, 3)))
+	if f.stock(1) != 7 {
+		t.Fatalf("stock %d after the first order 1, want 7", f.stock(1))
+	}
+	f.publish(orderOf(1, after, "AwaitingValidation", line(1, 2)))
+	if f.stock(1) != 5 {
+		t.Fatalf("stock %d after the second order 1, want 5: it met the first one's reservation", f.stock(1))
+	}
+	f.publish(orderOf(1, after, "Cancelled"))
+	if f.stock(1) != 7 {
+		t.Fatalf("stock %d after the second order 1 was cancelled, want 7", f.stock(1))
+	}
+	f.publish(orderOf(1, before, "Paid", line(1, 3)))
+	states := map[uuid.UUID]string{}
+	rows, err := f.pool.Query(f.ctx, `SELECT order_guid, state FROM order_reservations WHERE order_id = 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var guid uuid.UUID
+	var state string
+	if _, err := pgx.ForEachRow(rows, []any{&guid, &state}, func() error { states[guid] = state; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 2 || states[before] != "final" || states[after] != "released" {
+		t.Fatalf("reservations of order 1: %v, want the first final, the second released", states)
+	}
+	var answered []uuid.UUID
+	for _, a := range f.answers()[1] {
+		if a.Name != confirmedName {
+			t.Fatalf("answer %+v, want confirmations only", a)
+		}
+		answered = append(answered, a.OrderGUID)
+	}
+	if len(answered) != 2 || answered[0] != before || answered[1] != after {
+		t.Fatalf("confirmations for %v, want one for %s, then one for %s", answered, before, after)
 	}
 }

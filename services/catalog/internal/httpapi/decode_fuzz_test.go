@@ -23,6 +23,7 @@ func FuzzDecodeItem(f *testing.F) {
 		`{"name":"x","price":1.005,"catalogTypeId":1,"catalogBrandId":1}`,
 		`{"name":"x","price":1e-9999,"catalogTypeId":1,"catalogBrandId":1}`,
 		`{"name":"x","price":9e9999,"catalogTypeId":1,"catalogBrandId":1}`,
+		`{"name":"x","price":1e2147483647,"catalogTypeId":1,"catalogBrandId":1}`,
 		`{"name":"x","price":-0,"catalogTypeId":1,"catalogBrandId":1}`,
 		`{"name":"x","price":"1","catalogTypeId":1,"catalogBrandId":1}`,
 		`{"name":"x","price":null}`,

@@ -24,8 +24,9 @@ import (
 // product lacks units, is not at the order's unit price, or does not
 // exist (catalog.CheckOrder), and AlreadyReleased when the order was
 // cancelled first.
-func (s *Store) ReserveStock(ctx context.Context, tx pgx.Tx, orderID int64, lines []catalog.OrderLine) (catalog.Reservation, error) {
-	claimed, state, err := claimOrder(ctx, tx, orderID, catalog.Reserved)
+func (s *Store) ReserveStock(ctx context.Context, tx pgx.Tx, order catalog.OrderRef, lines []catalog.OrderLine) (catalog.Reservation, error) {
+	orderID, key := order.Number, order.Key()
+	claimed, state, err := claimOrder(ctx, tx, order, catalog.Reserved)
 	if err != nil {
 		return catalog.Reservation{}, fmt.Errorf("reserve stock of order %d: %w", orderID, err)
 	}
@@ -58,7 +59,7 @@ func (s *Store) ReserveStock(ctx context.Context, tx pgx.Tx, orderID int64, line
 	if !ok {
 		// Nothing is reserved: undo the claim so that a later request for
 		// the order is decided afresh, and a cancel finds no reservation.
-		if _, err := tx.Exec(ctx, `DELETE FROM order_reservations WHERE order_id = $1`, orderID); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM order_reservations WHERE order_guid = $1`, key); err != nil {
 			return catalog.Reservation{}, fmt.Errorf("reserve stock of order %d: %w", orderID, err)
 		}
 		return catalog.Reservation{Outcome: catalog.Rejected, Lines: perProduct}, nil
@@ -75,8 +76,8 @@ func (s *Store) ReserveStock(ctx context.Context, tx pgx.Tx, orderID int64, line
 		if tag.RowsAffected() != 1 {
 			return catalog.Reservation{}, fmt.Errorf("reserve stock of order %d: product %d changed under its lock", orderID, l.ProductID)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO order_reservation_lines (order_id, product_id, units)
-			VALUES ($1, $2, $3)`, orderID, l.ProductID, l.Units); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO order_reservation_lines (order_guid, product_id, units)
+			VALUES ($1, $2, $3)`, key, l.ProductID, l.Units); err != nil {
 			return catalog.Reservation{}, fmt.Errorf("reserve stock of order %d: %w", orderID, err)
 		}
 	}
@@ -86,11 +87,11 @@ func (s *Store) ReserveStock(ctx context.Context, tx pgx.Tx, orderID int64, line
 // FinalizeReservation marks the order's reservation final: the order was
 // paid and its units are sold. It reports whether there was a reservation
 // to finalize.
-func (s *Store) FinalizeReservation(ctx context.Context, tx pgx.Tx, orderID int64) (bool, error) {
+func (s *Store) FinalizeReservation(ctx context.Context, tx pgx.Tx, order catalog.OrderRef) (bool, error) {
 	tag, err := tx.Exec(ctx, `UPDATE order_reservations SET state = 'final', updated_at = now()
-		WHERE order_id = $1 AND state = 'reserved'`, orderID)
+		WHERE order_guid = $1 AND state = 'reserved'`, order.Key())
 	if err != nil {
-		return false, fmt.Errorf("finalize reservation of order %d: %w", orderID, err)
+		return false, fmt.Errorf("finalize reservation of order %d: %w", order.Number, err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -100,8 +101,9 @@ func (s *Store) FinalizeReservation(ctx context.Context, tx pgx.Tx, orderID int6
 // so that its reservation, if asked for later, reserves nothing. A final
 // (paid) reservation is not released. It returns the state the reservation
 // had before, "" when there was none.
-func (s *Store) ReleaseReservation(ctx context.Context, tx pgx.Tx, orderID int64) (catalog.ReservationState, error) {
-	claimed, state, err := claimOrder(ctx, tx, orderID, catalog.Released)
+func (s *Store) ReleaseReservation(ctx context.Context, tx pgx.Tx, order catalog.OrderRef) (catalog.ReservationState, error) {
+	orderID, key := order.Number, order.Key()
+	claimed, state, err := claimOrder(ctx, tx, order, catalog.Released)
 	if err != nil {
 		return "", fmt.Errorf("release reservation of order %d: %w", orderID, err)
 	}
@@ -113,15 +115,15 @@ func (s *Store) ReleaseReservation(ctx context.Context, tx pgx.Tx, orderID int64
 	}
 	// Lock the products in id order, as when reserving, then give back.
 	if _, err := tx.Exec(ctx, `SELECT id FROM catalog_items WHERE id IN
-		(SELECT product_id FROM order_reservation_lines WHERE order_id = $1) ORDER BY id FOR UPDATE`, orderID); err != nil {
+		(SELECT product_id FROM order_reservation_lines WHERE order_guid = $1) ORDER BY id FOR UPDATE`, key); err != nil {
 		return "", fmt.Errorf("release reservation of order %d: %w", orderID, err)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE catalog_items i SET available_stock = i.available_stock + l.units
-		FROM order_reservation_lines l WHERE l.order_id = $1 AND i.id = l.product_id`, orderID); err != nil {
+		FROM order_reservation_lines l WHERE l.order_guid = $1 AND i.id = l.product_id`, key); err != nil {
 		return "", fmt.Errorf("release reservation of order %d: %w", orderID, err)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE order_reservations SET state = 'released', updated_at = now()
-		WHERE order_id = $1`, orderID); err != nil {
+		WHERE order_guid = $1`, key); err != nil {
 		return "", fmt.Errorf("release reservation of order %d: %w", orderID, err)
 	}
 	return catalog.Reserved, nil
@@ -130,10 +132,13 @@ func (s *Store) ReleaseReservation(ctx context.Context, tx pgx.Tx, orderID int64
 // claimOrder inserts the order's reservation row in state, unless it exists.
 // It returns whether it inserted it, else the existing row's state, locked
 // until the transaction ends. A concurrent transaction claiming the same
-// order waits here for the first one to finish.
-func claimOrder(ctx context.Context, tx pgx.Tx, orderID int64, state catalog.ReservationState) (bool, catalog.ReservationState, error) {
-	tag, err := tx.Exec(ctx, `INSERT INTO order_reservations (order_id, state) VALUES ($1, $2)
-		ON CONFLICT (order_id) DO NOTHING`, orderID, string(state))
+// order waits here for the first one to finish. The row is the order's key
+// (catalog.OrderRef.Key), not its number: another order of the same number
+// (from a recreated ordering database) claims a row of its own.
+func claimOrder(ctx context.Context, tx pgx.Tx, order catalog.OrderRef, state catalog.ReservationState) (bool, catalog.ReservationState, error) {
+	orderID, key := order.Number, order.Key()
+	tag, err := tx.Exec(ctx, `INSERT INTO order_reservations (order_guid, order_id, state) VALUES ($1, $2, $3)
+		ON CONFLICT (order_guid) DO NOTHING`, key, orderID, string(state))
 	if err != nil {
 		return false, "", err
 	}
@@ -141,7 +146,7 @@ func claimOrder(ctx context.Context, tx pgx.Tx, orderID int64, state catalog.Res
 		return true, "", nil
 	}
 	var existing string
-	err = tx.QueryRow(ctx, `SELECT state FROM order_reservations WHERE order_id = $1 FOR UPDATE`, orderID).Scan(&existing)
+	err = tx.QueryRow(ctx, `SELECT state FROM order_reservations WHERE order_guid = $1 FOR UPDATE`, key).Scan(&existing)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The row we collided with was deleted (a rejected reservation);
 		// the caller's transaction retries through the bus.

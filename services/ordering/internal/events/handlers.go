@@ -9,6 +9,7 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/inbox"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -47,10 +48,12 @@ func (h *Handlers) Routes(db *pgxpool.Pool) []eventbus.Route {
 }
 
 // OrderAnswer is what every answer ordering consumes from catalog and
-// payment carries: the order it is about.
+// payment carries: the order it is about. Catalog names it by its uuid
+// too (OrderGUID, nil from a publisher that does not send it).
 type OrderAnswer struct {
 	eventbus.IntegrationEvent
-	OrderID int64 `json:"OrderId"`
+	OrderID   int64     `json:"OrderId"`
+	OrderGUID uuid.UUID `json:"OrderGuid"`
 }
 
 // An answer is an event from catalog or payment about an order, which
@@ -58,24 +61,44 @@ type OrderAnswer struct {
 type answer interface {
 	eventbus.Event
 	orderNumber() int64
+	orderGUID() uuid.UUID
 	command(*ordering.Order) error
 }
 
 func (a OrderAnswer) orderNumber() int64 { return a.OrderID }
 
+func (a OrderAnswer) orderGUID() uuid.UUID { return a.OrderGUID }
+
+// errAnotherOrder is the outcome of an answer whose OrderGuid names
+// another order than the one of its number: an order of a database that
+// was recreated or restored since.
+var errAnotherOrder = errors.New("the answer's OrderGuid is another order's")
+
 // Answer returns the handler of the answer E: it applies E's status
 // command to the order E names. An order number below 1 is no order's:
 // the event is an eventbus.ErrInvalidEvent, refused before any effect. A
 // command that comes too late for the order's status, or an order that
-// does not exist, is logged and acknowledged: a retry could never succeed.
+// does not exist, or an answer whose OrderGuid is not the order's (it was
+// about another order of the same number, before ordering's database was
+// recreated or restored), is logged and acknowledged: a retry could never
+// succeed.
 func Answer[E answer](h *Handlers) func(context.Context, pgx.Tx, E) error {
 	return func(ctx context.Context, tx pgx.Tx, e E) error {
 		orderNumber := e.orderNumber()
 		if orderNumber <= 0 {
 			return eventbus.Invalid(e, fmt.Errorf("OrderId %d is not above 0", orderNumber))
 		}
-		o, err := h.Orders.ChangeTx(ctx, tx, orderNumber, e.command)
+		o, err := h.Orders.ChangeTx(ctx, tx, orderNumber, func(o *ordering.Order) error {
+			if guid := e.orderGUID(); guid != uuid.Nil && guid != o.GUID {
+				return errAnotherOrder
+			}
+			return e.command(o)
+		})
 		switch {
+		case errors.Is(err, errAnotherOrder):
+			h.Logger.WarnContext(ctx, "event ignored: about another order of the same number",
+				"event", e.EventName(), "event_id", e.EventID(), "order", orderNumber, "order_guid", e.orderGUID())
+			return nil
 		case errors.Is(err, ordering.ErrIllegalTransition):
 			h.Logger.InfoContext(ctx, "event ignored: late or duplicate for the order's status",
 				"event", e.EventName(), "event_id", e.EventID(), "order", orderNumber, "reason", err.Error())

@@ -4,15 +4,19 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
+	"github.com/google/uuid"
 )
 
 // OrderStatusChanged is the payload every OrderStatusChangedTo… event has.
+// OrderGUID is the order's uuid, unique across ordering's databases
+// where OrderID is not: catalog keeps the order's reservation under it.
 type OrderStatusChanged struct {
 	eventbus.IntegrationEvent
-	OrderID           int64  `json:"OrderId"`
-	OrderStatus       string `json:"OrderStatus"`
-	BuyerName         string `json:"BuyerName"`
-	BuyerIdentityGUID string `json:"BuyerIdentityGuid"`
+	OrderID           int64     `json:"OrderId"`
+	OrderGUID         uuid.UUID `json:"OrderGuid"`
+	OrderStatus       string    `json:"OrderStatus"`
+	BuyerName         string    `json:"BuyerName"`
+	BuyerIdentityGUID string    `json:"BuyerIdentityGuid"`
 }
 
 // OrderStockItem is a product and its units, as catalog makes their
@@ -97,6 +101,7 @@ func StatusEvent(c ordering.StatusChange) eventbus.Event {
 	base := OrderStatusChanged{
 		IntegrationEvent:  eventbus.NewIntegrationEvent(),
 		OrderID:           c.OrderNumber,
+		OrderGUID:         c.OrderGUID,
 		OrderStatus:       string(c.Status),
 		BuyerName:         c.BuyerName,
 		BuyerIdentityGUID: c.BuyerID,

@@ -10,18 +10,20 @@ import (
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/events"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
+	"github.com/google/uuid"
 )
 
 // Every status has its event, named and shaped as docs/events.md says.
 func TestStatusEventWireFormat(t *testing.T) {
-	base := []string{"BuyerIdentityGuid", "BuyerName", "CreationDate", "Id", "OrderId", "OrderStatus"}
+	base := []string{"BuyerIdentityGuid", "BuyerName", "CreationDate", "Id", "OrderGuid", "OrderId", "OrderStatus"}
+	guid := uuid.MustParse("0b1d7f3e-5a6c-4e2b-9c8d-7e6f5a4b3c2d")
 	withStock := append(slices.Clone(base), "OrderStockItems")
 	slices.Sort(withStock)
 	withPayment := append(slices.Clone(base), "PaymentToken", "Total")
 	slices.Sort(withPayment)
 	for _, status := range ordering.Statuses {
 		t.Run(string(status), func(t *testing.T) {
-			c := ordering.StatusChange{OrderNumber: 12, Status: status, BuyerID: "b1", BuyerName: "Alice"}
+			c := ordering.StatusChange{OrderNumber: 12, OrderGUID: guid, Status: status, BuyerID: "b1", BuyerName: "Alice"}
 			if status == ordering.AwaitingValidation || status == ordering.Paid {
 				c.StockItems = []ordering.StockItem{{ProductID: 3, Units: 2, UnitPrice: money.MustParse("19.50")}}
 			}
@@ -54,7 +56,7 @@ func TestStatusEventWireFormat(t *testing.T) {
 			if !slices.Equal(keys, want) {
 				t.Fatalf("fields %v, want %v", keys, want)
 			}
-			if body["OrderId"] != 12.0 || body["OrderStatus"] != string(status) || body["BuyerIdentityGuid"] != "b1" ||
+			if body["OrderId"] != 12.0 || body["OrderGuid"] != guid.String() || body["OrderStatus"] != string(status) || body["BuyerIdentityGuid"] != "b1" ||
 				body["BuyerName"] != "Alice" || body["Id"] != e.EventID().String() {
 				t.Fatalf("body %s", b)
 			}

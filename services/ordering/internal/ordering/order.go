@@ -77,7 +77,12 @@ type Order struct {
 	Number int64
 	// RequestID is the checkout request that made the order: one order per
 	// request.
-	RequestID   uuid.UUID
+	RequestID uuid.UUID
+	// GUID is the order's own uuid, given when it is made: unique across
+	// ordering's databases, where Number is not (a recreated or restored
+	// database numbers its orders from 1 again). The events carry it, so
+	// that catalog keeps the order's reservation under it.
+	GUID        uuid.UUID
 	Buyer       Buyer
 	Status      Status
 	Description string
@@ -179,6 +184,7 @@ func NewOrder(requestID uuid.UUID, buyer Buyer, address Address, card Card, item
 	}
 	o := &Order{
 		RequestID: requestID,
+		GUID:      uuid.New(),
 		Buyer:     buyer,
 		Status:    Submitted,
 		Address:   address,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/google/uuid"
 )
 
 // ErrIllegalTransition is matched by the error of a command that does not
@@ -39,6 +40,7 @@ type StockItem struct {
 // the content of an OrderStatusChangedTo…IntegrationEvent.
 type StatusChange struct {
 	OrderNumber int64
+	OrderGUID   uuid.UUID
 	Status      Status
 	BuyerID     string
 	BuyerName   string
@@ -57,7 +59,7 @@ type StatusChange struct {
 func (o *Order) Changes() []StatusChange {
 	out := make([]StatusChange, 0, len(o.changes))
 	for _, s := range o.changes {
-		c := StatusChange{OrderNumber: o.Number, Status: s, BuyerID: o.Buyer.ID, BuyerName: o.Buyer.Name}
+		c := StatusChange{OrderNumber: o.Number, OrderGUID: o.GUID, Status: s, BuyerID: o.Buyer.ID, BuyerName: o.Buyer.Name}
 		if s == AwaitingValidation || s == Paid {
 			c.StockItems = o.StockItems()
 		}
@@ -116,13 +118,18 @@ func (o *Order) Cancel() error {
 }
 
 // move sets status to and records the change when the order is in one of
-// from, else refuses with a *TransitionError.
+// from, else refuses with a *TransitionError. An order that becomes Paid
+// or Cancelled forgets its payment token: it has paid, or never will, and
+// a token kept is a token that can leak (the last four digits stay).
 func (o *Order) move(command string, to Status, description string, from ...Status) error {
 	for _, f := range from {
 		if o.Status == f {
 			o.Status = to
 			if description != "" {
 				o.Description = description
+			}
+			if to == Paid || to == Cancelled {
+				o.Card.PaymentToken = ""
 			}
 			o.changes = append(o.changes, to)
 			return nil

@@ -99,6 +99,7 @@ func loaded(status ordering.Status) *ordering.Order {
 		Number: 42,
 		Buyer:  ordering.Buyer{ID: "buyer-1", Name: "Alice"},
 		Status: status,
+		Card:   ordering.Card{PaymentToken: "eyJhbGciOiJkaXIifQ..aXY.Y2lwaGVy.dGFn", Last4: "1881"},
 		Items: []ordering.Item{
 			{ProductID: 1, ProductName: "Mug", UnitPrice: money.MustParse("8.50"), Units: 2},
 			{ProductID: 2, ProductName: "T-Shirt", UnitPrice: money.MustParse("12.00"), Units: 1},
@@ -158,6 +159,10 @@ func TestStateMachineEveryStatusEveryCommand(t *testing.T) {
 				}
 				if len(changes) != 1 {
 					t.Fatalf("%d changes recorded, want 1", len(changes))
+				}
+				// Paid or Cancelled, the order has no more use for its token.
+				if dropped := want == ordering.Paid || want == ordering.Cancelled; (o.Card.PaymentToken == "") != dropped || o.Card.Last4 != "1881" {
+					t.Fatalf("%s: payment token %q, last four %q", want, o.Card.PaymentToken, o.Card.Last4)
 				}
 				ch := changes[0]
 				if ch.Status != want || ch.OrderNumber != 42 || ch.BuyerID != "buyer-1" || ch.BuyerName != "Alice" {

@@ -24,7 +24,7 @@ func (s *Store) Get(ctx context.Context, number int64) (*ordering.Order, error) 
 // the transaction ends, so that concurrent changes of one order serialize.
 func load(ctx context.Context, q querier, number int64, forUpdate bool) (*ordering.Order, error) {
 	sql := `
-		SELECT o.order_number, o.request_id, o.buyer_id, b.name, o.status, o.description,
+		SELECT o.order_number, o.order_guid, o.request_id, o.buyer_id, b.name, o.status, o.description,
 			o.street, o.city, o.state, o.country, o.zip_code,
 			o.card_type_id, o.payment_token, o.card_last4, o.card_holder_name, o.card_expiration, o.created_at
 		FROM orders o JOIN buyers b ON b.id = o.buyer_id
@@ -33,7 +33,7 @@ func load(ctx context.Context, q querier, number int64, forUpdate bool) (*orderi
 		sql += ` FOR UPDATE OF o`
 	}
 	o := &ordering.Order{}
-	err := q.QueryRow(ctx, sql, number).Scan(&o.Number, &o.RequestID, &o.Buyer.ID, &o.Buyer.Name, &o.Status, &o.Description,
+	err := q.QueryRow(ctx, sql, number).Scan(&o.Number, &o.GUID, &o.RequestID, &o.Buyer.ID, &o.Buyer.Name, &o.Status, &o.Description,
 		&o.Address.Street, &o.Address.City, &o.Address.State, &o.Address.Country, &o.Address.ZipCode,
 		&o.Card.TypeID, &o.Card.PaymentToken, &o.Card.Last4, &o.Card.HolderName, &o.Card.Expiration, &o.Date)
 	if errors.Is(err, pgx.ErrNoRows) {

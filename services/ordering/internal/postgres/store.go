@@ -66,14 +66,14 @@ func (s *Store) Create(ctx context.Context, tx pgx.Tx, o *ordering.Order) (creat
 	cause := tracing.Headers(ctx)
 	err = tx.QueryRow(ctx, `
 		INSERT INTO orders (request_id, buyer_id, status, description, street, city, state, country, zip_code,
-			card_type_id, payment_token, card_last4, card_holder_name, card_expiration, total, traceparent, tracestate)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULLIF($16, ''), NULLIF($17, ''))
+			card_type_id, payment_token, card_last4, card_holder_name, card_expiration, total, traceparent, tracestate, order_guid)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULLIF($16, ''), NULLIF($17, ''), $18)
 		ON CONFLICT (request_id) DO NOTHING
 		RETURNING order_number, created_at`,
 		o.RequestID, o.Buyer.ID, o.Status, o.Description,
 		o.Address.Street, o.Address.City, o.Address.State, o.Address.Country, o.Address.ZipCode,
 		o.Card.TypeID, o.Card.PaymentToken, o.Card.Last4, o.Card.HolderName, o.Card.Expiration, o.Total(),
-		cause[tracing.TraceparentHeader], cause[tracing.TracestateHeader],
+		cause[tracing.TraceparentHeader], cause[tracing.TracestateHeader], o.GUID,
 	).Scan(&o.Number, &o.Date)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
@@ -125,15 +125,16 @@ func (s *Store) ChangeTx(ctx context.Context, tx pgx.Tx, number int64, change fu
 	return o, nil
 }
 
-// save writes o's status and description when it recorded changes, and its
-// status events to the outbox.
+// save writes o's status, description and payment token (which the order
+// forgets once Paid or Cancelled) when it recorded changes, and its status
+// events to the outbox.
 func (s *Store) save(ctx context.Context, tx pgx.Tx, o *ordering.Order) error {
 	changes := o.Changes()
 	if len(changes) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE orders SET status = $2, description = $3, updated_at = now() WHERE order_number = $1`,
-		o.Number, o.Status, o.Description); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE orders SET status = $2, description = $3, payment_token = $4, updated_at = now() WHERE order_number = $1`,
+		o.Number, o.Status, o.Description, o.Card.PaymentToken); err != nil {
 		return fmt.Errorf("save order %d: %w", o.Number, err)
 	}
 	return s.addEvents(ctx, tx, changes)

@@ -150,9 +150,26 @@ func TestSagaReachesPaidThenShipped(t *testing.T) {
 		t.Fatalf("AwaitingValidation event = %v", awaiting)
 	}
 	checkStockItems(t, awaiting)
+	// Every status event names the order by its uuid too, the one the
+	// order keeps: unique across ordering's databases, where the number
+	// is not.
+	guid, _ := awaiting["OrderGuid"].(string)
+	if n := f.count(`SELECT count(*) FROM orders WHERE order_number = $1 AND order_guid::text = $2`, order, guid); n != 1 || submitted["OrderGuid"] != guid {
+		t.Fatalf("OrderGuid %q (Submitted: %v) is not the order's", guid, submitted["OrderGuid"])
+	}
+
+	// An answer about another order of the same number (of an ordering
+	// database since recreated) changes nothing.
+	other := f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order, "OrderGuid": uuid.New()})
+	testkit.WaitFor(t, "the other order's answer to be handled", func() bool {
+		return f.count(`SELECT count(*) FROM integration_event_inbox WHERE event_id = $1`, other) == 1
+	})
+	if got := f.order(order).Status; got != "AwaitingValidation" {
+		t.Fatalf("status = %s after an answer about another order 1, want AwaitingValidation", got)
+	}
 
 	// Catalog reserved the stock.
-	f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order})
+	f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order, "OrderGuid": guid})
 	confirmed := f.wire.await("OrderStatusChangedToStockConfirmedIntegrationEvent", order)
 	// Payment is asked to charge the order's total to the checkout's token.
 	if confirmed["PaymentToken"] != paymentToken || confirmed["Total"] != 47.5 {
@@ -168,6 +185,7 @@ func TestSagaReachesPaidThenShipped(t *testing.T) {
 	if got := f.order(order).Status; got != "Paid" {
 		t.Fatalf("status = %s, want Paid", got)
 	}
+	f.checkTokenDropped(order)
 
 	// A late stock confirmation is a logged no-op; cancel is refused.
 	late := f.wire.publish("OrderStockConfirmedIntegrationEvent", "catalog", uuid.New(), map[string]any{"OrderId": order})
@@ -199,13 +217,23 @@ func TestSagaReachesPaidThenShipped(t *testing.T) {
 		}
 	}
 
-	// The order keeps the token and the last four digits; the token is
-	// not logged.
-	if n := f.count(`SELECT count(*) FROM orders WHERE payment_token = $1 AND card_last4 = '1881'`, paymentToken); n != 1 {
-		t.Fatal("the order does not keep the token and the last four digits")
+	// The order keeps the last four digits, not the token (it paid); the
+	// token is not logged.
+	if n := f.count(`SELECT count(*) FROM orders WHERE payment_token = '' AND card_last4 = '1881'`); n != 1 {
+		t.Fatal("the order does not keep the last four digits, or keeps the token")
 	}
 	if line := tokenInLogs(f.logs.String()); line != "" {
 		t.Fatalf("the payment token reached the logs: %s", line)
+	}
+}
+
+// checkTokenDropped fails the test when order still keeps its payment
+// token: once Paid or Cancelled the order has no use for it, and a token
+// kept is a token that can leak.
+func (f *sagaFixture) checkTokenDropped(order float64) {
+	f.t.Helper()
+	if n := f.count(`SELECT count(*) FROM orders WHERE order_number = $1 AND payment_token <> ''`, order); n != 0 {
+		f.t.Fatalf("order %v is %s and still keeps its payment token", order, f.order(order).Status)
 	}
 }
 
@@ -227,6 +255,7 @@ func TestSagaStockRejectedCancels(t *testing.T) {
 	if o.Status != "Cancelled" || !strings.Contains(o.Description, ".NET Bot Black Hoodie") || strings.Contains(o.Description, "Mug") {
 		t.Fatalf("order = %+v, want Cancelled naming the hoodie only", o)
 	}
+	f.checkTokenDropped(order)
 	// A late payment answer for the cancelled order changes nothing.
 	late := f.wire.publish("OrderPaymentSucceededIntegrationEvent", "payment", uuid.New(), map[string]any{"OrderId": order})
 	testkit.WaitFor(t, "the late payment to be handled", func() bool {
@@ -248,6 +277,7 @@ func TestSagaPaymentFailedCancels(t *testing.T) {
 	if o.Status != "Cancelled" || !strings.Contains(o.Description, "payment") {
 		t.Fatalf("order = %+v, want Cancelled for its payment", o)
 	}
+	f.checkTokenDropped(order)
 	f.command(order, "ship", http.StatusConflict)
 }
 

@@ -3,6 +3,7 @@ package events_test
 import (
 	"testing"
 
+	"github.com/eshop-go/eshop-go/buildingblocks/money"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/services/payment/internal/events"
 )
@@ -19,10 +20,13 @@ func FuzzDecodeStockConfirmed(f *testing.F) {
 		`{"OrderId":7,"PaymentToken":"t","Total":1.005}`,
 		`{"OrderId":7,"PaymentToken":"t","Total":"1.00"}`,
 		`{"OrderId":1e30,"PaymentToken":"t","Total":1e30}`,
+		`{"Id":"6f1c9f0e-1b9e-4d3c-9d7e-0c1c2b3a4d5e","OrderId":7,"PaymentToken":"t","Total":1e2147483647}`,
+		`{"Id":"6f1c9f0e-1b9e-4d3c-9d7e-0c1c2b3a4d5e","OrderId":7,"PaymentToken":"t","Total":9e9999}`,
+		`{"Id":"6f1c9f0e-1b9e-4d3c-9d7e-0c1c2b3a4d5e","OrderId":7,"PaymentToken":"t","Total":1e-10000}`,
 		`{"OrderId":7,"PaymentToken":7,"Total":1}`,
 		`{}`, `[]`, `null`, ``, `{"OrderId":`,
 	}, events.OrderStatusChangedToStockConfirmedIntegrationEvent.Validate, func(t *testing.T, body []byte, e events.OrderStatusChangedToStockConfirmedIntegrationEvent) {
-		if e.OrderID <= 0 || !e.Total.IsPositive() || !e.Total.HasCents() || e.PaymentToken == "" {
+		if e.OrderID <= 0 || !e.Total.IsPositive() || !e.Total.HasCents() || e.PaymentToken == "" || e.Total.Decimal().NumDigits()+int(e.Total.Decimal().Exponent()) > money.MaxIntegerDigits {
 			t.Fatalf("accepted %q as %+v", body, e)
 		}
 	})

@@ -10,7 +10,13 @@ import (
 
 // Tokens opens the payment tokens payment sealed.
 type Tokens interface {
-	Open(token string, now time.Time) (payment.Card, error)
+	Open(token string, now time.Time) (payment.Token, error)
+}
+
+// Spender records that a token pays an order, and refuses a token that
+// already paid another one (payment.SpentTokens).
+type Spender interface {
+	Spend(t payment.Token, order int64, now time.Time) error
 }
 
 // Handlers handle the event payment consumes, in the file beside this one.
@@ -19,6 +25,8 @@ type Handlers struct {
 	Publisher eventbus.Publisher
 	// Tokens opens the token a charge request carries.
 	Tokens Tokens
+	// Spent makes each token pay one order.
+	Spent Spender
 	// Succeed is PAYMENT_SUCCEEDED: whether charges succeed.
 	Succeed bool
 	Logger  *slog.Logger

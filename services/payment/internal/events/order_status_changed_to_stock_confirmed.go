@@ -48,7 +48,8 @@ func (e OrderStatusChangedToStockConfirmedIntegrationEvent) Validate() error {
 
 // Charge answers ordering's request to charge an order: it opens the
 // token and charges the card for the total. A token that has expired or
-// cannot be opened fails the payment (the log says why, never the token);
+// cannot be opened, that was made for another buyer or that already paid
+// another order fails the payment (the log says why, never the token);
 // PAYMENT_SUCCEEDED=false fails every payment.
 //
 // Payment has no database, so no outbox: it publishes the answer, waits
@@ -80,16 +81,28 @@ func (h *Handlers) Charge(ctx context.Context, e OrderStatusChangedToStockConfir
 // errPaymentsFail is the reason of every decline under PAYMENT_SUCCEEDED=false.
 var errPaymentsFail = errors.New("PAYMENT_SUCCEEDED=false fails every payment")
 
+// errOtherBuyer is the reason of a token used for another buyer's order.
+var errOtherBuyer = errors.New("the payment token was made for another buyer")
+
 // decline returns why the order cannot be charged, or nil. The card is
-// charged when its token opens at the request's creation (the moment
-// ordering asked) and the card has not expired by then.
+// charged when its token opens now (whatever the request's date says: a
+// request that waited, or one replayed, cannot revive an expired token),
+// it was made for the order's buyer, it has paid no other order, and the
+// card has not expired.
 func (h *Handlers) decline(e OrderStatusChangedToStockConfirmedIntegrationEvent) error {
-	at := requestTime(e)
-	card, err := h.Tokens.Open(e.PaymentToken, at)
-	switch {
-	case err != nil:
+	now := time.Now()
+	token, err := h.Tokens.Open(e.PaymentToken, now)
+	if err != nil {
 		return err
-	case !card.Expiration.After(at):
+	}
+	if token.Buyer != e.BuyerIdentityGUID {
+		return errOtherBuyer
+	}
+	if err := h.Spent.Spend(token, e.OrderID, now); err != nil {
+		return err
+	}
+	switch {
+	case !token.Card.Expiration.After(now):
 		return errors.New("the card has expired")
 	case !h.Succeed:
 		return errPaymentsFail

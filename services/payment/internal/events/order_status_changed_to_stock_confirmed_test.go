@@ -30,7 +30,7 @@ func newTokens(t testing.TB) *payment.Tokens {
 // seal returns the token of the test card, sealed at sealedAt.
 func seal(t testing.TB, tokens *payment.Tokens, sealedAt time.Time) string {
 	t.Helper()
-	token, _, err := tokens.Seal(payment.Card{Number: cardNumber, HolderName: "Alice", Expiration: sealedAt.AddDate(1, 0, 0), TypeID: 2}, sealedAt)
+	token, _, err := tokens.Seal(payment.Card{Number: cardNumber, HolderName: "Alice", Expiration: sealedAt.AddDate(1, 0, 0), TypeID: 2}, "b1", sealedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func request(orderID int64, token string) events.OrderStatusChangedToStockConfir
 }
 
 func handlers(bus eventbus.Publisher, tokens events.Tokens, succeed bool, logs *strings.Builder) *events.Handlers {
-	return &events.Handlers{Publisher: bus, Tokens: tokens, Succeed: succeed, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
+	return &events.Handlers{Publisher: bus, Tokens: tokens, Spent: &payment.SpentTokens{}, Succeed: succeed, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
 }
 
 func TestChargeAnswersWithADeterministicID(t *testing.T) {

@@ -19,7 +19,7 @@ const BasePath = "/api/payment"
 
 // Sealer seals a valid card into a payment token.
 type Sealer interface {
-	Seal(c payment.Card, now time.Time) (token string, expiresAt time.Time, err error)
+	Seal(c payment.Card, buyer string, now time.Time) (token string, expiresAt time.Time, err error)
 }
 
 // Mount adds payment's routes under BasePath to r. The buyer's browser
@@ -43,13 +43,15 @@ type handlers struct {
 	sealer Sealer
 }
 
-// cardRequest is the body of POST /cards: a card and its security code.
+// cardRequest is the body of POST /cards: a card and its security code,
+// and the buyer the token is for.
 type cardRequest struct {
 	CardNumber         string    `json:"cardNumber"`
 	CardHolderName     string    `json:"cardHolderName"`
 	CardExpiration     time.Time `json:"cardExpiration"`
 	CardSecurityNumber string    `json:"cardSecurityNumber"`
 	CardTypeID         int       `json:"cardTypeId"`
+	BuyerID            string    `json:"buyerId"`
 }
 
 // tokenResponse is what the client keeps and hands to checkout instead of
@@ -63,16 +65,17 @@ type tokenResponse struct {
 	ExpiresAt      time.Time `json:"expiresAt"`
 }
 
-// tokenize checks a card and answers its token (201). The security code is
-// checked and then forgotten: it is in no token, log or answer.
+// tokenize checks a card and answers its token (201), which pays only the
+// buyer's orders. The security code is checked and then forgotten: it is
+// in no token, log or answer.
 func (h *handlers) tokenize(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
-	card, p := decodeCard(r, now)
+	card, buyer, p := decodeCard(r, now)
 	if p != nil {
 		httpkit.WriteProblem(w, p)
 		return
 	}
-	token, expiresAt, err := h.sealer.Seal(card, now)
+	token, expiresAt, err := h.sealer.Seal(card, buyer, now)
 	if err != nil {
 		httpkit.InternalError(w, r, err)
 		return
@@ -83,16 +86,18 @@ func (h *handlers) tokenize(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// decodeCard reads a POST /cards body into a valid card, or a 4xx problem.
-// now is when the card must not have expired.
-func decodeCard(r *http.Request, now time.Time) (payment.Card, *httpkit.Problem) {
+// decodeCard reads a POST /cards body into a valid card and its buyer, or
+// a 4xx problem. now is when the card must not have expired.
+func decodeCard(r *http.Request, now time.Time) (payment.Card, string, *httpkit.Problem) {
 	var req cardRequest
 	if p := httpkit.DecodeJSON(r, &req); p != nil {
-		return payment.Card{}, p
+		return payment.Card{}, "", p
 	}
 	card := payment.Card{Number: req.CardNumber, HolderName: req.CardHolderName, Expiration: req.CardExpiration, TypeID: req.CardTypeID}
-	if problems := payment.ValidateCard(card, req.CardSecurityNumber, now); len(problems) > 0 {
-		return payment.Card{}, httpkit.Validation(problems).Err()
+	problems := payment.ValidateCard(card, req.CardSecurityNumber, now)
+	payment.ValidateBuyer(problems, req.BuyerID)
+	if len(problems) > 0 {
+		return payment.Card{}, "", httpkit.Validation(problems).Err()
 	}
-	return card, nil
+	return card, req.BuyerID, nil
 }

@@ -67,6 +67,18 @@ func ValidateCard(c Card, securityCode string, now time.Time) Problems {
 	return p
 }
 
+// MaxBuyerIDLen bounds the buyer a token is made for, as basket bounds a
+// buyer id: a longer one has no basket to check out.
+const MaxBuyerIDLen = 100
+
+// ValidateBuyer adds to p what is wrong with the id of the buyer a token
+// is made for: 1 to MaxBuyerIDLen characters of text.
+func ValidateBuyer(p Problems, buyerID string) {
+	if buyerID == "" || utf8.RuneCountInString(buyerID) > MaxBuyerIDLen || !validate.PlainText(buyerID) {
+		p.add("buyerId", "is required: the buyer's id (the sub of their access token), 1 to %d characters of text", MaxBuyerIDLen)
+	}
+}
+
 // Last4 returns the card number's last four digits, all the rest of the
 // shop ever sees of it.
 func (c Card) Last4() string {

@@ -61,7 +61,7 @@ func TestTokensSealAndOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	card := validCard()
-	token, expiresAt, err := tokens.Seal(card, now)
+	token, expiresAt, err := tokens.Seal(card, "b1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +75,14 @@ func TestTokensSealAndOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Number != card.Number || got.HolderName != card.HolderName || !got.Expiration.Equal(card.Expiration) || got.TypeID != card.TypeID {
-		t.Fatalf("opened %+v, want %+v", got, card)
+	if c := got.Card; c.Number != card.Number || c.HolderName != card.HolderName || !c.Expiration.Equal(card.Expiration) || c.TypeID != card.TypeID ||
+		got.Buyer != "b1" || !got.ExpiresAt.Equal(expiresAt) || got.ID == "" {
+		t.Fatalf("opened %+v, want %+v for b1", got, card)
+	}
+	if again, _, _ := tokens.Seal(card, "b1", now); again == token {
+		t.Fatal("two tokens of one card are the same")
+	} else if second, _ := tokens.Open(again, now); second.ID == got.ID {
+		t.Fatal("two tokens of one card have the same id")
 	}
 	if _, err := tokens.Open(token, expiresAt); !errors.Is(err, payment.ErrTokenExpired) {
 		t.Fatalf("at its expiry: %v, want ErrTokenExpired", err)
@@ -86,7 +92,7 @@ func TestTokensSealAndOpen(t *testing.T) {
 	tampered := []byte(token)
 	tampered[len(tampered)-5] ^= 1
 	for name, bad := range map[string]string{
-		"another key's": func() string { s, _, _ := other.Seal(card, now); return s }(),
+		"another key's": func() string { s, _, _ := other.Seal(card, "b1", now); return s }(),
 		"changed":       string(tampered),
 		"not a token":   "4012888888881881",
 		"empty":         "",
@@ -110,5 +116,27 @@ func TestTokenKey(t *testing.T) {
 		if err == nil || (bad != "" && strings.Contains(err.Error(), bad)) {
 			t.Errorf("%q: %v", bad, err)
 		}
+	}
+}
+
+func TestSpentTokensPayOneOrderEachUntilTheyExpire(t *testing.T) {
+	var spent payment.SpentTokens
+	a := payment.Token{ID: "a", Buyer: "b1", ExpiresAt: now.Add(time.Hour)}
+	b := payment.Token{ID: "b", Buyer: "b1", ExpiresAt: now.Add(time.Hour)}
+	if err := spent.Spend(a, 7, now); err != nil {
+		t.Fatalf("first use: %v", err)
+	}
+	if err := spent.Spend(a, 7, now.Add(time.Minute)); err != nil {
+		t.Fatalf("the same order again (a redelivered request): %v", err)
+	}
+	if err := spent.Spend(a, 8, now.Add(2*time.Minute)); !errors.Is(err, payment.ErrTokenSpent) {
+		t.Fatalf("another order: %v, want ErrTokenSpent", err)
+	}
+	if err := spent.Spend(b, 8, now.Add(2*time.Minute)); err != nil {
+		t.Fatalf("another token for that order: %v", err)
+	}
+	// Remembered until it expires, whatever else is spent meanwhile.
+	if err := spent.Spend(a, 9, now.Add(59*time.Minute)); !errors.Is(err, payment.ErrTokenSpent) {
+		t.Fatalf("before its expiry: %v, want ErrTokenSpent", err)
 	}
 }

@@ -58,8 +58,9 @@ var (
 //
 // A token is a JWT encrypted as a compact JWE with the shared key directly
 // ("dir", A256GCM): only a holder of the key can read it, and any change to
-// it makes it unopenable. It carries the card (never the security code)
-// and an "exp" claim TTL after sealing.
+// it makes it unopenable. It carries the card (never the security code),
+// the buyer it was made for ("sub"), an id of its own ("jti", which
+// SpentTokens remembers) and an "exp" claim TTL after sealing.
 type Tokens struct {
 	key TokenKey
 	ttl time.Duration
@@ -90,10 +91,24 @@ type cardClaims struct {
 	TypeID     int       `json:"card_type"`
 }
 
-// Seal returns the token of card, valid until expiresAt (whole seconds).
-func (t *Tokens) Seal(c Card, now time.Time) (token string, expiresAt time.Time, err error) {
+// A Token is what a payment token seals.
+type Token struct {
+	// ID tells the token from every other: SpentTokens keys on it.
+	ID string
+	// Buyer is the buyer the token was made for (their access token's
+	// sub): it pays only that buyer's orders.
+	Buyer     string
+	Card      Card
+	ExpiresAt time.Time
+}
+
+// Seal returns the token of card for buyer, valid until expiresAt (whole
+// seconds).
+func (t *Tokens) Seal(c Card, buyer string, now time.Time) (token string, expiresAt time.Time, err error) {
 	expiresAt = now.Add(t.ttl).Truncate(time.Second).UTC()
-	std := jwt.Claims{Expiry: jwt.NewNumericDate(expiresAt)}
+	id := make([]byte, 16)
+	_, _ = rand.Read(id) // crypto/rand.Read never fails (Go 1.24+)
+	std := jwt.Claims{Expiry: jwt.NewNumericDate(expiresAt), Subject: buyer, ID: base64.RawURLEncoding.EncodeToString(id)}
 	card := cardClaims{Number: c.Number, HolderName: c.HolderName, Expiration: c.Expiration.UTC(), TypeID: c.TypeID}
 	token, err = jwt.Encrypted(t.enc).Claims(std).Claims(card).Serialize()
 	if err != nil {
@@ -102,20 +117,23 @@ func (t *Tokens) Seal(c Card, now time.Time) (token string, expiresAt time.Time,
 	return token, expiresAt, nil
 }
 
-// Open returns the card a token sealed, or ErrTokenInvalid (not a token, a
-// token sealed with another key, a changed one) or ErrTokenExpired.
-func (t *Tokens) Open(token string, now time.Time) (Card, error) {
+// Open returns what a token sealed, or ErrTokenInvalid (not a token, a
+// token sealed with another key, a changed one, one without a buyer or an
+// id) or ErrTokenExpired (now is at or after its expiry).
+func (t *Tokens) Open(token string, now time.Time) (Token, error) {
 	parsed, err := jwt.ParseEncrypted(token, []jose.KeyAlgorithm{jose.DIRECT}, []jose.ContentEncryption{jose.A256GCM})
 	if err != nil {
-		return Card{}, ErrTokenInvalid
+		return Token{}, ErrTokenInvalid
 	}
 	var std jwt.Claims
 	var card cardClaims
-	if err := parsed.Claims([]byte(t.key), &std, &card); err != nil || std.Expiry == nil {
-		return Card{}, ErrTokenInvalid
+	if err := parsed.Claims([]byte(t.key), &std, &card); err != nil || std.Expiry == nil || std.Subject == "" || std.ID == "" {
+		return Token{}, ErrTokenInvalid
 	}
-	if expiry := std.Expiry.Time(); !now.Before(expiry) {
-		return Card{}, fmt.Errorf("%w (at %s)", ErrTokenExpired, expiry.UTC().Format(time.RFC3339))
+	expiry := std.Expiry.Time().UTC()
+	if !now.Before(expiry) {
+		return Token{}, fmt.Errorf("%w (at %s)", ErrTokenExpired, expiry.Format(time.RFC3339))
 	}
-	return Card{Number: card.Number, HolderName: card.HolderName, Expiration: card.Expiration, TypeID: card.TypeID}, nil
+	return Token{ID: std.ID, Buyer: std.Subject, ExpiresAt: expiry,
+		Card: Card{Number: card.Number, HolderName: card.HolderName, Expiration: card.Expiration, TypeID: card.TypeID}}, nil
 }

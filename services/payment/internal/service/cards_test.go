@@ -17,13 +17,16 @@ const (
 	cardNumber     = "4012888888881881"
 	securityNumber = "4729"
 	cardsPath      = "/api/payment/cards"
+	// buyer is the test's buyer: the sub of their access token, and
+	// the BuyerIdentityGuid of their orders.
+	buyer = "b1"
 )
 
 func cardBody() map[string]any {
 	return map[string]any{
 		"cardNumber": cardNumber, "cardHolderName": "Alice Smith",
 		"cardExpiration":     time.Now().AddDate(2, 0, 0).UTC().Format(time.RFC3339),
-		"cardSecurityNumber": securityNumber, "cardTypeId": 2,
+		"cardSecurityNumber": securityNumber, "cardTypeId": 2, "buyerId": buyer,
 	}
 }
 
@@ -87,6 +90,8 @@ func TestTokenizeRefusesABadCard(t *testing.T) {
 		{"no security code", "cardSecurityNumber", nil},
 		{"an unknown card type", "cardTypeId", 99},
 		{"no holder", "cardHolderName", ""},
+		{"no buyer", "buyerId", nil},
+		{"an empty buyer", "buyerId", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := cardBody()
@@ -185,6 +190,46 @@ func foreignToken(t *testing.T) string {
 	var tok tokenJSON
 	other.Client.For(t).JSON(http.MethodPost, cardsPath, cardBody(), http.StatusCreated, &tok)
 	return tok.PaymentToken
+}
+
+// A payment token charges one order of the buyer it was made for, and only
+// while it lives: a second order with the same token, another buyer's
+// order, and a request dated within the token's life that arrives after
+// its expiry all fail the payment. A request for the same order again (as
+// ordering would send it after a redelivery) is charged again. Through the
+// real broker.
+func TestATokenChargesOneOrderOfItsBuyerWhileItLives(t *testing.T) {
+	t.Run("a token used twice", func(t *testing.T) {
+		s, b := startPayment(t, nil, nil)
+		token := tokenize(s, b)
+		first := map[uuid.UUID]int{b.requestWith(5, token): 5}
+		testkit.WaitFor(t, "the answer", func() bool { return b.answersQueued() >= 1 })
+		again := b.requestWith(5, token)
+		testkit.WaitFor(t, "the answer", func() bool { return b.answersQueued() >= 2 })
+		first[again] = 5
+		second := map[uuid.UUID]int{b.requestWith(6, token): 6}
+		testkit.WaitFor(t, "the answer", func() bool { return b.answersQueued() >= 3 })
+		testkit.WaitQueueDrained(t, s.Queue)
+		answers := b.drain()
+		checkAnswers(t, answers[:2], first, succeeded, true)
+		checkAnswers(t, answers[2:], second, failed, true)
+	})
+	t.Run("a token used by another buyer", func(t *testing.T) {
+		s, b := startPayment(t, nil, nil)
+		token := tokenize(s, b)
+		requests := map[uuid.UUID]int{b.requestAs(5, token, "mallory", time.Now()): 5}
+		testkit.WaitFor(t, "the answer", func() bool { return b.answersQueued() >= 1 })
+		testkit.WaitQueueDrained(t, s.Queue)
+		checkAnswers(t, b.drain(), requests, failed, true)
+	})
+	t.Run("an expired token, the request dated within its life", func(t *testing.T) {
+		s, b := startPayment(t, nil, nil)
+		sealed := time.Now().Add(-2 * time.Hour) // expired an hour ago
+		requests := map[uuid.UUID]int{b.requestAs(5, b.token(sealed), buyer, sealed.Add(time.Minute)): 5}
+		testkit.WaitFor(t, "the answer", func() bool { return b.answersQueued() >= 1 })
+		testkit.WaitQueueDrained(t, s.Queue)
+		checkAnswers(t, b.drain(), requests, failed, true)
+	})
 }
 
 // TestRoutesAndOpenAPIAgree compares the routes of the real router with the

@@ -80,7 +80,7 @@ func newBroker(t testing.TB, exchange, prefix, requests string) *broker {
 // token seals the test card, as POST /cards would have at sealedAt.
 func (b *broker) token(sealedAt time.Time) string {
 	b.t.Helper()
-	token, _, err := b.tokens.Seal(payment.Card{Number: cardNumber, HolderName: "Alice", Expiration: sealedAt.AddDate(1, 0, 0), TypeID: 2}, sealedAt)
+	token, _, err := b.tokens.Seal(payment.Card{Number: cardNumber, HolderName: "Alice", Expiration: sealedAt.AddDate(1, 0, 0), TypeID: 2}, buyer, sealedAt)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -94,13 +94,21 @@ func (b *broker) request(order int) uuid.UUID {
 	return b.requestWith(order, b.token(time.Now()))
 }
 
-// requestWith publishes ordering's request to charge order with token.
+// requestWith publishes ordering's request to charge order of buyer b1
+// with token, dated now.
 func (b *broker) requestWith(order int, token string) uuid.UUID {
+	b.t.Helper()
+	return b.requestAs(order, token, buyer, time.Now())
+}
+
+// requestAs publishes ordering's request to charge order of buyerID with
+// token, created at created.
+func (b *broker) requestAs(order int, token, buyerID string, created time.Time) uuid.UUID {
 	b.t.Helper()
 	id := uuid.New()
 	body, _ := json.Marshal(map[string]any{
-		"Id": id, "CreationDate": time.Now().UTC().Format(time.RFC3339Nano),
-		"OrderId": order, "OrderStatus": "StockConfirmed", "BuyerName": "Alice", "BuyerIdentityGuid": "b1",
+		"Id": id, "CreationDate": created.UTC().Format(time.RFC3339Nano),
+		"OrderId": order, "OrderStatus": "StockConfirmed", "BuyerName": "Alice", "BuyerIdentityGuid": buyerID,
 		"PaymentToken": token, "Total": 19.50,
 	})
 	if err := b.ch.PublishWithContext(context.Background(), b.exchange, requestName, true, false, testkit.EventMessage(requestName, id.String(), "ordering", body)); err != nil {

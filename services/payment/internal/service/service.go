@@ -55,7 +55,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*host.App, error
 	}
 	httpapi.Mount(app.Router, tokens, cfg.CORSOrigins)
 	httpkit.ServeOpenAPI(app.Router, api.OpenAPI)
-	handlers := &events.Handlers{Publisher: app.Bus, Tokens: tokens, Succeed: cfg.PaymentSucceeded, Logger: logger}
+	handlers := &events.Handlers{Publisher: app.Bus, Tokens: tokens, Spent: &payment.SpentTokens{}, Succeed: cfg.PaymentSucceeded, Logger: logger}
 	app.Subscribe(handlers.Routes()...)
 	return app, nil
 }

@@ -19,6 +19,16 @@ type editPage struct {
 // maxPrice is catalog's highest price.
 var maxPrice = money.MustParse("1000000000")
 
+// parsePrice reads the price the admin entered: above 0, at most
+// maxPrice, with at most 2 decimals.
+func parsePrice(text string) (money.Money, bool) {
+	price, err := money.Parse(text)
+	if err != nil || !price.IsPositive() || !price.HasCents() || price.Cmp(maxPrice) > 0 {
+		return money.Money{}, false
+	}
+	return price, true
+}
+
 // admin returns the admin's access token, or answers: a sign-in for
 // nobody, 403 for a buyer.
 func (h *handlers) admin(w http.ResponseWriter, r *http.Request) (string, bool) {
@@ -68,8 +78,8 @@ func (h *handlers) edit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e := editPage{ETag: r.PostForm.Get("etag"), Price: strings.TrimSpace(r.PostForm.Get("price")), Stock: strings.TrimSpace(r.PostForm.Get("availableStock"))}
-	price, err := money.Parse(e.Price)
-	if err != nil || !price.IsPositive() || !price.HasCents() || price.Cmp(maxPrice) > 0 {
+	price, ok := parsePrice(e.Price)
+	if !ok {
 		e.Errors = append(e.Errors, "The price must be above 0, at most 1000000000, with at most 2 decimals.")
 	}
 	stock, err := strconv.ParseInt(e.Stock, 10, 32)

@@ -22,6 +22,9 @@ type checkoutPage struct {
 	Address    address
 	CardTypes  []shopapi.CardType
 	PaymentURL string
+	// BuyerID is the signed-in buyer's id (their sub): the page asks
+	// payment for a token that pays only this buyer's orders.
+	BuyerID string
 	// RequestID identifies this checkout: the form posts it back, and
 	// basket makes one order of every post of the same form.
 	RequestID string
@@ -35,7 +38,7 @@ func (h *handlers) checkoutForm(w http.ResponseWriter, r *http.Request) {
 // showCheckout shows the checkout form with status, the address entered
 // and errors; requestID is the form's, or "" for a new one.
 func (h *handlers) showCheckout(w http.ResponseWriter, r *http.Request, status int, a address, requestID string, errs []string) {
-	_, _, b, ok := h.buyersBasket(w, r)
+	u, _, b, ok := h.buyersBasket(w, r)
 	if !ok {
 		return
 	}
@@ -53,7 +56,7 @@ func (h *handlers) showCheckout(w http.ResponseWriter, r *http.Request, status i
 	}
 	view := viewBasket(b)
 	p := h.newPage(r, "Checkout", checkoutPage{Errors: errs, Lines: len(view.Lines), Total: view.Total, Address: a,
-		CardTypes: cardTypes, PaymentURL: strings.TrimSuffix(h.PaymentPublicURL, "/"), RequestID: requestID})
+		CardTypes: cardTypes, PaymentURL: strings.TrimSuffix(h.PaymentPublicURL, "/"), BuyerID: u.Subject, RequestID: requestID})
 	p.Scripts = []string{"checkout.js"}
 	h.render(w, r, status, "checkout", p)
 }

@@ -234,7 +234,7 @@ func TestCheckout(t *testing.T) {
 	})
 	b := s.signedIn("alice")
 	form := b.get("/checkout", 200)
-	form.has(t, `<form id="checkout" method="post" action="/checkout" data-payment-url="http://payment.test:8084">`,
+	form.has(t, `<form id="checkout" method="post" action="/checkout" data-payment-url="http://payment.test:8084" data-buyer-id="alice">`,
 		`<input id="street" name="street"`, `<input id="zipCode" name="zipCode"`,
 		`<input id="cardNumber" inputmode="numeric"`, `<input id="cardSecurityNumber" inputmode="numeric"`, `<input id="cardExpiration" placeholder="MM/YY"`,
 		`<select id="cardTypeId" name="cardTypeId"><option value="1">Amex</option><option value="2">Visa</option></select>`,

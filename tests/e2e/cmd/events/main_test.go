@@ -38,3 +38,17 @@ func TestALineMasksCardDataAndStaysOnOneLine(t *testing.T) {
 		t.Errorf("an event without type, headers or body: %q", bare)
 	}
 }
+
+// A payment token charges the card it seals: the tail never prints one,
+// under its key or anywhere else in the body.
+func TestALineMasksPaymentTokens(t *testing.T) {
+	const token = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..q1w2e3r4t5y6u7i8.Y2lwaGVydGV4dC1vZi10aGUtY2FyZA.dGFnLXRhZy10YWctdGFn"
+	d := amqp.Delivery{
+		Type: "OrderStatusChangedToStockConfirmedIntegrationEvent", MessageId: "6f1c", AppId: "ordering",
+		Body: []byte(`{"OrderId":7,"PaymentToken":"` + token + `","Note":"retry ` + token + `"}`),
+	}
+	got := line(d, 1000)
+	if strings.Contains(got, token) || strings.Contains(got, "q1w2e3r4t5y6u7i8") || !strings.Contains(got, `"PaymentToken":"[masked]"`) {
+		t.Errorf("line %q shows the payment token", got)
+	}
+}

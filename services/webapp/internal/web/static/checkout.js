@@ -41,7 +41,8 @@
         cardHolderName: field("cardHolderName").value,
         cardExpiration: exp,
         cardSecurityNumber: field("cardSecurityNumber").value,
-        cardTypeId: Number(field("cardTypeId").value)
+        cardTypeId: Number(field("cardTypeId").value),
+        buyerId: form.dataset.buyerId // the token pays only this buyer's orders
       })
     }).then(function (res) {
       return res.json().then(function (body) { return { ok: res.ok, body: body }; });
