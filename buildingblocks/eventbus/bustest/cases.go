@@ -30,6 +30,8 @@ var cases = []testCase{
 	{"SubscribeAndUnsubscribeAtRunTime", always, subscribeAndUnsubscribeAtRunTime},
 	{"NoCallAfterUnsubscribeReturned", func(f Features) bool { return f.UnsubscribeWaits }, noCallAfterUnsubscribeReturned},
 	{"PublishReturnsOnceStored", func(f Features) bool { return f.Durable }, publishReturnsOnceStored},
+	{"EventsQueuedBeforeTheirHandlerSubscribesWaitForIt", func(f Features) bool { return f.Durable }, eventsQueuedWaitForTheirHandler},
+	{"AMessageWithoutAHandlerWaitsThenIsParkedNeverAcked", func(f Features) bool { return f.Durable && f.ParkedWhy }, messageWithoutAHandlerIsParked},
 	{"FailingHandlerIsParkedAfterItsAttempts", always, failingHandlerIsParked},
 	{"InvalidEventIsParkedAtOnce", always, invalidEventIsParkedAtOnce},
 	{"UndecodableEventIsParkedAtOnce", always, undecodableEventIsParkedAtOnce},
@@ -329,6 +331,93 @@ func publishReturnsOnceStored(e *env) {
 	}
 }
 
+func eventsQueuedWaitForTheirHandler(e *env) {
+	// An earlier run of the service bound both events and went away; its
+	// queue collected events of both names meanwhile.
+	e.declare("ordering", Options{}, "OrderStarted", "OrderPaid")
+	publisher := e.bus("catalog", Options{})
+	for range 20 {
+		for _, name := range []string{"OrderStarted", "OrderPaid"} {
+			PublishN(e.t, e.ctx, publisher, name, 1)
+		}
+	}
+
+	// The new run subscribes its handlers one after the other: deliveries
+	// of the second name start before its handler is there.
+	started, paid := NewSeen(), NewSeen()
+	bus := e.bus("ordering", Options{})
+	Subscribe(e.t, e.ctx, bus, "OrderStarted", started.Handle)
+	started.WaitDistinct(e.t, 20)
+	Subscribe(e.t, e.ctx, bus, "OrderPaid", paid.Handle)
+	paid.WaitDistinct(e.t, 20)
+	e.wantNoDeadLetters("ordering")
+}
+
+// A message whose event name has no handler, because an earlier run of the
+// service bound the name and this one has no handler for it, waits
+// UnhandledGrace for one and is then parked with its reason. While it
+// waits it holds no handler slot, so the others flow; it is never
+// acknowledged unhandled, so a close hands it back: the next run parks
+// every one of them, once, and handles none of the others again.
+func messageWithoutAHandlerIsParked(e *env) {
+	e.declare("ordering", Options{}, "OrderStarted", "OrderPaid")
+	publisher := e.bus("catalog", Options{})
+	const handled, orphans = 20, 10
+	var orphanIDs []uuid.UUID
+	for i := range handled {
+		if i < orphans {
+			m := NewMessage("OrderPaid")
+			orphanIDs = append(orphanIDs, m.ID)
+			if err := publisher.Publish(e.ctx, m); err != nil {
+				e.t.Fatal(err)
+			}
+		}
+		PublishN(e.t, e.ctx, publisher, "OrderStarted", 1)
+	}
+
+	// This run has a handler for OrderStarted only. With a grace longer
+	// than the test, the OrderPaid messages wait all along: the one handler
+	// slot still handles every OrderStarted.
+	started := NewSeen()
+	onlyStarted := func(ctx context.Context, m eventbus.Message) error {
+		if m.Name != "OrderStarted" {
+			e.t.Errorf("the OrderStarted handler got a %s", m.Name)
+		}
+		return started.Handle(ctx, m)
+	}
+	bus := e.bus("ordering", Options{Concurrency: 1, UnhandledGrace: 2 * testkit.Patience})
+	Subscribe(e.t, e.ctx, bus, "OrderStarted", onlyStarted)
+	started.WaitDistinct(e.t, handled)
+	if parked := e.b.DeadLetters(e.t, e.ctx, "ordering"); len(parked) != 0 {
+		e.t.Fatalf("dead letters while the grace runs: %d; want none", len(parked))
+	}
+	if err := bus.Close(e.ctx); err != nil {
+		e.t.Fatal(err)
+	}
+
+	// A run with a short grace parks them, each once, with the reason.
+	Subscribe(e.t, e.ctx, e.bus("ordering", Options{Concurrency: 1, UnhandledGrace: 50 * time.Millisecond}), "OrderStarted", onlyStarted)
+	parked := e.waitParked("ordering", orphans)
+	var got []uuid.UUID
+	for _, m := range parked {
+		got = append(got, m.ID)
+		if m.Name != "OrderPaid" || m.Reason != ReasonNoHandler || m.LastError != "no handler for OrderPaid" {
+			e.t.Errorf("parked %s %s for %s %q, want OrderPaid for no-handler \"no handler for OrderPaid\"",
+				m.Name, m.ID, m.Reason, m.LastError)
+		}
+	}
+	slices.SortFunc(got, uuidOrder)
+	slices.SortFunc(orphanIDs, uuidOrder)
+	if !slices.Equal(got, orphanIDs) {
+		e.t.Errorf("parked %v, want each OrderPaid once: %v", got, orphanIDs)
+	}
+	if n, d := started.Distinct(), started.Duplicates(); n != handled || d != 0 {
+		e.t.Errorf("OrderStarted handled %d times (%d twice), want each of %d once", n+d, d, handled)
+	}
+}
+
+func uuidOrder(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) }
+
 // cannotTake runs the case of a message its handler cannot take: fail is
 // the handler's failure for it; the message is parked with the reason
 // after attempts calls, and the others flow on.
@@ -595,8 +684,10 @@ func publishAll(e *env, bus eventbus.Bus, msgs []eventbus.Message) {
 }
 
 // An event is only what its publisher may send: a message routed as one
-// event but claiming to be another, and one whose publisher is not the
-// event's, are parked as forged, no handler run.
+// event but claiming to be another (the consumer dispatches on the name
+// the server routed, which it authorised, never on the one the publisher
+// wrote), and one whose publisher is not the event's, are parked as
+// forged, no handler run.
 func forgedEventsAreParked(e *env) {
 	e.t.Run("routed as another event", func(t *testing.T) {
 		e := newEnv(t, e.tr)
