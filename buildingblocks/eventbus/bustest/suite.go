@@ -127,8 +127,11 @@ type Disrupter interface {
 	// CutConnections makes the server close the connections of this
 	// namespace's buses, and returns how many it closed.
 	CutConnections(t testing.TB) int
-	// RestartServer stops the server for downtime and starts it again:
-	// everybody's connections go. Only the disruptive step calls it.
+	// CutAllConnections makes the server close every client's
+	// connections, and RestartServer stops the server for downtime and
+	// starts it again: both disturb everybody, and only the disruptive
+	// step calls them.
+	CutAllConnections(t testing.TB)
 	RestartServer(t testing.TB, downtime time.Duration)
 }
 

@@ -90,6 +90,8 @@ func (b conformance) Forge(t testing.TB, ctx context.Context, routedAs string, m
 
 func (b conformance) CutConnections(t testing.TB) int { return testkit.CloseConnections(t, b.prefix) }
 
+func (b conformance) CutAllConnections(t testing.TB) { testkit.CloseAllConnections(t) }
+
 func (b conformance) RestartServer(t testing.TB, downtime time.Duration) {
 	testkit.RestartBroker(t, downtime)
 }

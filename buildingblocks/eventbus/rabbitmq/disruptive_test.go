@@ -14,8 +14,8 @@ import (
 )
 
 // TestDisruptiveConformance runs the conformance suite's cases that
-// restart the broker: 10,000 events published while the broker closes
-// this test's connections (twice) and is stopped for a few seconds and
+// disturb the whole broker: 10,000 events published while the broker
+// closes all connections (twice) and is stopped for a few seconds and
 // started again, every one handled.
 func TestDisruptiveConformance(t *testing.T) { bustest.RunDisruptive(t, transport) }
 
