@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/bustest"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 )
 
@@ -30,8 +31,8 @@ func TestCardDataInAHandlersErrorReachesNeitherDeadLettersNorLogs(t *testing.T) 
 			logs := &testkit.LogBuffer{}
 			cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			bus := tb.bus(cfg)
-			subscribe(t, ctx, bus, "OrderPaid", func(context.Context, eventbus.Message) error { return tc.err })
-			m := message("OrderPaid")
+			bustest.Subscribe(t, ctx, bus, "OrderPaid", func(context.Context, eventbus.Message) error { return tc.err })
+			m := bustest.NewMessage("OrderPaid")
 			if err := bus.Publish(ctx, m); err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/bustest"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -46,7 +47,7 @@ func TestAnOldWaitQueueIsReportedWithWhatToDo(t *testing.T) {
 	bus := tb.bus(cfg)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	_, err := bus.Subscribe(ctx, eventbus.Route{EventName: "OrderStartedIntegrationEvent", Publisher: testPublisher, Handler: newSeen().handler})
+	_, err := bus.Subscribe(ctx, eventbus.Route{EventName: "OrderStartedIntegrationEvent", Publisher: testPublisher, Handler: bustest.NewSeen().Handle})
 	if err == nil || !strings.Contains(err.Error(), "PRECONDITION_FAILED") || !strings.Contains(err.Error(), "wait 10 s for it to empty, then delete it") {
 		t.Fatalf("Subscribe = %v, want the wait queue's PRECONDITION_FAILED and what to do", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/bustest"
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus/rabbitmq"
 	"github.com/eshop-go/eshop-go/buildingblocks/testkit"
 	"github.com/eshop-go/eshop-go/buildingblocks/tracing"
@@ -66,7 +67,7 @@ func TestAPublishAndItsDeliveryAreOneTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	cause, span := tp.Tracer("test").Start(ctx, "PUT /api/test")
-	m := message("OrderStartedIntegrationEvent")
+	m := bustest.NewMessage("OrderStartedIntegrationEvent")
 	if err := bus.Publish(cause, m); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestAMessageCarryingATraceContextIsPublishedInThatTrace(t *testing.T) {
 
 	stored, cause := tp.Tracer("test").Start(context.Background(), "the transaction that stored it")
 	cause.End()
-	m := message("OrderPaidTestEvent")
+	m := bustest.NewMessage("OrderPaidTestEvent")
 	m.Headers = tracing.Headers(stored)
 	relay, relaySpan := tp.Tracer("test").Start(ctx, "unrelated")
 	if err := bus.PublishBatch(relay, []eventbus.Message{m}); err != nil {
@@ -160,8 +161,8 @@ func TestRetriesAndDeadLettersShowOnTheProcessSpans(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	publish(t, ctx, bus, "FlakyTestEvent", 1)
-	publish(t, ctx, bus, "BrokenTestEvent", 1)
+	bustest.PublishN(t, ctx, bus, "FlakyTestEvent", 1)
+	bustest.PublishN(t, ctx, bus, "BrokenTestEvent", 1)
 	waitParked(t, ctx, cfg, 1)
 	testkit.WaitFor(t, "three process spans of each", func() bool {
 		return len(spansNamed(rec, "process FlakyTestEvent")) == 3 && len(spansNamed(rec, "process BrokenTestEvent")) == 3
