@@ -267,3 +267,20 @@ func mustRequest(t *testing.T, method, url string) *http.Request {
 	}
 	return req
 }
+
+// signInAtTheStorefront signs Bob in through the storefront's client, a
+// confidential one (its secret), and returns its configuration and Bob's
+// tokens.
+func (s *identityUnderTest) signInAtTheStorefront(t *testing.T) (*oauth2.Config, *oidclogin.Tokens) {
+	t.Helper()
+	conf, err := oidclogin.Config(t.Context(), s.URL, "webapp", "http://localhost:8080/signin-oidc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf.ClientSecret = "webapp-secret"
+	tokens, err := oidclogin.LoginWith(t.Context(), conf, "bob@example.com", demoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conf, tokens
+}

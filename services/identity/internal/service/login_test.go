@@ -155,15 +155,7 @@ func TestAPublicClientWithoutPKCEIsRefused(t *testing.T) {
 // secret, and a wrong secret gets no tokens.
 func TestAConfidentialClientExchangesTheCodeWithItsSecret(t *testing.T) {
 	s := startIdentity(t)
-	conf, err := oidclogin.Config(t.Context(), s.URL, "webapp", "http://localhost:8080/signin-oidc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf.ClientSecret = "webapp-secret"
-	tokens, err := oidclogin.LoginWith(t.Context(), conf, "bob@example.com", demoPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conf, tokens := s.signInAtTheStorefront(t)
 	if c := s.verifyAccess(tokens.AccessToken); c.Email != "bob@example.com" {
 		t.Errorf("email %q, want Bob's", c.Email)
 	}

@@ -356,15 +356,7 @@ func TestAnIDTokenIsNotAnAccessToken(t *testing.T) {
 // token of its sign-in.
 func TestARevokedRefreshTokenNoLongerWorks(t *testing.T) {
 	s := startIdentity(t)
-	conf, err := oidclogin.Config(t.Context(), s.URL, "webapp", "http://localhost:8080/signin-oidc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf.ClientSecret = "webapp-secret"
-	tokens, err := oidclogin.LoginWith(t.Context(), conf, "bob@example.com", demoPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conf, tokens := s.signInAtTheStorefront(t)
 	revocation, _ := s.discovery()["revocation_endpoint"].(string)
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, revocation, strings.NewReader(url.Values{
 		"token": {tokens.RefreshToken}, "token_type_hint": {"refresh_token"}}.Encode()))

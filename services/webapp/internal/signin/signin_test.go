@@ -130,8 +130,7 @@ func TestSignInWithPKCEAndNonce(t *testing.T) {
 }
 
 func TestTheAccessTokenIsRefreshedWhenItExpires(t *testing.T) {
-	p := signintest.New(t, "webapp", "webapp-secret")
-	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	p := aliceAtTheProvider(t)
 	p.TokenLifetime = time.Second // within oauth2's expiry margin: expired at once
 	a := newApp(t, p, "")
 	a.must("/begin", 200, "back to /")
@@ -192,8 +191,7 @@ func TestTheProviderIsReachedAtItsInternalURL(t *testing.T) {
 // client's id, not the ID token: the URL ends up in the browser's history
 // and the provider's logs, and the ID token has no business there.
 func TestSignOutRevokesTheRefreshTokenAndKeepsTheIDTokenOutOfTheURL(t *testing.T) {
-	p := signintest.New(t, "webapp", "webapp-secret")
-	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	p := aliceAtTheProvider(t)
 	a := newApp(t, p, "")
 	a.must("/begin", 200, "back to /")
 	end := a.must("/end", 200, p.URL+"/end_session?")
@@ -213,8 +211,7 @@ func TestSignOutRevokesTheRefreshTokenAndKeepsTheIDTokenOutOfTheURL(t *testing.T
 // (a slow page, a picture) does not sign the session in again: the sign-out
 // holds.
 func TestASignOutIsNotUndoneByARequestThatBeganBeforeIt(t *testing.T) {
-	p := signintest.New(t, "webapp", "webapp-secret")
-	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	p := aliceAtTheProvider(t)
 	a := newApp(t, p, "")
 	a.must("/begin", 200, "back to /")
 	slow := make(chan struct{})
@@ -231,8 +228,7 @@ func TestASignOutIsNotUndoneByARequestThatBeganBeforeIt(t *testing.T) {
 // not roll the tokens back to the refresh token already used (which the
 // provider refuses: the user would be signed out at the next refresh).
 func TestARefreshIsNotRolledBackByARequestThatBeganBeforeIt(t *testing.T) {
-	p := signintest.New(t, "webapp", "webapp-secret")
-	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	p := aliceAtTheProvider(t)
 	p.TokenLifetime = time.Second // within oauth2's expiry margin: expired at once
 	a := newApp(t, p, "")
 	a.must("/begin", 200, "back to /")
@@ -251,8 +247,7 @@ func TestARefreshIsNotRolledBackByARequestThatBeganBeforeIt(t *testing.T) {
 // A sign-in's return path is a local path of bounded length: a longer one
 // goes back to the home page (the session would keep it otherwise).
 func TestALongReturnPathGoesHome(t *testing.T) {
-	p := signintest.New(t, "webapp", "webapp-secret")
-	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	p := aliceAtTheProvider(t)
 	a := newApp(t, p, "")
 	if back := a.must("/begin?returnTo=/"+strings.Repeat("a", signin.MaxReturnTo), 200, "back to /"); back != "back to /" {
 		t.Fatalf("a return path longer than %d: %.40s…, want back to /", signin.MaxReturnTo, back)
@@ -262,8 +257,7 @@ func TestALongReturnPathGoesHome(t *testing.T) {
 // The session store keeps at most its number of anonymous sessions (here
 // sign-ins in progress), the oldest going first, and every signed-in one.
 func TestTheSessionStoreKeepsBoundedAnonymousSessionsAndEverySignedInOne(t *testing.T) {
-	p := signintest.New(t, "webapp", "webapp-secret")
-	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	p := aliceAtTheProvider(t)
 	store, err := signin.NewSessionStore(scs.GobCodec{}, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -304,8 +298,7 @@ func TestTheSessionStoreKeepsBoundedAnonymousSessionsAndEverySignedInOne(t *test
 // A user holds at most signin.MaxSignInsPerUser sign-ins at once: one more
 // ends the oldest (each is kept in memory until it ends).
 func TestAUsersOldestSignInEndsWhenTheyHaveTooMany(t *testing.T) {
-	p := signintest.New(t, "webapp", "webapp-secret")
-	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	p := aliceAtTheProvider(t)
 	a := newApp(t, p, "")
 	a.must("/begin", 200, "back to /")
 	signInElsewhere := func() {
@@ -320,4 +313,12 @@ func TestAUsersOldestSignInEndsWhenTheyHaveTooMany(t *testing.T) {
 	a.must("/user", 200, "u-1") // the first of MaxSignInsPerUser
 	signInElsewhere()
 	a.must("/user", 401, "not signed in")
+}
+
+// aliceAtTheProvider is a provider for the storefront's client at which
+// Alice (u-1) signs in.
+func aliceAtTheProvider(t *testing.T) *signintest.Provider {
+	p := signintest.New(t, "webapp", "webapp-secret")
+	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
+	return p
 }

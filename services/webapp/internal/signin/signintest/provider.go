@@ -131,10 +131,19 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, back, http.StatusFound)
 }
 
-func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
+// authenticated reports whether r comes from the client with its secret;
+// if not, it answers invalid_client.
+func (p *Provider) authenticated(w http.ResponseWriter, r *http.Request) bool {
 	id, secret, ok := r.BasicAuth()
 	if !ok || id != p.ClientID || secret != p.ClientSecret {
 		writeJSON(w, 401, map[string]string{"error": "invalid_client"})
+		return false
+	}
+	return true
+}
+
+func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
+	if !p.authenticated(w, r) {
 		return
 	}
 	p.mu.Lock()
@@ -196,9 +205,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 
 // revoke revokes a refresh token (RFC 7009), for its client only.
 func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
-	id, secret, ok := r.BasicAuth()
-	if !ok || id != p.ClientID || secret != p.ClientSecret {
-		writeJSON(w, 401, map[string]string{"error": "invalid_client"})
+	if !p.authenticated(w, r) {
 		return
 	}
 	p.mu.Lock()
