@@ -25,9 +25,13 @@ import (
 //
 //	app, err := host.NewApp(ctx, "catalog", cfg.Config, logger)
 //	db, err := app.UseDatabase(ctx, cfg.DatabaseURL, cfg.DatabaseConfig, postgres.Migrations)
-//	httpapi.Routes(app.Router, store)
-//	app.Subscribe(events.Handlers(db, store)...)
+//	store := postgres.NewStore(db, events.PriceChangeEvent)
+//	httpapi.Mount(app.Router, store, app.Auth.Authenticate)
+//	handlers := &events.Handlers{Stock: store, Logger: logger}
+//	app.Subscribe(handlers.Routes(db)...)
 //	return app, nil
+//
+// (catalog's service.New, its error checks left out.)
 //
 // Nothing is contacted while it is built: the database and the broker may be
 // down. Run starts the HTTP server first (so /healthz answers), then the
