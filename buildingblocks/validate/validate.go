@@ -4,6 +4,8 @@
 package validate
 
 import (
+	"errors"
+	"fmt"
 	"unicode"
 	"unicode/utf8"
 )
@@ -38,4 +40,22 @@ func PaymentToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// MaxBuyerIDLen is the longest buyer id there is (docs/http-api.md,
+// "Access"): a buyer id is the sub of the buyer's access token.
+const MaxBuyerIDLen = 100
+
+// BuyerID checks a buyer id, wherever one arrives (a path, a query, an
+// event): 1 to MaxBuyerIDLen bytes of UTF-8, printable, without spaces.
+func BuyerID(id string) error {
+	if id == "" || len(id) > MaxBuyerIDLen || !utf8.ValidString(id) {
+		return fmt.Errorf("must be 1 to %d characters", MaxBuyerIDLen)
+	}
+	for _, r := range id {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			return errors.New("must hold no spaces or control characters")
+		}
+	}
+	return nil
 }

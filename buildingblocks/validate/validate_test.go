@@ -32,3 +32,18 @@ func TestPaymentToken(t *testing.T) {
 		}
 	}
 }
+
+// A buyer id is the same rule in every service: basket's path, ordering's
+// query, the storefront's events.
+func TestBuyerID(t *testing.T) {
+	for _, s := range []string{"bob", "9f2c4b1e-7d2a-4c41-9c2e-2f0b8d1e6a10", "Zoë", strings.Repeat("b", validate.MaxBuyerIDLen)} {
+		if err := validate.BuyerID(s); err != nil {
+			t.Errorf("%q refused: %v", s, err)
+		}
+	}
+	for _, s := range []string{"", "a b", "a\x00b", "line\n", "\xff", "nbsp\u00a0", strings.Repeat("b", validate.MaxBuyerIDLen+1), strings.Repeat("é", 51)} {
+		if validate.BuyerID(s) == nil {
+			t.Errorf("%q accepted", s)
+		}
+	}
+}

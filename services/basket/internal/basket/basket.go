@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
@@ -19,7 +18,6 @@ const (
 	MaxLines          = 100
 	MinQuantity       = 1
 	MaxQuantity       = 1000
-	MaxBuyerIDLength  = 100
 	MaxProductNameLen = 200
 	MaxPictureURLLen  = 2000
 )
@@ -98,19 +96,9 @@ func (p Problems) add(field, format string, args ...any) {
 	p[field] = append(p[field], fmt.Sprintf(format, args...))
 }
 
-// ValidateBuyerID checks a buyer id as it comes in a path: 1 to 100
-// printable characters without spaces.
-func ValidateBuyerID(id string) error {
-	if id == "" || len(id) > MaxBuyerIDLength || !utf8.ValidString(id) {
-		return fmt.Errorf("must be 1 to %d characters", MaxBuyerIDLength)
-	}
-	for _, r := range id {
-		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
-			return errors.New("must hold no spaces or control characters")
-		}
-	}
-	return nil
-}
+// ValidateBuyerID checks a buyer id as it comes in a path or an event
+// (validate.BuyerID, the rule every service keeps).
+func ValidateBuyerID(id string) error { return validate.BuyerID(id) }
 
 // ValidateItems checks the items a buyer puts in a basket: at most MaxLines
 // lines, each with a product id from 1 to MaxProductID, a name, a positive

@@ -46,7 +46,7 @@ type CustomerBasket struct {
 // BasketItem is one basket line. Ordering reads only what an order line
 // needs (the line id and the old price are left out).
 type BasketItem struct {
-	ProductID   int         `json:"ProductId"`
+	ProductID   int64       `json:"ProductId"`
 	ProductName string      `json:"ProductName"`
 	UnitPrice   money.Money `json:"UnitPrice"`
 	Quantity    int         `json:"Quantity"`

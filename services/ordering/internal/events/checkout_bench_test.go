@@ -36,7 +36,7 @@ func BenchmarkCheckout(b *testing.B) {
 			RequestID: uuid.New(),
 		}
 		for p := 1; p <= 3; p++ {
-			e.Basket.Items = append(e.Basket.Items, events.BasketItem{ProductID: p, ProductName: "P", UnitPrice: money.MustParse("9.99"), Quantity: p})
+			e.Basket.Items = append(e.Basket.Items, events.BasketItem{ProductID: int64(p), ProductName: "P", UnitPrice: money.MustParse("9.99"), Quantity: p})
 		}
 		return e
 	}

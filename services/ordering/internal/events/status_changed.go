@@ -22,8 +22,8 @@ type OrderStatusChanged struct {
 // OrderStockItem is a product and its units, as catalog makes their
 // reservation final.
 type OrderStockItem struct {
-	ProductID int `json:"ProductId"`
-	Units     int `json:"Units"`
+	ProductID int64 `json:"ProductId"`
+	Units     int   `json:"Units"`
 }
 
 // PricedOrderStockItem is a product, its units and their unit price, as

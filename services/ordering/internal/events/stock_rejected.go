@@ -14,7 +14,7 @@ type OrderStockRejectedIntegrationEvent struct {
 // product, and whether the order has it at its current price (nil from a
 // catalog that does not say).
 type ConfirmedOrderStockItem struct {
-	ProductID    int   `json:"ProductId"`
+	ProductID    int64 `json:"ProductId"`
 	HasStock     bool  `json:"HasStock"`
 	PriceMatches *bool `json:"PriceMatches"`
 }
@@ -30,7 +30,7 @@ func (OrderStockRejectedIntegrationEvent) Publisher() string { return "catalog" 
 // command cancels the order, naming the products without stock and those
 // not at the order's price.
 func (e OrderStockRejectedIntegrationEvent) command(o *ordering.Order) error {
-	var withoutStock, notAtPrice []int
+	var withoutStock, notAtPrice []int64
 	for _, it := range e.OrderStockItems {
 		if !it.HasStock {
 			withoutStock = append(withoutStock, it.ProductID)

@@ -11,14 +11,12 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/auth"
 	httpkit "github.com/eshop-go/eshop-go/buildingblocks/httpapi"
 	"github.com/eshop-go/eshop-go/buildingblocks/money"
+	"github.com/eshop-go/eshop-go/buildingblocks/validate"
 	"github.com/eshop-go/eshop-go/services/ordering/internal/ordering"
 	"github.com/go-chi/chi/v5"
 )
@@ -33,9 +31,6 @@ type Store interface {
 	Change(ctx context.Context, number int64, change func(*ordering.Order) error) (*ordering.Order, error)
 	CardTypes(ctx context.Context) ([]ordering.CardType, error)
 }
-
-// maxBuyerIDLength bounds the buyerId query parameter.
-const maxBuyerIDLength = 200
 
 // Settings are the settings of ordering a client may need to know, public
 // at GET /api/orders/settings.
@@ -102,7 +97,7 @@ type orderDetails struct {
 }
 
 type orderItem struct {
-	ProductID   int         `json:"productId"`
+	ProductID   int64       `json:"productId"`
 	ProductName string      `json:"productName"`
 	UnitPrice   money.Money `json:"unitPrice"`
 	Units       int         `json:"units"`
@@ -123,10 +118,11 @@ func (h *handlers) list(w http.ResponseWriter, r *http.Request) {
 		buyerID = caller.Subject
 	}
 	var v httpkit.Validation
-	v.Check(len(buyerID) <= maxBuyerIDLength, "buyerId", "must be at most 200 characters")
 	// PostgreSQL refuses what is not UTF-8, and no buyer id holds a
 	// control character (NUL among them).
-	v.Check(utf8.ValidString(buyerID) && !strings.ContainsFunc(buyerID, unicode.IsControl), "buyerId", "must be text without control characters")
+	if err := validate.BuyerID(buyerID); err != nil {
+		v.Check(false, "buyerId", err.Error())
+	}
 	if p := v.Err(); p != nil {
 		httpkit.WriteProblem(w, p)
 		return

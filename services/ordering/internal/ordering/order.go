@@ -30,7 +30,7 @@ var Statuses = []Status{Submitted, AwaitingValidation, StockConfirmed, Paid, Shi
 
 // Item is one line of an order.
 type Item struct {
-	ProductID   int
+	ProductID   int64
 	ProductName string
 	UnitPrice   money.Money
 	Units       int
@@ -210,7 +210,7 @@ func (o *Order) Total() money.Money {
 // catalog checks each price).
 func (o *Order) StockItems() []StockItem {
 	type key struct {
-		productID int
+		productID int64
 		unitPrice string
 	}
 	var out []StockItem

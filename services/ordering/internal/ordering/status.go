@@ -31,7 +31,7 @@ func (e *TransitionError) Is(target error) bool { return target == ErrIllegalTra
 // StockItem is a product and how many units of it an order holds, at
 // what unit price.
 type StockItem struct {
-	ProductID int
+	ProductID int64
 	Units     int
 	UnitPrice money.Money
 }
@@ -86,7 +86,7 @@ func (o *Order) ConfirmStock() error {
 // RejectStock cancels an order awaiting validation because catalog lacks
 // stock for some products, or no longer sells some at the price the order
 // has them at; the description names them.
-func (o *Order) RejectStock(withoutStock, notAtPrice []int) error {
+func (o *Order) RejectStock(withoutStock, notAtPrice []int64) error {
 	return o.move("reject the stock of", Cancelled, o.rejectionDescription(withoutStock, notAtPrice), AwaitingValidation)
 }
 
@@ -141,7 +141,7 @@ func (o *Order) move(command string, to Status, description string, from ...Stat
 // rejectionDescription names the products catalog had no stock for and
 // those it no longer sells at the order's price, by name when they are
 // lines of the order.
-func (o *Order) rejectionDescription(withoutStock, notAtPrice []int) string {
+func (o *Order) rejectionDescription(withoutStock, notAtPrice []int64) string {
 	var reasons []string
 	if len(withoutStock) > 0 {
 		reasons = append(reasons, "out of stock: "+o.productNames(withoutStock))
@@ -156,13 +156,13 @@ func (o *Order) rejectionDescription(withoutStock, notAtPrice []int) string {
 }
 
 // productNames lists products, by name when they are lines of the order.
-func (o *Order) productNames(productIDs []int) string {
+func (o *Order) productNames(productIDs []int64) string {
 	names := make([]string, 0, len(productIDs))
 	for _, id := range productIDs {
-		name := "product " + strconv.Itoa(id)
+		name := "product " + strconv.FormatInt(id, 10)
 		for _, it := range o.Items {
 			if it.ProductID == id && it.ProductName != "" {
-				name = it.ProductName + " (product " + strconv.Itoa(id) + ")"
+				name = it.ProductName + " (product " + strconv.FormatInt(id, 10) + ")"
 				break
 			}
 		}

@@ -21,7 +21,7 @@ type command struct {
 var commands = []command{
 	{"AwaitValidation", (*ordering.Order).AwaitValidation},
 	{"ConfirmStock", (*ordering.Order).ConfirmStock},
-	{"RejectStock", func(o *ordering.Order) error { return o.RejectStock([]int{2}, nil) }},
+	{"RejectStock", func(o *ordering.Order) error { return o.RejectStock([]int64{2}, nil) }},
 	{"ConfirmPayment", (*ordering.Order).ConfirmPayment},
 	{"FailPayment", (*ordering.Order).FailPayment},
 	{"Ship", (*ordering.Order).Ship},
@@ -209,7 +209,7 @@ func TestChangesAreTakenOnce(t *testing.T) {
 
 func TestRejectStockNamesTheProducts(t *testing.T) {
 	o := loaded(ordering.AwaitingValidation)
-	if err := o.RejectStock([]int{2, 99}, nil); err != nil {
+	if err := o.RejectStock([]int64{2, 99}, nil); err != nil {
 		t.Fatal(err)
 	}
 	want := "The order was cancelled: out of stock: T-Shirt (product 2), product 99."
@@ -217,7 +217,7 @@ func TestRejectStockNamesTheProducts(t *testing.T) {
 		t.Fatalf("description = %q, want %q", o.Description, want)
 	}
 	o = loaded(ordering.AwaitingValidation)
-	if err := o.RejectStock([]int{2}, []int{1}); err != nil {
+	if err := o.RejectStock([]int64{2}, []int64{1}); err != nil {
 		t.Fatal(err)
 	}
 	want = "The order was cancelled: out of stock: T-Shirt (product 2); no longer at the price ordered: Mug (product 1)."

@@ -3,10 +3,9 @@ package events
 import (
 	"context"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/eshop-go/eshop-go/buildingblocks/eventbus"
+	"github.com/eshop-go/eshop-go/buildingblocks/validate"
 	"github.com/eshop-go/eshop-go/services/webapp/internal/live"
 )
 
@@ -45,28 +44,16 @@ func showStatus[E statusEvent](h *Handlers, status string) func(context.Context,
 	return func(_ context.Context, e E) error { return h.show(e, e.statusChange(), status) }
 }
 
-// maxBuyerIDLength is the longest buyer id (a token's sub) there is.
-const maxBuyerIDLength = 100
-
 // validate reports a change no ordering would send, wrapping
 // eventbus.ErrInvalidEvent: it is parked at once and shows nothing.
 func (c orderStatusChange) validate(e eventbus.Event) error {
 	switch {
 	case c.OrderID <= 0:
 		return eventbus.Invalid(e, fmt.Errorf("order id %d is not positive", c.OrderID))
-	case !validBuyerID(c.BuyerIdentityGUID):
-		return eventbus.Invalid(e, fmt.Errorf("order %d: BuyerIdentityGuid is not 1 to %d printable characters without spaces", c.OrderID, maxBuyerIDLength))
+	case validate.BuyerID(c.BuyerIdentityGUID) != nil:
+		return eventbus.Invalid(e, fmt.Errorf("order %d: BuyerIdentityGuid %w", c.OrderID, validate.BuyerID(c.BuyerIdentityGUID)))
 	}
 	return nil
-}
-
-// validBuyerID reports whether id is a buyer id: 1 to 100 characters, none
-// of them a space or a control character.
-func validBuyerID(id string) bool {
-	if id == "" || utf8.RuneCountInString(id) > maxBuyerIDLength || !utf8.ValidString(id) {
-		return false
-	}
-	return !strings.ContainsFunc(id, func(r rune) bool { return r <= 0x20 || r >= 0x7F && r <= 0xA0 })
 }
 
 // show validates the change e carries and shows status on its buyer's pages.
