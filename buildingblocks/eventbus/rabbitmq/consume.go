@@ -143,9 +143,6 @@ func (c *consumer) connect() (*consLink, error) {
 	if err := link.send.Confirm(false); err != nil {
 		return fail(err)
 	}
-	if err := link.deliv.Qos(c.cfg.Prefetch, 0, false); err != nil {
-		return fail(err)
-	}
 	if err := declareExchange(conn, c.cfg.Exchange); err != nil {
 		return fail(err)
 	}

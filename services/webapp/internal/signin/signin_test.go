@@ -130,10 +130,7 @@ func TestSignInWithPKCEAndNonce(t *testing.T) {
 }
 
 func TestTheAccessTokenIsRefreshedWhenItExpires(t *testing.T) {
-	p := aliceAtTheProvider(t)
-	p.TokenLifetime = time.Second // within oauth2's expiry margin: expired at once
-	a := newApp(t, p, "")
-	a.must("/begin", 200, "back to /")
+	p, a := aliceSignedInWithExpiredTokens(t)
 	first := a.must("/token", 200, "access-u-1-")
 	second := a.must("/token", 200, "access-u-1-")
 	if first == second || p.Refreshes != 2 {
@@ -228,10 +225,7 @@ func TestASignOutIsNotUndoneByARequestThatBeganBeforeIt(t *testing.T) {
 // not roll the tokens back to the refresh token already used (which the
 // provider refuses: the user would be signed out at the next refresh).
 func TestARefreshIsNotRolledBackByARequestThatBeganBeforeIt(t *testing.T) {
-	p := aliceAtTheProvider(t)
-	p.TokenLifetime = time.Second // within oauth2's expiry margin: expired at once
-	a := newApp(t, p, "")
-	a.must("/begin", 200, "back to /")
+	p, a := aliceSignedInWithExpiredTokens(t)
 	slow := make(chan struct{})
 	go func() { defer close(slow); a.get(a.url + "/slow") }()
 	<-a.entered
@@ -321,4 +315,15 @@ func aliceAtTheProvider(t *testing.T) *signintest.Provider {
 	p := signintest.New(t, "webapp", "webapp-secret")
 	p.SignInAs(signintest.User{Subject: "u-1", Name: "Alice"})
 	return p
+}
+
+// aliceSignedInWithExpiredTokens signs Alice in at a provider whose access
+// tokens expire at once (within oauth2's expiry margin), so that every
+// use refreshes them.
+func aliceSignedInWithExpiredTokens(t *testing.T) (*signintest.Provider, *app) {
+	p := aliceAtTheProvider(t)
+	p.TokenLifetime = time.Second
+	a := newApp(t, p, "")
+	a.must("/begin", 200, "back to /")
+	return p, a
 }
